@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+// Seccompose: a systemd-style syscall-set policy engine.
+//
+// The pipeline is the architecture; each stage is a module that imports only earlier ones:
+//   SeccomposeSyscalls   syscall tables, ABIs, errno names (generated data)
+//   SeccomposeSets       named syscall groups (sets/*.set), per systemd version
+//   SeccomposePolicy     the Policy value the compiler consumes (actions, per-syscall decisions)
+//   SeccomposeSystemd    systemd's SystemCall*= settings: text → Policy, with diagnostics
+//   seccompose           the thin command-line front end
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Seccompose",
+    products: [
+        .library(name: "SeccomposeSyscalls", targets: ["SeccomposeSyscalls"]),
+        .library(name: "SeccomposeSets", targets: ["SeccomposeSets"]),
+        .library(name: "SeccomposePolicy", targets: ["SeccomposePolicy"]),
+        .library(name: "SeccomposeSystemd", targets: ["SeccomposeSystemd"]),
+        .executable(name: "seccompose", targets: ["seccompose"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "SeccomposeSyscalls", swiftSettings: swiftSettings),
+        .target(name: "SeccomposeSets", dependencies: ["SeccomposeSyscalls"], swiftSettings: swiftSettings),
+        .target(name: "SeccomposePolicy", dependencies: ["SeccomposeSyscalls"], swiftSettings: swiftSettings),
+        .target(
+            name: "SeccomposeSystemd",
+            dependencies: ["SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "seccompose",
+            dependencies: [
+                "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SeccomposeSyscallsTests", dependencies: ["SeccomposeSyscalls"], swiftSettings: swiftSettings),
+        .testTarget(name: "SeccomposeSetsTests", dependencies: ["SeccomposeSets"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SeccomposeSystemdTests",
+            dependencies: ["SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSyscalls"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SeccomposeCLITests",
+            dependencies: ["SeccomposeSyscalls"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,160 @@
+// SetCatalog.swift: the syscall groups of one systemd version, plus user groups.
+
+import SeccomposeSyscalls
+
+/// A syscall group as one systemd version defines it.
+public struct SyscallGroup: Sendable {
+    /// The name, starting with `@`.
+    public var name: String
+    /// The one-line help text `systemd-analyze syscall-filter` prints.
+    public var description: String
+    /// Direct members in file order: syscall names and `@group` references.
+    public var members: [SetMember]
+    /// Whether the group ships with Seccompose (false for `--sets DIR` groups).
+    public var isBuiltin: Bool
+    /// The file the group came from.
+    public var file: String
+
+    /// The direct member names, in order.
+    public var memberNames: [String] { members.map(\.name) }
+}
+
+/// The groups available under one systemd version: the built-in ones and any user sets.
+public struct SetCatalog: Sendable {
+    /// The systemd version whose tables were selected.
+    public let version: SystemdVersion
+    private var groupsByName: [String: SyscallGroup]
+
+    /// The built-in groups of `version`.
+    public static func builtin(_ version: SystemdVersion) throws(SetFileError) -> SetCatalog {
+        let definitions = try BuiltinData.definitions.get()
+        var groups: [String: SyscallGroup] = [:]
+        for d in definitions where d.exists(in: version.rawValue) {
+            groups[d.name] = SyscallGroup(
+                name: d.name, description: d.description,
+                members: d.members.filter { $0.belongs(to: version.rawValue) }, isBuiltin: true, file: d.file)
+        }
+        return SetCatalog(version: version, groupsByName: groups)
+    }
+
+    /// A catalog of the built-in groups of `version` plus the `*.set` files of each directory.
+    ///
+    /// - Throws: `SetFileError` for an unreadable directory or file, a syntax error, a group
+    ///   whose name is also a built-in group (of any version), a reference to an unknown group,
+    ///   or a cycle of references.
+    public static func load(version: SystemdVersion, userDirectories: [String]) throws(SetFileError) -> SetCatalog {
+        var catalog = try builtin(version)
+        for dir in userDirectories {
+            try catalog.addUserSets(directory: dir)
+        }
+        try catalog.checkReferences()
+        return catalog
+    }
+
+    /// Adds every `*.set` file of `directory`.
+    mutating func addUserSets(directory: String) throws(SetFileError) {
+        let entries: [String]
+        do { entries = try TextFile.listDirectory(directory) } catch { throw SetFileError(error) }
+        for entry in entries.sorted() where entry.hasSuffix(".set") && !entry.hasPrefix(".") {
+            let path = directory.hasSuffix("/") ? directory + entry : directory + "/" + entry
+            let text: String
+            do { text = try TextFile.read(path) } catch { throw SetFileError(error) }
+            let name = String(entry.dropLast(4))
+            let definition = try SetFileParser.parse(text, groupName: name, file: path)
+            let position = FilePosition(file: path, line: 1, column: 1)
+            if BuiltinData.groupNames.contains(definition.name) {
+                throw SetFileError(position: position,
+                    message: "group \(definition.name) clashes with the built-in group of the same name",
+                    fix: "rename the file; a user group may include \(definition.name) as a member instead")
+            }
+            if let other = groupsByName[definition.name] {
+                throw SetFileError(position: position,
+                    message: "group \(definition.name) is defined twice (also in \(other.file))",
+                    fix: "keep one definition")
+            }
+            guard definition.exists(in: version.rawValue) else { continue }
+            groupsByName[definition.name] = SyscallGroup(
+                name: definition.name, description: definition.description,
+                members: definition.members.filter { $0.belongs(to: version.rawValue) }, isBuiltin: false,
+                file: path)
+        }
+    }
+
+    /// Checks that every reference resolves and that no group includes itself.
+    func checkReferences() throws(SetFileError) {
+        for group in groupsByName.values.sorted(by: { $0.name < $1.name }) {
+            for member in group.members where member.isGroup && groupsByName[member.name] == nil {
+                throw SetFileError(position: member.position,
+                    message: "unknown group \(member.name) in \(group.name) (systemd \(version))",
+                    fix: "define \(member.name) in a .set file, fix the spelling, or tag the line with since=/until=")
+            }
+        }
+        var state: [String: Bool] = [:]  // false: on the stack, true: done
+        func visit(_ name: String, path: [SetMember]) throws(SetFileError) {
+            if state[name] == true { return }
+            if state[name] == false, let last = path.last {
+                throw SetFileError(position: last.position,
+                    message: "cycle of group references: \(path.map(\.name).joined(separator: " -> "))",
+                    fix: "remove one of the references so that no group includes itself")
+            }
+            state[name] = false
+            for member in groupsByName[name]?.members ?? [] where member.isGroup {
+                try visit(member.name, path: path + [member])
+            }
+            state[name] = true
+        }
+        for name in groupsByName.keys.sorted() { try visit(name, path: []) }
+    }
+
+    /// The group called `name` (with its `@`), or nil.
+    public func group(named name: String) -> SyscallGroup? { groupsByName[name] }
+
+    /// All groups in systemd's order: `@default` first, then by name, `@known` last.
+    public var groups: [SyscallGroup] {
+        groupsByName.values.sorted { a, b in
+            func rank(_ g: SyscallGroup) -> Int { g.name == "@default" ? 0 : g.name == "@known" ? 2 : 1 }
+            if rank(a) != rank(b) { return rank(a) < rank(b) }
+            return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+        }
+    }
+
+    /// The syscall names a group stands for, nested groups expanded depth-first, each name
+    /// once, in first-seen order. Nil when the group is unknown.
+    public func expand(_ name: String) -> [String]? {
+        guard groupsByName[name] != nil else { return nil }
+        var seenGroups: Set<String> = []
+        var seenNames: Set<String> = []
+        var out: [String] = []
+        func walk(_ g: String) {
+            guard seenGroups.insert(g).inserted, let group = groupsByName[g] else { return }
+            for m in group.members {
+                if m.isGroup {
+                    walk(m.name)
+                } else if seenNames.insert(m.name).inserted {
+                    out.append(m.name)
+                }
+            }
+        }
+        walk(name)
+        return out
+    }
+
+    /// Members of `@known` that are a direct member of no other group, sorted: the
+    /// "Ungrouped System Calls" section of `systemd-analyze syscall-filter`.
+    public var ungrouped: [String] {
+        guard let known = groupsByName["@known"] else { return [] }
+        var grouped: Set<String> = []
+        for g in groupsByName.values where g.name != "@known" {
+            for m in g.members where !m.isGroup { grouped.insert(m.name) }
+        }
+        return known.members.filter { !$0.isGroup && !grouped.contains($0.name) }.map(\.name)
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Direct members of every group, `@known` included.
+    public var allDirectMembers: Set<String> {
+        var all: Set<String> = []
+        for g in groupsByName.values { for m in g.members where !m.isGroup { all.insert(m.name) } }
+        return all
+    }
+}

@@ -1,0 +1,43 @@
+// SystemdVersion.swift: the systemd releases whose group tables and behaviour Seccompose reproduces.
+
+import SeccomposeSyscalls
+
+/// A systemd release Seccompose can emulate.
+///
+/// `v252` is Debian 12's systemd 252.38+ build (with its stable backports) resolving names
+/// through Debian 12's libseccomp 2.5.4; `v262` is systemd 262.1 resolving names through
+/// Seccompose's own Linux 7.1 tables.
+public enum SystemdVersion: Int, CaseIterable, Sendable, Hashable, Codable, Comparable,
+    CustomStringConvertible
+{
+    case v252 = 252
+    case v262 = 262
+
+    /// The newest supported release, used when none is given.
+    public static let newest: SystemdVersion = .v262
+
+    public static func < (lhs: SystemdVersion, rhs: SystemdVersion) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public var description: String { String(rawValue) }
+
+    /// Parses "252", "262", "v262" or "262.1".
+    public init?(string: String) {
+        var s = Substring(string)
+        if s.hasPrefix("v") { s = s.dropFirst() }
+        if let dot = s.firstIndex(of: ".") { s = s[..<dot] }
+        guard let n = Int(s), let v = SystemdVersion(rawValue: n) else { return nil }
+        self = v
+    }
+
+    /// Whether this systemd resolves `name` as a syscall (libseccomp's view at run time).
+    ///
+    /// For 252 that is Debian 12's libseccomp 2.5.4, which lacks the names listed in
+    /// `data/libseccomp-2.5.4-unknown.txt`; for 262 it is the embedded Linux 7.1 table.
+    public func resolvesSyscall(_ name: String) -> Bool {
+        guard SyscallTable.isKnown(name) else { return false }
+        switch self {
+        case .v252: return !BuiltinData.libseccomp254Unknown.contains(name)
+        case .v262: return true
+        }
+    }
+}

@@ -1,0 +1,72 @@
+// SyscallTable.swift: syscall name <-> number per ABI, from the generated table.
+
+/// The syscall numbering of every supported ABI, generated from libseccomp's syscalls.csv
+/// (Linux 7.1) by `scripts/gen-syscall-tables.py`.
+///
+/// A name that an ABI lacks has no number there: lookups return nil, never a pseudo number.
+public enum SyscallTable {
+    struct Data: Sendable {
+        /// Every name, sorted by byte value.
+        var names: [String]
+        /// name → column index → table number (without the ABI's base), nil when absent.
+        var numbers: [String: [Int?]]
+        var columnIndex: [String: Int]
+        /// Per ABI: syscall number (base applied) → name.
+        var byNumber: [Architecture: [Int: String]]
+    }
+
+    static let data: Data = {
+        var lines = embeddedTSV.split(separator: "\n", omittingEmptySubsequences: true)
+        let header = lines.removeFirst().split(separator: "\t").dropFirst().map(String.init)
+        var columnIndex: [String: Int] = [:]
+        for (i, c) in header.enumerated() { columnIndex[c] = i }
+        var names: [String] = []
+        var numbers: [String: [Int?]] = [:]
+        for line in lines {
+            let cells = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let name = String(cells[0])
+            names.append(name)
+            numbers[name] = cells.dropFirst().map { Int($0) }
+        }
+        var byNumber: [Architecture: [Int: String]] = [:]
+        for abi in Architecture.allCases {
+            guard let col = columnIndex[abi.tableColumn] else { continue }
+            var map: [Int: String] = [:]
+            for name in names {
+                if let n = numbers[name]?[col] ?? nil { map[n + abi.syscallBase] = name }
+            }
+            byNumber[abi] = map
+        }
+        return Data(names: names, numbers: numbers, columnIndex: columnIndex, byNumber: byNumber)
+    }()
+
+    /// Every syscall name the table knows, on any ABI, sorted by byte value.
+    public static var allNames: [String] { data.names }
+
+    /// Whether `name` is a syscall on at least one ABI.
+    public static func isKnown(_ name: String) -> Bool { data.numbers[name] != nil }
+
+    /// The number `name` has on `abi` (x32 bit and MIPS base included), or nil when the ABI
+    /// has no such call.
+    public static func number(of name: String, on abi: Architecture) -> Int? {
+        guard let row = data.numbers[name], let col = data.columnIndex[abi.tableColumn],
+            let n = row[col]
+        else { return nil }
+        return n + abi.syscallBase
+    }
+
+    /// The name of syscall `number` on `abi`, or nil when the ABI has no such number.
+    public static func name(of number: Int, on abi: Architecture) -> String? {
+        data.byNumber[abi]?[number]
+    }
+
+    /// All (name, number) pairs of `abi`, sorted by number.
+    public static func syscalls(on abi: Architecture) -> [(name: String, number: Int)] {
+        (data.byNumber[abi] ?? [:]).map { (name: $0.value, number: $0.key) }.sorted { $0.number < $1.number }
+    }
+
+    /// The ABIs on which `name` exists.
+    public static func architectures(having name: String) -> [Architecture] {
+        Architecture.allCases.filter { number(of: name, on: $0) != nil }
+    }
+}

@@ -1,0 +1,58 @@
+// Diagnostic.swift: what the systemd front end reports about the text it reads.
+
+/// Where a value came from: a unit-file line, or the n-th value on the command line.
+public struct ValueSource: Sendable, Hashable, Codable {
+    /// The file, or nil for a command-line or API value.
+    public var file: String?
+    /// The 1-based line of the assignment (for command-line values: the value's index, from 1).
+    public var line: Int
+    /// The 1-based column where the value starts on that line (1 for command-line values).
+    public var valueColumn: Int
+
+    public init(file: String?, line: Int, valueColumn: Int = 1) {
+        self.file = file
+        self.line = line
+        self.valueColumn = valueColumn
+    }
+}
+
+/// A warning or error about a setting, positioned at the word it concerns.
+public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// How serious the problem is.
+    public enum Severity: String, Sendable, Hashable, Codable {
+        /// The word or value is ignored, or the result is probably not what was meant.
+        case warning
+        /// The setting makes the service fail (systemd: 228/SECCOMP), or input is unusable.
+        case error
+    }
+
+    public var severity: Severity
+    /// A stable identifier, e.g. `unknown-syscall` (listed in docs/diagnostics.md).
+    public var code: String
+    /// The message; where systemd itself warns, its exact text.
+    public var message: String
+    /// Whether `message` is what systemd itself logs for this input.
+    public var isSystemdMessage: Bool
+    /// The setting, e.g. `SystemCallFilter`.
+    public var setting: String
+    /// File, or nil for command-line values.
+    public var file: String?
+    /// 1-based line.
+    public var line: Int
+    /// 1-based column of the word.
+    public var column: Int
+    /// The word or value concerned.
+    public var text: String
+    /// Why, when the message alone does not say.
+    public var note: String?
+    /// How to fix it.
+    public var fix: String?
+
+    /// `FILE:LINE:COL: severity: message [code]`, then `note:` and `fix:` lines.
+    public var description: String {
+        var s = "\(file ?? "<command line>"):\(line):\(column): \(severity.rawValue): \(message) [\(code)]"
+        if let note { s += "\n  note: \(note)" }
+        if let fix { s += "\n  fix: \(fix)" }
+        return s
+    }
+}

@@ -1,0 +1,399 @@
+// SystemCallSettings.swift: SystemCallFilter=, SystemCallErrorNumber=, SystemCallArchitectures=
+// and SystemCallLog= with systemd's exact semantics (reference: systemd-syscallfilter.md §1).
+
+import SeccomposeSets
+import SeccomposeSyscalls
+
+/// The four SystemCall*= settings of one unit, as systemd accumulates them line by line.
+///
+/// Apply each assignment in file order (main file, then drop-ins by name) with the `apply…`
+/// methods; each returns the diagnostics for that line. Then build a `Policy` with
+/// `SystemdPolicyBuilder`.
+public struct SystemCallSettings: Sendable {
+    /// Whether a filter lists what is allowed or what is denied.
+    public enum Mode: String, Sendable, Hashable, Codable {
+        case allowList = "allow-list"
+        case denyList = "deny-list"
+    }
+
+    /// A map entry: the syscall's value in systemd's filter hashmap.
+    public struct Entry: Sendable, Hashable {
+        /// nil is systemd's -1: "listed" (allowed in an allow-list, denied with
+        /// SystemCallErrorNumber= in a deny-list); otherwise an explicit errno or kill.
+        public var action: EntryAction?
+        /// The word that put the entry there last.
+        public var origin: WordOrigin
+    }
+
+    /// Where an entry came from.
+    public struct WordOrigin: Sendable, Hashable, Codable {
+        public var source: ValueSource
+        public var column: Int
+        /// The word as written (for group members: the group word, e.g. `@system-service`).
+        public var word: String
+        /// Whether the entry was seeded by the implicit `@default` of an allow-list.
+        public var implicitDefault: Bool
+    }
+
+    /// SystemCallFilter=: nil until the first non-empty assignment.
+    public private(set) var filterMode: Mode?
+    /// SystemCallFilter='s map, by syscall name.
+    public private(set) var filter: [String: Entry] = [:]
+    /// SystemCallErrorNumber=: the action for syscalls the filter rejects (default kill).
+    public private(set) var errorNumber: EntryAction = .kill
+    /// SystemCallArchitectures=: the listed ABIs (`native` resolved); empty means unrestricted.
+    public private(set) var architectures: Set<Architecture> = []
+    /// SystemCallLog=: nil until the first non-empty assignment.
+    public private(set) var logMode: Mode?
+    /// SystemCallLog='s map.
+    public private(set) var log: [String: WordOrigin] = [:]
+
+    /// The systemd being emulated.
+    public let context: SystemdContext
+
+    /// Bounds the "did you mean" work on huge inputs (the first 200 unknown words get one).
+    private var suggestionsLeft = 200
+
+    private mutating func takeSuggestion() -> Bool {
+        guard suggestionsLeft > 0 else { return false }
+        suggestionsLeft -= 1
+        return true
+    }
+
+    public init(context: SystemdContext) {
+        self.context = context
+    }
+
+    /// The sections in which systemd accepts the SystemCall*= settings.
+    public static let sections: Set<String> = ["Service", "Socket", "Mount", "Swap"]
+
+    /// Applies a unit-file assignment if it is one of the four settings (in an exec section);
+    /// other assignments are ignored.
+    public mutating func apply(_ a: UnitAssignment) -> [Diagnostic] {
+        guard SystemCallSettings.sections.contains(a.section) else { return [] }
+        switch a.key {
+        case "SystemCallFilter": return applyFilter(a.value, source: a.source)
+        case "SystemCallErrorNumber": return applyErrorNumber(a.value, source: a.source)
+        case "SystemCallArchitectures": return applyArchitectures(a.value, source: a.source)
+        case "SystemCallLog": return applyLog(a.value, source: a.source)
+        default: return []
+        }
+    }
+
+    // MARK: SystemCallFilter=
+
+    /// Applies one `SystemCallFilter=` assignment (the value already stripped of surrounding
+    /// whitespace, as the unit parser delivers it).
+    public mutating func applyFilter(_ value: String, source: ValueSource) -> [Diagnostic] {
+        var diags: [Diagnostic] = []
+        if value.isEmpty {
+            filter = [:]
+            filterMode = nil
+            return diags
+        }
+        let invert = value.hasPrefix("~")
+        let body = invert ? String(value.dropFirst()) : value
+        let offset = invert ? 1 : 0
+        if filterMode == nil {
+            filterMode = invert ? .denyList : .allowList
+            if !invert {
+                let origin = WordOrigin(source: source, column: 1, word: "@default", implicitDefault: true)
+                apply(name: "@default", action: nil, invert: false, origin: origin, log: false, into: &diags)
+            }
+        }
+        let split = WordSplitter.split(body, unquote: false)
+        for word in split.words {
+            let column = word.column + offset
+            let origin = WordOrigin(source: source, column: column, word: word.raw, implicitDefault: false)
+            diags += lint(word: word, column: column, setting: "SystemCallFilter", source: source, invertedLine: invert)
+            guard let (name, action) = splitNameAndAction(word.text) else {
+                diags.append(diagnostic(.warning, "invalid-entry", "Failed to parse syscall:errno, ignoring: \(word.text)",
+                    systemd: true, setting: "SystemCallFilter", source: source, column: column, text: word.raw,
+                    note: actionNote(word.text),
+                    fix: "write NAME, NAME:ERRNO (a name such as EPERM, or 0…4095) or NAME:kill"))
+                continue
+            }
+            if !invert, action != nil {
+                diags.append(diagnostic(.warning, "errno-on-allow",
+                    "Allow-listed system calls cannot take error number, ignoring: \(word.text)",
+                    systemd: true, setting: "SystemCallFilter", source: source, column: column, text: word.raw,
+                    note: "an action suffix only works on a line that starts with '~'",
+                    fix: "move it to a deny line: SystemCallFilter=~\(word.text)"))
+                continue
+            }
+            apply(name: name, action: action, invert: invert, origin: origin, log: true, into: &diags,
+                column: column, rawWord: word.raw, setting: "SystemCallFilter")
+        }
+        if let col = split.errorColumn {
+            diags.append(invalidSyntax(setting: "SystemCallFilter", value: body, source: source, column: col + offset))
+        }
+        return diags
+    }
+
+    /// Splits `NAME[:ACTION]` at the first colon (`parse_syscall_and_errno`).
+    func splitNameAndAction(_ word: String) -> (String, EntryAction?)? {
+        guard let colon = word.firstIndex(of: ":") else {
+            return word.isEmpty ? nil : (word, nil)
+        }
+        let name = String(word[..<colon])
+        guard let action = ErrnoParsing.parseErrnoOrAction(String(word[word.index(after: colon)...])),
+            !name.isEmpty
+        else { return nil }
+        return (name, action)
+    }
+
+    /// `seccomp_parse_syscall_filter()`: resolves a name or expands a group into the map.
+    private mutating func apply(
+        name: String, action: EntryAction?, invert: Bool, origin: WordOrigin, log: Bool,
+        into diags: inout [Diagnostic], column: Int = 1, rawWord: String = "", setting: String = "SystemCallFilter"
+    ) {
+        let allowList = filterMode == .allowList
+        if name.hasPrefix("@") {
+            guard let members = context.catalog.expand(name) else {
+                if log { diags.append(unknownGroup(name, setting: setting, origin: origin)) }
+                return
+            }
+            for member in members where context.resolves(member) {
+                put(member, action: action, invert: invert, allowList: allowList, origin: origin)
+            }
+            return
+        }
+        guard context.resolves(name) else {
+            if log { diags.append(unknownSyscall(name, setting: setting, origin: origin)) }
+            return
+        }
+        put(name, action: action, invert: invert, allowList: allowList, origin: origin)
+    }
+
+    private mutating func put(_ name: String, action: EntryAction?, invert: Bool, allowList: Bool, origin: WordOrigin) {
+        // A plain line on an allow-list and a '~' line on a deny-list add; since v248 an explicit
+        // action always adds (allow-list + '~name:ERR'); everything else removes.
+        if invert != allowList || action != nil {
+            filter[name] = Entry(action: action, origin: origin)
+        } else {
+            filter[name] = nil
+        }
+    }
+
+    // MARK: SystemCallErrorNumber=
+
+    /// Applies one `SystemCallErrorNumber=` assignment; the last valid one wins.
+    public mutating func applyErrorNumber(_ value: String, source: ValueSource) -> [Diagnostic] {
+        if value.isEmpty || value == "kill" {
+            errorNumber = .kill
+            return []
+        }
+        guard let e = ErrnoParsing.parseErrno(value) else {
+            return [diagnostic(.warning, "invalid-errno", "Failed to parse error number, ignoring: \(value)", systemd: true,
+                setting: "SystemCallErrorNumber", source: source, column: 1, text: value,
+                note: value.contains(" ") ? "only one value is allowed" : actionNote(":" + value),
+                fix: "write one errno name such as EPERM, a number 1…4095, or kill")]
+        }
+        guard e != 0 else {
+            return [diagnostic(.warning, "zero-errno", "Invalid error number, ignoring: \(value)", systemd: true,
+                setting: "SystemCallErrorNumber", source: source, column: 1, text: value,
+                note: "0 would make every denied call appear to succeed",
+                fix: "use a real errno such as EPERM; a per-entry ':0' is allowed on deny lines")]
+        }
+        errorNumber = .errno(e)
+        return []
+    }
+
+    // MARK: SystemCallArchitectures=
+
+    /// Applies one `SystemCallArchitectures=` assignment: a union with earlier lines; an empty
+    /// value resets.
+    public mutating func applyArchitectures(_ value: String, source: ValueSource) -> [Diagnostic] {
+        if value.isEmpty {
+            architectures = []
+            return []
+        }
+        var diags: [Diagnostic] = []
+        let split = WordSplitter.split(value, unquote: true)
+        for word in split.words {
+            if word.text == "native" {
+                architectures.insert(context.native)
+            } else if let a = Architecture(systemdName: word.text) {
+                architectures.insert(a)
+            } else {
+                let suggestion = Architecture(name: word.text)?.systemdName
+                diags.append(diagnostic(.warning, "unknown-architecture",
+                    "Failed to parse system call architecture \"\(word.text)\", ignoring: Invalid argument", systemd: true,
+                    setting: "SystemCallArchitectures", source: source, column: word.column, text: word.raw, note: nil,
+                    fix: suggestion.map { "systemd spells it \($0)" }
+                        ?? "use native or one of: " + Architecture.allCases.compactMap(\.systemdName).joined(separator: " ")))
+            }
+        }
+        if let col = split.errorColumn {
+            diags.append(invalidSyntax(setting: "SystemCallArchitectures", value: value, source: source, column: col))
+        }
+        return diags
+    }
+
+    // MARK: SystemCallLog=
+
+    /// Applies one `SystemCallLog=` assignment. Like SystemCallFilter=, but with no `@default`
+    /// and no `:ACTION` suffix (a suffix makes the word an unknown name).
+    public mutating func applyLog(_ value: String, source: ValueSource) -> [Diagnostic] {
+        var diags: [Diagnostic] = []
+        if value.isEmpty {
+            log = [:]
+            logMode = nil
+            return diags
+        }
+        let invert = value.hasPrefix("~")
+        let body = invert ? String(value.dropFirst()) : value
+        let offset = invert ? 1 : 0
+        if logMode == nil { logMode = invert ? .denyList : .allowList }
+        let split = WordSplitter.split(body, unquote: false)
+        for word in split.words {
+            let column = word.column + offset
+            let origin = WordOrigin(source: source, column: column, word: word.raw, implicitDefault: false)
+            diags += lint(word: word, column: column, setting: "SystemCallLog", source: source, invertedLine: invert)
+            let names: [String]
+            if word.text.hasPrefix("@") {
+                guard let members = context.catalog.expand(word.text) else {
+                    diags.append(unknownGroup(word.text, setting: "SystemCallLog", origin: origin))
+                    continue
+                }
+                names = members.filter { context.resolves($0) }
+            } else {
+                guard context.resolves(word.text) else {
+                    var d = unknownSyscall(word.text, setting: "SystemCallLog", origin: origin)
+                    if word.text.contains(":") {
+                        d.code = "action-in-log"
+                        d.note = "SystemCallLog= takes no ':ACTION' suffix; the whole word is read as a syscall name"
+                        d.fix = "write \(word.text.prefix { $0 != ":" }) without the suffix"
+                    }
+                    diags.append(d)
+                    continue
+                }
+                names = [word.text]
+            }
+            let add = invert != (logMode == .allowList)
+            for n in names { log[n] = add ? origin : nil }
+        }
+        if let col = split.errorColumn {
+            diags.append(invalidSyntax(setting: "SystemCallLog", value: body, source: source, column: col + offset))
+        }
+        return diags
+    }
+
+    // MARK: Diagnostics
+
+    /// Checks for the traps systemd does not explain: `~` on a later word, quotes, `#`, `%`.
+    private func lint(word: ValueWord, column: Int, setting: String, source: ValueSource, invertedLine: Bool)
+        -> [Diagnostic]
+    {
+        var d: Diagnostic?
+        func make(_ code: String, _ message: String, _ fix: String) {
+            d = diagnostic(.warning, code, message, systemd: false, setting: setting, source: source, column: column,
+                text: word.raw, note: nil, fix: fix)
+        }
+        if word.text.hasPrefix("~") {
+            make("tilde-not-first",
+                "'~' only inverts a line as its first character; '\(word.raw)' is read as the name '\(word.text)'",
+                invertedLine
+                    ? "drop the '~': this line already denies every word (\(word.text.dropFirst()))"
+                    : "put the denied names on their own line: \(setting)=\(word.text)")
+        } else if word.raw.contains("\"") || word.raw.contains("'") {
+            make("quote-in-value", "quotes are not removed in \(setting)=; '\(word.raw)' is read literally",
+                "remove the quotes; words are separated by spaces")
+        } else if word.raw.hasPrefix("#") || word.raw.hasPrefix(";") {
+            make("comment-in-value", "'\(word.raw)' is not a comment: \(setting)= has no inline comments",
+                "move the comment to its own line starting with '#'")
+        } else if word.raw.contains("%") {
+            make("specifier-in-value", "specifiers are not expanded in \(setting)=; '\(word.raw)' is read literally",
+                "write the syscall or group name itself")
+        }
+        return d.map { [$0] } ?? []
+    }
+
+    private mutating func unknownSyscall(_ name: String, setting: String, origin: WordOrigin) -> Diagnostic {
+        let message: String
+        switch context.version {
+        case .v252: message = "Failed to parse system call, ignoring: \(name)"
+        case .v262: message = "System call \(name) is not known, ignoring."
+        }
+        var note: String?
+        var fix: String? = takeSuggestion()
+            ? Suggestions.nearest(name, in: SyscallTable.allNames).map { "did you mean '\($0)'?" } : nil
+        if SyscallTable.isKnown(name) {
+            note = "systemd \(context.version) resolves names with libseccomp 2.5.4, which does not know '\(name)'"
+            fix = "the call is filtered only by a newer systemd (--systemd 262); allow-lists deny it in 252"
+        } else if name.hasPrefix("~") || name.contains("\"") || name.contains("'") || name.hasPrefix("#") {
+            fix = nil  // The lint diagnostic at the same column already explains it.
+        }
+        return diagnostic(.warning, "unknown-syscall", message, systemd: true, setting: setting, source: origin.source,
+            column: origin.column, text: origin.word, note: note, fix: fix)
+    }
+
+    private mutating func unknownGroup(_ name: String, setting: String, origin: WordOrigin) -> Diagnostic {
+        let names = context.catalog.groups.map(\.name)
+        var note: String?
+        if name == "@sandbox", context.version == .v252 { note = "@sandbox exists from systemd 254 on (here: 262)" }
+        return diagnostic(.warning, "unknown-group", "Unknown system call group, ignoring: \(name)", systemd: true,
+            setting: setting, source: origin.source, column: origin.column, text: origin.word, note: note,
+            fix: (takeSuggestion() ? Suggestions.nearest(name, in: names) : nil).map { "did you mean '\($0)'?" }
+                ?? "list the groups with: seccompose syscall-filter --systemd \(context.version)")
+    }
+
+    private func invalidSyntax(setting: String, value: String, source: ValueSource, column: Int) -> Diagnostic {
+        diagnostic(.warning, "invalid-syntax", "Invalid syntax, ignoring: \(value)", systemd: true, setting: setting,
+            source: source, column: column, text: value,
+            note: "a trailing backslash or an unterminated quote; the rest of the value is ignored",
+            fix: "remove the stray backslash or close the quote")
+    }
+
+    private func actionNote(_ word: String) -> String? {
+        guard let colon = word.firstIndex(of: ":") else { return nil }
+        let action = word[word.index(after: colon)...]
+        if action.isEmpty { return "nothing follows the ':'" }
+        if action.lowercased() == "kill" { return "'kill' must be written in lower case" }
+        if let n = ErrnoParsing.safeAtoi(String(action)) { return "\(n) is outside 0…4095" }
+        if action.contains(":") { return "only one ':' is allowed" }
+        return "'\(action)' is not an errno name"
+    }
+
+    func diagnostic(
+        _ severity: Diagnostic.Severity, _ code: String, _ message: String, systemd: Bool, setting: String,
+        source: ValueSource, column: Int, text: String, note: String?, fix: String?
+    ) -> Diagnostic {
+        Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: systemd, setting: setting,
+            file: source.file, line: source.line, column: source.valueColumn + column - 1, text: text, note: note,
+            fix: fix)
+    }
+}
+
+/// "Did you mean" suggestions.
+enum Suggestions {
+    /// The closest candidate within an edit distance of 2 (or a third of the name), if any.
+    static func nearest(_ name: String, in candidates: [String]) -> String? {
+        let target = Array(name.utf8)
+        guard target.count <= 64 else { return nil }
+        let limit = max(2, target.count / 3)
+        var best: (String, Int)?
+        for c in candidates {
+            let cand = Array(c.utf8)
+            if abs(cand.count - target.count) > limit { continue }
+            let d = distance(target, cand)
+            if d <= limit, d < (best?.1 ?? Int.max) { best = (c, d) }
+        }
+        return best?.0
+    }
+
+    static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var prev = Array(0...b.count)
+        var cur = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            cur[0] = i
+            for j in 1...b.count {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&prev, &cur)
+        }
+        return prev[b.count]
+    }
+}

@@ -1,0 +1,160 @@
+// SystemdPolicyBuilder.swift: the Policy equal to the stack of filters systemd installs.
+
+import SeccomposePolicy
+import SeccomposeSets
+import SeccomposeSyscalls
+
+/// Why systemd would refuse to start the service (exit status 228/SECCOMP), and so why no
+/// policy is produced.
+public struct PolicyBuildError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// Turns `SystemCallSettings` into one `Policy` with the decisions of the filters systemd
+/// would stack for them: SystemCallArchitectures=, then SystemCallLog=, then
+/// SystemCallFilter= (the kernel takes the most restrictive result; on a tie the later
+/// filter's data wins).
+public enum SystemdPolicyBuilder {
+    /// What the builder derived, for display.
+    public struct Result: Sendable {
+        /// The merged policy.
+        public var policy: Policy
+        /// The action SystemCallFilter= gives rejected syscalls (SystemCallErrorNumber=).
+        public var negativeAction: Action
+        /// Warnings about how systemd treats the settings (e.g. `write` forced in by 262).
+        public var diagnostics: [Diagnostic]
+    }
+
+    /// Builds the policy.
+    ///
+    /// - Throws: `PolicyBuildError` when systemd would fail to apply the filter: an entry whose
+    ///   action equals the filter's default action (libseccomp refuses it) or, under 262, an
+    ///   explicit action on `write` in an allow-list.
+    public static func build(_ s: SystemCallSettings) throws(PolicyBuildError) -> Result {
+        let ctx = s.context
+        let negative = action(for: s.errorNumber)
+        var diagnostics: [Diagnostic] = []
+
+        // SystemCallArchitectures=: one filter that kills the thread for other ABIs; later
+        // filters skip the blocked ABIs.
+        var abis = ctx.native.localABIs
+        var otherABIs = Action.allow
+        if !s.architectures.isEmpty {
+            var allowed = s.architectures
+            allowed.insert(ctx.native)
+            if ctx.native == .x32, allowed.contains(.x32) { allowed.insert(.x86_64) }
+            abis = abis.filter { allowed.contains($0) }
+            otherABIs = .killThread
+        }
+
+        // SystemCallFilter=.
+        var filterDefault = Action.allow
+        var filterRules: [String: SyscallDecision] = [:]
+        var fatal: [Diagnostic] = []
+        var forceWrite = false
+        if let mode = s.filterMode {
+            var entries = s.filter
+            if ctx.version >= .v262 {
+                // systemd 257.13+ keeps write usable for its own hand-off after the filter.
+                switch mode {
+                case .allowList:
+                    if let e = entries["write"], e.action != nil {
+                        fatal.append(entryDiagnostic(e, code: "write-forced",
+                            message: "systemd \(ctx.version) forces 'write' into allow-lists; an action on it makes the filter fail (228/SECCOMP)",
+                            fix: "remove the action on write"))
+                    } else if entries["write"] == nil {
+                        forceWrite = true
+                    }
+                case .denyList:
+                    if let e = entries.removeValue(forKey: "write") {
+                        var d = entryDiagnostic(e, code: "write-forced",
+                            message: "systemd \(ctx.version) never denies 'write' in a deny-list; this entry is dropped",
+                            fix: "remove write from the deny list")
+                        d.severity = .warning
+                        diagnostics.append(d)
+                    }
+                }
+            }
+            switch mode {
+            case .allowList:
+                filterDefault = negative
+                if ctx.version >= .v262, negative != .errno(38) {
+                    // v255+: unknown syscalls get ENOSYS; every @known call the native ABI has
+                    // (and that is not listed) gets the negative action.
+                    filterDefault = .errno(38)
+                    let known = ctx.catalog.group(named: "@known")?.members.filter { !$0.isGroup }.map(\.name) ?? []
+                    for name in known where entries[name] == nil && ctx.resolves(name)
+                        && SyscallTable.number(of: name, on: ctx.native) != nil
+                    {
+                        filterRules[name] = SyscallDecision(action: negative, origin: nil)
+                    }
+                }
+                for (name, e) in entries {
+                    let a = e.action.map(action(for:)) ?? .allow
+                    if a == filterDefault {
+                        fatal.append(entryDiagnostic(e, code: "action-equals-default",
+                            message: "the action for \(name) equals the filter's default action \(a); libseccomp refuses such a rule and systemd \(ctx.version) fails the service with 228/SECCOMP",
+                            fix: "drop the suffix (the call is denied with the default action anyway)"))
+                        continue
+                    }
+                    filterRules[name] = SyscallDecision(action: a, origin: origin(e.origin, setting: "SystemCallFilter"))
+                }
+                if forceWrite {
+                    filterRules["write"] = SyscallDecision(action: .allow,
+                        origin: Origin(file: nil, line: 0, column: 0, setting: "SystemCallFilter",
+                            text: "(write, forced by systemd \(ctx.version))"))
+                }
+            case .denyList:
+                for (name, e) in entries {
+                    filterRules[name] = SyscallDecision(
+                        action: e.action.map(action(for:)) ?? negative, origin: origin(e.origin, setting: "SystemCallFilter"))
+                }
+            }
+        }
+        if !fatal.isEmpty { throw PolicyBuildError(diagnostics: fatal) }
+
+        // SystemCallLog=: installed before SystemCallFilter=, so it only shows where the filter allows.
+        var logDefault = Action.allow
+        var logRules: [String: SyscallDecision] = [:]
+        if let mode = s.logMode {
+            logDefault = mode == .allowList ? .allow : .log
+            let listed: Action = mode == .allowList ? .log : .allow
+            for (name, o) in s.log {
+                logRules[name] = SyscallDecision(action: listed, origin: origin(o, setting: "SystemCallLog"))
+            }
+        }
+
+        // Stack log (earlier) under filter (later).
+        let defaultAction = Action.stacked(earlier: logDefault, later: filterDefault)
+        var rules: [String: SyscallDecision] = [:]
+        for name in Set(filterRules.keys).union(logRules.keys) {
+            let l = logRules[name], f = filterRules[name]
+            let a = Action.stacked(earlier: l?.action ?? logDefault, later: f?.action ?? filterDefault)
+            let o = (f != nil && a == f?.action) ? f?.origin : (l?.origin ?? f?.origin)
+            rules[name] = SyscallDecision(action: a, origin: o)
+        }
+        let policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: otherABIs,
+            syscalls: rules)
+        return Result(policy: policy, negativeAction: negative, diagnostics: diagnostics)
+    }
+
+    /// systemd's mapping of a stored action: kill is KILL_PROCESS (v243+), an errno is ERRNO(n).
+    static func action(for e: EntryAction) -> Action {
+        switch e {
+        case .kill: return .killProcess
+        case .errno(let n): return .errno(UInt16(n))
+        }
+    }
+
+    static func origin(_ o: SystemCallSettings.WordOrigin, setting: String) -> Origin {
+        Origin(file: o.source.file, line: o.source.line, column: o.source.valueColumn + o.column - 1,
+            setting: setting, text: o.implicitDefault ? "(implicit @default)" : o.word)
+    }
+
+    static func entryDiagnostic(_ e: SystemCallSettings.Entry, code: String, message: String, fix: String) -> Diagnostic {
+        Diagnostic(severity: .error, code: code, message: message, isSystemdMessage: false, setting: "SystemCallFilter",
+            file: e.origin.source.file, line: e.origin.source.line,
+            column: e.origin.source.valueColumn + e.origin.column - 1, text: e.origin.word, note: nil, fix: fix)
+    }
+}

@@ -1,0 +1,217 @@
+// ExpandCommand.swift: `seccompose expand`: SystemCall*= values → the policy systemd would enforce.
+
+import ArgumentParser
+import SeccomposePolicy
+import SeccomposeSets
+import SeccomposeSyscalls
+import SeccomposeSystemd
+
+struct ExpandCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "expand",
+        abstract: "Expand SystemCallFilter= values into the per-syscall decisions systemd would enforce.",
+        discussion: """
+            Each VALUE is one SystemCallFilter= line, applied in order (the first non-empty one fixes \
+            allow- or deny-list mode; an empty one resets). --unit reads the SystemCall*= lines of a \
+            unit file first. Diagnostics go to stderr as FILE:LINE:COLUMN (for VALUEs: \
+            <command line>:INDEX:COLUMN); any diagnostic makes the exit status 1.
+            """
+    )
+
+    @OptionGroup var systemd: SystemdOptions
+
+    @Option(help: ArgumentHelp("The ABI systemd runs on (what 'native' means).", valueName: "abi"))
+    var native: String = Architecture.native.name
+
+    @Option(help: ArgumentHelp("Also list every syscall number of this ABI with its action (repeatable; 'all' for the policy's ABIs).", valueName: "abi"))
+    var arch: [String] = []
+
+    @Option(name: .customLong("error-number"), help: ArgumentHelp("SystemCallErrorNumber= value.", valueName: "errno"))
+    var errorNumber: String?
+
+    @Option(help: ArgumentHelp("SystemCallArchitectures= value (repeatable).", valueName: "archs"))
+    var architectures: [String] = []
+
+    @Option(help: ArgumentHelp("SystemCallLog= value (repeatable).", valueName: "value"))
+    var log: [String] = []
+
+    @Option(help: ArgumentHelp("Read the SystemCall*= assignments of this unit file first.", valueName: "file"))
+    var unit: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Argument(help: ArgumentHelp("SystemCallFilter= values, one line each.", valueName: "value"))
+    var values: [String] = []
+
+    func run() throws {
+        guard let nativeABI = Architecture(name: native) else {
+            throw ValidationError("unknown ABI '\(native)' for --native")
+        }
+        let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog())
+        var settings = SystemCallSettings(context: context)
+        var diagnostics: [Diagnostic] = []
+        if let unit {
+            let text: String
+            do { text = try TextFile.read(unit) } catch {
+                Terminal.error(error.description)
+                throw ExitCode(2)
+            }
+            let (assignments, lineDiags) = UnitSettingsReader.assignments(of: text, file: unit)
+            diagnostics += lineDiags
+            for a in assignments { diagnostics += settings.apply(a) }
+        }
+        for (i, raw) in architectures.enumerated() {
+            let (value, column) = stripped(raw)
+            diagnostics += settings.applyArchitectures(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
+        }
+        if let errorNumber {
+            diagnostics += settings.applyErrorNumber(stripped(errorNumber).0, source: ValueSource(file: nil, line: 1))
+        }
+        for (i, raw) in log.enumerated() {
+            let (value, column) = stripped(raw)
+            diagnostics += settings.applyLog(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
+        }
+        for (i, raw) in values.enumerated() {
+            let (value, column) = stripped(raw)
+            diagnostics += settings.applyFilter(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
+        }
+        let result: SystemdPolicyBuilder.Result
+        do {
+            result = try SystemdPolicyBuilder.build(settings)
+        } catch {
+            report(diagnostics + error.diagnostics)
+            Terminal.error("seccompose: no policy: systemd \(context.version) would fail to apply this filter (228/SECCOMP)")
+            throw ExitCode(1)
+        }
+        diagnostics += result.diagnostics
+        let abis = try selectedABIs(result.policy)
+        switch format {
+        case .text: Terminal.out(ExpandReport.text(settings: settings, result: result, abis: abis))
+        case .json: try Terminal.json(ExpandReport.json(settings: settings, result: result, abis: abis, diagnostics: diagnostics))
+        }
+        report(diagnostics)
+        if !diagnostics.isEmpty { throw ExitCode(1) }
+    }
+
+    /// systemd's conf parser strips whitespace around a value; so do we, keeping the column.
+    func stripped(_ raw: String) -> (String, Int) {
+        let isWS: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        let lead = raw.prefix(while: isWS).count
+        var v = Substring(raw).dropFirst(lead)
+        while let last = v.last, isWS(last) { v = v.dropLast() }
+        return (String(v), lead + 1)
+    }
+
+    func selectedABIs(_ policy: Policy) throws -> [Architecture] {
+        var out: [Architecture] = []
+        for a in arch {
+            if a == "all" {
+                out += policy.architectures
+            } else if let abi = Architecture(name: a) {
+                out.append(abi)
+            } else {
+                throw ValidationError("unknown ABI '\(a)' for --arch")
+            }
+        }
+        return out
+    }
+
+    /// Prints diagnostics to stderr, at most 1000 of them.
+    func report(_ diagnostics: [Diagnostic]) {
+        let limit = 1000
+        var s = diagnostics.prefix(limit).map(\.description).joined(separator: "\n")
+        if diagnostics.count > limit { s += "\n… and \(diagnostics.count - limit) more diagnostics" }
+        if !s.isEmpty { Terminal.error(s) }
+    }
+}
+
+/// The text and JSON renderings of an expansion (schema: docs/json.md).
+enum ExpandReport {
+    static func text(settings: SystemCallSettings, result: SystemdPolicyBuilder.Result, abis: [Architecture]) -> String {
+        let p = result.policy
+        var s = "# systemd \(settings.context.version) on \(settings.context.native.name)\n"
+        s += "mode: \(settings.filterMode?.rawValue ?? "none")\n"
+        s += "error-number: \(settings.errorNumber)\n"
+        s += "log: \(settings.logMode?.rawValue ?? "none")\n"
+        s += "architectures: \(p.architectures.map(\.name).joined(separator: " "))\n"
+        s += "other-architectures: \(p.otherArchitectureAction)\n"
+        s += "default: \(p.defaultAction)\n"
+        s += "syscalls:\n"
+        for name in p.syscalls.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            guard let d = p.syscalls[name] else { continue }
+            s += "    \(name) \(d.action)"
+            if let o = d.origin { s += "  # \(o.text)" }
+            s += "\n"
+        }
+        for abi in abis {
+            s += "abi \(abi.name) (audit 0x\(String(abi.auditArch, radix: 16))):\n"
+            if !p.architectures.contains(abi) {
+                s += "    * \(p.otherArchitectureAction)\n"
+                continue
+            }
+            for (name, number) in SyscallTable.syscalls(on: abi) {
+                s += "    \(number) \(name) \(p.action(abi: abi, number: number))\n"
+            }
+            s += "    * \(p.defaultAction)\n"
+        }
+        return s
+    }
+
+    struct SyscallJSON: Encodable {
+        var name: String
+        var action: String
+        var origin: Origin?
+    }
+
+    struct NumberJSON: Encodable {
+        var number: Int
+        var name: String
+        var action: String
+    }
+
+    struct ABIJSON: Encodable {
+        var abi: String
+        var auditArch: UInt32
+        var judged: Bool
+        var syscalls: [NumberJSON]
+        var otherNumbers: String
+    }
+
+    struct ExpandJSON: Encodable {
+        var schema = "seccompose.expand/1"
+        var systemd: Int
+        var native: String
+        var mode: String?
+        var errorNumber: String
+        var log: String?
+        var architectures: [String]
+        var otherArchitectures: String
+        var defaultAction: String
+        var syscalls: [SyscallJSON]
+        var abis: [ABIJSON]
+        var diagnostics: [Diagnostic]
+    }
+
+    static func json(settings: SystemCallSettings, result: SystemdPolicyBuilder.Result, abis: [Architecture],
+        diagnostics: [Diagnostic]) -> ExpandJSON
+    {
+        let p = result.policy
+        let names = p.syscalls.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        return ExpandJSON(
+            systemd: settings.context.version.rawValue, native: settings.context.native.name,
+            mode: settings.filterMode?.rawValue, errorNumber: settings.errorNumber.description,
+            log: settings.logMode?.rawValue, architectures: p.architectures.map(\.name),
+            otherArchitectures: p.otherArchitectureAction.description, defaultAction: p.defaultAction.description,
+            syscalls: names.compactMap { n in p.syscalls[n].map { SyscallJSON(name: n, action: $0.action.description, origin: $0.origin) } },
+            abis: abis.map { abi in
+                let judged = p.architectures.contains(abi)
+                return ABIJSON(abi: abi.name, auditArch: abi.auditArch, judged: judged,
+                    syscalls: judged ? SyscallTable.syscalls(on: abi).map {
+                        NumberJSON(number: $0.number, name: $0.name, action: p.action(abi: abi, number: $0.number).description)
+                    } : [],
+                    otherNumbers: (judged ? p.defaultAction : p.otherArchitectureAction).description)
+            },
+            diagnostics: diagnostics)
+    }
+}

@@ -1,0 +1,70 @@
+// Seccompose.swift: the command-line front end. Each subcommand is a thin layer over the library.
+
+import ArgumentParser
+import Foundation
+import SeccomposeSets
+import SeccomposeSyscalls
+
+@main
+struct Seccompose: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seccompose",
+        abstract: "A systemd-style syscall-set policy engine.",
+        discussion: """
+            Exit status: 0 success; 1 the input produced warnings or errors (printed on stderr), or a \
+            query found nothing; 2 an input file or set directory could not be read; 64 bad usage.
+            """,
+        subcommands: [SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self]
+    )
+}
+
+/// Output formats shared by the subcommands.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Options every subcommand that reads groups takes.
+struct SystemdOptions: ParsableArguments {
+    @Option(name: .customLong("systemd"), help: "The systemd version to emulate: 252 (Debian 12) or 262 (262.1).")
+    var version: String = SystemdVersion.newest.description
+
+    @Option(name: .customLong("sets"), help: ArgumentHelp("A directory of extra .set files (repeatable).", valueName: "dir"))
+    var setDirectories: [String] = []
+
+    func systemdVersion() throws -> SystemdVersion {
+        guard let v = SystemdVersion(string: version) else {
+            throw ValidationError("unknown systemd version '\(version)'; use one of: "
+                + SystemdVersion.allCases.map(\.description).joined(separator: ", "))
+        }
+        return v
+    }
+
+    /// The catalog of groups, or exit 2 with the set-file error.
+    func catalog() throws -> SetCatalog {
+        let v = try systemdVersion()
+        do {
+            return try SetCatalog.load(version: v, userDirectories: setDirectories)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Writing to stdout and stderr.
+enum Terminal {
+    static func out(_ s: String) {
+        FileHandle.standardOutput.write(Data(s.utf8))
+    }
+
+    static func error(_ s: String) {
+        FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
+    }
+
+    /// Encodes a value as stable, pretty-printed JSON with sorted keys, plus a newline.
+    static func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        out(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n")
+    }
+}
