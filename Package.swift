@@ -52,7 +52,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SeccomposeCLITests",
-            dependencies: ["SeccomposeSyscalls"],
+            dependencies: ["seccompose", "SeccomposeSyscalls"],
             swiftSettings: swiftSettings
         ),
     ]
