@@ -19,7 +19,8 @@ def literal(text):
     # A raw multi-line literal: #"""…"""# needs no escaping unless the text holds '"""#'.
     if '"""#' in text:
         sys.exit("set file contains '\"\"\"#', which the generator cannot embed")
-    return '#"""\n' + text + ('' if text.endswith("\n") else "\n") + '"""#'
+    # The newline before the closing delimiter is not part of the value, so add one.
+    return '#"""\n' + text + "\n" + '"""#'
 
 
 def render():

@@ -17,6 +17,7 @@ io_submit
 io_uring_enter
 io_uring_register
 io_uring_setup
+
 """#),
         ("basic-io", #"""
 # @basic-io: Basic IO. Format and invariants: sets/README.md
@@ -39,6 +40,7 @@ read
 readv
 write
 writev
+
 """#),
         ("chown", #"""
 # @chown: Change ownership of files and directories. Format and invariants: sets/README.md
@@ -50,6 +52,7 @@ fchown32
 fchownat
 lchown
 lchown32
+
 """#),
         ("clock", #"""
 # @clock: Change the system time. Format and invariants: sets/README.md
@@ -60,6 +63,7 @@ clock_adjtime64
 clock_settime
 clock_settime64
 settimeofday
+
 """#),
         ("cpu-emulation", #"""
 # @cpu-emulation: System calls for CPU emulation functionality. Format and invariants: sets/README.md
@@ -69,6 +73,7 @@ subpage_prot
 switch_endian
 vm86
 vm86old
+
 """#),
         ("debug", #"""
 # @debug: Debugging, performance monitoring and tracing functionality. Format and invariants: sets/README.md
@@ -80,6 +85,7 @@ ptrace
 rtas
 s390_runtime_instr
 sys_debug_setcontext
+
 """#),
         ("default", #"""
 # @default: System calls that are always permitted. Format and invariants: sets/README.md
@@ -151,6 +157,7 @@ sigreturn
 time
 ugetrlimit
 uretprobe
+
 """#),
         ("file-system", #"""
 # @file-system: File system operations. Format and invariants: sets/README.md
@@ -243,6 +250,7 @@ utime
 utimensat
 utimensat_time64
 utimes
+
 """#),
         ("io-event", #"""
 # @io-event: Event loop system calls. Format and invariants: sets/README.md
@@ -264,6 +272,7 @@ ppoll_time64
 pselect6
 pselect6_time64
 select
+
 """#),
         ("ipc", #"""
 # @ipc: SysV IPC, POSIX Message Queues or other IPC. Format and invariants: sets/README.md
@@ -296,6 +305,7 @@ shmat
 shmctl
 shmdt
 shmget
+
 """#),
         ("keyring", #"""
 # @keyring: Kernel keyring access. Format and invariants: sets/README.md
@@ -303,6 +313,7 @@ description: Kernel keyring access
 add_key
 keyctl
 request_key
+
 """#),
         ("known", #"""
 # @known: All known syscalls declared in the kernel. Format and invariants: sets/README.md
@@ -847,6 +858,7 @@ waitid
 waitpid
 write
 writev
+
 """#),
         ("memlock", #"""
 # @memlock: Memory locking control. Format and invariants: sets/README.md
@@ -856,6 +868,7 @@ mlock2
 mlockall
 munlock
 munlockall
+
 """#),
         ("module", #"""
 # @module: Loading and unloading of kernel modules. Format and invariants: sets/README.md
@@ -863,6 +876,7 @@ description: Loading and unloading of kernel modules
 delete_module
 finit_module
 init_module
+
 """#),
         ("mount", #"""
 # @mount: Mounting and unmounting of file systems. Format and invariants: sets/README.md
@@ -880,6 +894,7 @@ open_tree_attr since=262
 pivot_root
 umount
 umount2
+
 """#),
         ("network-io", #"""
 # @network-io: Network or Unix socket IO, should not be needed if not network facing. Format and invariants: sets/README.md
@@ -906,6 +921,7 @@ shutdown
 socket
 socketcall
 socketpair
+
 """#),
         ("obsolete", #"""
 # @obsolete: Unusual, obsolete or unimplemented system calls. Format and invariants: sets/README.md
@@ -937,6 +953,7 @@ ulimit
 uselib
 ustat
 vserver
+
 """#),
         ("pkey", #"""
 # @pkey: System calls used for memory protection keys. Format and invariants: sets/README.md
@@ -944,6 +961,7 @@ description: System calls used for memory protection keys
 pkey_alloc
 pkey_free
 pkey_mprotect
+
 """#),
         ("privileged", #"""
 # @privileged: All system calls which need super-user capabilities. Format and invariants: sets/README.md
@@ -979,6 +997,7 @@ setreuid32
 setuid
 setuid32
 vhangup
+
 """#),
         ("process", #"""
 # @process: Process control, execution, namespacing operations. Format and invariants: sets/README.md
@@ -1005,6 +1024,7 @@ vfork
 wait4
 waitid
 waitpid
+
 """#),
         ("raw-io", #"""
 # @raw-io: Raw I/O port access. Format and invariants: sets/README.md
@@ -1016,6 +1036,7 @@ pciconfig_read
 pciconfig_write
 s390_pci_mmio_read
 s390_pci_mmio_write
+
 """#),
         ("reboot", #"""
 # @reboot: Reboot and reboot preparation/kexec. Format and invariants: sets/README.md
@@ -1023,6 +1044,7 @@ description: Reboot and reboot preparation/kexec
 kexec_file_load
 kexec_load
 reboot
+
 """#),
         ("resources", #"""
 # @resources: Alter resource settings. Format and invariants: sets/README.md
@@ -1040,6 +1062,7 @@ set_mempolicy
 set_mempolicy_home_node
 setpriority
 setrlimit
+
 """#),
         ("sandbox", #"""
 # @sandbox: Sandbox functionality. Format and invariants: sets/README.md
@@ -1049,6 +1072,7 @@ landlock_add_rule
 landlock_create_ruleset
 landlock_restrict_self
 seccomp
+
 """#),
         ("setuid", #"""
 # @setuid: Operations for changing user/group credentials. Format and invariants: sets/README.md
@@ -1067,6 +1091,7 @@ setreuid
 setreuid32
 setuid
 setuid32
+
 """#),
         ("signal", #"""
 # @signal: Process signal handling. Format and invariants: sets/README.md
@@ -1085,12 +1110,14 @@ signalfd4
 sigpending
 sigprocmask
 sigsuspend
+
 """#),
         ("swap", #"""
 # @swap: Enable/disable swap devices. Format and invariants: sets/README.md
 description: Enable/disable swap devices
 swapoff
 swapon
+
 """#),
         ("sync", #"""
 # @sync: Synchronize files and memory to storage. Format and invariants: sets/README.md
@@ -1102,6 +1129,7 @@ sync
 sync_file_range
 sync_file_range2
 syncfs
+
 """#),
         ("system-service", #"""
 # @system-service: General system service operations. Format and invariants: sets/README.md
@@ -1167,6 +1195,7 @@ umask
 uname
 userfaultfd
 vmsplice
+
 """#),
         ("timer", #"""
 # @timer: Schedule operations by time. Format and invariants: sets/README.md
@@ -1187,6 +1216,7 @@ timerfd_gettime64
 timerfd_settime
 timerfd_settime64
 times
+
 """#),
     ]
 
@@ -1217,5 +1247,6 @@ setxattrat
 statmount
 uprobe
 uretprobe
+
 """#
 }

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@testable import SeccomposeSyscalls
+
+let repositoryRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+@Suite("syscall tables")
+struct SyscallTableTests {
+    @Test("the generated files are fresh (scripts/gen-syscall-tables.py, gen-errno-table.py --check)")
+    func generatedFresh() throws {
+        for script in ["scripts/gen-syscall-tables.py", "scripts/gen-errno-table.py"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", script, "--check"]
+            p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(script) --check failed")
+        }
+    }
+
+    @Test(
+        "known numbers",
+        arguments: [
+            ("read", Architecture.x86_64, 0), ("read", .x32, 0x4000_0000), ("execve", .x32, 0x4000_0000 + 520),
+            ("read", .x86, 3), ("read", .aarch64, 63), ("read", .mips, 4003), ("read", .mips64, 5000),
+            ("read", .mips64n32, 6000), ("read", .ppc64le, 3), ("socketcall", .x86, 102), ("openat", .riscv64, 56),
+            ("uretprobe", .x86_64, 335), ("read", .loongarch64, 63), ("read", .s390x, 3),
+        ])
+    func numbers(name: String, abi: Architecture, number: Int) {
+        #expect(SyscallTable.number(of: name, on: abi) == number)
+        #expect(SyscallTable.name(of: number, on: abi) == name)
+    }
+
+    @Test("a name an ABI lacks has no number there (never a pseudo number)")
+    func absent() {
+        #expect(SyscallTable.number(of: "socketcall", on: .x86_64) == nil)
+        #expect(SyscallTable.number(of: "open", on: .aarch64) == nil)
+        #expect(SyscallTable.number(of: "nosuchcall", on: .x86) == nil)
+        #expect(SyscallTable.name(of: 100_000, on: .x86_64) == nil)
+        #expect(!SyscallTable.isKnown("nosuchcall"))
+    }
+
+    @Test("numbers are unique per ABI and every name exists somewhere", arguments: Architecture.allCases)
+    func unique(abi: Architecture) {
+        let list = SyscallTable.syscalls(on: abi)
+        #expect(Set(list.map(\.number)).count == list.count)
+        #expect(list.count > 300)
+        if abi == .x32 { #expect(list.allSatisfy { $0.number >= 0x4000_0000 }) }
+    }
+
+    @Test("AUDIT_ARCH values match <linux/audit.h>")
+    func audit() {
+        #expect(Architecture.x86_64.auditArch == 0xC000_003E)
+        #expect(Architecture.x32.auditArch == 0xC000_003E)
+        #expect(Architecture.x86.auditArch == 0x4000_0003)
+        #expect(Architecture.aarch64.auditArch == 0xC000_00B7)
+        #expect(Architecture.arm.auditArch == 0x4000_0028)
+        #expect(Architecture.riscv64.auditArch == 0xC000_00F3)
+        #expect(Architecture.ppc64le.auditArch == 0xC000_0015)
+        #expect(Architecture.ppc64.auditArch == 0x8000_0015)
+        #expect(Architecture.s390x.auditArch == 0x8000_0016)
+        #expect(Architecture.loongarch64.auditArch == 0xC000_0102)
+        #expect(Architecture.mips64n32.auditArch == 0xA000_0008)
+        #expect(Set(Architecture.allCases.filter { $0 != .x32 }.map(\.auditArch)).count == Architecture.allCases.count - 1)
+    }
+
+    @Test("names: libseccomp, systemd and OCI spellings")
+    func names() {
+        #expect(Architecture(name: "x86-64") == .x86_64)
+        #expect(Architecture(name: "SCMP_ARCH_X86_64") == .x86_64)
+        #expect(Architecture(name: "i386") == .x86)
+        #expect(Architecture(systemdName: "arm64") == .aarch64)
+        #expect(Architecture(systemdName: "i386") == nil)
+        #expect(Architecture(systemdName: "amd64") == nil)
+        #expect(Architecture(systemdName: "ppc64le") == nil)
+        #expect(Architecture.x86_64.localABIs == [.x86, .x32, .x86_64])
+    }
+
+    @Test("errno names: case-insensitive, aliases, canonical names")
+    func errno() {
+        #expect(ErrnoTable.number(named: "EPERM") == 1)
+        #expect(ErrnoTable.number(named: "eperm") == 1)
+        #expect(ErrnoTable.number(named: "EWOULDBLOCK") == 11)
+        #expect(ErrnoTable.name(of: 11) == "EAGAIN")
+        #expect(ErrnoTable.number(named: "ECANCELLED") == nil)
+        #expect(ErrnoTable.allNames.count == 134)
+    }
+}
