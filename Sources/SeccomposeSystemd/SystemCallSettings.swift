@@ -367,11 +367,11 @@ public struct SystemCallSettings: Sendable {
 
 /// "Did you mean" suggestions.
 enum Suggestions {
-    /// The closest candidate within an edit distance of 2 (or a third of the name), if any.
+    /// The closest candidate within an edit distance of 1 (2 for names of 8 or more bytes), if any.
     static func nearest(_ name: String, in candidates: [String]) -> String? {
         let target = Array(name.utf8)
         guard target.count <= 64 else { return nil }
-        let limit = max(2, target.count / 3)
+        let limit = min(2, max(1, target.count / 4))
         var best: (String, Int)?
         for c in candidates {
             let cand = Array(c.utf8)
