@@ -1,0 +1,232 @@
+// BadInputTests.swift: bad input never crashes, always gives a clear error and a non-zero exit
+// status (64 bad usage, 2 unreadable input, 1 diagnostics), and finishes in bounded time.
+
+import Foundation
+import Testing
+
+@Suite("bad input: clear errors, the documented exit status, no crash, no hang")
+struct BadInputTests {
+    @Test("an unknown --systemd version is bad usage (64)", arguments: [
+        ["expand", "--systemd", "999", "read"],
+        ["expand", "--systemd", "", "read"],
+        ["expand", "--systemd", "253", "read"],
+        ["expand", "--systemd", "v999", "read"],
+        ["syscall-filter", "--systemd", "251"],
+    ])
+    func unknownVersion(arguments: [String]) throws {
+        let r = try Support.seccompose(arguments)
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains("unknown systemd version"), "\(r)")
+        #expect(r.stderr.contains("use one of: 252, 262"), "\(r)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test("version spellings systemd uses are accepted", arguments: ["252", "v252", "252.39", "262", "v262.1"])
+    func versionSpellings(version: String) throws {
+        let r = try Support.seccompose(["expand", "--systemd", version, "--format", "json"])
+        #expect(r.status == 0, "\(r)")
+        let j = try Support.decode(ExpandJSON.self, from: r)
+        #expect(String(j.systemd) == version.trimmingCharacters(in: ["v"]).prefix(3))
+    }
+
+    @Test("other bad usage (64)", arguments: [
+        (["expand", "--native", "bogus", "read"], "unknown ABI 'bogus' for --native"),
+        (["expand", "--arch", "bogus", "read"], "unknown ABI 'bogus' for --arch"),
+        (["expand", "--format", "yaml", "read"], "The value 'yaml' is invalid for '--format <format>'"),
+        (["expand", "--bogus"], "Unknown option '--bogus'"),
+        (["bogus-subcommand"], "Unexpected argument 'bogus-subcommand'"),
+        (["syscall-filter", "--format", "xml"], "The value 'xml' is invalid for '--format <format>'"),
+    ])
+    func badUsage(arguments: [String], message: String) throws {
+        let r = try Support.seccompose(arguments)
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains(message), "\(r)")
+    }
+
+    @Test("--sets with a directory that does not exist: exit 2, the path named", arguments: ["expand", "syscall-filter"])
+    func missingSetDirectory(subcommand: String) throws {
+        let path = "/nonexistent-\(UUID().uuidString)"
+        let r = try Support.seccompose([subcommand, "--systemd", "252", "--sets", path] + (subcommand == "expand" ? ["read"] : []))
+        #expect(r.status == 2, "\(r)")
+        #expect(r.stderr.contains(path), "\(r)")
+        #expect(r.stderr.contains("cannot read the directory: No such file or directory"), "\(r)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    struct BadSet: Sendable, CustomTestStringConvertible {
+        var files: [String: String]
+        var expected: String
+        var testDescription: String { String(expected.prefix { $0 != "\n" }) }
+    }
+
+    static let badSets: [BadSet] = [
+        BadSet(files: ["bad.set": "# c\ndescription: bad\nread\nwr!te\n"],
+            expected: "bad.set:4:1: error: invalid member 'wr!te'\n  fix: "),
+        BadSet(files: ["bad.set": "read\n"],
+            expected: "bad.set:1:1: error: member before the 'description:' line\n  fix: "),
+        BadSet(files: ["empty.set": ""],
+            expected: "empty.set:1:1: error: no 'description:' line\n  fix: "),
+        BadSet(files: ["a.set": "description: a\nread\nread\n"],
+            expected: "a.set:3:1: error: duplicate member 'read' (first on line 2)\n  fix: "),
+        BadSet(files: ["a.set": "description: a\nread\n@a\n"],
+            expected: "a.set:3:1: error: cycle of group references: @a\n  fix: "),
+        BadSet(files: ["a.set": "description: a\n@nosuchgroup\n"],
+            expected: "a.set:2:1: error: unknown group @nosuchgroup in @a (systemd 252)\n  fix: "),
+        BadSet(files: ["A.set": "description: a\nread\n"],
+            expected: "A.set:1:1: error: invalid group name 'A' (from the file name)\n  fix: "),
+        BadSet(files: ["default.set": "description: mine\nread\n"],
+            expected: "default.set:1:1: error: group @default clashes with the built-in group of the same name\n  fix: "),
+        BadSet(files: ["system-service.set": "description: mine\nread\n"],
+            expected: "system-service.set:1:1: error: group @system-service clashes with the built-in group of the same name\n  fix: "),
+    ]
+
+    @Test("a broken set file: exit 2 and FILE:LINE:COL: error: … with a fix: line", arguments: badSets)
+    func badSetFile(c: BadSet) throws {
+        try Support.withTemporaryDirectory { dir in
+            for (name, text) in c.files { try Support.write(text, to: dir.appendingPathComponent(name)) }
+            for args in [["expand", "--systemd", "252", "--sets", dir.path, "read"],
+                ["syscall-filter", "--systemd", "252", "--sets", dir.path]]
+            {
+                let r = try Support.seccompose(args)
+                #expect(r.status == 2, "\(r)")
+                #expect(r.stderr.contains(dir.path + "/" + c.expected), "\(r)")
+                #expect(r.stdout.isEmpty, "\(r)")
+            }
+        }
+    }
+
+    @Test("a good user set is usable as a group")
+    func goodUserSet() throws {
+        try Support.withTemporaryDirectory { dir in
+            try Support.write("# mine\ndescription: Mine\nread\nwrite\n@swap\n", to: dir.appendingPathComponent("mine.set"))
+            let l = try Support.seccompose(["syscall-filter", "--systemd", "252", "--sets", dir.path, "@mine"])
+            #expect(l.status == 0, "\(l)")
+            #expect(l.stdout == "@mine\n    # Mine\n    read\n    write\n    @swap\n")
+            let e = try Support.seccompose(["expand", "--systemd", "252", "--sets", dir.path, "~@mine", "--format", "json"])
+            let j = try Support.decode(ExpandJSON.self, from: e)
+            #expect(Set(j.syscalls.map(\.name)) == ["read", "write", "swapon", "swapoff"])
+        }
+    }
+
+    @Test("a set file with CRLF line endings defines its members",
+        .disabled("bug: SetFile parsing splits with text.split(separator: \"\\n\") (SeccomposeSets/SetFile.swift), and \"\\r\\n\" is one Swift Character: a CRLF set file becomes one 'description:' line with no members, silently, so ~@group denies nothing"))
+    func crlfSetFile() throws {
+        try Support.withTemporaryDirectory { dir in
+            try Support.write("description: mine\r\nread\r\nwrite\r\n", to: dir.appendingPathComponent("mine.set"))
+            let e = try Support.seccompose(["expand", "--systemd", "252", "--sets", dir.path, "~@mine", "--format", "json"])
+            let j = try Support.decode(ExpandJSON.self, from: e)
+            #expect(Set(j.syscalls.map(\.name)) == ["read", "write"], "\(e)")
+        }
+    }
+
+    // MARK: --unit
+
+    @Test("--unit with an empty file: no diagnostics, exit 0, mode none")
+    func emptyUnit() throws {
+        try Support.withTemporaryDirectory { dir in
+            let file = dir.appendingPathComponent("empty.service")
+            try Support.write("", to: file)
+            let t = try Support.seccompose(["expand", "--systemd", "252", "--unit", file.path])
+            #expect(t.status == 0, "\(t)")
+            #expect(t.stderr.isEmpty)
+            #expect(t.stdoutLines.contains("mode: none"))
+            let r = try Support.seccompose(["expand", "--systemd", "252", "--unit", file.path, "--format", "json"])
+            let j = try Support.decode(ExpandJSON.self, from: r)
+            #expect(r.status == 0)
+            #expect(j.mode == nil)
+            #expect(j.diagnostics.isEmpty)
+            #expect(j.defaultAction == "allow")
+        }
+    }
+
+    @Test("--unit with 4 KiB of random binary bytes (with NUL): exit 2")
+    func binaryUnit() throws {
+        try Support.withTemporaryDirectory { dir in
+            var g = SystemRandomNumberGenerator()
+            var bytes = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &g) }
+            bytes[100] = 0
+            let file = dir.appendingPathComponent("random.service")
+            try Data(bytes).write(to: file)
+            let r = try Support.seccompose(["expand", "--systemd", "252", "--unit", file.path])
+            #expect(r.status == 2, "\(r)")
+            #expect(r.stderr.hasPrefix(file.path + ": error: binary data (a NUL byte at offset "), "\(r)")
+            #expect(r.stderr.contains("\n  fix: "))
+            #expect(r.stdout.isEmpty)
+        }
+    }
+
+    @Test("--unit with invalid UTF-8 (no NUL): exit 2")
+    func invalidUTF8Unit() throws {
+        try Support.withTemporaryDirectory { dir in
+            let file = dir.appendingPathComponent("latin1.service")
+            // "~r\u{E9}ad" in Latin-1: 0xE9 alone is not UTF-8.
+            try Data(Array("[Service]\nSystemCallFilter=~r".utf8) + [0xE9] + Array("ad\n".utf8)).write(to: file)
+            let r = try Support.seccompose(["expand", "--systemd", "252", "--unit", file.path])
+            #expect(r.status == 2, "\(r)")
+            #expect(r.stderr.contains("not valid UTF-8"), "\(r)")
+        }
+    }
+
+    @Test("--unit with a file that does not exist, or a directory: exit 2, the path named")
+    func missingUnit() throws {
+        let path = "/nonexistent-\(UUID().uuidString)/t.service"
+        let r = try Support.seccompose(["expand", "--systemd", "252", "--unit", path])
+        #expect(r.status == 2, "\(r)")
+        #expect(r.stderr == "\(path): error: cannot open: No such file or directory\n  fix: check the path and its permissions\n")
+        #expect(r.stdout.isEmpty)
+
+        try Support.withTemporaryDirectory { dir in
+            let d = try Support.seccompose(["expand", "--systemd", "252", "--unit", dir.path])
+            #expect(d.status == 2, "\(d)")
+            #expect(d.stderr.hasPrefix(dir.path + ": error: "), "\(d)")
+        }
+    }
+
+    @Test("--unit with a 10 MB SystemCallFilter= line: finishes, non-zero, says the line is too long")
+    func hugeUnitLine() throws {
+        try Support.withTemporaryDirectory { dir in
+            var text = "[Service]\nExecStart=/bin/true\nSystemCallFilter=~"
+            text.reserveCapacity(10_500_000)
+            var i = 0
+            while text.utf8.count < 10_000_000 {
+                text += "nosuch\(i) @system-service read "
+                i += 1
+            }
+            text += "\nSystemCallFilter=~foo\n"
+            let file = dir.appendingPathComponent("huge.service")
+            try Support.write(text, to: file)
+            let r = try Support.seccompose(["expand", "--systemd", "252", "--unit", file.path], timeout: 60)
+            #expect(!r.timedOut)
+            #expect(r.status == 1, "\(r)")
+            #expect(r.stderr.contains("huge.service:3:1: warning: line longer than 1048576 bytes"), "\(r)")
+            // The lines after it are still read.
+            #expect(r.stderr.contains("huge.service:4:19: warning: Failed to parse system call, ignoring: foo"), "\(r)")
+            #expect(r.duration < 60)
+        }
+    }
+
+    @Test("a 100 KB value of unknown words on the command line: non-zero, quick, bounded output")
+    func hugeArgument() throws {
+        let words = (0..<12_500).map { String(format: "zz%05d", $0) }
+        let value = "~" + words.joined(separator: " ")
+        #expect(value.utf8.count >= 100_000)
+        let r = try Support.seccompose(["expand", "--systemd", "252", value], timeout: 60)
+        #expect(!r.timedOut)
+        #expect(r.status == 1, "\(r)")
+        #expect(r.duration < 30, "took \(r.duration) s")
+        #expect(r.stderrLines.first == "<command line>:1:2: warning: Failed to parse system call, ignoring: zz00000 [unknown-syscall]")
+        // At most 1000 diagnostics are printed, then a count of the rest.
+        #expect(r.stderr.contains("\n… and 11500 more diagnostics"), "\(r)")
+        #expect(r.stderrLines.filter { $0.hasPrefix("<command line>:") }.count == 1000)
+    }
+
+    @Test("a 100 KB value of repeated groups finishes quickly")
+    func manyGroupWords() throws {
+        let value = "~" + Array(repeating: "@system-service @known", count: 4_500).joined(separator: " ")
+        #expect(value.utf8.count >= 100_000)
+        let r = try Support.seccompose(["expand", "--systemd", "252", value, "--format", "json"], timeout: 60)
+        #expect(!r.timedOut)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.duration < 30, "took \(r.duration) s")
+    }
+}
