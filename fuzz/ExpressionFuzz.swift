@@ -1,0 +1,128 @@
+// ExpressionFuzz.swift: libFuzzer target for the SystemCall*= expression front end.
+//
+// Built by fuzz/build.sh (plain swiftc, -sanitize=fuzzer,address); not part of Package.swift.
+//
+// Input: arbitrary bytes, decoded as UTF-8 (invalid sequences become U+FFFD).
+//   - The first byte picks the systemd version: odd -> 252, even -> 262.
+//   - Each line is one setting value. Its first character picks the setting when it is a
+//     selector followed by '=': `F=` SystemCallFilter, `E=` SystemCallErrorNumber,
+//     `A=` SystemCallArchitectures, `L=` SystemCallLog. Any other line is a
+//     SystemCallFilter= value as a whole, so plain expressions (`~@privileged:EPERM`) work
+//     as seeds unchanged.
+//   - The whole text is also read as a unit file, as a sets/*.set file, and word-split.
+
+import SeccomposeSets
+import SeccomposeSyscalls
+import SeccomposeSystemd
+
+/// Built once: the built-in catalogs are parsed from embedded data (a failure is a build
+/// defect, so it traps here rather than being hidden).
+let fuzzContexts: (v252: SystemdContext, v262: SystemdContext) = {
+    do {
+        return (try SystemdContext(version: .v252, native: .x86_64), try SystemdContext(version: .v262, native: .x86_64))
+    } catch {
+        fatalError("SystemdContext: \(error)")
+    }
+}()
+
+/// Keeps results observable so the optimiser cannot drop the work.
+nonisolated(unsafe) var fuzzSink = 0
+
+@inline(never)
+func touch(_ diags: [Diagnostic]) {
+    for d in diags { fuzzSink &+= d.description.utf8.count &+ d.column &+ d.line }
+}
+
+@inline(never)
+func touch(_ settings: SystemCallSettings) {
+    fuzzSink &+= settings.filter.count &+ settings.log.count &+ settings.architectures.count
+    do throws(PolicyBuildError) {
+        let r = try SystemdPolicyBuilder.build(settings)
+        fuzzSink &+= r.policy.syscalls.count &+ r.policy.architectures.count &+ r.diagnostics.count
+        for (name, decision) in r.policy.syscalls {
+            fuzzSink &+= name.utf8.count &+ (decision.origin?.description.utf8.count ?? 0)
+        }
+        fuzzSink &+= String(describing: r.policy.defaultAction).utf8.count
+        touch(r.diagnostics)
+    } catch {
+        fuzzSink &+= error.description.utf8.count
+    }
+}
+
+/// Strips what the unit parser strips around a value.
+func trimmed(_ s: Substring) -> String {
+    let ws: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+    guard let first = s.firstIndex(where: { !ws($0) }), let last = s.lastIndex(where: { !ws($0) }) else { return "" }
+    return String(s[first...last])
+}
+
+/// Invariants of WordSplitter that hold for any input.
+func checkSplit(_ text: String, unquote: Bool) {
+    let r = WordSplitter.split(text, unquote: unquote)
+    let n = text.unicodeScalars.count
+    var lastColumn = 0
+    for w in r.words {
+        precondition(!w.raw.isEmpty, "WordSplitter: empty raw word")
+        precondition(w.column >= 1 && w.column <= n && w.column > lastColumn, "WordSplitter: bad column \(w.column)")
+        precondition(w.text.unicodeScalars.count <= w.raw.unicodeScalars.count, "WordSplitter: text longer than raw")
+        lastColumn = w.column
+        fuzzSink &+= w.text.utf8.count
+    }
+    if let c = r.errorColumn {
+        precondition(c >= 1 && c <= n && c > lastColumn, "WordSplitter: bad error column \(c)")
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    let text = String(decoding: bytes, as: UTF8.self)
+    let ctx = (bytes.first ?? 0) & 1 == 1 ? fuzzContexts.v252 : fuzzContexts.v262
+
+    // 1. Line by line through the four apply… methods.
+    var s = SystemCallSettings(context: ctx)
+    // Split on U+000A scalars: a Character split would keep "\r\n" (one grapheme) inside a line.
+    for (i, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let line = Substring(Substring.UnicodeScalarView(scalars))
+        let source = ValueSource(file: "fuzz", line: i + 1, valueColumn: 1)
+        var value = line
+        var selector: Character = "F"
+        if line.count >= 2, line[line.index(after: line.startIndex)] == "=", let c = line.first, "FEAL".contains(c) {
+            selector = c
+            value = line.dropFirst(2)
+        }
+        let v = trimmed(value)
+        switch selector {
+        case "E": touch(s.applyErrorNumber(v, source: source))
+        case "A": touch(s.applyArchitectures(v, source: source))
+        case "L": touch(s.applyLog(v, source: source))
+        default: touch(s.applyFilter(v, source: source))
+        }
+    }
+    touch(s)
+
+    // 2. As a unit file.
+    let (assignments, readerDiags) = UnitSettingsReader.assignments(of: text, file: "fuzz.service")
+    touch(readerDiags)
+    var s2 = SystemCallSettings(context: ctx)
+    for a in assignments {
+        fuzzSink &+= a.key.utf8.count &+ a.section.utf8.count &+ a.source.valueColumn
+        touch(s2.apply(a))
+    }
+    touch(s2)
+
+    // 3. As a set file.
+    do throws(SetFileError) {
+        let d = try SetFileParser.parse(text, groupName: "fuzz", file: "fuzz.set")
+        fuzzSink &+= d.members.count &+ d.description.utf8.count
+        fuzzSink &+= SetFileParser.isCanonicallyOrdered(d.members.map(\.name)) ? 1 : 0
+        for m in d.members { fuzzSink &+= m.belongs(to: ctx.version.rawValue) ? 1 : 0 }
+    } catch {
+        fuzzSink &+= error.description.utf8.count
+    }
+
+    // 4. The word splitter, both ways.
+    checkSplit(text, unquote: true)
+    checkSplit(text, unquote: false)
+    return 0
+}
