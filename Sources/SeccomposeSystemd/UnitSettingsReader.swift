@@ -28,7 +28,8 @@ public enum UnitSettingsReader {
         var section: String?
         var pending: String?
         var lineNumber = 0
-        var physical = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var physical = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map(String.init)
         if physical.last == "" { physical.removeLast() }
         if let first = physical.first, first.hasPrefix("\u{FEFF}") { physical[0] = String(first.dropFirst()) }
         func diag(_ code: String, _ message: String, _ column: Int, _ fix: String) {
@@ -56,7 +57,7 @@ public enum UnitSettingsReader {
                 continue
             }
             pending = nil
-            let content = logical.drop { $0 == " " || $0 == "\t" }
+            let content = Substring(logical).trimmingWhitespace()
             if content.isEmpty || content.hasPrefix("#") || content.hasPrefix(";") { continue }
             if content.hasPrefix("[") {
                 guard content.hasSuffix("]") else {
