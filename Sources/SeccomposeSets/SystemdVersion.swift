@@ -40,4 +40,11 @@ public enum SystemdVersion: Int, CaseIterable, Sendable, Hashable, Codable, Comp
         case .v262: return true
         }
     }
+
+    /// Whether this systemd accepts `abi` in SystemCallArchitectures= (`seccomp_arch_from_string`):
+    /// Debian 12's 252 is built against libseccomp 2.5.4 headers, which lack LoongArch.
+    public func acceptsArchitecture(_ abi: Architecture) -> Bool {
+        guard abi.systemdName != nil else { return false }
+        return self >= .v262 || abi != .loongarch64
+    }
 }

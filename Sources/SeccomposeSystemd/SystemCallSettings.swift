@@ -186,7 +186,7 @@ public struct SystemCallSettings: Sendable {
         guard let e = ErrnoParsing.parseErrno(value) else {
             return [diagnostic(.warning, "invalid-errno", "Failed to parse error number, ignoring: \(value)", systemd: true,
                 setting: "SystemCallErrorNumber", source: source, column: 1, text: value,
-                note: value.contains(" ") ? "only one value is allowed" : actionNote(":" + value),
+                note: value.contains(" ") ? "only one value is allowed" : actionNote("x:" + value),
                 fix: "write one errno name such as EPERM, a number 1…4095, or kill")]
         }
         guard e != 0 else {
@@ -213,13 +213,16 @@ public struct SystemCallSettings: Sendable {
         for word in split.words {
             if word.text == "native" {
                 architectures.insert(context.native)
-            } else if let a = Architecture(systemdName: word.text) {
+            } else if let a = Architecture(systemdName: word.text), context.version.acceptsArchitecture(a) {
                 architectures.insert(a)
             } else {
-                let suggestion = Architecture(name: word.text)?.systemdName
+                let known = Architecture(name: word.text)
+                let suggestion = known.flatMap { context.version.acceptsArchitecture($0) ? $0.systemdName : nil }
                 diags.append(diagnostic(.warning, "unknown-architecture",
                     "Failed to parse system call architecture \"\(word.text)\", ignoring: Invalid argument", systemd: true,
-                    setting: "SystemCallArchitectures", source: source, column: word.column, text: word.raw, note: nil,
+                    setting: "SystemCallArchitectures", source: source, column: word.column, text: word.raw,
+                    note: known.flatMap { context.version.acceptsArchitecture($0) || $0.systemdName == nil
+                        ? nil : "systemd \(context.version) was built without support for \(word.text)" },
                     fix: suggestion.map { "systemd spells it \($0)" }
                         ?? "use native or one of: " + Architecture.allCases.compactMap(\.systemdName).joined(separator: " ")))
             }
@@ -348,9 +351,13 @@ public struct SystemCallSettings: Sendable {
     private func actionNote(_ word: String) -> String? {
         guard let colon = word.firstIndex(of: ":") else { return nil }
         let action = word[word.index(after: colon)...]
+        if colon == word.startIndex { return "the syscall name before ':' is empty" }
         if action.isEmpty { return "nothing follows the ':'" }
         if action.lowercased() == "kill" { return "'kill' must be written in lower case" }
         if let n = ErrnoParsing.safeAtoi(String(action)) { return "\(n) is outside 0…4095" }
+        if action.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-" || $0 == "+") }) {
+            return "\(action) is outside 0…4095"
+        }
         if action.contains(":") { return "only one ':' is allowed" }
         return "'\(action)' is not an errno name"
     }

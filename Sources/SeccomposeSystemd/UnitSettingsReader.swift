@@ -22,33 +22,71 @@ public enum UnitSettingsReader {
     public static let maximumLineLength = 1 << 20
 
     /// The assignments of `text`, in order, and diagnostics for malformed lines.
+    ///
+    /// A diagnostic of severity `.error` means systemd refuses to load the whole unit (an invalid
+    /// section header, a logical line over 1 MiB); reading stops there and the assignments read
+    /// so far must not be used.
     public static func assignments(of text: String, file: String) -> ([UnitAssignment], [Diagnostic]) {
         var out: [UnitAssignment] = []
         var diags: [Diagnostic] = []
         var section: String?
         var pending: String?
-        var lineNumber = 0
         var physical = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
             .map(String.init)
         if physical.last == "" { physical.removeLast() }
         if let first = physical.first, first.hasPrefix("\u{FEFF}") { physical[0] = String(first.dropFirst()) }
-        func diag(_ code: String, _ message: String, _ column: Int, _ fix: String) {
-            diags.append(Diagnostic(severity: .warning, code: code, message: message, isSystemdMessage: false,
-                setting: "", file: file, line: lineNumber, column: column, text: "", note: nil, fix: fix))
+        func diag(_ severity: Diagnostic.Severity, _ code: String, _ message: String, systemd: Bool, line: Int,
+            _ fix: String)
+        {
+            diags.append(Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: systemd,
+                setting: "", file: file, line: line, column: 1, text: "", note: nil, fix: fix))
         }
+        /// Handles one complete logical line; false when systemd would stop loading the unit.
+        func process(_ logical: String, line: Int) -> Bool {
+            let content = Substring(logical).trimmingWhitespace()
+            if content.isEmpty || content.hasPrefix("#") || content.hasPrefix(";") { return true }
+            if content.hasPrefix("[") {
+                guard content.hasSuffix("]"), content.count > 2 else {
+                    diag(.error, "bad-section", "Invalid section header '\(content)'", systemd: true, line: line,
+                        "write the section name in brackets, e.g. [Service]; systemd refuses to load this unit")
+                    return false
+                }
+                section = String(content.dropFirst().dropLast())
+                return true
+            }
+            guard let eq = content.firstIndex(of: "=") else {
+                diag(.warning, "missing-equals", "Missing '=', ignoring line.", systemd: true, line: line,
+                    "write Key=Value")
+                return true
+            }
+            guard let section else {
+                diag(.warning, "no-section", "Assignment outside of section. Ignoring.", systemd: true, line: line,
+                    "add a [Service] line above it")
+                return true
+            }
+            let key = content[..<eq].trimmingWhitespace()
+            let afterEq = content[content.index(after: eq)...]
+            let value = afterEq.trimmingWhitespace()
+            // Column of the value's first character within the logical line.
+            let leading = afterEq.prefix { $0 == " " || $0 == "\t" }.count
+            let column = logical.distance(from: logical.startIndex, to: afterEq.startIndex) + leading + 1
+            out.append(UnitAssignment(section: section, key: String(key), value: String(value),
+                source: ValueSource(file: file, line: line, valueColumn: column)))
+            return true
+        }
+        var lineNumber = 0
         for raw in physical {
             lineNumber += 1
             var line = raw
             if line.hasSuffix("\r") { line.removeLast() }
             let trimmedStart = line.drop { $0 == " " || $0 == "\t" }
             if pending != nil, trimmedStart.hasPrefix("#") || trimmedStart.hasPrefix(";") { continue }
-            var logical: String
-            if let p = pending { logical = p + line } else { logical = line }
+            var logical = (pending ?? "") + line
             if logical.utf8.count > maximumLineLength {
-                diag("line-too-long", "line longer than \(maximumLineLength) bytes, ignoring", 1,
-                    "split the value over several assignments")
-                pending = nil
-                continue
+                diag(.error, "line-too-long", "line longer than \(maximumLineLength) bytes (LONG_LINE_MAX)",
+                    systemd: false, line: lineNumber,
+                    "split the value over several assignments; systemd refuses to load this unit")
+                return (out, diags)
             }
             let backslashes = logical.reversed().prefix { $0 == "\\" }.count
             if backslashes % 2 == 1 {
@@ -57,33 +95,10 @@ public enum UnitSettingsReader {
                 continue
             }
             pending = nil
-            let content = Substring(logical).trimmingWhitespace()
-            if content.isEmpty || content.hasPrefix("#") || content.hasPrefix(";") { continue }
-            if content.hasPrefix("[") {
-                guard content.hasSuffix("]") else {
-                    diag("bad-section", "invalid section header '\(content)'", 1, "write [Section]")
-                    continue
-                }
-                section = String(content.dropFirst().dropLast())
-                continue
-            }
-            guard let eq = content.firstIndex(of: "=") else {
-                diag("missing-equals", "missing '=', ignoring line", 1, "write Key=Value")
-                continue
-            }
-            let key = content[..<eq].trimmingWhitespace()
-            let afterEq = content[content.index(after: eq)...]
-            let value = afterEq.trimmingWhitespace()
-            guard let section else {
-                diag("no-section", "assignment outside of any section, ignoring", 1, "add a [Service] line above it")
-                continue
-            }
-            // Column of the value's first character within the logical line.
-            let leading = afterEq.prefix { $0 == " " || $0 == "\t" }.count
-            let column = logical.distance(from: logical.startIndex, to: afterEq.startIndex) + leading + 1
-            out.append(UnitAssignment(section: section, key: String(key), value: String(value),
-                source: ValueSource(file: file, line: lineNumber, valueColumn: column)))
+            if !process(logical, line: lineNumber) { return (out, diags) }
         }
+        // systemd parses a continuation still open at the end of the file as one more line.
+        if let p = pending { _ = process(p, line: lineNumber + 1) }
         return (out, diags)
     }
 }

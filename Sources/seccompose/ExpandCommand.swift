@@ -59,6 +59,10 @@ struct ExpandCommand: ParsableCommand {
             }
             let (assignments, lineDiags) = UnitSettingsReader.assignments(of: text, file: unit)
             diagnostics += lineDiags
+            if lineDiags.contains(where: { $0.severity == .error }) {
+                try fail(.unitNotLoaded, context: context, diagnostics: diagnostics,
+                    message: "systemd refuses to load \(unit); the service would not start")
+            }
             for a in assignments { diagnostics += settings.apply(a) }
         }
         for (i, raw) in architectures.enumerated() {
@@ -66,7 +70,8 @@ struct ExpandCommand: ParsableCommand {
             diagnostics += settings.applyArchitectures(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
         }
         if let errorNumber {
-            diagnostics += settings.applyErrorNumber(stripped(errorNumber).0, source: ValueSource(file: nil, line: 1))
+            let (value, column) = stripped(errorNumber)
+            diagnostics += settings.applyErrorNumber(value, source: ValueSource(file: nil, line: 1, valueColumn: column))
         }
         for (i, raw) in log.enumerated() {
             let (value, column) = stripped(raw)
@@ -80,9 +85,8 @@ struct ExpandCommand: ParsableCommand {
         do {
             result = try SystemdPolicyBuilder.build(settings)
         } catch {
-            report(diagnostics + error.diagnostics)
-            Terminal.error("seccompose: no policy: systemd \(context.version) would fail to apply this filter (228/SECCOMP)")
-            throw ExitCode(1)
+            try fail(.filterNotApplied, context: context, diagnostics: diagnostics + error.diagnostics,
+                message: "no policy: systemd \(context.version) would fail to apply this filter (228/SECCOMP)")
         }
         diagnostics += result.diagnostics
         let abis = try selectedABIs(result.policy)
@@ -92,6 +96,19 @@ struct ExpandCommand: ParsableCommand {
         }
         report(diagnostics)
         if !diagnostics.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Reports a failure (no policy exists) and exits with status 1.
+    func fail(_ outcome: ExpandReport.Outcome, context: SystemdContext, diagnostics: [Diagnostic], message: String)
+        throws -> Never
+    {
+        if format == .json {
+            try Terminal.json(ExpandReport.FailureJSON(systemd: context.version.rawValue, native: context.native.name,
+                outcome: outcome, message: message, diagnostics: diagnostics))
+        }
+        report(diagnostics)
+        Terminal.error("seccompose: " + message)
+        throw ExitCode(1)
     }
 
     /// systemd's conf parser strips whitespace around a value; so do we, keeping the column.
@@ -178,8 +195,29 @@ enum ExpandReport {
         var otherNumbers: String
     }
 
+    /// Whether an expansion produced a policy.
+    enum Outcome: String, Encodable {
+        /// The settings give a policy (the other fields describe it).
+        case policy
+        /// systemd refuses to load the unit file at all.
+        case unitNotLoaded = "unit-not-loaded"
+        /// systemd loads the unit but fails to apply the filter (228/SECCOMP).
+        case filterNotApplied = "filter-not-applied"
+    }
+
+    /// The document printed when there is no policy.
+    struct FailureJSON: Encodable {
+        var schema = "seccompose.expand/1"
+        var systemd: Int
+        var native: String
+        var outcome: Outcome
+        var message: String
+        var diagnostics: [Diagnostic]
+    }
+
     struct ExpandJSON: Encodable {
         var schema = "seccompose.expand/1"
+        var outcome = Outcome.policy
         var systemd: Int
         var native: String
         var mode: String?

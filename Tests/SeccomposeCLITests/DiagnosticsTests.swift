@@ -246,8 +246,7 @@ struct DiagnosticsTests {
 
     // MARK: Bugs found by these tests (see the report)
 
-    @Test("SystemCallErrorNumber= from --error-number: the column skips leading whitespace",
-        .disabled("bug: ExpandCommand.run passes ValueSource(file: nil, line: 1) for --error-number, dropping the column that stripped() computed; ' EPERM EACCES' is reported at 1:1 instead of 1:2"))
+    @Test("SystemCallErrorNumber= from --error-number: the column skips leading whitespace")
     func errorNumberColumn() throws {
         let r = try Support.seccompose(["expand", "--systemd", "252", "--error-number", " EPERM EACCES", "read"])
         #expect(r.status == 1)
@@ -255,8 +254,7 @@ struct DiagnosticsTests {
             "<command line>:1:2: warning: Failed to parse error number, ignoring: EPERM EACCES [invalid-errno]"), "\(r)")
     }
 
-    @Test("the note for ':EPERM' (empty name) does not claim EPERM is not an errno name",
-        .disabled("bug: SystemCallSettings.actionNote only looks at the part after ':', so '~:EPERM' gets the note \"'EPERM' is not an errno name\" although the problem is the empty NAME"))
+    @Test("the note for ':EPERM' (empty name) does not claim EPERM is not an errno name")
     func emptyNameNote() throws {
         let r = try Support.seccompose(["expand", "--systemd", "252", "~:EPERM"])
         #expect(r.status == 1)
