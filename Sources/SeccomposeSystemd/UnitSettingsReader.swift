@@ -23,12 +23,20 @@ public enum UnitSettingsReader {
 
     /// The assignments of `text`, in order, and diagnostics for malformed lines.
     ///
-    /// A diagnostic of severity `.error` means systemd refuses to load the whole unit (an invalid
-    /// section header, a logical line over 1 MiB); reading stops there and the assignments read
+    /// A diagnostic of severity `.error` means systemd refuses to load the whole unit (an empty,
+    /// i.e. masked, file; an invalid section header; a logical line over 1 MiB); reading stops there and the assignments read
     /// so far must not be used.
     public static func assignments(of text: String, file: String) -> ([UnitAssignment], [Diagnostic]) {
         var out: [UnitAssignment] = []
         var diags: [Diagnostic] = []
+        if text.isEmpty {
+            // systemd treats an empty unit file like a link to /dev/null: the unit is masked.
+            diags.append(Diagnostic(severity: .error, code: "masked-unit", message: "the unit file is empty, so the unit is masked",
+                isSystemdMessage: false, setting: "", file: file, line: 1, column: 1, text: "",
+                note: "systemd: \"Unit … is masked.\"; it cannot be started",
+                fix: "write the unit's settings into the file, or remove it to unmask"))
+            return (out, diags)
+        }
         var section: String?
         var pending: String?
         var physical = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })

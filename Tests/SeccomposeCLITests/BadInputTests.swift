@@ -120,21 +120,30 @@ struct BadInputTests {
 
     // MARK: --unit
 
-    @Test("--unit with an empty file: no diagnostics, exit 0, mode none")
+    @Test("--unit with an empty file: the unit is masked, so no policy and exit 1")
     func emptyUnit() throws {
         try Support.withTemporaryDirectory { dir in
             let file = dir.appendingPathComponent("empty.service")
             try Support.write("", to: file)
             let t = try Support.seccompose(["expand", "--systemd", "252", "--unit", file.path])
-            #expect(t.status == 0, "\(t)")
-            #expect(t.stderr.isEmpty)
-            #expect(t.stdoutLines.contains("mode: none"))
+            #expect(t.status == 1, "\(t)")
+            #expect(t.stdout.isEmpty)
+            #expect(t.stderr.contains("empty.service:1:1: error: the unit file is empty, so the unit is masked [masked-unit]"), "\(t)")
             let r = try Support.seccompose(["expand", "--systemd", "252", "--unit", file.path, "--format", "json"])
-            let j = try Support.decode(ExpandJSON.self, from: r)
-            #expect(r.status == 0)
-            #expect(j.mode == nil)
-            #expect(j.diagnostics.isEmpty)
-            #expect(j.defaultAction == "allow")
+            #expect(r.status == 1)
+            #expect(r.stdout.contains("\"outcome\" : \"unit-not-loaded\""), "\(r)")
+        }
+    }
+
+    @Test("the built binary needs no repository at run time")
+    func relocatedBinary() throws {
+        let binary = try Support.seccompose()
+        try Support.withTemporaryDirectory { dir in
+            let copy = dir.appendingPathComponent("seccompose")
+            try FileManager.default.copyItem(atPath: binary, toPath: copy.path)
+            let r = try Support.run(copy.path, ["syscall-filter", "--systemd", "262", "@sandbox"], in: URL(fileURLWithPath: "/"))
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdout.hasPrefix("@sandbox\n    # Sandbox functionality\n"), "\(r)")
         }
     }
 
