@@ -6,7 +6,12 @@
 //   SeccomposeSets       named syscall groups (sets/*.set), per systemd version
 //   SeccomposePolicy     the Policy value the compiler consumes (actions, per-syscall decisions)
 //   SeccomposeSystemd    systemd's SystemCall*= settings: text → Policy, with diagnostics
+//   SeccomposeCompiler   Policy → one classic-BPF program; simulator, verifier, exporters
+//   SeccomposeRuntime    installing programs into the kernel (through the CSeccomp C target)
 //   seccompose           the thin command-line front end
+//
+// Test tools (C): seccompose-probe installs a raw program and makes syscalls on any x86 ABI;
+// libseccomp-export builds the same policy with libseccomp, the differential oracle.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -21,6 +26,8 @@ let package = Package(
         .library(name: "SeccomposeSets", targets: ["SeccomposeSets"]),
         .library(name: "SeccomposePolicy", targets: ["SeccomposePolicy"]),
         .library(name: "SeccomposeSystemd", targets: ["SeccomposeSystemd"]),
+        .library(name: "SeccomposeCompiler", targets: ["SeccomposeCompiler"]),
+        .library(name: "SeccomposeRuntime", targets: ["SeccomposeRuntime"]),
         .executable(name: "seccompose", targets: ["seccompose"]),
     ],
     dependencies: [
@@ -35,10 +42,22 @@ let package = Package(
             dependencies: ["SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SeccomposeCompiler", dependencies: ["SeccomposeSyscalls", "SeccomposePolicy"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "CSeccomp"),
+        .target(
+            name: "SeccomposeRuntime", dependencies: ["SeccomposeCompiler", "CSeccomp"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "seccompose-probe"),
+        .executableTarget(name: "libseccomp-export", linkerSettings: [.linkedLibrary("seccomp")]),
         .executableTarget(
             name: "seccompose",
             dependencies: [
                 "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd",
+                "SeccomposeCompiler", "SeccomposeRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -48,6 +67,14 @@ let package = Package(
         .testTarget(
             name: "SeccomposeSystemdTests",
             dependencies: ["SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSyscalls"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SeccomposeCompilerTests",
+            dependencies: [
+                "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy",
+                "SeccomposeSyscalls", "seccompose-probe", "libseccomp-export",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,1 @@
+// The filter compiler (see BPF.swift, Compiler.swift).
