@@ -1,1 +1,115 @@
+/*
+ * cseccomp.c - implementation of the non-variadic seccomp wrappers declared
+ * in include/cseccomp.h.  See that header for the contract of each function.
+ */
+#define _GNU_SOURCE
 #include "cseccomp.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* Older UAPI headers may lack the newer flags; the values are ABI. */
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef SECCOMP_GET_ACTION_AVAIL
+#define SECCOMP_GET_ACTION_AVAIL 2
+#endif
+
+const unsigned int CSECCOMP_FILTER_FLAG_TSYNC = SECCOMP_FILTER_FLAG_TSYNC;
+const unsigned int CSECCOMP_FILTER_FLAG_LOG = SECCOMP_FILTER_FLAG_LOG;
+const unsigned int CSECCOMP_FILTER_FLAG_SPEC_ALLOW = SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+const unsigned int CSECCOMP_FILTER_FLAG_NEW_LISTENER = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+const unsigned int CSECCOMP_FILTER_FLAG_TSYNC_ESRCH = SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+const unsigned int CSECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV =
+    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+
+/* Turn a libc-style result (-1 with errno set) into -errno. */
+static long neg_errno(long rc)
+{
+    return rc == -1 ? -(long)errno : rc;
+}
+
+int cseccomp_set_no_new_privs(void)
+{
+    return (int)neg_errno(prctl(PR_SET_NO_NEW_PRIVS, 1UL, 0UL, 0UL, 0UL));
+}
+
+int cseccomp_get_no_new_privs(void)
+{
+    return (int)neg_errno(prctl(PR_GET_NO_NEW_PRIVS, 0UL, 0UL, 0UL, 0UL));
+}
+
+long cseccomp_install(const struct sock_filter *insns, unsigned short count,
+                      unsigned int flags)
+{
+    /* The kernel copies the program; sock_fprog's pointer is non-const only
+     * because the structure is shared with setsockopt(SO_ATTACH_FILTER). */
+    struct sock_fprog prog = {
+        .len = count,
+        .filter = (struct sock_filter *)insns,
+    };
+    return neg_errno(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                             (unsigned long)flags, &prog));
+}
+
+int cseccomp_action_available(unsigned int action)
+{
+    long rc = syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0UL, &action);
+    if (rc == 0)
+        return 1;
+    if (errno == EOPNOTSUPP)
+        return 0;
+    return -errno;
+}
+
+long cseccomp_syscall6(long nr, unsigned long a0, unsigned long a1,
+                       unsigned long a2, unsigned long a3, unsigned long a4,
+                       unsigned long a5)
+{
+#if defined(__x86_64__)
+    /* x86_64 syscall ABI: nr in rax, arguments in rdi rsi rdx r10 r8 r9;
+     * the instruction clobbers rcx (return rip) and r11 (rflags). */
+    register unsigned long r10 __asm__("r10") = a3;
+    register unsigned long r8 __asm__("r8") = a4;
+    register unsigned long r9 __asm__("r9") = a5;
+    long ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8),
+                       "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+#else
+    /* Portable fallback: the libc wrapper, with -1/errno folded back.  A
+     * successful result of exactly -1 cannot be told apart here. */
+    return neg_errno(syscall(nr, a0, a1, a2, a3, a4, a5));
+#endif
+}
+
+int cseccomp_get_filter(int pid, unsigned long index, struct sock_filter *buf,
+                        int capacity)
+{
+    /* With a NULL buffer the kernel only reports the instruction count. */
+    long count = ptrace(PTRACE_SECCOMP_GET_FILTER, (pid_t)pid, (void *)index,
+                        NULL);
+    if (count < 0)
+        return -errno;
+    if (buf == NULL || capacity <= 0)
+        return (int)count;
+    /* The kernel writes the whole program without a size limit, so refuse
+     * rather than overflow the caller's buffer.  A filter never changes
+     * once installed, so the count cannot grow between the two calls. */
+    if (count > capacity)
+        return -ENOSPC;
+    count = ptrace(PTRACE_SECCOMP_GET_FILTER, (pid_t)pid, (void *)index, buf);
+    return count < 0 ? -errno : (int)count;
+}

@@ -29,14 +29,118 @@ public struct Origin: Sendable, Hashable, Codable, CustomStringConvertible {
 }
 
 /// One syscall's decision in a policy.
+///
+/// The `rules` are tried in order; the first whose conditions all hold decides. When none
+/// holds (or there are none), `action` decides.
 public struct SyscallDecision: Sendable, Hashable, Codable {
+    /// The action when no rule matches.
     public var action: Action
     /// The text that set it, when known.
     public var origin: Origin?
+    /// Argument-dependent rules, tried first, in order.
+    public var rules: [Rule]
+    /// A hint that the syscall is frequent (higher = hotter), as libseccomp's
+    /// `seccomp_syscall_priority`; it may shorten its path but never changes a decision.
+    public var priority: Int
 
-    public init(action: Action, origin: Origin? = nil) {
+    public init(action: Action, origin: Origin? = nil, rules: [Rule] = [], priority: Int = 0) {
         self.action = action
         self.origin = origin
+        self.rules = rules
+        self.priority = priority
+    }
+
+    /// The action for a call with these argument values on an ABI with `argumentBits` (32 or 64).
+    public func action(arguments: [UInt64], argumentBits: Int) -> Action {
+        for rule in rules where rule.matches(arguments, argumentBits: argumentBits) { return rule.action }
+        return action
+    }
+
+    /// The rule that decides, or nil when `action` does.
+    public func decidingRule(arguments: [UInt64], argumentBits: Int) -> Rule? {
+        rules.first { $0.matches(arguments, argumentBits: argumentBits) }
+    }
+}
+
+/// A comparison of one syscall argument with a constant.
+public struct ArgumentCondition: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// How the argument is compared.
+    public enum Operator: String, Sendable, Hashable, Codable, CaseIterable {
+        case equal = "=="
+        case notEqual = "!="
+        case less = "<"
+        case lessOrEqual = "<="
+        case greater = ">"
+        case greaterOrEqual = ">="
+        /// `(argument & mask) == value`.
+        case maskedEqual = "&=="
+    }
+
+    /// The argument index, 0...5.
+    public var index: Int
+    public var op: Operator
+    /// The constant (for `maskedEqual`: the value the masked argument must equal).
+    public var value: UInt64
+    /// The mask for `maskedEqual` (ignored otherwise).
+    public var mask: UInt64
+    /// Compare only the low 32 bits (for arguments the kernel reads as `int`), whatever the ABI.
+    public var is32Bit: Bool
+
+    public init(index: Int, _ op: Operator, _ value: UInt64, mask: UInt64 = .max, is32Bit: Bool = false) {
+        self.index = index
+        self.op = op
+        self.value = value
+        self.mask = mask
+        self.is32Bit = is32Bit
+    }
+
+    /// The number of bits compared on an ABI whose registers have `argumentBits` bits.
+    public func comparedBits(argumentBits: Int) -> Int { is32Bit ? 32 : min(argumentBits, 64) }
+
+    /// Whether the argument value satisfies the condition (unsigned comparison on the compared bits).
+    public func holds(for argument: UInt64, argumentBits: Int) -> Bool {
+        let width = comparedBits(argumentBits: argumentBits)
+        let keep: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
+        let a = argument & keep, v = value & keep
+        switch op {
+        case .equal: return a == v
+        case .notEqual: return a != v
+        case .less: return a < v
+        case .lessOrEqual: return a <= v
+        case .greater: return a > v
+        case .greaterOrEqual: return a >= v
+        case .maskedEqual: return a & (mask & keep) == v & mask
+        }
+    }
+
+    public var description: String {
+        let v = "0x" + String(value, radix: 16)
+        let w = is32Bit ? "(u32)" : ""
+        if op == .maskedEqual { return "\(w)a\(index) & 0x\(String(mask, radix: 16)) == \(v)" }
+        return "\(w)a\(index) \(op.rawValue) \(v)"
+    }
+}
+
+/// Argument conditions (all must hold) and the action they lead to.
+public struct Rule: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var conditions: [ArgumentCondition]
+    public var action: Action
+    /// The text that made the rule, when known.
+    public var origin: Origin?
+
+    public init(_ conditions: [ArgumentCondition], action: Action, origin: Origin? = nil) {
+        self.conditions = conditions
+        self.action = action
+        self.origin = origin
+    }
+
+    /// Whether every condition holds.
+    public func matches(_ arguments: [UInt64], argumentBits: Int) -> Bool {
+        conditions.allSatisfy { c in c.holds(for: c.index < arguments.count ? arguments[c.index] : 0, argumentBits: argumentBits) }
+    }
+
+    public var description: String {
+        (conditions.isEmpty ? "always" : conditions.map(\.description).joined(separator: " && ")) + " -> \(action)"
     }
 }
 
@@ -66,7 +170,24 @@ public struct Policy: Sendable, Hashable, Codable {
         self.syscalls = syscalls
     }
 
-    /// The action for syscall `number` made through `abi`.
+    /// The action for syscall `number` made through `abi` with `arguments`.
+    public func action(abi: Architecture, number: Int, arguments: [UInt64]) -> Action {
+        guard architectures.contains(abi) else { return otherArchitectureAction }
+        if let name = SyscallTable.name(of: number, on: abi), let d = syscalls[name] {
+            return d.action(arguments: arguments, argumentBits: abi.argumentBits)
+        }
+        return defaultAction
+    }
+
+    /// The action for a call as the kernel presents it: `AUDIT_ARCH` value, number, arguments.
+    public func action(auditArch: UInt32, number: UInt32, arguments: [UInt64]) -> Action {
+        guard let abi = Architecture.abi(auditArch: auditArch, number: number, among: architectures) else {
+            return otherArchitectureAction
+        }
+        return action(abi: abi, number: Int(number), arguments: arguments)
+    }
+
+    /// The action for syscall `number` made through `abi` (arguments all zero).
     public func action(abi: Architecture, number: Int) -> Action {
         guard architectures.contains(abi) else { return otherArchitectureAction }
         if let name = SyscallTable.name(of: number, on: abi), let d = syscalls[name] { return d.action }

@@ -204,3 +204,25 @@ public enum Architecture: String, CaseIterable, Sendable, Hashable, Codable, Com
         }
     }
 }
+
+extension Architecture {
+    /// The width of the argument registers the filter compares: 64 on 64-bit ABIs, 32 on
+    /// 32-bit ones. x32 counts as 32-bit, as libseccomp treats it (only the low words are compared).
+    public var argumentBits: Int { is64Bit ? 64 : 32 }
+
+    /// Whether a syscall number belongs to x32 when it arrives with `AUDIT_ARCH_X86_64`: 0x40000000
+    /// or above (bit 30 set, or a negative number), except -1 (0xFFFFFFFF, the value a tracer uses
+    /// to skip a call), which libseccomp and Seccompose route to x86-64.
+    public static func isX32Number(_ number: UInt32) -> Bool {
+        number >= x32SyscallBit && number != 0xFFFF_FFFF
+    }
+
+    /// The ABI among `candidates` that a call with this `AUDIT_ARCH` value and number belongs to.
+    public static func abi(auditArch: UInt32, number: UInt32, among candidates: [Architecture]) -> Architecture? {
+        if auditArch == Architecture.x86_64.auditArch {
+            let abi: Architecture = isX32Number(number) ? .x32 : .x86_64
+            return candidates.contains(abi) ? abi : nil
+        }
+        return candidates.first { $0.auditArch == auditArch }
+    }
+}

@@ -1,1 +1,117 @@
-#pragma once
+/*
+ * cseccomp.h - thin, non-variadic C wrappers around the Linux seccomp
+ * interfaces, for use from Swift (SeccomposeRuntime).
+ *
+ * Swift cannot call variadic C functions such as prctl(2), ptrace(2) or
+ * syscall(2), and it does not import function-like or composite macros such
+ * as SECCOMP_FILTER_FLAG_TSYNC ((1UL << 0)).  This target provides plain
+ * functions and constants instead.
+ *
+ * Error convention: every function returns a negative errno value
+ * (-EINVAL, -EPERM, ...) on failure, never -1 with errno set, so callers do
+ * not have to read the thread-local errno.
+ */
+#ifndef CSECCOMP_H
+#define CSECCOMP_H
+
+/* Kernel UAPI headers, re-exported so Swift sees struct sock_filter,
+ * struct sock_fprog, the SECCOMP_RET_* values and the AUDIT_ARCH_* values. */
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/audit.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* --- seccomp(2) filter flags (SECCOMP_FILTER_FLAG_*) -------------------- */
+
+/** Synchronise the filter onto all threads of the process. */
+extern const unsigned int CSECCOMP_FILTER_FLAG_TSYNC;
+/** Log all non-ALLOW actions of the filter. */
+extern const unsigned int CSECCOMP_FILTER_FLAG_LOG;
+/** Do not enable the speculative store bypass mitigation. */
+extern const unsigned int CSECCOMP_FILTER_FLAG_SPEC_ALLOW;
+/** Return a user-notification listener fd from the install call. */
+extern const unsigned int CSECCOMP_FILTER_FLAG_NEW_LISTENER;
+/** With TSYNC: report a failing thread as -ESRCH instead of its tid. */
+extern const unsigned int CSECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+/** Make a notified task wait killably once its notification was received. */
+extern const unsigned int CSECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+
+/* --- no_new_privs ------------------------------------------------------- */
+
+/**
+ * Set the calling thread's no_new_privs bit (prctl PR_SET_NO_NEW_PRIVS).
+ * Returns 0 or -errno.
+ */
+int cseccomp_set_no_new_privs(void);
+
+/**
+ * Read the calling thread's no_new_privs bit (prctl PR_GET_NO_NEW_PRIVS).
+ * Returns 0 or 1, or -errno.
+ */
+int cseccomp_get_no_new_privs(void);
+
+/* --- seccomp(2) ----------------------------------------------------------- */
+
+/**
+ * Install the classic-BPF program insns[0..count) on the calling thread with
+ * seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog).
+ *
+ * Returns the kernel's non-negative result (0, or the listener fd when
+ * CSECCOMP_FILTER_FLAG_NEW_LISTENER is set, or with TSYNC the id of a thread
+ * that could not be synchronised), or -errno.
+ *
+ * Unless the caller has CAP_SYS_ADMIN in its user namespace, no_new_privs
+ * must be set first (otherwise -EACCES).
+ */
+long cseccomp_install(const struct sock_filter *insns, unsigned short count,
+                      unsigned int flags);
+
+/**
+ * Ask the kernel whether a filter return action (SECCOMP_RET_* without the
+ * data bits) is supported (SECCOMP_GET_ACTION_AVAIL).
+ *
+ * Returns 1 if it is, 0 if the kernel reports EOPNOTSUPP, or -errno for any
+ * other failure (e.g. -EINVAL on kernels without SECCOMP_GET_ACTION_AVAIL).
+ */
+int cseccomp_action_available(unsigned int action);
+
+/* --- raw system calls ----------------------------------------------------- */
+
+/**
+ * Make system call nr of the native ABI with six arguments and return the
+ * kernel's raw result: a value in [-4095, -1] is -errno, anything else is the
+ * successful result.  errno is not touched (on x86_64).
+ */
+long cseccomp_syscall6(long nr, unsigned long a0, unsigned long a1,
+                       unsigned long a2, unsigned long a3, unsigned long a4,
+                       unsigned long a5);
+
+/* --- ptrace(2) ------------------------------------------------------------ */
+
+/**
+ * Fetch the classic-BPF program of filter number `index` of the stopped
+ * tracee `pid` (PTRACE_SECCOMP_GET_FILTER; index 0 is the most recently
+ * installed filter).  The caller must already be ptrace-attached to `pid`,
+ * `pid` must be in a ptrace stop, and the caller needs CAP_SYS_ADMIN.
+ *
+ * If buf is NULL or capacity is 0, only the number of instructions is
+ * returned.  Otherwise the program is copied into buf and its instruction
+ * count is returned; if it has more than `capacity` instructions nothing is
+ * copied and -ENOSPC is returned (query the size first).
+ *
+ * Returns the instruction count or -errno (-ENOENT: no such filter index,
+ * -EMEDIUMTYPE: the filter is not a classic-BPF filter, -ESRCH: pid is not
+ * a stopped tracee of the caller, -EACCES: missing CAP_SYS_ADMIN or the
+ * caller itself runs under seccomp).
+ */
+int cseccomp_get_filter(int pid, unsigned long index, struct sock_filter *buf,
+                        int capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CSECCOMP_H */

@@ -1,0 +1,304 @@
+// Compiler.swift: Policy → one classic-BPF program for all of the policy's ABIs.
+//
+// Shape of the output:
+//   LD arch; JEQ <audit value> per ABI (most common first) … RET <other-ABI action>
+//   per audit value: LD nr; a balanced JGE tree over the maximal ranges of syscall numbers
+//   with the same decision (x32 numbers are ranges of the x86-64 tree, never a separate path);
+//   leaves: RET action, or an argument sub-program (rules tried in order) ending in RET.
+// Unconditional ALLOW leaves are reached with LD nr/arch and K jumps only, so the kernel's
+// constant-action cache can take them (checked by `CacheAnalysis`).
+
+import SeccomposePolicy
+import SeccomposeSyscalls
+
+/// Why a policy could not be compiled.
+public struct CompileError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var fix: String
+    public var description: String { "error: \(message)\n  fix: \(fix)" }
+}
+
+/// Options for the compiler.
+public struct CompileOptions: Sendable, Hashable {
+    /// The largest program accepted (the kernel's limit is 4096).
+    public var maximumInstructions: Int = BPF.maximumInstructions
+
+    public init(maximumInstructions: Int = BPF.maximumInstructions) {
+        self.maximumInstructions = maximumInstructions
+    }
+}
+
+/// Compiles policies.
+public enum Compiler {
+    /// Compiles `policy` into one program.
+    ///
+    /// - Throws: `CompileError` when the program would exceed `options.maximumInstructions`,
+    ///   or the policy is malformed (an argument index outside 0...5, no ABI).
+    public static func compile(_ policy: Policy, options: CompileOptions = CompileOptions()) throws(CompileError)
+        -> Program
+    {
+        try validate(policy)
+        var graph = Graph()
+        let root = buildRoot(policy, &graph)
+        let instructions = Emitter.emit(graph, root: root)
+        guard instructions.count <= options.maximumInstructions else {
+            throw CompileError(
+                message: "the program needs \(instructions.count) instructions; the limit is \(options.maximumInstructions)",
+                fix: "reduce the number of argument rules or ABIs, or split the policy")
+        }
+        return Program(instructions)
+    }
+
+    static func validate(_ policy: Policy) throws(CompileError) {
+        for (name, d) in policy.syscalls {
+            for rule in d.rules {
+                for c in rule.conditions where !(0...5).contains(c.index) {
+                    throw CompileError(message: "rule for \(name) compares argument \(c.index)",
+                        fix: "syscall arguments are numbered 0 to 5")
+                }
+            }
+        }
+    }
+
+    // MARK: Building the decision graph
+
+    static func buildRoot(_ policy: Policy, _ g: inout Graph) -> Int {
+        let otherABIs = g.ret(policy.otherArchitectureAction.returnValue)
+        // One dispatch entry per distinct AUDIT_ARCH value, in Architecture order (x86-64 first).
+        var audits: [UInt32] = []
+        for abi in policy.architectures.sorted() where !audits.contains(abi.auditArch) { audits.append(abi.auditArch) }
+        var next = otherABIs
+        var leafCache: [LeafKey: Int] = [:]
+        for audit in audits.reversed() {
+            let intervals = numberIntervals(policy, audit: audit)
+            let tree = buildTree(intervals[...], &g, &leafCache, policy)
+            let block = g.add(.load(BPF.offsetNr, next: tree))
+            next = g.add(.jump(BPF.jeq, audit, jt: block, jf: next))
+        }
+        return g.add(.load(BPF.offsetArch, next: next))
+    }
+
+    /// What decides a range of numbers: an ABI's decision for a syscall, or a plain action.
+    struct LeafKey: Hashable {
+        var decision: SyscallDecision
+        var argumentBits: Int
+        var littleEndian: Bool
+    }
+
+    struct Interval {
+        var start: UInt32
+        var key: LeafKey
+    }
+
+    /// The maximal runs of numbers with one decision, covering 0…0xFFFFFFFF, for one audit value.
+    static func numberIntervals(_ policy: Policy, audit: UInt32) -> [Interval] {
+        func plain(_ a: Action) -> LeafKey {
+            LeafKey(decision: SyscallDecision(action: a), argumentBits: 64, littleEndian: true)
+        }
+        // (start, key) points in ascending order; each key holds until the next start.
+        var points: [(UInt32, LeafKey)] = []
+        func addRegion(_ abi: Architecture?, from: UInt32, through: UInt32) {
+            guard let abi, policy.architectures.contains(abi) else {
+                points.append((from, plain(policy.otherArchitectureAction)))
+                return
+            }
+            let fallback = plain(policy.defaultAction)
+            points.append((from, fallback))
+            for (name, number) in SyscallTable.syscalls(on: abi) {
+                guard let d = policy.syscalls[name], number >= Int(from), number <= Int(through) else { continue }
+                let key: LeafKey = d.rules.isEmpty
+                    ? plain(d.action)
+                    : LeafKey(decision: SyscallDecision(action: d.action, rules: d.rules.map { strip($0) }),
+                        argumentBits: abi.argumentBits, littleEndian: abi.isLittleEndian)
+                points.append((UInt32(number), key))
+                if number < Int(through) { points.append((UInt32(number + 1), fallback)) }
+            }
+        }
+        if audit == Architecture.x86_64.auditArch {
+            addRegion(.x86_64, from: 0, through: Architecture.x32SyscallBit - 1)
+            addRegion(.x32, from: Architecture.x32SyscallBit, through: 0xFFFF_FFFE)
+            addRegion(.x86_64, from: 0xFFFF_FFFF, through: 0xFFFF_FFFF)
+        } else {
+            addRegion(policy.architectures.first { $0.auditArch == audit }, from: 0, through: 0xFFFF_FFFF)
+        }
+        // Later points at the same start replace earlier ones; then merge equal neighbours.
+        var out: [Interval] = []
+        for (start, key) in points {
+            if let last = out.last, last.start == start {
+                out[out.count - 1].key = key
+            } else {
+                out.append(Interval(start: start, key: key))
+            }
+            if out.count >= 2, out[out.count - 2].key == out[out.count - 1].key { out.removeLast() }
+        }
+        return out
+    }
+
+    /// Drops origins, so that equal rules share code.
+    static func strip(_ r: Rule) -> Rule { Rule(r.conditions, action: r.action) }
+
+    static func buildTree(_ iv: ArraySlice<Interval>, _ g: inout Graph, _ cache: inout [LeafKey: Int], _ policy: Policy)
+        -> Int
+    {
+        if iv.count == 1, let only = iv.first { return leaf(only.key, &g, &cache) }
+        let mid = iv.startIndex + iv.count / 2
+        let right = buildTree(iv[mid...], &g, &cache, policy)
+        let left = buildTree(iv[..<mid], &g, &cache, policy)
+        return g.add(.jump(BPF.jge, iv[mid].start, jt: right, jf: left))
+    }
+
+    static func leaf(_ key: LeafKey, _ g: inout Graph, _ cache: inout [LeafKey: Int]) -> Int {
+        if let n = cache[key] { return n }
+        let d = key.decision
+        var next = g.ret(d.action.returnValue)
+        for rule in d.rules.reversed() {
+            var success = g.ret(rule.action.returnValue)
+            for c in rule.conditions.reversed() {
+                success = ArgumentCode.condition(c, ifTrue: success, ifFalse: next, argumentBits: key.argumentBits,
+                    littleEndian: key.littleEndian, &g)
+            }
+            next = success
+        }
+        cache[key] = next
+        return next
+    }
+}
+
+/// Code for argument comparisons: each 64-bit comparison is split into word tests.
+enum ArgumentCode {
+    static func condition(
+        _ c: ArgumentCondition, ifTrue t: Int, ifFalse f: Int, argumentBits: Int, littleEndian: Bool, _ g: inout Graph
+    ) -> Int {
+        let loOffset = BPF.offsetArgument(c.index, highHalf: false, littleEndian: littleEndian)
+        let hiOffset = BPF.offsetArgument(c.index, highHalf: true, littleEndian: littleEndian)
+        let vlo = UInt32(truncatingIfNeeded: c.value), vhi = UInt32(truncatingIfNeeded: c.value >> 32)
+        let mlo = UInt32(truncatingIfNeeded: c.mask), mhi = UInt32(truncatingIfNeeded: c.mask >> 32)
+        func load(_ off: UInt32, _ n: Int) -> Int { g.add(.load(off, next: n)) }
+        func j(_ op: UInt16, _ k: UInt32, _ jt: Int, _ jf: Int) -> Int {
+            jt == jf ? jt : g.add(.jump(op, k, jt: jt, jf: jf))
+        }
+        // Tests on one word already in the accumulator.
+        func word(_ op: ArgumentCondition.Operator, _ v: UInt32, _ m: UInt32, _ t: Int, _ f: Int) -> Int {
+            switch op {
+            case .equal: return j(BPF.jeq, v, t, f)
+            case .notEqual: return j(BPF.jeq, v, f, t)
+            case .greater: return j(BPF.jgt, v, t, f)
+            case .greaterOrEqual: return j(BPF.jge, v, t, f)
+            case .less: return j(BPF.jge, v, f, t)
+            case .lessOrEqual: return j(BPF.jgt, v, f, t)
+            case .maskedEqual:
+                if m == 0 { return (v & m) == 0 ? t : f }
+                return g.add(.and(m, next: j(BPF.jeq, v & m, t, f)))
+            }
+        }
+        if c.comparedBits(argumentBits: argumentBits) <= 32 {
+            if c.op == .maskedEqual, mlo == 0 { return t }
+            return load(loOffset, word(c.op, vlo, mlo, t, f))
+        }
+        switch c.op {
+        case .equal, .notEqual:
+            let (yes, no) = c.op == .equal ? (t, f) : (f, t)
+            let low = load(loOffset, j(BPF.jeq, vlo, yes, no))
+            return load(hiOffset, j(BPF.jeq, vhi, low, no))
+        case .maskedEqual:
+            let low = mlo == 0 ? t : load(loOffset, word(.maskedEqual, vlo, mlo, t, f))
+            if mhi == 0 { return low }
+            return load(hiOffset, word(.maskedEqual, vhi, mhi, low, f))
+        case .greater, .greaterOrEqual, .less, .lessOrEqual:
+            // a > v  ⇔  hi > vhi, or hi == vhi and lo > vlo (unsigned); likewise for >=.
+            let strict = c.op == .greater || c.op == .lessOrEqual
+            let (yes, no) = (c.op == .greater || c.op == .greaterOrEqual) ? (t, f) : (f, t)
+            let low = load(loOffset, j(strict ? BPF.jgt : BPF.jge, vlo, yes, no))
+            return load(hiOffset, j(BPF.jgt, vhi, yes, j(BPF.jeq, vhi, low, no)))
+        }
+    }
+}
+
+/// A hash-consed DAG of BPF operations; node ids are indices.
+struct Graph {
+    enum Node: Hashable {
+        case ret(UInt32)
+        case load(UInt32, next: Int)
+        case and(UInt32, next: Int)
+        case jump(UInt16, UInt32, jt: Int, jf: Int)
+    }
+
+    var nodes: [Node] = []
+    var index: [Node: Int] = [:]
+
+    mutating func add(_ n: Node) -> Int {
+        if let i = index[n] { return i }
+        nodes.append(n)
+        index[n] = nodes.count - 1
+        return nodes.count - 1
+    }
+
+    mutating func ret(_ v: UInt32) -> Int { add(.ret(v)) }
+}
+
+/// Lays the graph out as a program, backwards, so every jump target is already placed.
+/// Conditional jumps reach at most 255 instructions: farther targets get a copy of the `RET`
+/// right after the jump, or a `JA` trampoline.
+enum Emitter {
+    static func emit(_ g: Graph, root: Int) -> [BPFInstruction] {
+        // Post-order: successors before their users; the fall-through successor visited last.
+        var order: [Int] = []
+        var state = [UInt8](repeating: 0, count: g.nodes.count)
+        var stack: [(Int, Bool)] = [(root, false)]
+        while let (n, expanded) = stack.popLast() {
+            if expanded {
+                if state[n] != 2 {
+                    state[n] = 2
+                    order.append(n)
+                }
+                continue
+            }
+            if state[n] != 0 { continue }
+            state[n] = 1
+            stack.append((n, true))
+            switch g.nodes[n] {
+            case .ret: break
+            case .load(_, let next), .and(_, let next):
+                if state[next] == 0 { stack.append((next, false)) }
+            case .jump(_, _, let jt, let jf):
+                // Pushed last = visited first = placed farther away; jf (false) stays close.
+                if state[jf] == 0 { stack.append((jf, false)) }
+                if state[jt] == 0 { stack.append((jt, false)) }
+            }
+        }
+        var rev: [BPFInstruction] = []  // rev[0] is the program's last instruction
+        var position = [Int](repeating: -1, count: g.nodes.count)
+        // Distance from a new instruction (appended at rev.count) to target position p.
+        func distance(_ p: Int) -> Int { rev.count - 1 - p }
+        func place(_ i: BPFInstruction) -> Int {
+            rev.append(i)
+            return rev.count - 1
+        }
+        // Makes `target` reachable by a following conditional jump: a RET copy or a JA.
+        func nearby(_ node: Int) -> Int {
+            if case .ret(let v) = g.nodes[node] { return place(BPF.returnValue(v)) }
+            return place(BPF.jumpAlways(UInt32(distance(position[node]))))
+        }
+        for n in order {
+            switch g.nodes[n] {
+            case .ret(let v):
+                position[n] = place(BPF.returnValue(v))
+            case .load(let off, let next), .and(let off, let next):
+                if position[next] != rev.count - 1 { _ = place(BPF.jumpAlways(UInt32(distance(position[next])))) }
+                let ins = { if case .load = g.nodes[n] { return BPF.loadAbsolute(off) } else { return BPF.andK(off) } }()
+                position[n] = place(ins)
+            case .jump(let op, let k, let jt, let jf):
+                var pt = position[jt], pf = position[jf]
+                while distance(pt) > 255 || distance(pf) > 255 {
+                    if distance(pt) > 255 {
+                        pt = nearby(jt)
+                    } else {
+                        pf = nearby(jf)
+                    }
+                }
+                position[n] = place(BPF.jump(op, k, jt: UInt8(distance(pt)), jf: UInt8(distance(pf))))
+            }
+        }
+        return rev.reversed()
+    }
+}

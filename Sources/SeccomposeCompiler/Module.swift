@@ -1,1 +1,0 @@
-// The filter compiler (see BPF.swift, Compiler.swift).

@@ -1,0 +1,187 @@
+// Simulator.swift: a classic-BPF interpreter over struct seccomp_data.
+
+import SeccomposePolicy
+import SeccomposeSyscalls
+
+/// The input a seccomp filter sees (`struct seccomp_data`).
+public struct SeccompData: Sendable, Hashable {
+    public var nr: UInt32
+    public var arch: UInt32
+    public var instructionPointer: UInt64
+    public var args: [UInt64]
+    /// Whether the words are laid out little-endian (the running kernel's order).
+    public var littleEndian: Bool
+
+    public init(nr: UInt32, arch: UInt32, instructionPointer: UInt64 = 0, args: [UInt64] = [], littleEndian: Bool = true) {
+        self.nr = nr
+        self.arch = arch
+        self.instructionPointer = instructionPointer
+        self.args = args + Array(repeating: 0, count: max(0, 6 - args.count))
+        self.littleEndian = littleEndian
+    }
+
+    /// A call through `abi` with syscall `number` (base included) and arguments.
+    public init(abi: Architecture, number: Int, args: [UInt64] = [], instructionPointer: UInt64 = 0) {
+        self.init(nr: UInt32(truncatingIfNeeded: number), arch: abi.auditArch, instructionPointer: instructionPointer,
+            args: args, littleEndian: abi.isLittleEndian)
+    }
+
+    /// The 32-bit word at `offset` (4-aligned, < 64), as `BPF_LD|BPF_W|BPF_ABS` reads it.
+    func word(at offset: UInt32) -> UInt32? {
+        guard offset % 4 == 0, offset < 64 else { return nil }
+        switch offset {
+        case 0: return nr
+        case 4: return arch
+        case 8, 12:
+            return half(instructionPointer, second: offset == 12)
+        default:
+            let i = Int(offset - 16) / 8
+            return half(args[i], second: (offset - 16) % 8 == 4)
+        }
+    }
+
+    private func half(_ v: UInt64, second: Bool) -> UInt32 {
+        let low = UInt32(truncatingIfNeeded: v), high = UInt32(truncatingIfNeeded: v >> 32)
+        return littleEndian ? (second ? high : low) : (second ? low : high)
+    }
+}
+
+/// The outcome of running a program.
+public struct SimulationResult: Sendable, Hashable {
+    /// The 32-bit value the program returned.
+    public var returnValue: UInt32
+    /// How many instructions ran.
+    public var instructionsExecuted: Int
+
+    /// The action the kernel takes for `returnValue` (unknown actions kill the process).
+    public var action: Action { Action(returnValue: returnValue) }
+}
+
+/// Why a program could not run to a return.
+public struct SimulationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var instruction: Int
+    public var message: String
+    public var description: String { "instruction \(instruction): \(message)" }
+}
+
+/// Runs classic-BPF seccomp programs.
+public enum Simulator {
+    /// Runs `program` on `data`, as the kernel would after accepting it.
+    public static func run(_ program: [BPFInstruction], _ data: SeccompData) throws(SimulationError) -> SimulationResult {
+        var a: UInt32 = 0, x: UInt32 = 0
+        var mem = [UInt32](repeating: 0, count: 16)
+        var pc = 0
+        var steps = 0
+        while pc < program.count {
+            let i = program[pc]
+            steps += 1
+            func fail(_ m: String) -> SimulationError { SimulationError(instruction: pc, message: m) }
+            let cls = i.code & 0x07
+            switch cls {
+            case BPF.ld, BPF.ldx:
+                let mode = i.code & 0xE0
+                var v: UInt32
+                switch mode {
+                case BPF.abs:
+                    guard i.code & 0x18 == BPF.w, let w = data.word(at: i.k) else { throw fail("bad load at offset \(i.k)") }
+                    v = w
+                case BPF.imm: v = i.k
+                case BPF.mem:
+                    guard i.k < 16 else { throw fail("scratch slot \(i.k) out of range") }
+                    v = mem[Int(i.k)]
+                case BPF.len: v = 64
+                default: throw fail("unsupported load mode 0x\(String(i.code, radix: 16))")
+                }
+                if cls == BPF.ld { a = v } else { x = v }
+            case BPF.st:
+                guard i.k < 16 else { throw fail("scratch slot out of range") }
+                mem[Int(i.k)] = a
+            case BPF.stx:
+                guard i.k < 16 else { throw fail("scratch slot out of range") }
+                mem[Int(i.k)] = x
+            case BPF.alu:
+                let operand = i.code & BPF.x != 0 ? x : i.k
+                switch i.code & 0xF0 {
+                case BPF.add: a = a &+ operand
+                case BPF.sub: a = a &- operand
+                case BPF.mul: a = a &* operand
+                case BPF.div:
+                    guard operand != 0 else { return SimulationResult(returnValue: 0, instructionsExecuted: steps) }
+                    a /= operand
+                case BPF.or: a |= operand
+                case BPF.and: a &= operand
+                case BPF.lsh: a = operand >= 32 ? 0 : a << operand
+                case BPF.rsh: a = operand >= 32 ? 0 : a >> operand
+                case BPF.neg: a = 0 &- a
+                case BPF.xor: a ^= operand
+                default: throw fail("unsupported ALU op")
+                }
+            case BPF.jmp:
+                let op = i.code & 0xF0
+                if op == BPF.ja {
+                    pc += 1 + Int(i.k)
+                    continue
+                }
+                let operand = i.code & BPF.x != 0 ? x : i.k
+                let taken: Bool
+                switch op {
+                case BPF.jeq: taken = a == operand
+                case BPF.jgt: taken = a > operand
+                case BPF.jge: taken = a >= operand
+                case BPF.jset: taken = a & operand != 0
+                default: throw fail("unsupported jump")
+                }
+                pc += 1 + Int(taken ? i.jt : i.jf)
+                continue
+            case BPF.ret:
+                let v = i.code & 0x18 == BPF.a ? a : i.k
+                return SimulationResult(returnValue: v, instructionsExecuted: steps)
+            case BPF.misc:
+                if i.code & 0xF8 == BPF.txa { a = x } else { x = a }
+            default:
+                throw fail("unknown instruction class")
+            }
+            pc += 1
+        }
+        throw SimulationError(instruction: pc, message: "ran past the end of the program")
+    }
+
+    /// Runs a stack of programs (installation order) and combines the results as the kernel
+    /// does: the most restrictive action wins; on a tie, the most recently installed one.
+    public static func runStack(_ programs: [[BPFInstruction]], _ data: SeccompData) throws(SimulationError)
+        -> SimulationResult
+    {
+        var best: SimulationResult?
+        var total = 0
+        for p in programs.reversed() {  // newest first, as the kernel walks them
+            let r = try run(p, data)
+            total += r.instructionsExecuted
+            if let b = best {
+                if Int32(bitPattern: r.returnValue & 0xFFFF_0000) < Int32(bitPattern: b.returnValue & 0xFFFF_0000) { best = r }
+            } else {
+                best = r
+            }
+        }
+        guard var result = best else { return SimulationResult(returnValue: 0x7FFF_0000, instructionsExecuted: 0) }
+        result.instructionsExecuted = total
+        return result
+    }
+}
+
+extension Action {
+    /// The action the kernel takes for a filter's return value.
+    public init(returnValue v: UInt32) {
+        let data = UInt16(v & 0xFFFF)
+        switch v & 0xFFFF_0000 {
+        case 0x8000_0000: self = .killProcess
+        case 0x0000_0000: self = .killThread
+        case 0x0003_0000: self = .trap(data)
+        case 0x0005_0000: self = .errno(min(data, 4095))
+        case 0x7FC0_0000: self = .userNotif
+        case 0x7FF0_0000: self = .trace(data)
+        case 0x7FFC_0000: self = .log
+        case 0x7FFF_0000: self = .allow
+        default: self = .killProcess  // unknown actions kill the process
+        }
+    }
+}

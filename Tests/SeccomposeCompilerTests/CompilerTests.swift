@@ -1,0 +1,100 @@
+import SeccomposeCompiler
+import SeccomposePolicy
+import SeccomposeSyscalls
+import Testing
+
+@Suite("compiler: decisions equal the policy (simulated)")
+struct CompilerDecisionTests {
+    /// A random policy over `abis` with argument rules.
+    static func randomPolicy(_ rng: inout SplitMix, abis: [Architecture]) -> Policy {
+        let actions: [Action] = [.allow, .errno(1), .errno(13), .killProcess, .killThread, .trap(7), .log, .trace(3)]
+        let names = ["read", "write", "openat", "close", "mmap", "ioctl", "socket", "setns", "clone", "kill", "futex",
+            "getpid", "prctl", "personality", "fcntl", "mount", "uname", "exit_group", "io_uring_setup", "socketcall"]
+        var p = Policy(defaultAction: actions.randomElement(using: &rng) ?? .allow, architectures: abis,
+            otherArchitectureAction: [.killThread, .allow, .killProcess].randomElement(using: &rng) ?? .killThread)
+        for name in names.shuffled(using: &rng).prefix(Int.random(in: 3...14, using: &rng)) {
+            var d = SyscallDecision(action: actions.randomElement(using: &rng) ?? .allow)
+            for _ in 0..<Int.random(in: 0...4, using: &rng) {
+                var conds: [ArgumentCondition] = []
+                for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                    let op = ArgumentCondition.Operator.allCases.randomElement(using: &rng) ?? .equal
+                    let value = Bool.random(using: &rng) ? (boundaryValues.randomElement(using: &rng) ?? 0) : UInt64.random(in: 0...70, using: &rng)
+                    let masks: [UInt64] = [.max, 0xFF, 0xFFFF_FFFF_0000_0000, 0x8000_0000_0000_0001, 0]
+                    let mask = masks.randomElement(using: &rng) ?? 0
+                    conds.append(ArgumentCondition(index: Int.random(in: 0...5, using: &rng), op, value, mask: mask,
+                        is32Bit: Int.random(in: 0..<4, using: &rng) == 0))
+                }
+                d.rules.append(Rule(conds, action: actions.randomElement(using: &rng) ?? .allow))
+            }
+            p.syscalls[name] = d
+        }
+        return p
+    }
+
+    static let abiSets: [[Architecture]] = [
+        [.x86_64], [.x86, .x32, .x86_64], [.x32], [.aarch64, .arm], [.riscv64], [.ppc64le, .ppc64, .ppc], [.s390x, .s390],
+        [.mips, .mipsel, .mips64, .mipsel64, .mips64n32, .mipsel64n32], [.loongarch64, .parisc64, .parisc, .m68k, .sh, .sheb],
+        Architecture.allCases,
+    ]
+
+    @Test("300 random policies with argument rules: program == policy for every ABI, number and boundary argument",
+        arguments: 0..<10)
+    func random(seed: Int) throws {
+        var rng = SplitMix(state: UInt64(seed) &* 0x1234_5678_9ABC)
+        for round in 0..<30 {
+            let abis = Self.abiSets[(seed + round) % Self.abiSets.count]
+            let policy = Self.randomPolicy(&rng, abis: abis)
+            let program = try Compiler.compile(policy).instructions
+            try Verifier.verify(program)
+            for abi in Set(abis + [.x86_64, .x86, .aarch64]) {
+                for nr in probeNumbers(abi) {
+                    let name = SyscallTable.name(of: nr, on: abi)
+                    let argSets: [[UInt64]] = name.flatMap { policy.syscalls[$0] }.map { _ in
+                        (0..<6).map { _ in
+                            (0..<6).map { _ in Bool.random(using: &rng) ? (boundaryValues.randomElement(using: &rng) ?? 0) : UInt64.random(in: 0...70, using: &rng) }
+                        }
+                    } ?? [[]]
+                    for args in argSets {
+                        let data = SeccompData(abi: abi, number: nr, args: args)
+                        let expected = policy.action(auditArch: abi.auditArch, number: UInt32(truncatingIfNeeded: nr), arguments: data.args)
+                        let got = try Simulator.run(program, data).action
+                        if got != expected {
+                            Issue.record("seed \(seed) round \(round) \(abi) nr \(nr) (\(name ?? "-")) args \(args): program \(got), policy \(expected)")
+                            return
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("x32 is never reachable through x86-64's decisions, and -1 belongs to x86-64")
+    func x32Isolation() throws {
+        let p = Policy(defaultAction: .allow, architectures: [.x86_64], otherArchitectureAction: .killThread,
+            syscalls: ["mount": SyscallDecision(action: .errno(1))])
+        let prog = try Compiler.compile(p).instructions
+        #expect(try Simulator.run(prog, SeccompData(abi: .x86_64, number: 165)).action == .errno(1))
+        #expect(try Simulator.run(prog, SeccompData(abi: .x32, number: 0x4000_0000 + 165)).action == .killThread)
+        #expect(try Simulator.run(prog, SeccompData(abi: .x86_64, number: 0x4000_0000)).action == .killThread)
+        #expect(try Simulator.run(prog, SeccompData(abi: .x86_64, number: 0xFFFF_FFFF)).action == .allow)
+        #expect(try Simulator.run(prog, SeccompData(abi: .x86, number: 21)).action == .killThread)
+    }
+
+    @Test("64-bit comparisons at the word boundaries", arguments: ArgumentCondition.Operator.allCases)
+    func boundaries(op: ArgumentCondition.Operator) throws {
+        for value in boundaryValues {
+            for abi in [Architecture.x86_64, .ppc64, .x86] {
+                let rule = Rule([ArgumentCondition(index: 2, op, value, mask: 0xFFFF_0000_FFFF_0000)], action: .errno(5))
+                let p = Policy(defaultAction: .allow, architectures: [abi], otherArchitectureAction: .killProcess,
+                    syscalls: ["ioctl": SyscallDecision(action: .allow, rules: [rule])])
+                let prog = try Compiler.compile(p).instructions
+                let nr = try #require(SyscallTable.number(of: "ioctl", on: abi))
+                for arg in boundaryValues {
+                    let data = SeccompData(abi: abi, number: nr, args: [0, 0, arg])
+                    let expected = p.action(abi: abi, number: nr, arguments: data.args)
+                    #expect(try Simulator.run(prog, data).action == expected, "\(abi) \(op) \(value) arg \(arg)")
+                }
+            }
+        }
+    }
+}

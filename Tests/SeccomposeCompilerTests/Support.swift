@@ -1,0 +1,45 @@
+import SeccomposeCompiler
+import SeccomposePolicy
+import SeccomposeSets
+import SeccomposeSyscalls
+import SeccomposeSystemd
+import Testing
+
+let repositoryRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+/// A deterministic generator (SplitMix64), so failures reproduce.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Boundary argument values (reference compilers.md §6c trap 2 and 3).
+let boundaryValues: [UInt64] = [
+    0, 1, 2, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0x1_0000_0000, 0x1_0000_0001, 0x8000_0000_0000_0000,
+    .max, .max - 1, UInt64(bitPattern: -2), 0xFFFF_FFFF_8000_0000, 0x0000_0001_FFFF_FFFF,
+]
+
+/// The systemd 252 policy for a unit fragment (SystemCall*= lines).
+func systemdPolicy(_ fragment: String, version: SystemdVersion = .v252) throws -> Policy {
+    var s = SystemCallSettings(context: try SystemdContext(version: version, native: .x86_64))
+    for a in UnitSettingsReader.assignments(of: "[Service]\n" + fragment, file: "f").0 { _ = s.apply(a) }
+    return try SystemdPolicyBuilder.build(s).policy
+}
+
+/// Every (ABI, number) a test should probe: numbers 0…600 of each ABI (with its base), x32
+/// numbers, -1 and a few far-away values.
+func probeNumbers(_ abi: Architecture) -> [Int] {
+    var out = Array(0...600).map { $0 + abi.syscallBase }
+    out += [abi.syscallBase + 1000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0x4000_0000 - 1]
+    return out
+}
