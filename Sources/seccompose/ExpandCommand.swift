@@ -49,52 +49,22 @@ struct ExpandCommand: ParsableCommand {
             throw ValidationError("unknown ABI '\(native)' for --native")
         }
         let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog())
-        var settings = SystemCallSettings(context: context)
-        var diagnostics: [Diagnostic] = []
-        if let unit {
-            let text: String
-            do { text = try TextFile.read(unit) } catch {
-                Terminal.error(error.description)
-                throw ExitCode(2)
-            }
-            let (assignments, lineDiags) = UnitSettingsReader.assignments(of: text, file: unit)
-            diagnostics += lineDiags
-            if lineDiags.contains(where: { $0.severity == .error }) {
-                try fail(.unitNotLoaded, context: context, diagnostics: diagnostics,
-                    message: "systemd refuses to load \(unit); the service would not start")
-            }
-            for a in assignments { diagnostics += settings.apply(a) }
-        }
-        for (i, raw) in architectures.enumerated() {
-            let (value, column) = stripped(raw)
-            diagnostics += settings.applyArchitectures(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
-        }
-        if let errorNumber {
-            let (value, column) = stripped(errorNumber)
-            diagnostics += settings.applyErrorNumber(value, source: ValueSource(file: nil, line: 1, valueColumn: column))
-        }
-        for (i, raw) in log.enumerated() {
-            let (value, column) = stripped(raw)
-            diagnostics += settings.applyLog(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
-        }
-        for (i, raw) in values.enumerated() {
-            let (value, column) = stripped(raw)
-            diagnostics += settings.applyFilter(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
-        }
+        let input = SettingsInput(unit: unit, architectures: architectures, errorNumber: errorNumber, log: log, filters: values)
         let result: SystemdPolicyBuilder.Result
-        do {
-            result = try SystemdPolicyBuilder.build(settings)
-        } catch {
-            try fail(.filterNotApplied, context: context, diagnostics: diagnostics + error.diagnostics,
-                message: "no policy: systemd \(context.version) would fail to apply this filter (228/SECCOMP)")
+        let settings: SystemCallSettings
+        let diagnostics: [Diagnostic]
+        switch try input.build(context: context) {
+        case .failed(let outcome, let diags, let message):
+            try fail(outcome, context: context, diagnostics: diags, message: message)
+        case .policy(let r, let s, let d):
+            (result, settings, diagnostics) = (r, s, d)
         }
-        diagnostics += result.diagnostics
         let abis = try selectedABIs(result.policy)
         switch format {
         case .text: Terminal.out(ExpandReport.text(settings: settings, result: result, abis: abis))
         case .json: try Terminal.json(ExpandReport.json(settings: settings, result: result, abis: abis, diagnostics: diagnostics))
         }
-        report(diagnostics)
+        reportDiagnostics(diagnostics)
         if !diagnostics.isEmpty { throw ExitCode(1) }
     }
 
@@ -106,18 +76,9 @@ struct ExpandCommand: ParsableCommand {
             try Terminal.json(ExpandReport.FailureJSON(systemd: context.version.rawValue, native: context.native.name,
                 outcome: outcome, message: message, diagnostics: diagnostics))
         }
-        report(diagnostics)
+        reportDiagnostics(diagnostics)
         Terminal.error("seccompose: " + message)
         throw ExitCode(1)
-    }
-
-    /// systemd's conf parser strips whitespace around a value; so do we, keeping the column.
-    func stripped(_ raw: String) -> (String, Int) {
-        let isWS: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        let lead = raw.prefix(while: isWS).count
-        var v = Substring(raw).dropFirst(lead)
-        while let last = v.last, isWS(last) { v = v.dropLast() }
-        return (String(v), lead + 1)
     }
 
     func selectedABIs(_ policy: Policy) throws -> [Architecture] {
@@ -132,14 +93,6 @@ struct ExpandCommand: ParsableCommand {
             }
         }
         return out
-    }
-
-    /// Prints diagnostics to stderr, at most 1000 of them.
-    func report(_ diagnostics: [Diagnostic]) {
-        let limit = 1000
-        var s = diagnostics.prefix(limit).map(\.description).joined(separator: "\n")
-        if diagnostics.count > limit { s += "\n… and \(diagnostics.count - limit) more diagnostics" }
-        if !s.isEmpty { Terminal.error(s) }
     }
 }
 

@@ -14,7 +14,10 @@ struct Seccompose: ParsableCommand {
             Exit status: 0 success; 1 the input produced warnings or errors (printed on stderr), or a \
             query found nothing; 2 an input file or set directory could not be read; 64 bad usage.
             """,
-        subcommands: [SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self]
+        subcommands: [
+            SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self, CompileCommand.self, SimulateCommand.self,
+            ExplainCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,179 @@
+// CompileCommand.swift: `seccompose compile`, `simulate` and `explain`.
+
+import ArgumentParser
+import Foundation
+import SeccomposeCompiler
+import SeccomposePolicy
+import SeccomposeSyscalls
+
+struct CompileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compile",
+        abstract: "Compile SystemCall*= settings into one seccomp BPF program for all ABIs.",
+        discussion: "Fails closed: if the settings cannot be turned into a policy, nothing is written and the exit status is 1."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case raw, c, pfc, asm, json
+    }
+
+    @OptionGroup var input: PolicyOptions
+
+    @Option(help: "Output: raw (struct sock_filter bytes), c, pfc (pseudo code), asm (disassembly) or json.")
+    var format: Format = .asm
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    var output: String?
+
+    func run() throws {
+        let policy = try input.policy()
+        let program: Program
+        do { program = try Compiler.compile(policy) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(1)
+        }
+        let bytes: [UInt8]
+        switch format {
+        case .raw: bytes = Export.raw(program)
+        case .c: bytes = Array(Export.cArray(program).utf8)
+        case .pfc: bytes = Array(Export.pseudoCode(policy).utf8)
+        case .asm: bytes = Array(Export.disassembly(program).utf8)
+        case .json: bytes = Array(try ProgramJSON.encode(policy: policy, program: program).utf8)
+        }
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
+                Terminal.error("\(output): error: cannot write the output file\n  fix: check the directory and its permissions")
+                throw ExitCode(2)
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+}
+
+/// The JSON rendering of a compiled program (schema `seccompose.program/1`, docs/json.md).
+enum ProgramJSON {
+    struct Instruction: Encodable {
+        var code: UInt16
+        var jt: UInt8
+        var jf: UInt8
+        var k: UInt32
+    }
+
+    struct ABIStats: Encodable {
+        var abi: String
+        var auditArch: UInt32
+        var cacheable: Int
+    }
+
+    struct Document: Encodable {
+        var schema = "seccompose.program/1"
+        var length: Int
+        var architectures: [ABIStats]
+        var otherArchitectures: String
+        var defaultAction: String
+        var instructions: [Instruction]
+    }
+
+    static func encode(policy: Policy, program: Program) throws -> String {
+        let doc = Document(
+            length: program.instructions.count,
+            architectures: policy.architectures.map {
+                ABIStats(abi: $0.name, auditArch: $0.auditArch,
+                    cacheable: CacheAnalysis.cacheableNumbers(program.instructions, abi: $0).count)
+            },
+            otherArchitectures: policy.otherArchitectureAction.description, defaultAction: policy.defaultAction.description,
+            instructions: program.instructions.map { Instruction(code: $0.code, jt: $0.jt, jf: $0.jf, k: $0.k) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(doc), as: UTF8.self) + "\n"
+    }
+}
+
+/// The call to simulate or explain: ABI, syscall (name or number) and arguments.
+struct CallArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("The ABI of the call.", valueName: "abi"))
+    var arch: String = Architecture.native.name
+
+    @Argument(help: ArgumentHelp("The syscall (name or number), then up to six arguments (decimal, 0x hex, or negative).",
+        valueName: "syscall"))
+    var call: [String]
+
+    func resolved() throws -> (Architecture, Int, [UInt64]) {
+        guard let abi = Architecture(name: arch) else { throw ValidationError("unknown ABI '\(arch)'") }
+        guard let first = call.first else { throw ValidationError("give the syscall (name or number)") }
+        let number: Int
+        if let n = Int(first) {
+            number = n
+        } else if let n = SyscallTable.number(of: first, on: abi) {
+            number = n
+        } else {
+            throw ValidationError("'\(first)' is not a syscall on \(abi.name)")
+        }
+        guard call.count <= 7 else { throw ValidationError("at most six arguments") }
+        var args: [UInt64] = []
+        for a in call.dropFirst() {
+            if let v = UInt64(a) {
+                args.append(v)
+            } else if a.hasPrefix("0x"), let v = UInt64(a.dropFirst(2), radix: 16) {
+                args.append(v)
+            } else if let v = Int64(a) {
+                args.append(UInt64(bitPattern: v))
+            } else {
+                throw ValidationError("argument '\(a)' is not a number")
+            }
+        }
+        return (abi, number, args)
+    }
+}
+
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run the compiled program on one call and print the action and the instructions executed."
+    )
+
+    @OptionGroup var input: PolicyOptions
+    @OptionGroup var callArguments: CallArguments
+
+    func run() throws {
+        let policy = try input.policy()
+        let (abi, number, args) = try callArguments.resolved()
+        let program = try compileOrExit(policy)
+        let e = try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args)
+        Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")\n")
+    }
+}
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Say which setting or rule decides a call, and what the compiled program does with it."
+    )
+
+    @OptionGroup var input: PolicyOptions
+    @OptionGroup var callArguments: CallArguments
+
+    func run() throws {
+        let policy = try input.policy()
+        let (abi, number, args) = try callArguments.resolved()
+        let program = try compileOrExit(policy)
+        let e = try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args)
+        var s = "\(abi.name) \(e.name ?? "#\(number)") (\(number)): \(e.action)\n"
+        s += "  because: \(e.reason)\n"
+        s += "  program: \(e.programAction) after \(e.instructionsExecuted) instructions"
+        s += e.cached ? "; the kernel caches it (no instructions run)\n" : "\n"
+        Terminal.out(s)
+        if e.programAction != e.action {
+            Terminal.error("seccompose: internal error: the program disagrees with the policy")
+            throw ExitCode(3)
+        }
+    }
+}
+
+func compileOrExit(_ policy: Policy) throws -> Program {
+    do { return try Compiler.compile(policy) } catch {
+        Terminal.error(error.description)
+        throw ExitCode(1)
+    }
+}

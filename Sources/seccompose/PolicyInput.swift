@@ -1,0 +1,127 @@
+// PolicyInput.swift: reading SystemCall*= settings from a unit file and options into a Policy.
+
+import ArgumentParser
+import SeccomposePolicy
+import SeccomposeSets
+import SeccomposeSyscalls
+import SeccomposeSystemd
+
+/// The SystemCall*= inputs of one command, applied in systemd's order: the unit file's lines
+/// first, then the options (architectures, error number, log, filter values).
+struct SettingsInput {
+    var unit: String?
+    var architectures: [String] = []
+    var errorNumber: String?
+    var log: [String] = []
+    var filters: [String] = []
+
+    /// What came of the input.
+    enum Outcome {
+        case policy(SystemdPolicyBuilder.Result, SystemCallSettings, [Diagnostic])
+        case failed(ExpandReport.Outcome, [Diagnostic], message: String)
+    }
+
+    /// Builds the policy; exits with status 2 when the unit file cannot be read.
+    func build(context: SystemdContext) throws -> Outcome {
+        var settings = SystemCallSettings(context: context)
+        var diagnostics: [Diagnostic] = []
+        if let unit {
+            let text: String
+            do { text = try TextFile.read(unit) } catch {
+                Terminal.error(error.description)
+                throw ExitCode(2)
+            }
+            let (assignments, lineDiags) = UnitSettingsReader.assignments(of: text, file: unit)
+            diagnostics += lineDiags
+            if lineDiags.contains(where: { $0.severity == .error }) {
+                return .failed(.unitNotLoaded, diagnostics, message: "systemd refuses to load \(unit); the service would not start")
+            }
+            for a in assignments { diagnostics += settings.apply(a) }
+        }
+        for (i, raw) in architectures.enumerated() {
+            let (value, column) = Self.stripped(raw)
+            diagnostics += settings.applyArchitectures(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
+        }
+        if let errorNumber {
+            let (value, column) = Self.stripped(errorNumber)
+            diagnostics += settings.applyErrorNumber(value, source: ValueSource(file: nil, line: 1, valueColumn: column))
+        }
+        for (i, raw) in log.enumerated() {
+            let (value, column) = Self.stripped(raw)
+            diagnostics += settings.applyLog(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
+        }
+        for (i, raw) in filters.enumerated() {
+            let (value, column) = Self.stripped(raw)
+            diagnostics += settings.applyFilter(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
+        }
+        do {
+            let result = try SystemdPolicyBuilder.build(settings)
+            return .policy(result, settings, diagnostics + result.diagnostics)
+        } catch {
+            return .failed(.filterNotApplied, diagnostics + error.diagnostics,
+                message: "no policy: systemd \(context.version) would fail to apply this filter (228/SECCOMP)")
+        }
+    }
+
+    /// systemd's conf parser strips whitespace around a value; so do we, keeping the column.
+    static func stripped(_ raw: String) -> (String, Int) {
+        let isWS: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        let lead = raw.prefix(while: isWS).count
+        var v = Substring(raw).dropFirst(lead)
+        while let last = v.last, isWS(last) { v = v.dropLast() }
+        return (String(v), lead + 1)
+    }
+}
+
+/// Prints diagnostics to stderr, at most 1000 of them.
+func reportDiagnostics(_ diagnostics: [Diagnostic]) {
+    let limit = 1000
+    var s = diagnostics.prefix(limit).map(\.description).joined(separator: "\n")
+    if diagnostics.count > limit { s += "\n… and \(diagnostics.count - limit) more diagnostics" }
+    if !s.isEmpty { Terminal.error(s) }
+}
+
+/// The options of the commands that compile a policy: where the settings come from.
+struct PolicyOptions: ParsableArguments {
+    @OptionGroup var systemd: SystemdOptions
+
+    @Option(help: ArgumentHelp("The ABI systemd runs on (what 'native' means).", valueName: "abi"))
+    var native: String = Architecture.native.name
+
+    @Option(help: ArgumentHelp("A SystemCallFilter= value (repeatable, applied in order).", valueName: "value"))
+    var filter: [String] = []
+
+    @Option(name: .customLong("error-number"), help: ArgumentHelp("SystemCallErrorNumber= value.", valueName: "errno"))
+    var errorNumber: String?
+
+    @Option(help: ArgumentHelp("SystemCallArchitectures= value (repeatable).", valueName: "archs"))
+    var architectures: [String] = []
+
+    @Option(help: ArgumentHelp("SystemCallLog= value (repeatable).", valueName: "value"))
+    var log: [String] = []
+
+    @Option(help: ArgumentHelp("Read the SystemCall*= assignments of this unit file first.", valueName: "file"))
+    var unit: String?
+
+    /// The compiled policy, or exit 1 with the diagnostics (nothing half-built is returned).
+    /// Warnings are printed but do not stop compilation.
+    func policy() throws -> Policy {
+        guard let nativeABI = Architecture(name: native) else {
+            throw ValidationError("unknown ABI '\(native)' for --native")
+        }
+        if unit == nil && filter.isEmpty && architectures.isEmpty && log.isEmpty {
+            throw ValidationError("nothing to compile: give --filter VALUE…, --unit FILE, --architectures or --log")
+        }
+        let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog())
+        let input = SettingsInput(unit: unit, architectures: architectures, errorNumber: errorNumber, log: log, filters: filter)
+        switch try input.build(context: context) {
+        case .failed(_, let diagnostics, let message):
+            reportDiagnostics(diagnostics)
+            Terminal.error("seccompose: " + message)
+            throw ExitCode(1)
+        case .policy(let result, _, let diagnostics):
+            reportDiagnostics(diagnostics)
+            return result.policy
+        }
+    }
+}
