@@ -6,6 +6,7 @@
 //   SeccomposeSets       named syscall groups (sets/*.set), per systemd version
 //   SeccomposePolicy     the Policy value the compiler consumes (actions, per-syscall decisions)
 //   SeccomposeSystemd    systemd's SystemCall*= settings: text → Policy, with diagnostics
+//   SeccomposeOCI        Docker/OCI seccomp profiles (JSON) → Policy
 //   SeccomposeCompiler   Policy → one classic-BPF program; simulator, verifier, exporters
 //   SeccomposeRuntime    installing programs into the kernel (through the CSeccomp C target)
 //   seccompose           the thin command-line front end
@@ -26,6 +27,7 @@ let package = Package(
         .library(name: "SeccomposeSets", targets: ["SeccomposeSets"]),
         .library(name: "SeccomposePolicy", targets: ["SeccomposePolicy"]),
         .library(name: "SeccomposeSystemd", targets: ["SeccomposeSystemd"]),
+        .library(name: "SeccomposeOCI", targets: ["SeccomposeOCI"]),
         .library(name: "SeccomposeCompiler", targets: ["SeccomposeCompiler"]),
         .library(name: "SeccomposeRuntime", targets: ["SeccomposeRuntime"]),
         .executable(name: "seccompose", targets: ["seccompose"]),
@@ -42,6 +44,7 @@ let package = Package(
             dependencies: ["SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy"],
             swiftSettings: swiftSettings
         ),
+        .target(name: "SeccomposeOCI", dependencies: ["SeccomposeSyscalls", "SeccomposePolicy"], swiftSettings: swiftSettings),
         .target(
             name: "SeccomposeCompiler", dependencies: ["SeccomposeSyscalls", "SeccomposePolicy"],
             swiftSettings: swiftSettings
@@ -57,7 +60,7 @@ let package = Package(
             name: "seccompose",
             dependencies: [
                 "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd",
-                "SeccomposeCompiler", "SeccomposeRuntime",
+                "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeOCI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -72,7 +75,7 @@ let package = Package(
         .testTarget(
             name: "SeccomposeCompilerTests",
             dependencies: [
-                "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy",
+                "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeOCI",
                 "SeccomposeSyscalls", "seccompose-probe", "libseccomp-export",
             ],
             swiftSettings: swiftSettings

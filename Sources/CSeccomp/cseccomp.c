@@ -32,6 +32,10 @@ const unsigned int CSECCOMP_FILTER_FLAG_TSYNC_ESRCH = SECCOMP_FILTER_FLAG_TSYNC_
 const unsigned int CSECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV =
     SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 
+const unsigned int CSECCOMP_AUDIT_ARCH_X86_64 = AUDIT_ARCH_X86_64;
+const unsigned int CSECCOMP_AUDIT_ARCH_I386 = AUDIT_ARCH_I386;
+const unsigned int CSECCOMP_X32_SYSCALL_BIT = 0x40000000U;
+
 /* Turn a libc-style result (-1 with errno set) into -errno. */
 static long neg_errno(long rc)
 {

@@ -1,6 +1,7 @@
 // PolicyInput.swift: reading SystemCall*= settings from a unit file and options into a Policy.
 
 import ArgumentParser
+import SeccomposeOCI
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls
@@ -103,14 +104,30 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read the SystemCall*= assignments of this unit file first.", valueName: "file"))
     var unit: String?
 
+    @Option(help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) instead of SystemCall*= settings.", valueName: "file"))
+    var profile: String?
+
+    @Option(help: ArgumentHelp("With --profile: the container's capabilities, comma-separated (default: Docker's).",
+        valueName: "caps"))
+    var caps: String?
+
+    @Option(help: ArgumentHelp("With --profile: the host kernel version for minKernel, as X.Y.", valueName: "version"))
+    var kernel: String = "6.1"
+
     /// The compiled policy, or exit 1 with the diagnostics (nothing half-built is returned).
     /// Warnings are printed but do not stop compilation.
     func policy() throws -> Policy {
         guard let nativeABI = Architecture(name: native) else {
             throw ValidationError("unknown ABI '\(native)' for --native")
         }
+        if let profile {
+            guard unit == nil, filter.isEmpty, architectures.isEmpty, log.isEmpty, errorNumber == nil else {
+                throw ValidationError("--profile cannot be combined with --unit, --filter, --architectures, --log or --error-number")
+            }
+            return try profilePolicy(profile, native: nativeABI)
+        }
         if unit == nil && filter.isEmpty && architectures.isEmpty && log.isEmpty {
-            throw ValidationError("nothing to compile: give --filter VALUE…, --unit FILE, --architectures or --log")
+            throw ValidationError("nothing to compile: give --filter VALUE…, --unit FILE, --profile FILE, --architectures or --log")
         }
         let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog())
         let input = SettingsInput(unit: unit, architectures: architectures, errorNumber: errorNumber, log: log, filters: filter)
@@ -122,6 +139,31 @@ struct PolicyOptions: ParsableArguments {
         case .policy(let result, _, let diagnostics):
             reportDiagnostics(diagnostics)
             return result.policy
+        }
+    }
+
+    func profilePolicy(_ path: String, native: Architecture) throws -> Policy {
+        let parts = kernel.split(separator: ".").compactMap { Int($0) }
+        guard parts.count == 2 else { throw ValidationError("--kernel takes MAJOR.MINOR, e.g. 6.1") }
+        var target = OCITarget(architecture: native, kernel: (parts[0], parts[1]))
+        if let caps {
+            target.capabilities = Set(caps.split(separator: ",").map {
+                let c = $0.uppercased()
+                return c.hasPrefix("CAP_") ? c : "CAP_" + c
+            })
+        }
+        let bytes: [UInt8]
+        do { bytes = Array(try TextFile.read(path).utf8) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        do {
+            let imported = try OCIProfileImporter.load(json: bytes, file: path, target: target)
+            for w in imported.warnings { Terminal.error(w.description) }
+            return imported.policy
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(1)
         }
     }
 }

@@ -39,6 +39,15 @@ extern const unsigned int CSECCOMP_FILTER_FLAG_TSYNC_ESRCH;
 /** Make a notified task wait killably once its notification was received. */
 extern const unsigned int CSECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 
+/* --- values of macros Swift does not import ---------------------------- */
+
+/** seccomp_data.arch of the x86_64 and x32 ABIs (AUDIT_ARCH_X86_64). */
+extern const unsigned int CSECCOMP_AUDIT_ARCH_X86_64;
+/** seccomp_data.arch of the i386 ABI (AUDIT_ARCH_I386). */
+extern const unsigned int CSECCOMP_AUDIT_ARCH_I386;
+/** Bit set in seccomp_data.nr for x32 system calls (__X32_SYSCALL_BIT). */
+extern const unsigned int CSECCOMP_X32_SYSCALL_BIT;
+
 /* --- no_new_privs ------------------------------------------------------- */
 
 /**

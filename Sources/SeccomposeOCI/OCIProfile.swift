@@ -1,0 +1,289 @@
+// OCIProfile.swift: Docker and OCI seccomp profiles (JSON) → Policy, for one target.
+
+import Foundation
+import SeccomposePolicy
+import SeccomposeSyscalls
+
+/// A Docker/OCI seccomp profile as JSON gives it (moby/profiles `seccomp.Seccomp`, which
+/// extends the OCI runtime-spec `LinuxSeccomp` with `archMap` and `includes`/`excludes`).
+public struct OCIProfile: Decodable, Sendable {
+    public struct ArchMap: Decodable, Sendable {
+        public var architecture: String
+        public var subArchitectures: [String]?
+    }
+
+    public struct Argument: Decodable, Sendable {
+        public var index: Int
+        public var value: UInt64
+        public var valueTwo: UInt64?
+        public var op: String
+    }
+
+    public struct Filter: Decodable, Sendable {
+        public var caps: [String]?
+        public var arches: [String]?
+        public var minKernel: String?
+    }
+
+    public struct SyscallRule: Decodable, Sendable {
+        public var names: [String]?
+        public var name: String?
+        public var action: String
+        public var errnoRet: UInt32?
+        public var args: [Argument]?
+        public var comment: String?
+        public var includes: Filter?
+        public var excludes: Filter?
+    }
+
+    public var defaultAction: String
+    public var defaultErrnoRet: UInt32?
+    public var architectures: [String]?
+    public var archMap: [ArchMap]?
+    public var flags: [String]?
+    public var listenerPath: String?
+    public var syscalls: [SyscallRule]?
+}
+
+/// What the profile is evaluated for: Docker evaluates `includes`/`excludes` on the host.
+public struct OCITarget: Sendable, Hashable {
+    /// The host ABI (Docker's `amd64` is `.x86_64`).
+    public var architecture: Architecture
+    /// The container's capabilities, `CAP_` prefixed.
+    public var capabilities: Set<String>
+    /// The host kernel (major, minor).
+    public var kernel: (major: Int, minor: Int)
+
+    /// Docker's default capability set.
+    public static let dockerDefaultCapabilities: Set<String> = [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+        "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
+        "CAP_AUDIT_WRITE",
+    ]
+
+    public init(architecture: Architecture = .native, capabilities: Set<String> = OCITarget.dockerDefaultCapabilities,
+        kernel: (major: Int, minor: Int) = (6, 1))
+    {
+        self.architecture = architecture
+        self.capabilities = capabilities
+        self.kernel = kernel
+    }
+
+    public static func == (a: OCITarget, b: OCITarget) -> Bool {
+        a.architecture == b.architecture && a.capabilities == b.capabilities && a.kernel == b.kernel
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(architecture)
+        h.combine(capabilities)
+        h.combine(kernel.major)
+        h.combine(kernel.minor)
+    }
+
+    /// Docker's (Go's) name of an ABI: amd64, arm64, ppc64le, loong64 ….
+    public static func goName(_ a: Architecture) -> String {
+        switch a {
+        case .x86_64: return "amd64"
+        case .x86: return "x86"
+        case .aarch64: return "arm64"
+        case .loongarch64: return "loong64"
+        case .mipsel: return "mipsle"
+        case .mipsel64: return "mips64le"
+        case .mips64n32: return "mipsn32"
+        case .mipsel64n32: return "mipsn32le"
+        default: return a.name
+        }
+    }
+}
+
+/// A problem with a profile: where (JSON path) and how to fix it.
+public struct OCIDiagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+    public var severity: String
+    /// Where in the profile, e.g. `syscalls[3].args[0].op`.
+    public var path: String
+    public var message: String
+    public var fix: String
+    public var description: String { "\(path): \(severity): \(message)\n  fix: \(fix)" }
+}
+
+/// The result of importing a profile.
+public struct OCIImport: Sendable {
+    public var policy: Policy
+    /// The filter flags the profile asks for (`SECCOMP_FILTER_FLAG_…`).
+    public var flags: [String]
+    /// Warnings (unknown syscall names, rules that do not apply to the target).
+    public var warnings: [OCIDiagnostic]
+}
+
+public enum OCIProfileImporter {
+    /// Parses and evaluates a profile for `target`.
+    ///
+    /// Semantics: `includes` needs every listed condition, `excludes` drops the rule if any
+    /// holds (as Docker evaluates them); a rule's `args` are ANDed; several rules for one name
+    /// are tried in profile order, conditional ones first, and the first unconditional one
+    /// decides when none matches (so the rules of one name with one action are ORed).
+    ///
+    /// - Throws: `OCIDiagnostic` for invalid JSON, unknown actions, operators or
+    ///   architectures, an argument index outside 0…5, or `architectures` with `archMap`.
+    public static func load(json: [UInt8], file: String, target: OCITarget) throws(OCIDiagnostic) -> OCIImport {
+        let profile: OCIProfile
+        do {
+            profile = try JSONDecoder().decode(OCIProfile.self, from: Data(json))
+        } catch let error as DecodingError {
+            throw OCIDiagnostic(severity: "error", path: file + ": " + decodingPath(error), message: decodingMessage(error),
+                fix: "see the OCI runtime-spec LinuxSeccomp schema and docs/json.md")
+        } catch {
+            throw OCIDiagnostic(severity: "error", path: file, message: "\(error)", fix: "check the file is JSON")
+        }
+        return try evaluate(profile, file: file, target: target)
+    }
+
+    static func action(_ name: String, errno: UInt32?, path: String) throws(OCIDiagnostic) -> Action {
+        let data = UInt16(min(errno ?? 1, 4095))
+        switch name {
+        case "SCMP_ACT_ALLOW": return .allow
+        case "SCMP_ACT_ERRNO": return .errno(data)
+        case "SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD": return .killThread
+        case "SCMP_ACT_KILL_PROCESS": return .killProcess
+        case "SCMP_ACT_TRAP": return .trap(0)
+        case "SCMP_ACT_TRACE": return .trace(data)
+        case "SCMP_ACT_LOG": return .log
+        case "SCMP_ACT_NOTIFY": return .userNotif
+        default:
+            throw OCIDiagnostic(severity: "error", path: path, message: "unknown action '\(name)'",
+                fix: "use SCMP_ACT_ALLOW, _ERRNO, _KILL, _KILL_THREAD, _KILL_PROCESS, _TRAP, _TRACE, _LOG or _NOTIFY")
+        }
+    }
+
+    static func evaluate(_ p: OCIProfile, file: String, target: OCITarget) throws(OCIDiagnostic) -> OCIImport {
+        var warnings: [OCIDiagnostic] = []
+        let defaultAction = try action(p.defaultAction, errno: p.defaultErrnoRet, path: "\(file): defaultAction")
+        // ABIs: `architectures`, or the archMap entry of the target.
+        if p.architectures != nil, p.archMap != nil {
+            throw OCIDiagnostic(severity: "error", path: "\(file): archMap", message: "both 'architectures' and 'archMap'",
+                fix: "keep one of them (Docker rejects both)")
+        }
+        var names: [String] = p.architectures ?? []
+        if let map = p.archMap {
+            if let entry = map.first(where: { Architecture(name: $0.architecture) == target.architecture }) {
+                names = [entry.architecture] + (entry.subArchitectures ?? [])
+            }
+        }
+        var abis: [Architecture] = []
+        for (i, n) in names.enumerated() {
+            guard let a = Architecture(name: n) else {
+                throw OCIDiagnostic(severity: "error", path: "\(file): architectures[\(i)]", message: "unknown architecture '\(n)'",
+                    fix: "use SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32, SCMP_ARCH_AARCH64, …")
+            }
+            if !abis.contains(a) { abis.append(a) }
+        }
+        if abis.isEmpty { abis = [target.architecture] }  // runc: the native ABI only
+        for (i, f) in (p.flags ?? []).enumerated() where !knownFlags.contains(f) {
+            throw OCIDiagnostic(severity: "error", path: "\(file): flags[\(i)]", message: "unknown flag '\(f)'",
+                fix: "use " + knownFlags.sorted().joined(separator: ", "))
+        }
+        var decisions: [String: (conditional: [Rule], unconditional: Action?)] = [:]
+        var order: [String] = []
+        for (ri, rule) in (p.syscalls ?? []).enumerated() {
+            let path = "\(file): syscalls[\(ri)]"
+            if rule.name != nil, rule.names != nil {
+                throw OCIDiagnostic(severity: "error", path: path, message: "both 'name' and 'names'", fix: "use 'names' only")
+            }
+            let ruleNames = rule.names ?? rule.name.map { [$0] } ?? []
+            let act = try action(rule.action, errno: rule.errnoRet, path: path + ".action")
+            var conditions: [ArgumentCondition] = []
+            for (ai, a) in (rule.args ?? []).enumerated() {
+                let apath = "\(path).args[\(ai)]"
+                guard (0...5).contains(a.index) else {
+                    throw OCIDiagnostic(severity: "error", path: apath + ".index", message: "argument index \(a.index)",
+                        fix: "syscall arguments are numbered 0 to 5")
+                }
+                let op: ArgumentCondition.Operator
+                switch a.op {
+                case "SCMP_CMP_EQ": op = .equal
+                case "SCMP_CMP_NE": op = .notEqual
+                case "SCMP_CMP_LT": op = .less
+                case "SCMP_CMP_LE": op = .lessOrEqual
+                case "SCMP_CMP_GT": op = .greater
+                case "SCMP_CMP_GE": op = .greaterOrEqual
+                case "SCMP_CMP_MASKED_EQ": op = .maskedEqual
+                default:
+                    throw OCIDiagnostic(severity: "error", path: apath + ".op", message: "unknown operator '\(a.op)'",
+                        fix: "use SCMP_CMP_EQ, _NE, _LT, _LE, _GT, _GE or _MASKED_EQ")
+                }
+                // MASKED_EQ: value is the mask, valueTwo the expected value.
+                conditions.append(op == .maskedEqual
+                    ? ArgumentCondition(index: a.index, .maskedEqual, a.valueTwo ?? 0, mask: a.value)
+                    : ArgumentCondition(index: a.index, op, a.value))
+            }
+            guard applies(rule, to: target) else { continue }
+            for name in ruleNames {
+                guard SyscallTable.isKnown(name) else {
+                    warnings.append(OCIDiagnostic(severity: "warning", path: path, message: "unknown syscall '\(name)' is ignored",
+                        fix: "check the spelling; Seccompose's tables are Linux \(SyscallTable.sourceVersion)"))
+                    continue
+                }
+                if decisions[name] == nil { order.append(name) }
+                var d = decisions[name] ?? ([], nil)
+                if conditions.isEmpty {
+                    if d.unconditional == nil { d.unconditional = act }
+                } else {
+                    d.conditional.append(Rule(conditions, action: act,
+                        origin: Origin(file: file, line: ri, column: 0, setting: "syscalls", text: rule.comment ?? rule.action)))
+                }
+                decisions[name] = d
+            }
+        }
+        var policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: .killThread)
+        for name in order {
+            guard let d = decisions[name] else { continue }
+            policy.syscalls[name] = SyscallDecision(action: d.unconditional ?? defaultAction, rules: d.conditional)
+        }
+        return OCIImport(policy: policy, flags: p.flags ?? [], warnings: warnings)
+    }
+
+    static let knownFlags: Set<String> = [
+        "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+    ]
+
+    /// Docker's includes (all must hold) and excludes (any drops the rule).
+    static func applies(_ r: OCIProfile.SyscallRule, to t: OCITarget) -> Bool {
+        let arch = OCITarget.goName(t.architecture)
+        func kernelAtLeast(_ s: String) -> Bool {
+            let parts = s.split(separator: ".").compactMap { Int($0) }
+            guard parts.count >= 2 else { return false }
+            return (t.kernel.major, t.kernel.minor) >= (parts[0], parts[1])
+        }
+        if let inc = r.includes {
+            if let arches = inc.arches, !arches.contains(arch) { return false }
+            if let caps = inc.caps, !caps.allSatisfy({ t.capabilities.contains($0) }) { return false }
+            if let k = inc.minKernel, !kernelAtLeast(k) { return false }
+        }
+        if let exc = r.excludes {
+            if let arches = exc.arches, arches.contains(arch) { return false }
+            if let caps = exc.caps, caps.contains(where: { t.capabilities.contains($0) }) { return false }
+            if let k = exc.minKernel, kernelAtLeast(k) { return false }
+        }
+        return true
+    }
+
+    static func decodingPath(_ e: DecodingError) -> String {
+        let ctx: DecodingError.Context
+        switch e {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): ctx = c
+        @unknown default: return ""
+        }
+        return ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+
+    static func decodingMessage(_ e: DecodingError) -> String {
+        switch e {
+        case .keyNotFound(let k, _): return "missing key '\(k.stringValue)'"
+        case .typeMismatch(let t, let c): return "expected \(t): \(c.debugDescription)"
+        case .valueNotFound(let t, _): return "missing \(t) value"
+        case .dataCorrupted(let c): return c.debugDescription
+        @unknown default: return "invalid profile"
+        }
+    }
+}
