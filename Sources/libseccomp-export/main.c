@@ -325,6 +325,9 @@ static void parse_spec(FILE *in, struct spec *spec)
             if (i != n)
                 fail(line, EINVAL, "trailing words after the action");
             *seen = line;
+        } else if (strcmp(words[0], "optimize") != 0 && strcmp(words[0], "arch") != 0 &&
+                   strcmp(words[0], "rules") != 0) {
+            fail(line, EINVAL, "unknown directive '%s'", words[0]);
         } else if (n != 2) {
             fail(line, EINVAL, "'%s' takes exactly one operand", words[0]);
         } else if (strcmp(words[0], "optimize") == 0) {
@@ -346,15 +349,13 @@ static void parse_spec(FILE *in, struct spec *spec)
             a->name = strdup(words[1]);
             if (a->name == NULL)
                 fail(line, ENOMEM, "out of memory");
-        } else if (strcmp(words[0], "rules") == 0) {
+        } else { /* rules */
             if (strcmp(words[1], "exact") == 0)
                 spec->rules_mode = RULES_EXACT;
             else if (strcmp(words[1], "translated") == 0)
                 spec->rules_mode = RULES_TRANSLATED;
             else
                 fail(line, EINVAL, "rules takes exact or translated");
-        } else {
-            fail(line, EINVAL, "unknown directive '%s'", words[0]);
         }
     }
     if (ferror(in))

@@ -24,8 +24,8 @@
  *   --trap            catch SIGSYS, print "trap syscall=%d arch=0x%x
  *                     errno=%d" and continue with the next CALL
  *
- * Output (stdout, flushed after every line, since the next call may kill
- * the process):
+ * Output (stdout, each line with a single write(2) as soon as it is known,
+ * since the next call may kill the process; stdio is not used for stdout):
  *   call N: ret=R     the call succeeded with result R (signed decimal; for
  *                     i386 the 32-bit result sign-extended)
  *   call N: errno=E   the kernel returned -E (1 <= E <= 4095)
@@ -37,13 +37,15 @@
  * "install: -ERRNO NAME".  A filter that kills shows up as death by SIGSYS.
  *
  * Once the filter is installed, the probe's own system calls go through it
- * too: write (output), and depending on options sendmsg and close (handing
- * the listener to the supervisor), rt_sigreturn (--trap), kill and wait4
- * (stopping the supervisor), exit_group.
+ * too; these are exactly: write (one per output line), exit_group, and
+ * depending on options sendmsg and two close (handing the listener to the
+ * supervisor, before the first CALL), rt_sigreturn (after a --trap report),
+ * kill and wait4 (stopping the supervisor, after the last CALL).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +101,38 @@ static const char *errno_name(int err)
 {
     const char *name = strerrorname_np(err);
     return name != NULL ? name : "E?";
+}
+
+/*
+ * Print one line to stdout with exactly one write(2) (barring a short
+ * write).  stdio is not used for stdout: its first use may fstat(2) the
+ * stream and allocate, i.e. make system calls the installed filter may kill.
+ * vsnprintf itself makes no system calls.
+ */
+static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void emit(const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    int len;
+    size_t done = 0;
+
+    va_start(ap, fmt);
+    len = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return;
+    if ((size_t)len >= sizeof(line))
+        len = (int)sizeof(line) - 1;
+    while (done < (size_t)len) {
+        ssize_t n = write(STDOUT_FILENO, line + done, (size_t)len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return; /* stdout is gone or the filter refused write(2) */
+        done += (size_t)n;
+    }
 }
 
 /*
@@ -305,10 +339,9 @@ static void make_call(unsigned index, const struct call *call)
     }
     /* The kernel reports failure as a result in [-4095, -1]. */
     if (ret < 0 && ret >= -4095)
-        printf("call %u: errno=%ld\n", index, -ret);
+        emit("call %u: errno=%ld\n", index, -ret);
     else
-        printf("call %u: ret=%ld\n", index, ret);
-    fflush(stdout);
+        emit("call %u: ret=%ld\n", index, ret);
 }
 
 /* ---- SIGSYS handler (--trap) --------------------------------------------- */
@@ -399,8 +432,7 @@ static void serve_notifications(int listener, int answer_errno)
                 continue;
             return;
         }
-        printf("notif syscall=%d arch=0x%x\n", req.data.nr, req.data.arch);
-        fflush(stdout);
+        emit("notif syscall=%d arch=0x%x\n", req.data.nr, req.data.arch);
 
         memset(&resp, 0, sizeof(resp));
         resp.id = req.id;
