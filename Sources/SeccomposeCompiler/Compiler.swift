@@ -69,8 +69,9 @@ public enum Compiler {
         for abi in policy.architectures.sorted() where !audits.contains(abi.auditArch) { audits.append(abi.auditArch) }
         var next = otherABIs
         var leafCache: [LeafKey: Int] = [:]
+        let entries = resolvedEntries(policy)
         for audit in audits.reversed() {
-            let intervals = numberIntervals(policy, audit: audit)
+            let intervals = numberIntervals(policy, audit: audit, entries: entries)
             let tree = buildTree(intervals[...], &g, &leafCache, policy)
             let block = g.add(.load(BPF.offsetNr, next: tree))
             next = g.add(.jump(BPF.jeq, audit, jt: block, jf: next))
@@ -92,24 +93,56 @@ public enum Compiler {
 
     /// The maximal runs of numbers with one decision, covering 0…0xFFFFFFFF, for one audit value.
     static func numberIntervals(_ policy: Policy, audit: UInt32) -> [Interval] {
-        func plain(_ a: Action) -> LeafKey {
-            LeafKey(decision: SyscallDecision(action: a), argumentBits: 64, littleEndian: true)
+        numberIntervals(policy, audit: audit, entries: resolvedEntries(policy))
+    }
+
+    /// The policy's decisions by syscall-name id (names no table knows are dropped).
+    static func resolvedEntries(_ policy: Policy) -> [(id: Int, decision: SyscallDecision)] {
+        policy.syscalls.compactMap { name, d in SyscallTable.id(of: name).map { ($0, d) } }
+    }
+
+    static func numberIntervals(_ policy: Policy, audit: UInt32, entries: [(id: Int, decision: SyscallDecision)])
+        -> [Interval]
+    {
+        // Resolve the policy's names once, then work with small integer ids.
+        var keys: [LeafKey] = []
+        var keyIDs: [LeafKey: Int] = [:]
+        func id(_ k: LeafKey) -> Int {
+            if let i = keyIDs[k] { return i }
+            keys.append(k)
+            keyIDs[k] = keys.count - 1
+            return keys.count - 1
         }
-        // (start, key) points in ascending order; each key holds until the next start.
-        var points: [(UInt32, LeafKey)] = []
+        var plainIDs: [(Action, Int)] = []  // few distinct actions: a linear search beats hashing
+        func plain(_ a: Action) -> Int {
+            if let hit = plainIDs.first(where: { $0.0 == a }) { return hit.1 }
+            let i = id(LeafKey(decision: SyscallDecision(action: a), argumentBits: 64, littleEndian: true))
+            plainIDs.append((a, i))
+            return i
+        }
+        // (start, key id) points in ascending order; each key holds until the next start.
+        var points: [(UInt32, Int)] = []
         func addRegion(_ abi: Architecture?, from: UInt32, through: UInt32) {
             guard let abi, policy.architectures.contains(abi) else {
                 points.append((from, plain(policy.otherArchitectureAction)))
                 return
             }
             let fallback = plain(policy.defaultAction)
-            points.append((from, fallback))
-            for (name, number) in SyscallTable.syscalls(on: abi) {
-                guard let d = policy.syscalls[name], number >= Int(from), number <= Int(through) else { continue }
-                let key: LeafKey = d.rules.isEmpty
+            let numbers = SyscallTable.numbersByID(on: abi)
+            var listed: [(Int, Int)] = []  // (number, key id)
+            for e in entries {
+                let n = numbers[e.id]
+                guard n >= Int(from), n <= Int(through) else { continue }
+                let d = e.decision
+                let key = d.rules.isEmpty
                     ? plain(d.action)
-                    : LeafKey(decision: SyscallDecision(action: d.action, rules: d.rules.map { strip($0) }),
-                        argumentBits: abi.argumentBits, littleEndian: abi.isLittleEndian)
+                    : id(LeafKey(decision: SyscallDecision(action: d.action, rules: d.rules.map { strip($0) }),
+                        argumentBits: abi.argumentBits, littleEndian: abi.isLittleEndian))
+                listed.append((n, key))
+            }
+            listed.sort { $0.0 < $1.0 }
+            points.append((from, fallback))
+            for (number, key) in listed {
                 points.append((UInt32(number), key))
                 if number < Int(through) { points.append((UInt32(number + 1), fallback)) }
             }
@@ -122,16 +155,16 @@ public enum Compiler {
             addRegion(policy.architectures.first { $0.auditArch == audit }, from: 0, through: 0xFFFF_FFFF)
         }
         // Later points at the same start replace earlier ones; then merge equal neighbours.
-        var out: [Interval] = []
+        var out: [(start: UInt32, key: Int)] = []
         for (start, key) in points {
             if let last = out.last, last.start == start {
                 out[out.count - 1].key = key
             } else {
-                out.append(Interval(start: start, key: key))
+                out.append((start, key))
             }
             if out.count >= 2, out[out.count - 2].key == out[out.count - 1].key { out.removeLast() }
         }
-        return out
+        return out.map { Interval(start: $0.start, key: keys[$0.key]) }
     }
 
     /// Drops origins, so that equal rules share code.
@@ -300,5 +333,50 @@ enum Emitter {
             }
         }
         return rev.reversed()
+    }
+}
+
+/// Measurements of a compiled program, per ABI (from the simulator).
+public struct ProgramStats: Sendable {
+    public struct PerABI: Sendable {
+        public var abi: Architecture
+        /// Maximal ranges of numbers with one outcome in the ABI's dispatch tree (R).
+        public var ranges: Int
+        /// Mean and maximum instructions executed over the probed numbers (arguments zero).
+        public var meanInstructions: Double
+        public var maxInstructions: Int
+        /// The bound 4 + ⌈log2 R⌉ + 1 that the maximum should not exceed.
+        public var bound: Int
+        /// Syscalls of the ABI's table the kernel caches as ALLOW.
+        public var cacheable: Int
+        /// Syscalls of the ABI's table the policy allows unconditionally.
+        public var unconditionalAllows: Int
+    }
+
+    public var length: Int
+    public var abis: [PerABI]
+
+    /// Measures `program` (compiled from `policy`) over numbers 0…`highest` of each ABI (base added).
+    public static func measure(policy: Policy, program: Program, highest: Int = 600) -> ProgramStats {
+        var out: [PerABI] = []
+        for abi in policy.architectures {
+            var total = 0, maxRun = 0
+            for n in 0...highest {
+                let data = SeccompData(abi: abi, number: n + abi.syscallBase)
+                let steps = (try? Simulator.run(program.instructions, data).instructionsExecuted) ?? 0
+                total += steps
+                maxRun = max(maxRun, steps)
+            }
+            let r = Compiler.numberIntervals(policy, audit: abi.auditArch).count
+            var log2 = 0
+            while (1 << log2) < r { log2 += 1 }
+            let allows = SyscallTable.syscalls(on: abi).filter {
+                policy.syscalls[$0.name].map { $0.rules.isEmpty && $0.action == .allow } ?? (policy.defaultAction == .allow)
+            }.count
+            out.append(PerABI(abi: abi, ranges: r, meanInstructions: Double(total) / Double(highest + 1), maxInstructions: maxRun,
+                bound: 4 + log2 + 1, cacheable: CacheAnalysis.cacheableNumbers(program.instructions, abi: abi).count,
+                unconditionalAllows: allows))
+        }
+        return ProgramStats(length: program.instructions.count, abis: out)
     }
 }

@@ -13,6 +13,12 @@ public enum SyscallTable {
         var columnIndex: [String: Int]
         /// Per ABI: syscall number (base applied) → name.
         var byNumber: [Architecture: [Int: String]]
+        /// Per ABI: (name, number) sorted by number.
+        var sorted: [Architecture: [(name: String, number: Int)]]
+        /// name → dense id (the index in `names`).
+        var ids: [String: Int]
+        /// Per ABI (by `Architecture.ordinal`): name id → number (base applied), or -1.
+        var numberByID: [[Int]]
     }
 
     static let data: Data = {
@@ -37,7 +43,18 @@ public enum SyscallTable {
             }
             byNumber[abi] = map
         }
-        return Data(names: names, numbers: numbers, columnIndex: columnIndex, byNumber: byNumber)
+        var sorted: [Architecture: [(name: String, number: Int)]] = [:]
+        for (abi, map) in byNumber {
+            sorted[abi] = map.map { (name: $0.value, number: $0.key) }.sorted { $0.number < $1.number }
+        }
+        var ids: [String: Int] = [:]
+        for (i, n) in names.enumerated() { ids[n] = i }
+        let numberByID: [[Int]] = Architecture.allCases.map { abi in
+            guard let col = columnIndex[abi.tableColumn] else { return Array(repeating: -1, count: names.count) }
+            return names.map { name in (numbers[name]?[col] ?? nil).map { $0 + abi.syscallBase } ?? -1 }
+        }
+        return Data(names: names, numbers: numbers, columnIndex: columnIndex, byNumber: byNumber, sorted: sorted,
+            ids: ids, numberByID: numberByID)
     }()
 
     /// Every syscall name the table knows, on any ABI, sorted by byte value.
@@ -62,11 +79,17 @@ public enum SyscallTable {
 
     /// All (name, number) pairs of `abi`, sorted by number.
     public static func syscalls(on abi: Architecture) -> [(name: String, number: Int)] {
-        (data.byNumber[abi] ?? [:]).map { (name: $0.value, number: $0.key) }.sorted { $0.number < $1.number }
+        data.sorted[abi] ?? []
     }
 
     /// The ABIs on which `name` exists.
     public static func architectures(having name: String) -> [Architecture] {
         Architecture.allCases.filter { number(of: name, on: $0) != nil }
     }
+
+    /// A dense id for `name` (stable within one build), or nil for an unknown name.
+    public static func id(of name: String) -> Int? { data.ids[name] }
+
+    /// The numbers of every name id on `abi` (base applied; -1 where the ABI lacks the call).
+    public static func numbersByID(on abi: Architecture) -> [Int] { data.numberByID[abi.ordinal] }
 }

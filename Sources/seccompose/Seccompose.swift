@@ -16,7 +16,7 @@ struct Seccompose: ParsableCommand {
             """,
         subcommands: [
             SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self, CompileCommand.self, SimulateCommand.self,
-            ExplainCommand.self,
+            ExplainCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -1,0 +1,62 @@
+// BenchCommand.swift: `seccompose bench`: program size, executed instructions and compile time.
+
+import ArgumentParser
+import Foundation
+import SeccomposeCompiler
+import SeccomposeOCI
+import SeccomposePolicy
+import SeccomposeSets
+import SeccomposeSyscalls
+import SeccomposeSystemd
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the compiler on reference policies (numbers, not a pass/fail test).",
+        discussion: "Policies: @system-service (systemd 252, x86, x32, x86-64), ~@privileged @resources with EPERM, and a Docker profile for amd64 with Docker's default capabilities."
+    )
+
+    @Option(help: ArgumentHelp("The Docker profile to include.", valueName: "file"))
+    var docker: String?
+
+    @Option(help: "Compilations to time per policy.")
+    var iterations: Int = 2000
+
+    func run() throws {
+        var cases: [(String, Policy)] = []
+        let context = try SystemdContext(version: .v252, native: .x86_64)
+        for (label, lines) in [
+            ("@system-service", ["@system-service"]), ("~@privileged @resources (EPERM)", ["~@privileged @resources"]),
+        ] {
+            var s = SystemCallSettings(context: context)
+            if label.contains("EPERM") { _ = s.applyErrorNumber("EPERM", source: ValueSource(file: nil, line: 1)) }
+            for (i, l) in lines.enumerated() { _ = s.applyFilter(l, source: ValueSource(file: nil, line: i + 1)) }
+            cases.append((label, try SystemdPolicyBuilder.build(s).policy))
+        }
+        if let docker {
+            let bytes = Array(try TextFile.read(docker).utf8)
+            let imported = try OCIProfileImporter.load(json: bytes, file: docker, target: OCITarget(architecture: .x86_64))
+            cases.append(("Docker default (amd64)", imported.policy))
+        }
+        for (label, policy) in cases {
+            let program = try Compiler.compile(policy)
+            // Warm up, then time.
+            for _ in 0..<50 { _ = try Compiler.compile(policy) }
+            let clock = ContinuousClock()
+            let elapsed = try clock.measure {
+                for _ in 0..<iterations { _ = try Compiler.compile(policy) }
+            }
+            let perCompile = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
+            let stats = ProgramStats.measure(policy: policy, program: program)
+            var s = "\(label)\n"
+            s += "  program length: \(stats.length) instructions\n"
+            s += "  compile time: \(String(format: "%.4f", perCompile / Double(iterations))) ms (mean of \(iterations))\n"
+            for a in stats.abis {
+                s += "  \(a.abi.name): R=\(a.ranges) instructions mean \(String(format: "%.2f", a.meanInstructions))"
+                s += " max \(a.maxInstructions) (bound 4+⌈log2 R⌉+1 = \(a.bound))"
+                s += " cacheable \(a.cacheable)/\(a.unconditionalAllows) unconditional allows\n"
+            }
+            Terminal.out(s)
+        }
+    }
+}
