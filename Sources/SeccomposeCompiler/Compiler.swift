@@ -70,9 +70,12 @@ public enum Compiler {
         var next = otherABIs
         var leafCache: [LeafKey: Int] = [:]
         let entries = resolvedEntries(policy)
-        for audit in audits.reversed() {
+        for (position, audit) in audits.enumerated().reversed() {
             let intervals = numberIntervals(policy, audit: audit, entries: entries)
-            let tree = buildTree(intervals[...], &g, &leafCache, policy)
+            // The first ABI checked may use one level more than a balanced tree (the bound is
+            // 4 + ⌈log2 R⌉ + 1); later ones already pay one test per earlier ABI.
+            let tree = buildTree(intervals, weights: weights(intervals, audit: audit, policy: policy),
+                slack: position == 0 ? 1 : 0, &g, &leafCache)
             let block = g.add(.load(BPF.offsetNr, next: tree))
             next = g.add(.jump(BPF.jeq, audit, jt: block, jf: next))
         }
@@ -170,14 +173,57 @@ public enum Compiler {
     /// Drops origins, so that equal rules share code.
     static func strip(_ r: Rule) -> Rule { Rule(r.conditions, action: r.action) }
 
-    static func buildTree(_ iv: ArraySlice<Interval>, _ g: inout Graph, _ cache: inout [LeafKey: Int], _ policy: Policy)
-        -> Int
-    {
-        if iv.count == 1, let only = iv.first { return leaf(only.key, &g, &cache) }
-        let mid = iv.startIndex + iv.count / 2
-        let right = buildTree(iv[mid...], &g, &cache, policy)
-        let left = buildTree(iv[..<mid], &g, &cache, policy)
-        return g.add(.jump(BPF.jge, iv[mid].start, jt: right, jf: left))
+    /// How likely a call is to land in each interval: the plausible syscall numbers it holds
+    /// (the first 1024 numbers above each ABI's base, where every real syscall lives), plus the
+    /// policy's priority hints. Intervals with no plausible number keep a tiny weight.
+    static func weights(_ iv: [Interval], audit: UInt32, policy: Policy) -> [Double] {
+        let abis = Architecture.allCases.filter { $0.auditArch == audit }
+        let windows = abis.map { (UInt64($0.syscallBase), UInt64($0.syscallBase) + 1023) }
+        var w: [Double] = []
+        w.reserveCapacity(iv.count)
+        for (k, interval) in iv.enumerated() {
+            let start = UInt64(interval.start)
+            let end = k + 1 < iv.count ? UInt64(iv[k + 1].start) - 1 : 0xFFFF_FFFF
+            var count = 0.001
+            for (lo, hi) in windows where start <= hi && end >= lo { count += Double(min(end, hi) - max(start, lo) + 1) }
+            count += Double(max(0, interval.key.decision.priority)) * 100
+            w.append(count)
+        }
+        return w
+    }
+
+    /// A search tree over the intervals: each split balances the weight on both sides, within a
+    /// depth budget (a subtree of n leaves may not be deeper than `budget`), so the worst case
+    /// stays within `⌈log2 R⌉ + slack` tests while frequent ranges sit closer to the root.
+    static func buildTree(
+        _ iv: [Interval], weights: [Double], slack: Int, _ g: inout Graph, _ cache: inout [LeafKey: Int]
+    ) -> Int {
+        var prefix = [0.0]
+        prefix.reserveCapacity(weights.count + 1)
+        for w in weights { prefix.append(prefix[prefix.count - 1] + w) }
+        var depth = 0
+        while (1 << depth) < iv.count { depth += 1 }
+        func build(_ lo: Int, _ hi: Int, _ budget: Int) -> Int {  // intervals lo..<hi
+            let n = hi - lo
+            if n == 1 { return leaf(iv[lo].key, &g, &cache) }
+            let half = budget >= 1 ? 1 << (budget - 1) : 1
+            // Left sizes that keep both sides within budget - 1.
+            let minLeft = max(1, n - half), maxLeft = min(n - 1, half)
+            // The weight-balanced left size, by binary search on the prefix sums.
+            let target = (prefix[lo] + prefix[hi]) / 2
+            var a = lo + 1, b = hi - 1
+            while a < b {
+                let m = (a + b) / 2
+                if prefix[m] < target { a = m + 1 } else { b = m }
+            }
+            var split = a
+            if split > lo + 1, abs(prefix[split - 1] - target) < abs(prefix[split] - target) { split -= 1 }
+            split = min(max(split, lo + minLeft), lo + maxLeft)
+            let right = build(split, hi, budget - 1)
+            let left = build(lo, split, budget - 1)
+            return g.add(.jump(BPF.jge, iv[split].start, jt: right, jf: left))
+        }
+        return build(0, iv.count, depth + slack)
     }
 
     static func leaf(_ key: LeafKey, _ g: inout Graph, _ cache: inout [LeafKey: Int]) -> Int {
@@ -345,6 +391,8 @@ public struct ProgramStats: Sendable {
         /// Mean and maximum instructions executed over the probed numbers (arguments zero).
         public var meanInstructions: Double
         public var maxInstructions: Int
+        /// The maximum over numbers whose decision needs no argument checks: the dispatch alone.
+        public var maxDispatchInstructions: Int
         /// The bound 4 + ⌈log2 R⌉ + 1 that the maximum should not exceed.
         public var bound: Int
         /// Syscalls of the ABI's table the kernel caches as ALLOW.
@@ -360,12 +408,15 @@ public struct ProgramStats: Sendable {
     public static func measure(policy: Policy, program: Program, highest: Int = 600) -> ProgramStats {
         var out: [PerABI] = []
         for abi in policy.architectures {
-            var total = 0, maxRun = 0
+            var total = 0, maxRun = 0, maxDispatch = 0
             for n in 0...highest {
                 let data = SeccompData(abi: abi, number: n + abi.syscallBase)
                 let steps = (try? Simulator.run(program.instructions, data).instructionsExecuted) ?? 0
                 total += steps
                 maxRun = max(maxRun, steps)
+                let hasRules = SyscallTable.name(of: n + abi.syscallBase, on: abi).flatMap { policy.syscalls[$0] }
+                    .map { !$0.rules.isEmpty } ?? false
+                if !hasRules { maxDispatch = max(maxDispatch, steps) }
             }
             let r = Compiler.numberIntervals(policy, audit: abi.auditArch).count
             var log2 = 0
@@ -374,7 +425,7 @@ public struct ProgramStats: Sendable {
                 policy.syscalls[$0.name].map { $0.rules.isEmpty && $0.action == .allow } ?? (policy.defaultAction == .allow)
             }.count
             out.append(PerABI(abi: abi, ranges: r, meanInstructions: Double(total) / Double(highest + 1), maxInstructions: maxRun,
-                bound: 4 + log2 + 1, cacheable: CacheAnalysis.cacheableNumbers(program.instructions, abi: abi).count,
+                maxDispatchInstructions: maxDispatch, bound: 4 + log2 + 1, cacheable: CacheAnalysis.cacheableNumbers(program.instructions, abi: abi).count,
                 unconditionalAllows: allows))
         }
         return ProgramStats(length: program.instructions.count, abis: out)

@@ -53,7 +53,8 @@ struct BenchCommand: ParsableCommand {
             s += "  compile time: \(String(format: "%.4f", perCompile / Double(iterations))) ms (mean of \(iterations))\n"
             for a in stats.abis {
                 s += "  \(a.abi.name): R=\(a.ranges) instructions mean \(String(format: "%.2f", a.meanInstructions))"
-                s += " max \(a.maxInstructions) (bound 4+⌈log2 R⌉+1 = \(a.bound))"
+                s += " max \(a.maxInstructions), without argument checks \(a.maxDispatchInstructions)"
+                s += " (bound 4+⌈log2 R⌉+1 = \(a.bound)\(a.maxDispatchInstructions <= a.bound ? ", met" : ", MISSED"))"
                 s += " cacheable \(a.cacheable)/\(a.unconditionalAllows) unconditional allows\n"
             }
             Terminal.out(s)

@@ -98,3 +98,58 @@ struct CompilerDecisionTests {
         }
     }
 }
+
+@Suite("compiler: program shape (the bench's structural targets)")
+struct ProgramShapeTests {
+    static func policies() throws -> [(String, Policy)] {
+        [
+            ("@system-service", try systemdPolicy("SystemCallFilter=@system-service")),
+            ("~@privileged @resources", try systemdPolicy("SystemCallFilter=~@privileged @resources\nSystemCallErrorNumber=EPERM")),
+            ("@system-service 262", try systemdPolicy("SystemCallFilter=@system-service", version: .v262)),
+        ]
+    }
+
+    @Test("dispatch depth within 4 + ⌈log2 R⌉ + 1, and every unconditional ALLOW is cacheable")
+    func shape() throws {
+        for (label, policy) in try Self.policies() {
+            let program = try Compiler.compile(policy)
+            try Verifier.verify(program.instructions)
+            for a in ProgramStats.measure(policy: policy, program: program).abis {
+                #expect(a.maxDispatchInstructions <= a.bound, "\(label) \(a.abi): \(a.maxDispatchInstructions) > \(a.bound)")
+                if a.abi != .x32 { #expect(a.cacheable == a.unconditionalAllows, "\(label) \(a.abi)") }
+            }
+        }
+    }
+
+    @Test("jumps farther than 255 instructions are rewritten, not truncated")
+    func longJumps() throws {
+        // Many argument rules on one syscall push the shared RETs far away.
+        var rules: [Rule] = []
+        for v in 0..<400 { rules.append(Rule([ArgumentCondition(index: 1, .equal, UInt64(v) << 33 | 7)], action: .errno(UInt16(v % 50 + 1)))) }
+        let p = Policy(defaultAction: .killProcess, architectures: [.x86_64, .x86], otherArchitectureAction: .killThread,
+            syscalls: ["ioctl": SyscallDecision(action: .allow, rules: rules), "read": SyscallDecision(action: .allow)])
+        let program = try Compiler.compile(p).instructions
+        try Verifier.verify(program)
+        #expect(program.count > 600)
+        for v in [0, 1, 199, 399] {
+            let arg = UInt64(v) << 33 | 7
+            #expect(try Simulator.run(program, SeccompData(abi: .x86_64, number: 16, args: [0, arg])).action == .errno(UInt16(v % 50 + 1)))
+        }
+        #expect(try Simulator.run(program, SeccompData(abi: .x86_64, number: 16, args: [0, 8])).action == .allow)
+        #expect(try Simulator.run(program, SeccompData(abi: .x86_64, number: 0)).action == .allow)
+        #expect(try Simulator.run(program, SeccompData(abi: .x86_64, number: 1)).action == .killProcess)
+    }
+
+    @Test("a program over 4096 instructions is refused with a clear error")
+    func tooLong() throws {
+        var rules: [Rule] = []
+        for v in 0..<1500 { rules.append(Rule([ArgumentCondition(index: 0, .equal, UInt64(v) << 32 | UInt64(v))], action: .errno(1))) }
+        let p = Policy(defaultAction: .allow, architectures: [.x86_64], otherArchitectureAction: .killThread,
+            syscalls: ["ioctl": SyscallDecision(action: .allow, rules: rules)])
+        #expect {
+            try Compiler.compile(p)
+        } throws: { e in
+            (e as? CompileError)?.message.contains("the limit is 4096") == true
+        }
+    }
+}
