@@ -72,17 +72,18 @@ let package = Package(
             dependencies: ["SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSyscalls"],
             swiftSettings: swiftSettings
         ),
+        .target(name: "SeccomposeTestSupport", path: "Tests/SeccomposeTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "SeccomposeCompilerTests",
             dependencies: [
                 "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeOCI",
-                "SeccomposeSyscalls", "seccompose-probe", "libseccomp-export",
+                "SeccomposeSyscalls", "SeccomposeTestSupport", "seccompose-probe", "libseccomp-export",
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SeccomposeCLITests",
-            dependencies: ["seccompose", "SeccomposeSyscalls"],
+            dependencies: ["seccompose", "SeccomposeSyscalls", "SeccomposeTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

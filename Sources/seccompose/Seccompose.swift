@@ -12,11 +12,12 @@ struct Seccompose: ParsableCommand {
         abstract: "A systemd-style syscall-set policy engine.",
         discussion: """
             Exit status: 0 success; 1 the input produced warnings or errors (printed on stderr), or a \
-            query found nothing; 2 an input file or set directory could not be read; 64 bad usage.
+            query found nothing; 2 an input file or set directory could not be read; 64 bad usage; \
+            228 `run` did not start the command because no filter could be compiled or installed.
             """,
         subcommands: [
             SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self, CompileCommand.self, SimulateCommand.self,
-            ExplainCommand.self, BenchCommand.self,
+            ExplainCommand.self, RunCommand.self, BenchCommand.self,
         ]
     )
 }

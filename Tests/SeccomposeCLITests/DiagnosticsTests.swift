@@ -175,7 +175,8 @@ struct DiagnosticsTests {
 
             Exit status: 0 success; 1 the input produced warnings or errors (printed on
             stderr), or a query found nothing; 2 an input file or set directory could not
-            be read; 64 bad usage.
+            be read; 64 bad usage; 228 `run` did not start the command because no filter
+            could be compiled or installed.
 
             USAGE: seccompose <subcommand>
 
@@ -189,6 +190,16 @@ struct DiagnosticsTests {
                                       decisions systemd would enforce.
               resolve                 Translate syscall names to numbers and numbers to
                                       names, per ABI.
+              compile                 Compile SystemCall*= settings into one seccomp BPF
+                                      program for all ABIs.
+              simulate                Run the compiled program on one call and print the
+                                      action and the instructions executed.
+              explain                 Say which setting or rule decides a call, and what
+                                      the compiled program does with it.
+              run                     Run a command under the compiled filter (ad-hoc form:
+                                      --filter VALUE… -- CMD ARGS).
+              bench                   Benchmark the compiler on reference policies
+                                      (numbers, not a pass/fail test).
 
               See 'seccompose help <subcommand>' for detailed help.
 
