@@ -65,8 +65,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SeccomposeSyscallsTests", dependencies: ["SeccomposeSyscalls"], swiftSettings: swiftSettings),
-        .testTarget(name: "SeccomposeSetsTests", dependencies: ["SeccomposeSets"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SeccomposeSyscallsTests", dependencies: ["SeccomposeSyscalls", "SeccomposeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SeccomposeSetsTests", dependencies: ["SeccomposeSets", "SeccomposeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SeccomposeSystemdTests",
             dependencies: ["SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSyscalls"],

@@ -107,15 +107,23 @@ public struct Program: Sendable, Hashable {
         return out
     }
 
-    /// Reads a raw little-endian `struct sock_filter` array; nil when the size is not a multiple of 8.
-    public init?(rawBytes bytes: [UInt8]) {
+    /// Reads a raw `struct sock_filter` array (little-endian unless `bigEndian`: libseccomp
+    /// exports a big-endian ABI's filter in that byte order); nil when the size is not a multiple of 8.
+    public init?(rawBytes bytes: [UInt8], bigEndian: Bool = false) {
         guard bytes.count % 8 == 0 else { return nil }
         var ins: [BPFInstruction] = []
         ins.reserveCapacity(bytes.count / 8)
         var i = 0
         while i < bytes.count {
-            let code = UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8
-            let k = UInt32(bytes[i + 4]) | UInt32(bytes[i + 5]) << 8 | UInt32(bytes[i + 6]) << 16 | UInt32(bytes[i + 7]) << 24
+            func u16(_ o: Int) -> UInt16 {
+                bigEndian ? UInt16(bytes[o]) << 8 | UInt16(bytes[o + 1]) : UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8
+            }
+            func u32(_ o: Int) -> UInt32 {
+                let w = (0..<4).map { UInt32(bytes[o + $0]) }
+                return bigEndian ? w[0] << 24 | w[1] << 16 | w[2] << 8 | w[3] : w[0] | w[1] << 8 | w[2] << 16 | w[3] << 24
+            }
+            let code = u16(i)
+            let k = u32(i + 4)
             ins.append(BPFInstruction(code: code, jt: bytes[i + 2], jf: bytes[i + 3], k: k))
             i += 8
         }

@@ -109,7 +109,7 @@ public struct ArgumentCondition: Sendable, Hashable, Codable, CustomStringConver
         case .lessOrEqual: return a <= v
         case .greater: return a > v
         case .greaterOrEqual: return a >= v
-        case .maskedEqual: return a & (mask & keep) == v & mask
+        case .maskedEqual: return a & mask & keep == v & mask & keep
         }
     }
 

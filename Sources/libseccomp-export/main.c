@@ -365,30 +365,37 @@ static void parse_spec(FILE *in, struct spec *spec)
         fail(0, EINVAL, "no 'default' directive");
 }
 
-/* Set the filter's architectures to exactly the listed ones. */
+/* Set the filter's architectures to exactly the listed ones. The native arch
+ * is removed first when it is not listed: libseccomp refuses to mix byte
+ * orders in one filter, so a big-endian arch cannot be added while the
+ * (little-endian) native one is still there. */
 static void apply_arches(scmp_filter_ctx ctx, const struct spec *spec)
 {
     uint32_t native = seccomp_arch_native();
     int native_listed = 0;
     int rc;
 
+    for (unsigned k = 0; k < spec->narch; k++)
+        if (spec->arch[k].token == native)
+            native_listed = 1;
+    if (spec->narch > 0 && !native_listed) {
+        rc = seccomp_arch_remove(ctx, native);
+        if (rc < 0)
+            fail(spec->arch[0].line, -rc, "seccomp_arch_remove(native)");
+    }
+    int native_seen = 0;
     for (unsigned k = 0; k < spec->narch; k++) {
         const struct arch *a = &spec->arch[k];
 
         /* The native arch is already present; add it only on repetition,
          * so that a repeated native arch fails like any other (-EEXIST). */
-        if (a->token == native && !native_listed) {
-            native_listed = 1;
+        if (a->token == native && !native_seen) {
+            native_seen = 1;
             continue;
         }
         rc = seccomp_arch_add(ctx, a->token);
         if (rc < 0)
             fail(a->line, -rc, "seccomp_arch_add(%s)", a->name);
-    }
-    if (spec->narch > 0 && !native_listed) {
-        rc = seccomp_arch_remove(ctx, native);
-        if (rc < 0)
-            fail(spec->arch[0].line, -rc, "seccomp_arch_remove(native)");
     }
 }
 

@@ -2,6 +2,7 @@
 
 import Foundation
 import SeccomposeSyscalls
+import SeccomposeTestSupport
 import Testing
 
 @testable import SeccomposeSets
@@ -13,17 +14,8 @@ let repositoryRoot: String = {
 }()
 
 func runScript(_ args: [String]) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-    let pipe = Pipe()
-    p.standardError = pipe
-    p.standardOutput = pipe
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let r = try Support.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", repositoryRoot, "/usr/bin/env"] + args)
+    return (r.status, r.stdout + r.stderr)
 }
 
 @Suite("sets/ data invariants")

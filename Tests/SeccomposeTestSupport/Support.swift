@@ -46,10 +46,8 @@ final class PipeCollector: @unchecked Sendable {
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
-    /// Reads `handle` until end of file. Uses read(2) directly and retries on EINTR: Foundation's
-    /// `readDataToEndOfFile()` traps on EINTR, which SIGCHLD from other tests' processes causes.
-    init(_ handle: FileHandle) {
-        let fd = handle.fileDescriptor
+    /// Reads `fd` until end of file, then closes it. Uses read(2) directly and retries on EINTR.
+    init(fd: Int32) {
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
@@ -64,6 +62,7 @@ final class PipeCollector: @unchecked Sendable {
                     break
                 }
             }
+            close(fd)
             done.signal()
         }
         thread.start()
@@ -79,6 +78,10 @@ final class PipeCollector: @unchecked Sendable {
 }
 
 public enum Support {
+    /// Held while creating pipes and spawning (see `run`).
+    static let spawnLock = NSLock()
+
+
     /// The default time limit for one run: a hang fails the test instead of blocking CI.
     public static let defaultTimeout: TimeInterval = 60
 
@@ -171,41 +174,76 @@ public enum Support {
     public static func run(
         _ executable: String, _ arguments: [String], in directory: URL? = nil, timeout: TimeInterval = defaultTimeout
     ) throws -> RunResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = childEnvironment
-        if let directory { process.currentDirectoryURL = directory }
-        let outPipe = Pipe()
-        let errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        let start = Date()
-        do {
-            try process.run()
-        } catch {
-            throw SupportError(description: "cannot start \(executable): \(error)")
+        // posix_spawn directly: Foundation's Process.run() crashed (memcpy) under parallel tests.
+        if let directory {
+            // No posix_spawn chdir action in Swift's Glibc module: let sh change directory.
+            return try run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory.path, executable] + arguments,
+                timeout: timeout)
         }
-        let out = PipeCollector(outPipe.fileHandleForReading)
-        let err = PipeCollector(errPipe.fileHandleForReading)
+        // Pipes and spawn under one lock, so no other test's child inherits these pipe ends
+        // between pipe() and FD_CLOEXEC (pipe2 is not visible from Swift's Glibc module).
+        spawnLock.lock()
+        var outFDs: [Int32] = [-1, -1], errFDs: [Int32] = [-1, -1]
+        guard pipe(&outFDs) == 0, pipe(&errFDs) == 0 else {
+            spawnLock.unlock()
+            throw SupportError(description: "pipe failed: \(String(cString: strerror(errno)))")
+        }
+        for fd in outFDs + errFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outFDs[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errFDs[1], 2)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = childEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in argv + envp { free(p) } }
+        var pid: pid_t = 0
+        let start = Date()
+        let rc = posix_spawn(&pid, executable, &actions, &attr, argv, envp)
+        close(outFDs[1])
+        close(errFDs[1])
+        spawnLock.unlock()
+        let out = PipeCollector(fd: outFDs[0])
+        let err = PipeCollector(fd: errFDs[0])
+        guard rc == 0 else {
+            _ = out.result(timeout: 5)
+            _ = err.result(timeout: 5)
+            throw SupportError(description: "cannot start \(executable): \(String(cString: strerror(rc)))")
+        }
+        var status: Int32 = 0
         var timedOut = false
-        if exited.wait(timeout: .now() + timeout) == .timedOut {
+        func reap(within seconds: TimeInterval) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while true {
+                let r = waitpid(pid, &status, WNOHANG)
+                if r == pid || (r < 0 && errno != EINTR) { return true }
+                if Date() >= deadline { return false }
+                usleep(2000)
+            }
+        }
+        if !reap(within: timeout) {
             timedOut = true
-            let pid = process.processIdentifier
             kill(pid, SIGTERM)
-            if exited.wait(timeout: .now() + 5) == .timedOut {
+            if !reap(within: 5) {
                 kill(pid, SIGKILL)
-                exited.wait()
+                _ = reap(within: 3600)
             }
         }
         let duration = Date().timeIntervalSince(start)
-        let status: Int32 = process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
+        let signal = status & 0x7F
+        let code: Int32 = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
         return RunResult(command: [executable] + arguments, stdoutData: out.result(timeout: 10),
-            stderrData: err.result(timeout: 10), status: status, timedOut: timedOut, duration: duration)
+            stderrData: err.result(timeout: 10), status: code, timedOut: timedOut, duration: duration)
     }
 
     /// Runs the built `seccompose` with `arguments`.
