@@ -22,9 +22,13 @@ public struct CompileError: Error, Sendable, Hashable, CustomStringConvertible {
 public struct CompileOptions: Sendable, Hashable {
     /// The largest program accepted (the kernel's limit is 4096).
     public var maximumInstructions: Int = BPF.maximumInstructions
+    /// Check that every unconditional ALLOW is eligible for the kernel's constant-action cache
+    /// (emulating `seccomp_is_const_allow` over the output). Default: true.
+    public var checkCacheEligibility: Bool = true
 
-    public init(maximumInstructions: Int = BPF.maximumInstructions) {
+    public init(maximumInstructions: Int = BPF.maximumInstructions, checkCacheEligibility: Bool = true) {
         self.maximumInstructions = maximumInstructions
+        self.checkCacheEligibility = checkCacheEligibility
     }
 }
 
@@ -39,12 +43,42 @@ public enum Compiler {
     {
         try validate(policy)
         var graph = Graph()
-        let root = buildRoot(policy, &graph)
+        let entries = resolvedEntries(policy)
+        let root = buildRoot(policy, entries: entries, &graph)
         let instructions = Emitter.emit(graph, root: root)
         guard instructions.count <= options.maximumInstructions else {
             throw CompileError(
                 message: "the program needs \(instructions.count) instructions; the limit is \(options.maximumInstructions)",
                 fix: "reduce the number of argument rules or ABIs, or split the policy")
+        }
+        // The compiler checks its own output: the kernel's load-time rules, and that every
+        // unconditional ALLOW stays eligible for the kernel's constant-action cache.
+        do {
+            try Verifier.verify(instructions)
+        } catch {
+            throw CompileError(message: "internal error: the program breaks a kernel rule: \(error)",
+                fix: "report this policy as a Seccompose bug")
+        }
+        if options.checkCacheEligibility {
+            for abi in policy.architectures where abi != .x32 {
+                // Which numbers of the ABI's table the policy allows unconditionally (by number - base).
+                let numbers = SyscallTable.numbersByID(on: abi)
+                let base = abi.syscallBase
+                let top = (numbers.max() ?? base) - base
+                var allowed = [Bool](repeating: false, count: max(0, top + 1))
+                if policy.defaultAction == .allow { for n in numbers where n >= 0 { allowed[n - base] = true } }
+                for e in entries where numbers[e.id] >= 0 {
+                    allowed[numbers[e.id] - base] = e.decision.rules.isEmpty && e.decision.action == .allow
+                }
+                for (offset, isAllowed) in allowed.enumerated() where isAllowed
+                    && !CacheAnalysis.isConstantAllow(instructions, auditArch: abi.auditArch, nr: UInt32(offset + base))
+                {
+                    let number = offset + base
+                    throw CompileError(
+                        message: "internal error: \(abi.name) syscall \(number) is allowed unconditionally but not cacheable",
+                        fix: "report this policy as a Seccompose bug")
+                }
+            }
         }
         return Program(instructions)
     }
@@ -62,14 +96,13 @@ public enum Compiler {
 
     // MARK: Building the decision graph
 
-    static func buildRoot(_ policy: Policy, _ g: inout Graph) -> Int {
+    static func buildRoot(_ policy: Policy, entries: [(id: Int, decision: SyscallDecision)], _ g: inout Graph) -> Int {
         let otherABIs = g.ret(policy.otherArchitectureAction.returnValue)
         // One dispatch entry per distinct AUDIT_ARCH value, in Architecture order (x86-64 first).
         var audits: [UInt32] = []
         for abi in policy.architectures.sorted() where !audits.contains(abi.auditArch) { audits.append(abi.auditArch) }
         var next = otherABIs
         var leafCache: [LeafKey: Int] = [:]
-        let entries = resolvedEntries(policy)
         for (position, audit) in audits.enumerated().reversed() {
             let intervals = numberIntervals(policy, audit: audit, entries: entries)
             // The first ABI checked may use one level more than a balanced tree (the bound is
@@ -221,7 +254,7 @@ public enum Compiler {
             split = min(max(split, lo + minLeft), lo + maxLeft)
             let right = build(split, hi, budget - 1)
             let left = build(lo, split, budget - 1)
-            return g.add(.jump(BPF.jge, iv[split].start, jt: right, jf: left))
+            return g.addUnique(.jump(BPF.jge, iv[split].start, jt: right, jf: left))
         }
         return build(0, iv.count, depth + slack)
     }
@@ -230,16 +263,46 @@ public enum Compiler {
         if let n = cache[key] { return n }
         let d = key.decision
         var next = g.ret(d.action.returnValue)
-        for rule in d.rules.reversed() {
-            var success = g.ret(rule.action.returnValue)
-            for c in rule.conditions.reversed() {
+        var rules = d.rules[...]
+        // Built backwards: each rule (or set of rules) falls through to `next` when it does not match.
+        while let last = rules.last {
+            // A run of rules that each test one argument for equality with a distinct constant
+            // (a value set, e.g. ioctl requests or personality values) is disjoint, so its order
+            // does not matter: it becomes one binary search that loads each word once.
+            if let set = valueSet(ending: rules, argumentBits: key.argumentBits), set.count >= 3 {
+                next = ArgumentCode.valueSet(set.map { ($0.conditions[0].value, $0.action) }, condition: last.conditions[0],
+                    otherwise: next, argumentBits: key.argumentBits, littleEndian: key.littleEndian, &g)
+                rules = rules.dropLast(set.count)
+                continue
+            }
+            var success = g.ret(last.action.returnValue)
+            for c in last.conditions.reversed() {
                 success = ArgumentCode.condition(c, ifTrue: success, ifFalse: next, argumentBits: key.argumentBits,
                     littleEndian: key.littleEndian, &g)
             }
             next = success
+            rules = rules.dropLast()
         }
         cache[key] = next
         return next
+    }
+
+    /// The longest run of rules at the end of `rules` that are single equality tests of the same
+    /// argument (same width) against distinct constants.
+    static func valueSet(ending rules: ArraySlice<Rule>, argumentBits: Int) -> [Rule]? {
+        guard let last = rules.last, last.conditions.count == 1, last.conditions[0].op == .equal else { return nil }
+        let index = last.conditions[0].index
+        let bits = last.conditions[0].comparedBits(argumentBits: argumentBits)
+        let keep: UInt64 = bits >= 64 ? .max : 0xFFFF_FFFF
+        var seen: Set<UInt64> = []
+        var out: [Rule] = []
+        for r in rules.reversed() {
+            guard r.conditions.count == 1, let c = r.conditions.first, c.op == .equal, c.index == index,
+                c.comparedBits(argumentBits: argumentBits) == bits, seen.insert(c.value & keep).inserted
+            else { break }
+            out.append(r)
+        }
+        return out.reversed()
     }
 }
 
@@ -293,6 +356,41 @@ enum ArgumentCode {
     }
 }
 
+extension ArgumentCode {
+    /// `switch argument { case v1: action1 … default: otherwise }` for distinct constants: the
+    /// high word (64-bit) is loaded once and searched, then the low word is loaded once and
+    /// searched, with JGE splits down to short JEQ chains.
+    static func valueSet(
+        _ cases: [(UInt64, Action)], condition c: ArgumentCondition, otherwise: Int, argumentBits: Int,
+        littleEndian: Bool, _ g: inout Graph
+    ) -> Int {
+        let wide = c.comparedBits(argumentBits: argumentBits) > 32
+        let lo = BPF.offsetArgument(c.index, highHalf: false, littleEndian: littleEndian)
+        let hi = BPF.offsetArgument(c.index, highHalf: true, littleEndian: littleEndian)
+        // Binary search over sorted 32-bit keys; the accumulator holds the word already.
+        func search(_ keys: [(UInt32, Int)], _ miss: Int) -> Int {
+            if keys.count <= 3 {
+                var next = miss
+                for (k, target) in keys.reversed() { next = g.add(.jump(BPF.jeq, k, jt: target, jf: next)) }
+                return next
+            }
+            let mid = keys.count / 2
+            let right = search(Array(keys[mid...]), miss)
+            let left = search(Array(keys[..<mid]), miss)
+            return g.add(.jump(BPF.jge, keys[mid].0, jt: right, jf: left))
+        }
+        func lowSearch(_ items: [(UInt64, Action)]) -> Int {
+            let keys = items.map { (UInt32(truncatingIfNeeded: $0.0), g.ret($0.1.returnValue)) }.sorted { $0.0 < $1.0 }
+            return g.add(.load(lo, next: search(keys, otherwise)))
+        }
+        guard wide else { return lowSearch(cases) }
+        var byHigh: [UInt32: [(UInt64, Action)]] = [:]
+        for item in cases { byHigh[UInt32(truncatingIfNeeded: item.0 >> 32), default: []].append(item) }
+        let highKeys = byHigh.keys.sorted().map { h in (h, lowSearch(byHigh[h] ?? [])) }
+        return g.add(.load(hi, next: search(highKeys, otherwise)))
+    }
+}
+
 /// A hash-consed DAG of BPF operations; node ids are indices.
 struct Graph {
     enum Node: Hashable {
@@ -313,6 +411,12 @@ struct Graph {
     }
 
     mutating func ret(_ v: UInt32) -> Int { add(.ret(v)) }
+
+    /// Adds a node known to be new (search-tree splits are unique), skipping the hash lookup.
+    mutating func addUnique(_ n: Node) -> Int {
+        nodes.append(n)
+        return nodes.count - 1
+    }
 }
 
 /// Lays the graph out as a program, backwards, so every jump target is already placed.

@@ -153,3 +153,40 @@ struct ProgramShapeTests {
         }
     }
 }
+
+@Suite("compiler: value sets become binary searches")
+struct ValueSetTests {
+    @Test("random value sets with other rules around them: program == policy, and lookups stay logarithmic",
+        arguments: [Architecture.x86_64, .x86, .ppc64, .x32])
+    func valueSets(abi: Architecture) throws {
+        var rng = SplitMix(state: UInt64(abi.auditArch))
+        for round in 0..<40 {
+            let n = Int.random(in: 3...200, using: &rng)
+            var values: Set<UInt64> = []
+            while values.count < n {
+                let high: UInt64 = [0, 1, 0xFFFF_FFFF].randomElement(using: &rng) ?? 0
+                values.insert(high << 32 | UInt64.random(in: 0...5000, using: &rng))
+            }
+            let sorted = values.sorted()
+            var rules = [Rule([ArgumentCondition(index: 2, .greater, 100)], action: .log)]
+            rules += sorted.map { Rule([ArgumentCondition(index: 1, .equal, $0)], action: .errno(UInt16($0 % 4000 + 1))) }
+            rules.append(Rule([ArgumentCondition(index: 1, .less, 7)], action: .trap(3)))
+            let p = Policy(defaultAction: .killProcess, architectures: [abi], otherArchitectureAction: .killThread,
+                syscalls: ["ioctl": SyscallDecision(action: .allow, rules: rules)])
+            let program = try Compiler.compile(p).instructions
+            try Verifier.verify(program)
+            let nr = try #require(SyscallTable.number(of: "ioctl", on: abi))
+            var maxSteps = 0
+            for v in sorted + [0, 6, 7, 5001, 0x1_0000_0000, .max, 0xFFFF_FFFF_0000_0003] {
+                for a2 in [UInt64(0), 101] {
+                    let data = SeccompData(abi: abi, number: nr, args: [0, v, a2])
+                    let r = try Simulator.run(program, data)
+                    #expect(r.action == p.action(abi: abi, number: nr, arguments: data.args), "\(abi) round \(round) value \(v)")
+                    maxSteps = max(maxSteps, r.instructionsExecuted)
+                }
+            }
+            // A linear chain would need about 2n tests; the search needs about 2 log2 n.
+            #expect(maxSteps < 60, "\(abi) round \(round): \(maxSteps) instructions for \(n) values")
+        }
+    }
+}
