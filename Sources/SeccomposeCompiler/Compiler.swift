@@ -67,7 +67,7 @@ public enum Compiler {
                 let top = (numbers.max() ?? base) - base
                 var allowed = [Bool](repeating: false, count: max(0, top + 1))
                 if policy.defaultAction == .allow { for n in numbers where n >= 0 { allowed[n - base] = true } }
-                for e in entries where numbers[e.id] >= 0 {
+                for e in entries[abi] where numbers[e.id] >= 0 {
                     allowed[numbers[e.id] - base] = e.decision.rules.isEmpty && e.decision.action == .allow
                 }
                 for (offset, isAllowed) in allowed.enumerated() where isAllowed
@@ -96,7 +96,7 @@ public enum Compiler {
 
     // MARK: Building the decision graph
 
-    static func buildRoot(_ policy: Policy, entries: [(id: Int, decision: SyscallDecision)], _ g: inout Graph) -> Int {
+    static func buildRoot(_ policy: Policy, entries: Entries, _ g: inout Graph) -> Int {
         let otherABIs = g.ret(policy.otherArchitectureAction.returnValue)
         // One dispatch entry per distinct AUDIT_ARCH value, in Architecture order (x86-64 first).
         var audits: [UInt32] = []
@@ -125,6 +125,8 @@ public enum Compiler {
     struct Interval {
         var start: UInt32
         var key: LeafKey
+        /// The highest priority hint of the syscalls in the interval.
+        var priority: Int = 0
     }
 
     /// The maximal runs of numbers with one decision, covering 0…0xFFFFFFFF, for one audit value.
@@ -132,12 +134,21 @@ public enum Compiler {
         numberIntervals(policy, audit: audit, entries: resolvedEntries(policy))
     }
 
-    /// The policy's decisions by syscall-name id (names no table knows are dropped).
-    static func resolvedEntries(_ policy: Policy) -> [(id: Int, decision: SyscallDecision)] {
-        policy.syscalls.compactMap { name, d in SyscallTable.id(of: name).map { ($0, d) } }
+    /// The policy's decisions by syscall-name id (names no table knows are dropped), per ABI.
+    struct Entries {
+        var shared: [(id: Int, decision: SyscallDecision)]
+        var perABI: [Architecture: [(id: Int, decision: SyscallDecision)]]
+        subscript(abi: Architecture) -> [(id: Int, decision: SyscallDecision)] { perABI[abi] ?? shared }
     }
 
-    static func numberIntervals(_ policy: Policy, audit: UInt32, entries: [(id: Int, decision: SyscallDecision)])
+    static func resolvedEntries(_ policy: Policy) -> Entries {
+        func resolve(_ t: [String: SyscallDecision]) -> [(id: Int, decision: SyscallDecision)] {
+            t.compactMap { name, d in SyscallTable.id(of: name).map { ($0, d) } }
+        }
+        return Entries(shared: resolve(policy.syscalls), perABI: policy.abiSyscalls.mapValues(resolve))
+    }
+
+    static func numberIntervals(_ policy: Policy, audit: UInt32, entries: Entries)
         -> [Interval]
     {
         // Resolve the policy's names once, then work with small integer ids.
@@ -157,16 +168,16 @@ public enum Compiler {
             return i
         }
         // (start, key id) points in ascending order; each key holds until the next start.
-        var points: [(UInt32, Int)] = []
+        var points: [(UInt32, Int, Int)] = []  // (start, key id, priority)
         func addRegion(_ abi: Architecture?, from: UInt32, through: UInt32) {
             guard let abi, policy.architectures.contains(abi) else {
-                points.append((from, plain(policy.otherArchitectureAction)))
+                points.append((from, plain(policy.otherArchitectureAction), 0))
                 return
             }
             let fallback = plain(policy.defaultAction)
             let numbers = SyscallTable.numbersByID(on: abi)
-            var listed: [(Int, Int)] = []  // (number, key id)
-            for e in entries {
+            var listed: [(Int, Int, Int)] = []  // (number, key id, priority)
+            for e in entries[abi] {
                 let n = numbers[e.id]
                 guard n >= Int(from), n <= Int(through) else { continue }
                 let d = e.decision
@@ -174,13 +185,13 @@ public enum Compiler {
                     ? plain(d.action)
                     : id(LeafKey(decision: SyscallDecision(action: d.action, rules: d.rules.map { strip($0) }),
                         argumentBits: abi.argumentBits, littleEndian: abi.isLittleEndian))
-                listed.append((n, key))
+                listed.append((n, key, d.priority))
             }
             listed.sort { $0.0 < $1.0 }
-            points.append((from, fallback))
-            for (number, key) in listed {
-                points.append((UInt32(number), key))
-                if number < Int(through) { points.append((UInt32(number + 1), fallback)) }
+            points.append((from, fallback, 0))
+            for (number, key, priority) in listed {
+                points.append((UInt32(number), key, priority))
+                if number < Int(through) { points.append((UInt32(number + 1), fallback, 0)) }
             }
         }
         if audit == Architecture.x86_64.auditArch {
@@ -191,16 +202,20 @@ public enum Compiler {
             addRegion(policy.architectures.first { $0.auditArch == audit }, from: 0, through: 0xFFFF_FFFF)
         }
         // Later points at the same start replace earlier ones; then merge equal neighbours.
-        var out: [(start: UInt32, key: Int)] = []
-        for (start, key) in points {
+        var out: [(start: UInt32, key: Int, priority: Int)] = []
+        for (start, key, priority) in points {
             if let last = out.last, last.start == start {
                 out[out.count - 1].key = key
+                out[out.count - 1].priority = priority
             } else {
-                out.append((start, key))
+                out.append((start, key, priority))
             }
-            if out.count >= 2, out[out.count - 2].key == out[out.count - 1].key { out.removeLast() }
+            if out.count >= 2, out[out.count - 2].key == out[out.count - 1].key {
+                let merged = out.removeLast()
+                out[out.count - 1].priority = max(out[out.count - 1].priority, merged.priority)
+            }
         }
-        return out.map { Interval(start: $0.start, key: keys[$0.key]) }
+        return out.map { Interval(start: $0.start, key: keys[$0.key], priority: $0.priority) }
     }
 
     /// Drops origins, so that equal rules share code.
@@ -219,7 +234,7 @@ public enum Compiler {
             let end = k + 1 < iv.count ? UInt64(iv[k + 1].start) - 1 : 0xFFFF_FFFF
             var count = 0.001
             for (lo, hi) in windows where start <= hi && end >= lo { count += Double(min(end, hi) - max(start, lo) + 1) }
-            count += Double(max(0, interval.key.decision.priority)) * 100
+            count += Double(max(0, interval.priority)) * 100
             w.append(count)
         }
         return w
@@ -518,7 +533,7 @@ public struct ProgramStats: Sendable {
                 let steps = (try? Simulator.run(program.instructions, data).instructionsExecuted) ?? 0
                 total += steps
                 maxRun = max(maxRun, steps)
-                let hasRules = SyscallTable.name(of: n + abi.syscallBase, on: abi).flatMap { policy.syscalls[$0] }
+                let hasRules = SyscallTable.name(of: n + abi.syscallBase, on: abi).flatMap { policy.decisions(for: abi)[$0] }
                     .map { !$0.rules.isEmpty } ?? false
                 if !hasRules { maxDispatch = max(maxDispatch, steps) }
             }
@@ -526,7 +541,7 @@ public struct ProgramStats: Sendable {
             var log2 = 0
             while (1 << log2) < r { log2 += 1 }
             let allows = SyscallTable.syscalls(on: abi).filter {
-                policy.syscalls[$0.name].map { $0.rules.isEmpty && $0.action == .allow } ?? (policy.defaultAction == .allow)
+                policy.decisions(for: abi)[$0.name].map { $0.rules.isEmpty && $0.action == .allow } ?? (policy.defaultAction == .allow)
             }.count
             out.append(PerABI(abi: abi, ranges: r, meanInstructions: Double(total) / Double(highest + 1), maxInstructions: maxRun,
                 maxDispatchInstructions: maxDispatch, bound: 4 + log2 + 1, cacheable: CacheAnalysis.cacheableNumbers(program.instructions, abi: abi).count,

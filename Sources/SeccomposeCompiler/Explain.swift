@@ -37,7 +37,7 @@ public struct Explanation: Sendable, Hashable {
         if Architecture.abi(auditArch: abi.auditArch, number: nr, among: policy.architectures) == nil {
             reason = "the policy does not cover \(abi.name): every call through it gets the other-ABI action"
         } else if let name {
-            if let d = policy.syscalls[name] {
+            if let d = policy.decisions(for: abi)[name] {
                 if let rule = d.decidingRule(arguments: data.args, argumentBits: abi.argumentBits) {
                     reason = "\(name): rule \"\(rule)\" matches"
                     origin = rule.origin ?? d.origin

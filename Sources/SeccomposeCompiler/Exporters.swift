@@ -83,7 +83,7 @@ public enum Export {
             s += "# filter for arch \(abi.name) (\(abi.auditArch))\n"
             s += "if ($arch == \(abi.auditArch))\(abi == .x32 ? " && ($syscall >= 0x40000000)" : "")\n"
             for (name, number) in SyscallTable.syscalls(on: abi) {
-                guard let d = policy.syscalls[name], !(d.rules.isEmpty && d.action == policy.defaultAction) else { continue }
+                guard let d = policy.decisions(for: abi)[name], !(d.rules.isEmpty && d.action == policy.defaultAction) else { continue }
                 s += "  # filter for syscall \"\(name)\" (\(number))\n"
                 s += "  if ($syscall == \(number))\n"
                 for r in d.rules {

@@ -159,6 +159,11 @@ public struct Policy: Sendable, Hashable, Codable {
     public var otherArchitectureAction: Action
     /// Per-syscall decisions, by name.
     public var syscalls: [String: SyscallDecision]
+    /// Per-ABI tables that replace `syscalls` for their ABI (made by `merge`).
+    public var abiSyscalls: [Architecture: [String: SyscallDecision]] = [:]
+
+    /// The decisions that apply to `abi`: its own table if it has one, else `syscalls`.
+    public func decisions(for abi: Architecture) -> [String: SyscallDecision] { abiSyscalls[abi] ?? syscalls }
 
     public init(
         defaultAction: Action, architectures: [Architecture], otherArchitectureAction: Action,
@@ -173,7 +178,7 @@ public struct Policy: Sendable, Hashable, Codable {
     /// The action for syscall `number` made through `abi` with `arguments`.
     public func action(abi: Architecture, number: Int, arguments: [UInt64]) -> Action {
         guard architectures.contains(abi) else { return otherArchitectureAction }
-        if let name = SyscallTable.name(of: number, on: abi), let d = syscalls[name] {
+        if let name = SyscallTable.name(of: number, on: abi), let d = decisions(for: abi)[name] {
             return d.action(arguments: arguments, argumentBits: abi.argumentBits)
         }
         return defaultAction
@@ -190,7 +195,7 @@ public struct Policy: Sendable, Hashable, Codable {
     /// The action for syscall `number` made through `abi` (arguments all zero).
     public func action(abi: Architecture, number: Int) -> Action {
         guard architectures.contains(abi) else { return otherArchitectureAction }
-        if let name = SyscallTable.name(of: number, on: abi), let d = syscalls[name] { return d.action }
+        if let name = SyscallTable.name(of: number, on: abi), let d = decisions(for: abi)[name] { return d.action }
         return defaultAction
     }
 

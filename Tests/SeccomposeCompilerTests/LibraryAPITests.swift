@@ -1,0 +1,104 @@
+// The programmatic API: build a policy as with libseccomp, compile, export, and run it.
+
+import Foundation
+import SeccomposeCompiler
+import SeccomposePolicy
+import SeccomposeSyscalls
+import SeccomposeTestSupport
+import Testing
+
+@Suite("library API")
+struct LibraryAPITests {
+    @Test("init, addRule with conditions, priority, add/remove ABIs, compile, simulate, export")
+    func buildAndCompile() throws {
+        var p = Policy(.errno(1), architectures: [.x86_64])
+        try p.addRule(.allow, syscall: "read")
+        try p.addRule(.allow, syscall: "write", [ArgumentCondition(index: 0, .lessOrEqual, 2)])
+        try p.addRule(.killProcess, syscall: "ptrace")
+        try p.setPriority(10, syscall: "read")
+        p.addArchitecture(.x86)
+        p.addArchitecture(.x86)
+        #expect(p.architectures == [.x86_64, .x86])
+        let program = try Compiler.compile(p)
+        func run(_ abi: Architecture, _ name: String, _ args: [UInt64] = []) throws -> Action {
+            try Simulator.run(program.instructions, SeccompData(abi: abi, number: try #require(SyscallTable.number(of: name, on: abi)), args: args)).action
+        }
+        #expect(try run(.x86_64, "read") == .allow)
+        #expect(try run(.x86_64, "write", [1]) == .allow)
+        #expect(try run(.x86_64, "write", [3]) == .errno(1))
+        #expect(try run(.x86, "ptrace") == .killProcess)
+        #expect(try run(.x86_64, "mount") == .errno(1))
+        p.removeArchitecture(.x86)
+        let narrowed = try Compiler.compile(p)
+        #expect(try Simulator.run(narrowed.instructions, SeccompData(abi: .x86, number: 3)).action == .killThread)
+        // Exports round-trip.
+        #expect(Program(rawBytes: Export.raw(program)) == program)
+        #expect(Export.cArray(program).contains("struct sock_filter"))
+        #expect(Export.disassembly(program).split(separator: "\n").count == program.instructions.count)
+        #expect(Export.pseudoCode(p).contains("if ($syscall == 0)"))
+    }
+
+    @Test("a frequent syscall sits closer to the root")
+    func priority() throws {
+        var p = Policy(.errno(1), architectures: [.x86_64])
+        for name in ["read", "write", "openat", "close", "futex", "epoll_wait", "mmap", "brk", "exit_group", "getrandom"] {
+            try p.addRule(.allow, syscall: name)
+        }
+        let before = try Simulator.run(try Compiler.compile(p).instructions, SeccompData(abi: .x86_64, number: 318))
+        try p.setPriority(100, syscall: "getrandom")
+        let after = try Simulator.run(try Compiler.compile(p).instructions, SeccompData(abi: .x86_64, number: 318))
+        #expect(after.action == .allow && before.action == .allow)
+        #expect(after.instructionsExecuted < before.instructionsExecuted)
+    }
+
+    @Test("errors: unknown names and argument indices")
+    func errors() {
+        var p = Policy(.allow)
+        #expect(throws: PolicyError.self) { try p.addRule(.errno(1), syscall: "nosuchcall") }
+        #expect(throws: PolicyError.self) { try p.addRule(.errno(1), syscall: "read", [ArgumentCondition(index: 6, .equal, 0)]) }
+    }
+
+    @Test("merge keeps each ABI's decisions and refuses overlaps or different defaults")
+    func merge() throws {
+        var a = Policy(.allow, architectures: [.x86_64])
+        try a.addRule(.errno(1), syscall: "mount")
+        var b = Policy(.allow, architectures: [.aarch64])
+        try b.addRule(.errno(13), syscall: "openat")
+        var merged = a
+        try merged.merge(b)
+        let program = try Compiler.compile(merged)
+        let cases: [(Architecture, String, Action)] = [
+            (.x86_64, "mount", .errno(1)), (.x86_64, "openat", .allow), (.aarch64, "mount", .allow), (.aarch64, "openat", .errno(13)),
+        ]
+        for (abi, name, expected) in cases {
+            let nr = try #require(SyscallTable.number(of: name, on: abi))
+            #expect(try Simulator.run(program.instructions, SeccompData(abi: abi, number: nr)).action == expected, "\(abi) \(name)")
+            #expect(merged.action(abi: abi, name: name) == expected)
+        }
+        #expect(throws: PolicyError.self) { try merged.merge(b) }
+        var c = Policy(.errno(1), architectures: [.riscv64])
+        #expect(throws: PolicyError.self) { try c.merge(a) }
+    }
+}
+
+@Suite("seccompose run: install into a child and exec", .serialized)
+struct RunCommandTests {
+    @Test("a denied call returns the errno; a policy that cannot be built runs nothing (228)")
+    func run() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        try Support.withTemporaryDirectory { dir in
+            let target = dir.appendingPathComponent("made").path
+            let denied = try Support.run(seccompose, ["run", "--filter", "~mkdir:EPERM mkdirat:EPERM", "--", "/bin/mkdir", target])
+            #expect(denied.status == 1, "\(denied)")
+            #expect(denied.stderr.contains("Operation not permitted"), "\(denied)")
+            #expect(!FileManager.default.fileExists(atPath: target))
+            let broken = try Support.run(seccompose, ["run", "--systemd", "252", "--filter", "@system-service", "--error-number", "EPERM",
+                "--filter", "~uname:EPERM", "--", "/bin/mkdir", target])
+            #expect(broken.status == 228, "\(broken)")
+            #expect(!FileManager.default.fileExists(atPath: target), "nothing may run without its filter")
+            let allowed = try Support.run(seccompose, ["run", "--filter", "~mount", "--", "/bin/mkdir", target])
+            #expect(allowed.status == 0, "\(allowed)")
+            #expect(FileManager.default.fileExists(atPath: target))
+        }
+    }
+}
