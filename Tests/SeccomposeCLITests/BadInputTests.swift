@@ -140,7 +140,10 @@ struct BadInputTests {
         let binary = try Support.seccompose()
         try Support.withTemporaryDirectory { dir in
             let copy = dir.appendingPathComponent("seccompose")
-            try FileManager.default.copyItem(atPath: binary, toPath: copy.path)
+            // Copied by cp: a write descriptor opened in this (multi-threaded) test process could
+            // leak into a concurrently spawned child and make the exec fail with ETXTBSY.
+            let cp = try Support.run("/bin/cp", [binary, copy.path])
+            #expect(cp.status == 0, "\(cp)")
             let r = try Support.run(copy.path, ["syscall-filter", "--systemd", "262", "@sandbox"], in: URL(fileURLWithPath: "/"))
             #expect(r.status == 0, "\(r)")
             #expect(r.stdout.hasPrefix("@sandbox\n    # Sandbox functionality\n"), "\(r)")
