@@ -39,6 +39,9 @@ public struct SystemCallSettings: Sendable {
     public private(set) var filterMode: Mode?
     /// SystemCallFilter='s map, by syscall name.
     public private(set) var filter: [String: Entry] = [:]
+    /// Names a later line removed from the map, with the word that removed them and the entry
+    /// they had (for `check`: allow-list overlaps and removed `@default` members).
+    public private(set) var removals: [(name: String, by: WordOrigin, had: Entry)] = []
     /// SystemCallErrorNumber=: the action for syscalls the filter rejects (default kill).
     public private(set) var errorNumber: EntryAction = .kill
     /// SystemCallArchitectures=: the listed ABIs (`native` resolved); empty means unrestricted.
@@ -89,6 +92,7 @@ public struct SystemCallSettings: Sendable {
         if value.isEmpty {
             filter = [:]
             filterMode = nil
+            removals = []
             return diags
         }
         let invert = value.hasPrefix("~")
@@ -170,8 +174,8 @@ public struct SystemCallSettings: Sendable {
         // action always adds (allow-list + '~name:ERR'); everything else removes.
         if invert != allowList || action != nil {
             filter[name] = Entry(action: action, origin: origin)
-        } else {
-            filter[name] = nil
+        } else if let had = filter.removeValue(forKey: name) {
+            removals.append((name, origin, had))
         }
     }
 

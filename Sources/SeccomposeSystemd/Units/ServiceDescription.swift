@@ -1,0 +1,237 @@
+// ServiceDescription.swift: what a service unit asks for: its commands, credentials,
+// environment, and its seccomp settings, read from the fragment and drop-ins in order.
+
+/// One command line of ExecStart= and friends, with its prefixes.
+public struct ExecCommand: Sendable, Hashable {
+    /// The setting, e.g. `ExecStartPre`.
+    public var setting: String
+    /// `-`: a failure exit status is ignored.
+    public var ignoreFailure: Bool
+    /// `@`: the second word is argv[0].
+    public var customArgv0: Bool
+    /// `:`: no environment variable expansion.
+    public var noEnvironmentExpansion: Bool
+    /// `+`: full privileges; no sandboxing and NO seccomp filter at all.
+    public var fullPrivileges: Bool
+    /// `!`: no credential change (User=/Group= skipped); filters still apply.
+    public var noCredentialChange: Bool
+    /// `!!`: like `!` only without ambient capabilities (removed in v258).
+    public var ambientFallback: Bool
+    /// `|`: run through the user's shell (v258+).
+    public var viaShell: Bool
+    /// The executable and its arguments (argv, after specifier expansion).
+    public var argv: [String]
+    /// Where the command was written.
+    public var source: ValueSource
+}
+
+/// A service unit as Seccompose reads it.
+public struct ServiceDescription: Sendable {
+    public var name: UnitName
+    /// The files read, in parse order.
+    public var files: [String]
+    public var masked: Bool
+    public var type: String = "simple"
+    /// ExecStartPre=, ExecStart=, ExecStartPost=, ExecStop=, … in order per setting.
+    public var commands: [String: [ExecCommand]] = [:]
+    public var user: String?
+    public var group: String?
+    public var workingDirectory: String?
+    /// Environment= assignments, in order (later ones win).
+    public var environment: [(String, String)] = []
+    /// EnvironmentFile= paths; `-` prefixed ones may be missing.
+    public var environmentFiles: [(path: String, optional: Bool)] = []
+    public var umask: UInt32?
+    public var noNewPrivileges: Bool?
+    /// The SystemCall*= settings.
+    public var syscalls: SystemCallSettings
+    /// Every unit-file assignment in parse order (for directive readers layered on top).
+    public var assignments: [UnitAssignment] = []
+    /// Diagnostics of the reader and of the SystemCall*= settings.
+    public var diagnostics: [Diagnostic] = []
+
+    static let execSettings: Set<String> = [
+        "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost", "ExecCondition",
+    ]
+
+    static let knownSections: Set<String> = ["Unit", "Service", "Install", "Socket", "Mount", "Swap"]
+
+    /// Keys Seccompose reads, to catch misspellings of them.
+    static let seccompKeys = [
+        "SystemCallFilter", "SystemCallErrorNumber", "SystemCallArchitectures", "SystemCallLog", "RestrictAddressFamilies",
+        "RestrictNamespaces", "MemoryDenyWriteExecute", "LockPersonality", "RestrictRealtime", "RestrictSUIDSGID",
+        "ProtectClock", "ProtectKernelModules", "ProtectKernelLogs", "ProtectKernelTunables", "ProtectHostname",
+        "PrivateDevices", "NoNewPrivileges",
+    ]
+
+    /// Reads a loaded unit.
+    public init(_ unit: LoadedUnit, context: SystemdContext) {
+        name = unit.name
+        files = unit.sources.map(\.path)
+        masked = unit.masked
+        syscalls = SystemCallSettings(context: context)
+        if unit.masked {
+            diagnostics.append(Diagnostic(severity: .error, code: "masked-unit", message: "Unit \(unit.name) is masked.",
+                isSystemdMessage: true, setting: "", file: nil, line: 1, column: 1, text: unit.name.name,
+                note: "an empty unit file or a link to /dev/null masks the unit; it cannot be started",
+                fix: "unmask it (remove the empty file or the link)"))
+            return
+        }
+        let fragmentPath = unit.sources.first?.path ?? ""
+        let specifiers = SpecifierContext(unit: unit.name, fragmentPath: fragmentPath)
+        for source in unit.sources {
+            let (assignments, lineDiags) = UnitSettingsReader.assignments(of: source.text, file: source.path)
+            diagnostics += lineDiags
+            if lineDiags.contains(where: { $0.severity == .error }) { return }
+            var warnedSections: Set<String> = []
+            for a in assignments {
+                self.assignments.append(a)
+                if !Self.knownSections.contains(a.section) && !a.section.hasPrefix("X-") {
+                    if warnedSections.insert(a.section).inserted {
+                        diagnostics.append(Diagnostic(severity: .warning, code: "unknown-section",
+                            message: "Unknown section '\(a.section)'. Ignoring.", isSystemdMessage: true, setting: "",
+                            file: a.source.file, line: a.source.line, column: 1, text: a.section, note: nil,
+                            fix: "service units use [Unit], [Service] and [Install]"))
+                    }
+                    continue
+                }
+                apply(a, specifiers: specifiers)
+            }
+        }
+    }
+
+    mutating func apply(_ a: UnitAssignment, specifiers: SpecifierContext) {
+        let inExec = SystemCallSettings.sections.contains(a.section)
+        if inExec, ["SystemCallFilter", "SystemCallErrorNumber", "SystemCallArchitectures", "SystemCallLog"].contains(a.key) {
+            diagnostics += syscalls.apply(a)
+            return
+        }
+        guard a.section == "Service" else { return }
+        func expanded(_ v: String) -> String {
+            let (text, unknown) = specifiers.expand(v)
+            for (c, offset) in unknown {
+                diagnostics.append(Diagnostic(severity: .warning, code: "unknown-specifier",
+                    message: "Failed to resolve unit specifiers in \(v), ignoring: Bad message", isSystemdMessage: false,
+                    setting: a.key, file: a.source.file, line: a.source.line, column: a.source.valueColumn + offset,
+                    text: "%\(c)", note: "'%\(c)' is not a specifier", fix: "write '%%' for a literal percent sign"))
+            }
+            return text
+        }
+        switch a.key {
+        case _ where Self.execSettings.contains(a.key):
+            if a.value.isEmpty {
+                commands[a.key] = []
+                return
+            }
+            commands[a.key, default: []] += parseCommands(a, expand: expanded)
+        case "Type": type = a.value
+        case "User": user = a.value.isEmpty ? nil : expanded(a.value)
+        case "Group": group = a.value.isEmpty ? nil : expanded(a.value)
+        case "WorkingDirectory": workingDirectory = a.value.isEmpty ? nil : expanded(a.value)
+        case "Environment":
+            if a.value.isEmpty {
+                environment = []
+                return
+            }
+            for w in WordSplitter.split(a.value, unquote: true).words {
+                let text = expanded(w.text)
+                guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+                    diagnostics.append(Diagnostic(severity: .warning, code: "invalid-environment",
+                        message: "Invalid environment assignment, ignoring: \(w.text)", isSystemdMessage: true,
+                        setting: a.key, file: a.source.file, line: a.source.line, column: a.source.valueColumn + w.column - 1,
+                        text: w.raw, note: nil, fix: "write NAME=VALUE"))
+                    continue
+                }
+                environment.append((String(text[..<eq]), String(text[text.index(after: eq)...])))
+            }
+        case "EnvironmentFile":
+            if a.value.isEmpty {
+                environmentFiles = []
+                return
+            }
+            let optional = a.value.hasPrefix("-")
+            environmentFiles.append((expanded(optional ? String(a.value.dropFirst()) : a.value), optional))
+        case "UMask":
+            guard let m = UInt32(a.value, radix: 8), m <= 0o777 else {
+                diagnostics.append(invalid(a, "Failed to parse UMask= value, ignoring: \(a.value)", "write an octal mask such as 0027"))
+                return
+            }
+            umask = m
+        case "NoNewPrivileges":
+            guard let b = Self.parseBoolean(a.value) else {
+                diagnostics.append(invalid(a, "Failed to parse boolean value, ignoring: \(a.value)", "write yes or no"))
+                return
+            }
+            noNewPrivileges = b
+        default:
+            if let near = Suggestions.nearest(a.key, in: Self.seccompKeys), near != a.key,
+                !Self.seccompKeys.contains(a.key)
+            {
+                diagnostics.append(Diagnostic(severity: .warning, code: "unknown-key",
+                    message: "Unknown key '\(a.key)' in section [\(a.section)], ignoring.", isSystemdMessage: true,
+                    setting: a.key, file: a.source.file, line: a.source.line, column: 1, text: a.key, note: nil,
+                    fix: "did you mean '\(near)'?"))
+            }
+        }
+    }
+
+    func invalid(_ a: UnitAssignment, _ message: String, _ fix: String) -> Diagnostic {
+        Diagnostic(severity: .warning, code: "invalid-value", message: message, isSystemdMessage: true, setting: a.key,
+            file: a.source.file, line: a.source.line, column: a.source.valueColumn, text: a.value, note: nil, fix: fix)
+    }
+
+    /// systemd's `parse_boolean`.
+    public static func parseBoolean(_ s: String) -> Bool? {
+        switch s.lowercased() {
+        case "1", "yes", "y", "true", "t", "on": return true
+        case "0", "no", "n", "false", "f", "off": return false
+        default: return nil
+        }
+    }
+
+    /// Splits one Exec*= value into commands (a lone `;` separates them) and reads the prefixes.
+    func parseCommands(_ a: UnitAssignment, expand: (String) -> String) -> [ExecCommand] {
+        var out: [ExecCommand] = []
+        var current: [ValueWord] = []
+        let words = WordSplitter.split(a.value, unquote: true).words
+        func flush() {
+            guard var first = current.first else { return }
+            var cmd = ExecCommand(setting: a.key, ignoreFailure: false, customArgv0: false, noEnvironmentExpansion: false,
+                fullPrivileges: false, noCredentialChange: false, ambientFallback: false, viaShell: false, argv: [],
+                source: ValueSource(file: a.source.file, line: a.source.line, valueColumn: a.source.valueColumn + first.column - 1))
+            var prefix = Substring(first.text)
+            while let c = prefix.first, "-@:+!|".contains(c) {
+                switch c {
+                case "-": cmd.ignoreFailure = true
+                case "@": cmd.customArgv0 = true
+                case ":": cmd.noEnvironmentExpansion = true
+                case "+": cmd.fullPrivileges = true
+                case "|": cmd.viaShell = true
+                default:
+                    if prefix.hasPrefix("!!") {
+                        cmd.ambientFallback = true
+                        prefix = prefix.dropFirst()
+                    } else {
+                        cmd.noCredentialChange = true
+                    }
+                }
+                prefix = prefix.dropFirst()
+            }
+            first.text = String(prefix)
+            current[0] = first
+            cmd.argv = current.map { expand($0.text) }.filter { !$0.isEmpty || true }
+            if cmd.argv.first?.isEmpty == true { cmd.argv.removeFirst() }
+            out.append(cmd)
+            current = []
+        }
+        for w in words {
+            if w.raw == ";" {
+                flush()
+            } else {
+                current.append(w)
+            }
+        }
+        flush()
+        return out
+    }
+}

@@ -1,0 +1,144 @@
+// UnitChecker.swift: `seccompose check`: everything systemd warns about, and what it does not
+// say but users need to know, each finding with file:line:column and a fix.
+
+import SeccomposePolicy
+import SeccomposeSets
+import SeccomposeSyscalls
+
+/// The findings for one unit.
+public struct CheckReport: Sendable {
+    public var unit: String
+    public var files: [String]
+    public var masked: Bool
+    public var findings: [Diagnostic]
+    /// The policy systemd would enforce, when there is one.
+    public var policy: Policy?
+
+    public var errorCount: Int { findings.filter { $0.severity == .error }.count }
+    public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
+}
+
+/// Checks service units.
+public enum UnitChecker {
+    /// Checks a loaded unit under `context`.
+    public static func check(_ unit: LoadedUnit, context: SystemdContext) -> CheckReport {
+        let service = ServiceDescription(unit, context: context)
+        var findings = service.diagnostics
+        var report = CheckReport(unit: unit.name.name, files: service.files, masked: unit.masked, findings: [], policy: nil)
+        if unit.masked || findings.contains(where: { $0.severity == .error && $0.code != "write-forced" }) {
+            report.findings = findings
+            return report
+        }
+        let s = service.syscalls
+        do {
+            let result = try SystemdPolicyBuilder.build(s)
+            findings += result.diagnostics
+            report.policy = result.policy
+        } catch {
+            findings += error.diagnostics
+        }
+        findings += lint(service, context: context)
+        report.findings = findings
+        return report
+    }
+
+    static func make(_ severity: Diagnostic.Severity, _ code: String, _ message: String, at o: SystemCallSettings.WordOrigin?,
+        setting: String = "SystemCallFilter", note: String? = nil, fix: String?) -> Diagnostic
+    {
+        Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: false, setting: setting,
+            file: o?.source.file, line: o?.source.line ?? 1, column: o.map { $0.source.valueColumn + $0.column - 1 } ?? 1,
+            text: o?.word ?? "", note: note, fix: fix)
+    }
+
+    /// The checks beyond systemd's own warnings.
+    static func lint(_ service: ServiceDescription, context: SystemdContext) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        let s = service.syscalls
+        let firstFilter = s.filter.values.filter { !$0.origin.implicitDefault }
+            .min { ($0.origin.source.file ?? "", $0.origin.source.line) < ($1.origin.source.file ?? "", $1.origin.source.line) }?
+            .origin ?? s.removals.first?.by
+        // `+` commands run with no filter at all.
+        if s.filterMode != nil || !s.architectures.isEmpty {
+            for (_, cmds) in service.commands.sorted(by: { $0.key < $1.key }) {
+                for c in cmds where c.fullPrivileges {
+                    out.append(Diagnostic(severity: .warning, code: "unfiltered-command",
+                        message: "\(c.setting)=+\(c.argv.first ?? "") runs with full privileges and without any seccomp filter",
+                        isSystemdMessage: false, setting: c.setting, file: c.source.file, line: c.source.line,
+                        column: c.source.valueColumn, text: "+", note: "the '+' prefix skips sandboxing, including SystemCallFilter=",
+                        fix: "drop the '+' unless the command really needs to run unconfined"))
+                }
+            }
+        }
+        guard let mode = s.filterMode else { return out }
+        if mode == .denyList {
+            out.append(make(.warning, "deny-list", "SystemCallFilter= is a deny-list: every syscall not listed, including ones added to the kernel later, is allowed",
+                at: firstFilter, fix: "prefer an allow-list, e.g. SystemCallFilter=@system-service, then ~ lines for what to take away"))
+        }
+        if s.architectures.isEmpty || s.architectures != [context.native] {
+            out.append(make(.warning, "no-native-only", s.architectures.isEmpty
+                ? "SystemCallArchitectures= is not set: calls through the other ABIs (\(context.native.localABIs.filter { $0 != context.native }.map(\.name).joined(separator: ", "))) stay possible"
+                : "SystemCallArchitectures= allows ABIs besides native",
+                at: firstFilter, note: "i386's socketcall()/ipc() multiplexers and extra ABIs widen what a compromised service can reach",
+                fix: "add SystemCallArchitectures=native"))
+        }
+        if mode == .allowList {
+            // Removed @default members: the service cannot even start.
+            let defaults = Set((context.catalog.expand("@default") ?? []).filter { context.version.resolvesSyscall($0) })
+            var reported: Set<String> = []
+            for r in s.removals where defaults.contains(r.name) && s.filter[r.name] == nil && reported.insert(r.name).inserted {
+                out.append(make(.error, "default-removed",
+                    "'\(r.by.word)' removes \(r.name), a member of @default, from the allow-list: the service cannot start",
+                    at: r.by, note: "@default holds what every process needs (execve, exit_group, mmap …); systemd pre-seeds it but does not protect it",
+                    fix: "do not remove \(r.name); deny a narrower set"))
+            }
+            // Overlaps: a ~ line taking back what an earlier allow line's group granted.
+            var byWord: [String: (SystemCallSettings.WordOrigin, [String])] = [:]
+            for r in s.removals where !defaults.contains(r.name) && r.had.action == nil && !r.had.origin.implicitDefault
+                && r.had.origin.word != r.name && s.filter[r.name] == nil
+            {
+                let key = "\(r.by.source.file ?? ""):\(r.by.source.line):\(r.by.column)"
+                byWord[key, default: (r.by, [])].1.append(r.name)
+            }
+            for (_, (origin, names)) in byWord.sorted(by: { $0.key < $1.key }) {
+                let sorted = names.sorted()
+                let shown = sorted.prefix(8).joined(separator: ", ") + (sorted.count > 8 ? ", … (\(sorted.count) in all)" : "")
+                out.append(make(.warning, "overlap",
+                    "'\(origin.word)' also removes syscalls an earlier allow line granted: \(shown)",
+                    at: origin, note: "groups overlap (e.g. @system-service and @privileged share @chown, setuid, capset); the later ~ line wins",
+                    fix: "re-add what the service needs after the ~ line, e.g. SystemCallFilter=\(sorted.prefix(3).joined(separator: " "))"))
+            }
+        }
+        out += versionDifferences(service, context: context)
+        return out
+    }
+
+    /// Where systemd 252 and 262 decide differently for this unit (group changes, name resolution).
+    static func versionDifferences(_ service: ServiceDescription, context: SystemdContext) -> [Diagnostic] {
+        let other: SystemdVersion = context.version == .v252 ? .v262 : .v252
+        guard let otherCatalog = try? SetCatalog.builtin(other) else { return [] }
+        let otherContext = SystemdContext(version: other, native: context.native, catalog: otherCatalog)
+        var a = SystemCallSettings(context: context), b = SystemCallSettings(context: otherContext)
+        for x in service.assignments where x.key.hasPrefix("SystemCall") {
+            _ = a.apply(x)
+            _ = b.apply(x)
+        }
+        guard let pa = try? SystemdPolicyBuilder.build(a).policy, let pb = try? SystemdPolicyBuilder.build(b).policy else {
+            return []
+        }
+        var differ: [String] = []
+        for (name, number) in SyscallTable.syscalls(on: context.native) {
+            let x = pa.action(abi: context.native, number: number), y = pb.action(abi: context.native, number: number)
+            // 262's ENOSYS for unknown calls is a deliberate default change, not a group difference.
+            if x != y, !(x == .errno(38) || y == .errno(38)) { differ.append("\(name) (\(context.version): \(x), \(other): \(y))") }
+        }
+        guard !differ.isEmpty else { return [] }
+        let first = service.assignments.first { $0.key == "SystemCallFilter" }
+        return [Diagnostic(severity: .warning, code: "version-difference",
+            message: "systemd \(context.version) and \(other) decide differently for \(differ.count) syscalls: " + differ.prefix(6).joined(separator: ", ")
+                + (differ.count > 6 ? ", …" : ""),
+            isSystemdMessage: false, setting: "SystemCallFilter", file: first?.source.file, line: first?.source.line ?? 1,
+            column: first?.source.valueColumn ?? 1, text: first?.value ?? "",
+            note: "group membership and name resolution changed between the versions (e.g. open_tree moved from @mount to @file-system; 252 cannot resolve mseal or uretprobe)",
+            fix: "pin the version you deploy with --systemd, or list the calls explicitly")]
+    }
+}

@@ -1,0 +1,145 @@
+// UnitLoader.swift: finding a unit's fragment and drop-ins under a root, as systemd does.
+
+import SeccomposeSyscalls
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Why a unit could not be loaded (the user can fix the argument or the files).
+public struct UnitLoadError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var unit: String
+    public var message: String
+    public var fix: String
+    public var description: String { "\(unit): error: \(message)\n  fix: \(fix)" }
+}
+
+/// A unit file read from disk.
+public struct UnitSource: Sendable, Hashable {
+    /// The path as opened (under the root).
+    public var path: String
+    public var text: String
+    public var isDropIn: Bool
+}
+
+/// The files that make up one unit: its fragment, then its drop-ins in the order systemd parses them.
+public struct LoadedUnit: Sendable {
+    public var name: UnitName
+    /// The fragment and drop-ins, in parse order.
+    public var sources: [UnitSource]
+    /// Whether the unit is masked (an empty fragment, or a link to /dev/null).
+    public var masked: Bool
+}
+
+/// Loads units under a root directory with systemd's system-manager search paths.
+public enum UnitLoader {
+    /// The system manager's unit search path, in priority order (`systemd-analyze unit-paths`).
+    public static let systemPaths = [
+        "/etc/systemd/system.control", "/run/systemd/system.control", "/run/systemd/transient",
+        "/run/systemd/generator.early", "/etc/systemd/system", "/etc/systemd/system.attached", "/run/systemd/system",
+        "/run/systemd/system.attached", "/run/systemd/generator", "/usr/local/lib/systemd/system", "/lib/systemd/system",
+        "/usr/lib/systemd/system", "/run/systemd/generator.late",
+    ]
+
+    static func join(_ root: String, _ path: String) -> String {
+        root == "/" || root.isEmpty ? path : (root.hasSuffix("/") ? String(root.dropLast()) : root) + path
+    }
+
+    static func isFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Whether the path is a symlink to /dev/null, or an empty regular file: both mask.
+    static func masks(_ path: String) -> Bool {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buf, buf.count - 1)
+        if n > 0 {
+            let target = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if target == "/dev/null" { return true }
+        }
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_size == 0
+    }
+
+    /// Loads `argument`: a unit name (searched under `root`) or a path to a unit file (its
+    /// directory is searched for drop-ins too, before the system paths).
+    public static func load(_ argument: String, root: String = "/") throws(UnitLoadError) -> LoadedUnit {
+        let isPath = argument.contains("/")
+        let base = String(argument.split(separator: "/").last ?? Substring(argument))
+        guard let name = UnitName(validating: base) else {
+            throw UnitLoadError(unit: argument, message: "'\(base)' is not a valid unit name",
+                fix: "use NAME.service (letters, digits, ':-_.\\' and one '@' for templates)")
+        }
+        var dirs = systemPaths.map { join(root, $0) }
+        var fragment: String?
+        if isPath {
+            guard isFile(argument) || masks(argument) else {
+                throw UnitLoadError(unit: argument, message: "no such file", fix: "check the path")
+            }
+            fragment = argument
+            var dir = Substring(argument)
+            if let slash = dir.lastIndex(of: "/") { dir = dir[..<slash] }
+            dirs.insert(dir.isEmpty ? "/" : String(dir), at: 0)
+        } else {
+            let candidates = [name.name] + (name.template.map { [$0.name] } ?? [])
+            search: for candidate in candidates {
+                for d in dirs where isFile(d + "/" + candidate) || masks(d + "/" + candidate) {
+                    fragment = d + "/" + candidate
+                    break search
+                }
+            }
+        }
+        guard let fragment else {
+            throw UnitLoadError(unit: argument, message: "unit not found in the search path under \(root)",
+                fix: "give the unit file's path, or the root that contains it with --root")
+        }
+        if masks(fragment) { return LoadedUnit(name: name, sources: [], masked: true) }
+        let text: String
+        do { text = try TextFile.read(fragment, limit: 64 << 20) } catch {
+            throw UnitLoadError(unit: argument, message: error.message, fix: error.fix)
+        }
+        var sources = [UnitSource(path: fragment, text: text, isDropIn: false)]
+        sources += try dropIns(for: name, dirs: dirs, unit: argument)
+        return LoadedUnit(name: name, sources: sources, masked: false)
+    }
+
+    /// The drop-ins of `name`: `*.conf` in NAME.d/, the template's, the dash prefixes', then the
+    /// type's (`service.d/`), across `dirs`; a name found first shadows later files of that name
+    /// (an empty file or a /dev/null link masks it); the survivors are parsed by file name.
+    static func dropIns(for name: UnitName, dirs: [String], unit: String) throws(UnitLoadError) -> [UnitSource] {
+        var stems = [name.name]
+        if let t = name.template { stems.append(t.name) }
+        for p in name.dashPrefixes {
+            if name.instance != nil { stems.append("\(p)@.\(name.type)") }
+            stems.append("\(p).\(name.type)")
+        }
+        var directories: [String] = []
+        for d in dirs { for s in stems { directories.append("\(d)/\(s).d") } }
+        for d in dirs { directories.append("\(d)/\(name.type).d") }
+        var chosen: [String: String?] = [:]  // file name → path (nil when masked)
+        for dir in directories where isDirectory(dir) {
+            let entries: [String]
+            do { entries = try TextFile.listDirectory(dir) } catch { continue }
+            for e in entries where e.hasSuffix(".conf") && !e.hasPrefix(".") && chosen[e] == nil {
+                let path = dir + "/" + e
+                chosen[e] = masks(path) ? .some(nil) : .some(path)
+            }
+        }
+        var out: [UnitSource] = []
+        for fileName in chosen.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            guard let entry = chosen[fileName], let path = entry else { continue }
+            do {
+                out.append(UnitSource(path: path, text: try TextFile.read(path, limit: 64 << 20), isDropIn: true))
+            } catch {
+                throw UnitLoadError(unit: unit, message: "\(path): \(error.message)", fix: error.fix)
+            }
+        }
+        return out
+    }
+}

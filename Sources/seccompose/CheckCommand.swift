@@ -1,0 +1,158 @@
+// CheckCommand.swift: `seccompose check`: lint service units' seccomp settings.
+
+import ArgumentParser
+import Foundation
+import SeccomposeSyscalls
+import SeccomposeSystemd
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check service units' seccomp settings: systemd's warnings and the traps it does not mention.",
+        discussion: """
+            UNIT is a unit name (searched under --root in systemd's unit paths, with its drop-ins) or a \
+            path to a unit file. Exit status: 0 clean; 1 findings at error level (warnings too with \
+            --strict); 2 usage errors or unreadable input.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, sarif
+    }
+
+    @OptionGroup var systemd: SystemdOptions
+
+    @Option(help: ArgumentHelp("The root directory for unit search paths.", valueName: "dir"))
+    var root: String = "/"
+
+    @Option(help: ArgumentHelp("The ABI systemd runs on.", valueName: "abi"))
+    var native: String = Architecture.native.name
+
+    @Flag(help: "Exit with status 1 on warnings too.")
+    var strict = false
+
+    @Option(help: "Output: text (compiler-style), json or sarif (SARIF 2.1.0).")
+    var format: Format = .text
+
+    @Argument(help: ArgumentHelp("Units to check.", valueName: "unit"))
+    var units: [String]
+
+    func validate() throws {
+        if units.isEmpty { throw ValidationError("give at least one unit name or unit file") }
+    }
+
+    func run() throws {
+        guard let nativeABI = Architecture(name: native) else { throw ValidationError("unknown ABI '\(native)' for --native") }
+        let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog())
+        var reports: [CheckReport] = []
+        var sources: [String: [Substring]] = [:]
+        var unreadable = false
+        for u in units {
+            do {
+                let loaded = try UnitLoader.load(u, root: root)
+                for s in loaded.sources { sources[s.path] = s.text.split(separator: "\n", omittingEmptySubsequences: false) }
+                reports.append(UnitChecker.check(loaded, context: context))
+            } catch {
+                Terminal.error(error.description)
+                unreadable = true
+            }
+        }
+        switch format {
+        case .text: Terminal.out(CheckOutput.text(reports, sources: sources, colour: isatty(1) == 1))
+        case .json: try Terminal.json(CheckOutput.json(reports, version: context.version.rawValue))
+        case .sarif: try Terminal.json(CheckOutput.sarif(reports))
+        }
+        if unreadable { throw ExitCode(2) }
+        let errors = reports.reduce(0) { $0 + $1.errorCount }, warnings = reports.reduce(0) { $0 + $1.warningCount }
+        if errors > 0 || (strict && warnings > 0) { throw ExitCode(1) }
+    }
+}
+
+/// Renderings of check reports (schemas: docs/json.md).
+enum CheckOutput {
+    static func text(_ reports: [CheckReport], sources: [String: [Substring]], colour: Bool) -> String {
+        func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+        var out = ""
+        for r in reports {
+            for d in r.findings {
+                let where_ = "\(d.file ?? r.unit):\(d.line):\(d.column)"
+                let sev = d.severity == .error ? paint("error", "1;31") : paint("warning", "1;35")
+                out += "\(paint(where_, "1")): \(sev): \(d.message) [\(d.code)]\n"
+                if let file = d.file, let lines = sources[file], d.line >= 1, d.line <= lines.count {
+                    let line = lines[d.line - 1]
+                    out += "    \(line)\n"
+                    if d.column >= 1, d.column <= line.count + 1 {
+                        out += "    " + String(repeating: " ", count: d.column - 1) + paint("^", "1;32") + "\n"
+                    }
+                }
+                if let note = d.note { out += "  note: \(note)\n" }
+                if let fix = d.fix { out += "  fix: \(fix)\n" }
+            }
+        }
+        let e = reports.reduce(0) { $0 + $1.errorCount }, w = reports.reduce(0) { $0 + $1.warningCount }
+        out += "\(reports.count) unit\(reports.count == 1 ? "" : "s") checked: \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")\n"
+        return out
+    }
+
+    struct UnitJSON: Encodable {
+        var unit: String
+        var files: [String]
+        var masked: Bool
+        var errors: Int
+        var warnings: Int
+        var findings: [Diagnostic]
+    }
+
+    struct CheckJSON: Encodable {
+        var schema = "seccompose.check/1"
+        var systemd: Int
+        var units: [UnitJSON]
+    }
+
+    static func json(_ reports: [CheckReport], version: Int) -> CheckJSON {
+        CheckJSON(systemd: version, units: reports.map {
+            UnitJSON(unit: $0.unit, files: $0.files, masked: $0.masked, errors: $0.errorCount, warnings: $0.warningCount,
+                findings: $0.findings)
+        })
+    }
+
+    /// SARIF 2.1.0: one run, one result per finding, rules named by diagnostic code.
+    static func sarif(_ reports: [CheckReport]) -> [String: AnyEncodable] {
+        var rules: [String: String] = [:]
+        var results: [[String: AnyEncodable]] = []
+        for r in reports {
+            for d in r.findings {
+                rules[d.code] = rules[d.code] ?? d.message
+                var message = d.message
+                if let fix = d.fix { message += " Fix: \(fix)" }
+                results.append([
+                    "ruleId": AnyEncodable(d.code),
+                    "level": AnyEncodable(d.severity == .error ? "error" : "warning"),
+                    "message": AnyEncodable(["text": message]),
+                    "locations": AnyEncodable([[
+                        "physicalLocation": AnyEncodable([
+                            "artifactLocation": AnyEncodable(["uri": d.file ?? r.unit]),
+                            "region": AnyEncodable(["startLine": max(1, d.line), "startColumn": max(1, d.column)]),
+                        ])
+                    ]]),
+                ])
+            }
+        }
+        let driver: [String: AnyEncodable] = [
+            "name": AnyEncodable("seccompose"),
+            "informationUri": AnyEncodable("https://example.invalid/seccompose"),
+            "rules": AnyEncodable(rules.keys.sorted().map { id in
+                ["id": AnyEncodable(id), "shortDescription": AnyEncodable(["text": id.replacingOccurrences(of: "-", with: " ")])]
+            }),
+        ]
+        return [
+            "$schema": AnyEncodable("https://json.schemastore.org/sarif-2.1.0.json"),
+            "version": AnyEncodable("2.1.0"),
+            "runs": AnyEncodable([["tool": AnyEncodable(["driver": AnyEncodable(driver)]), "results": AnyEncodable(results)]]),
+        ]
+    }
+}
