@@ -198,6 +198,8 @@ struct DiagnosticsTests {
                                       the compiled program does with it.
               run                     Run a command under the compiled filter (ad-hoc form:
                                       --filter VALUE… -- CMD ARGS).
+              check                   Check service units' seccomp settings: systemd's
+                                      warnings and the traps it does not mention.
               bench                   Benchmark the compiler on reference policies
                                       (numbers, not a pass/fail test).
 
