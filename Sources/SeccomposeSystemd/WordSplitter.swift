@@ -28,6 +28,13 @@ public enum WordSplitter {
     /// - `unquote: true` is `EXTRACT_UNQUOTE`, used by SystemCallArchitectures=: `'…'` and `"…"`
     ///   group characters (the quotes are removed); an unterminated quote is an error.
     public static func split(_ value: String, unquote: Bool) -> Result {
+        split(value, unquote: unquote, cUnescape: false)
+    }
+
+    /// As `split(_:unquote:)`; with `cUnescape` (`EXTRACT_CUNESCAPE`, used by Exec*= and
+    /// Environment=) C escapes are decoded: `\a \b \f \n \r \t \v \\ \" \' \s \xNN \NNN
+    /// \uNNNN \UNNNNNNNN`; any other escaped character stands for itself.
+    public static func split(_ value: String, unquote: Bool, cUnescape: Bool) -> Result {
         let chars = Array(value.unicodeScalars)
         var words: [ValueWord] = []
         var i = 0
@@ -42,6 +49,11 @@ public enum WordSplitter {
                 let c = chars[i]
                 if c == "\\" {
                     guard i + 1 < chars.count else { return Result(words: words, errorColumn: start + 1) }
+                    if cUnescape, let (decoded, used) = decodeEscape(chars, at: i + 1) {
+                        text.append(decoded)
+                        i += 1 + used
+                        continue
+                    }
                     text.append(chars[i + 1])
                     i += 2
                     continue
@@ -64,6 +76,31 @@ public enum WordSplitter {
             var raw = String.UnicodeScalarView()
             raw.append(contentsOf: chars[start..<i])
             words.append(ValueWord(text: String(text), raw: String(raw), column: start + 1))
+        }
+    }
+
+    /// Decodes the C escape whose letter is at `i`; returns the scalar and how many scalars it used.
+    static func decodeEscape(_ c: [Unicode.Scalar], at i: Int) -> (Unicode.Scalar, Int)? {
+        let simple: [Unicode.Scalar: Unicode.Scalar] = [
+            "a": "\u{07}", "b": "\u{08}", "f": "\u{0C}", "n": "\n", "r": "\r", "t": "\t", "v": "\u{0B}", "s": " ",
+        ]
+        if let v = simple[c[i]] { return (v, 1) }
+        func hex(_ count: Int, from: Int) -> Unicode.Scalar? {
+            guard from + count <= c.count else { return nil }
+            var s = ""
+            s.unicodeScalars.append(contentsOf: c[from..<from + count])
+            return UInt32(s, radix: 16).flatMap(Unicode.Scalar.init)
+        }
+        switch c[i] {
+        case "x": return hex(2, from: i + 1).map { ($0, 3) }
+        case "u": return hex(4, from: i + 1).map { ($0, 5) }
+        case "U": return hex(8, from: i + 1).map { ($0, 9) }
+        case "0"..."7":
+            guard i + 2 < c.count else { return nil }
+            var s = ""
+            s.unicodeScalars.append(contentsOf: c[i...(i + 2)])
+            return UInt32(s, radix: 8).flatMap(Unicode.Scalar.init).map { ($0, 3) }
+        default: return nil
         }
     }
 }

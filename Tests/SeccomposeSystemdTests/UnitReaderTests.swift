@@ -173,3 +173,13 @@ struct UnitLoaderTests {
         #expect(s.diagnostics.isEmpty)
     }
 }
+
+@Suite("C escapes in Exec*= and Environment=")
+struct CEscapeTests {
+    @Test("escapes decode; quotes group; SystemCallFilter= keeps them literal")
+    func escapes() {
+        let words = WordSplitter.split(#"a\tb "c d" \x41\101\u00e9 \q"#, unquote: true, cUnescape: true).words.map(\.text)
+        #expect(words == ["a\tb", "c d", "AAé", "q"])
+        #expect(WordSplitter.split(#"a\tb"#, unquote: false).words.map(\.text) == ["atb"])
+    }
+}

@@ -133,7 +133,7 @@ public struct ServiceDescription: Sendable {
                 environment = []
                 return
             }
-            for w in WordSplitter.split(a.value, unquote: true).words {
+            for w in WordSplitter.split(a.value, unquote: true, cUnescape: true).words {
                 let text = expanded(w.text)
                 guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
                     diagnostics.append(Diagnostic(severity: .warning, code: "invalid-environment",
@@ -193,7 +193,7 @@ public struct ServiceDescription: Sendable {
     func parseCommands(_ a: UnitAssignment, expand: (String) -> String) -> [ExecCommand] {
         var out: [ExecCommand] = []
         var current: [ValueWord] = []
-        let words = WordSplitter.split(a.value, unquote: true).words
+        let words = WordSplitter.split(a.value, unquote: true, cUnescape: true).words
         func flush() {
             guard var first = current.first else { return }
             var cmd = ExecCommand(setting: a.key, ignoreFailure: false, customArgv0: false, noEnvironmentExpansion: false,
