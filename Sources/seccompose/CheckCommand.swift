@@ -32,6 +32,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The ABI systemd runs on.", valueName: "abi"))
     var native: String = Architecture.native.name
 
+    @Flag(help: "Search the user manager's unit paths (of the invoking user) instead of the system's.")
+    var user = false
+
     @Flag(help: "Exit with status 1 on warnings too.")
     var strict = false
 
@@ -53,7 +56,11 @@ struct CheckCommand: ParsableCommand {
         var unreadable = false
         for u in units {
             do {
-                let loaded = try UnitLoader.load(u, root: root)
+                let env = ProcessInfo.processInfo.environment
+                let paths = user
+                    ? UnitLoader.userPaths(home: env["HOME"] ?? "/root", runtime: env["XDG_RUNTIME_DIR"] ?? "/run/user/\(getuid())")
+                    : UnitLoader.systemPaths
+                let loaded = try UnitLoader.load(u, root: root, searchPaths: paths)
                 for s in loaded.sources { sources[s.path] = s.text.split(separator: "\n", omittingEmptySubsequences: false) }
                 reports.append(UnitChecker.check(loaded, context: context))
             } catch {

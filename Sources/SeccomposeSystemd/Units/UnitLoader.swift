@@ -41,6 +41,18 @@ public enum UnitLoader {
         "/usr/lib/systemd/system", "/run/systemd/generator.late",
     ]
 
+    /// The user manager's unit search path for a user with `home` and runtime directory
+    /// `runtime` (`systemd-analyze --user unit-paths`).
+    public static func userPaths(home: String, runtime: String) -> [String] {
+        [
+            "\(home)/.config/systemd/user.control", "\(runtime)/systemd/user.control", "\(runtime)/systemd/transient",
+            "\(runtime)/systemd/generator.early", "\(home)/.config/systemd/user", "/etc/xdg/systemd/user", "/etc/systemd/user",
+            "\(runtime)/systemd/user", "/run/systemd/user", "\(runtime)/systemd/generator", "\(home)/.local/share/systemd/user",
+            "/usr/local/share/systemd/user", "/usr/share/systemd/user", "/usr/local/lib/systemd/user", "/usr/lib/systemd/user",
+            "\(runtime)/systemd/generator.late",
+        ]
+    }
+
     static func join(_ root: String, _ path: String) -> String {
         root == "/" || root.isEmpty ? path : (root.hasSuffix("/") ? String(root.dropLast()) : root) + path
     }
@@ -69,14 +81,16 @@ public enum UnitLoader {
 
     /// Loads `argument`: a unit name (searched under `root`) or a path to a unit file (its
     /// directory is searched for drop-ins too, before the system paths).
-    public static func load(_ argument: String, root: String = "/") throws(UnitLoadError) -> LoadedUnit {
+    public static func load(_ argument: String, root: String = "/", searchPaths: [String] = systemPaths)
+        throws(UnitLoadError) -> LoadedUnit
+    {
         let isPath = argument.contains("/")
         let base = String(argument.split(separator: "/").last ?? Substring(argument))
         guard let name = UnitName(validating: base) else {
             throw UnitLoadError(unit: argument, message: "'\(base)' is not a valid unit name",
                 fix: "use NAME.service (letters, digits, ':-_.\\' and one '@' for templates)")
         }
-        var dirs = systemPaths.map { join(root, $0) }
+        var dirs = searchPaths.map { join(root, $0) }
         var fragment: String?
         if isPath {
             guard isFile(argument) || masks(argument) else {
