@@ -44,6 +44,13 @@ struct ExpandCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("SystemCallFilter= values, one line each.", valueName: "value"))
     var values: [String] = []
 
+    func validate() throws {
+        guard Architecture(name: native) != nil else { throw ValidationError("unknown ABI '\(native)' for --native") }
+        for a in arch where a != "all" && Architecture(name: a) == nil {
+            throw ValidationError("unknown ABI '\(a)' for --arch")
+        }
+    }
+
     func run() throws {
         guard let nativeABI = Architecture(name: native) else {
             throw ValidationError("unknown ABI '\(native)' for --native")

@@ -114,6 +114,10 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --profile: the host kernel version for minKernel, as X.Y.", valueName: "version"))
     var kernel: String = "6.1"
 
+    func validate() throws {
+        guard Architecture(name: native) != nil else { throw ValidationError("unknown ABI '\(native)' for --native") }
+    }
+
     /// The compiled policy, or exit 1 with the diagnostics (nothing half-built is returned).
     /// Warnings are printed but do not stop compilation.
     func policy() throws -> Policy {

@@ -35,6 +35,10 @@ struct SystemdOptions: ParsableArguments {
     @Option(name: .customLong("sets"), help: ArgumentHelp("A directory of extra .set files (repeatable).", valueName: "dir"))
     var setDirectories: [String] = []
 
+    func validate() throws {
+        _ = try systemdVersion()
+    }
+
     func systemdVersion() throws -> SystemdVersion {
         guard let v = SystemdVersion(string: version) else {
             throw ValidationError("unknown systemd version '\(version)'; use one of: "
