@@ -24,6 +24,8 @@ public enum SystemdPolicyBuilder {
         public var negativeAction: Action
         /// Warnings about how systemd treats the settings (e.g. `write` forced in by 262).
         public var diagnostics: [Diagnostic]
+        /// The stacked filters in installation order (filled by `build(_:directives:)`).
+        public var layers: [FilterLayer] = []
     }
 
     /// Builds the policy.
@@ -33,22 +35,116 @@ public enum SystemdPolicyBuilder {
     ///   explicit action on `write` in an allow-list.
     public static func build(_ s: SystemCallSettings) throws(PolicyBuildError) -> Result {
         let ctx = s.context
-        let negative = action(for: s.errorNumber)
         var diagnostics: [Diagnostic] = []
 
         // SystemCallArchitectures=: one filter that kills the thread for other ABIs; later
         // filters skip the blocked ABIs.
         var abis = ctx.native.localABIs
         var otherABIs = Action.allow
-        if !s.architectures.isEmpty {
-            var allowed = s.architectures
-            allowed.insert(ctx.native)
-            if ctx.native == .x32, allowed.contains(.x32) { allowed.insert(.x86_64) }
+        if let allowed = architectureRestriction(s) {
             abis = abis.filter { allowed.contains($0) }
             otherABIs = .killThread
         }
 
         // SystemCallFilter=.
+        let filter = try filterDecisions(s)
+        diagnostics += filter.diagnostics
+        let filterDefault = filter.defaultAction, filterRules = filter.syscalls
+
+        // SystemCallLog=: installed before SystemCallFilter=, so it only shows where the filter allows.
+        var logDefault = Action.allow
+        var logRules: [String: SyscallDecision] = [:]
+        if let mode = s.logMode {
+            logDefault = mode == .allowList ? .allow : .log
+            logRules = logDecisions(s)
+        }
+
+        // Stack log (earlier) under filter (later).
+        let defaultAction = Action.stacked(earlier: logDefault, later: filterDefault)
+        var rules: [String: SyscallDecision] = [:]
+        for name in Set(filterRules.keys).union(logRules.keys) {
+            let l = logRules[name], f = filterRules[name]
+            let a = Action.stacked(earlier: l?.action ?? logDefault, later: f?.action ?? filterDefault)
+            let o = (f != nil && a == f?.action) ? f?.origin : (l?.origin ?? f?.origin)
+            rules[name] = SyscallDecision(action: a, origin: o)
+        }
+        let policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: otherABIs,
+            syscalls: rules)
+        return Result(policy: policy, negativeAction: filter.negativeAction, diagnostics: diagnostics)
+    }
+
+    /// Builds the policy equal to the whole stack of seccomp filters systemd installs for a
+    /// unit: the directive filters (`ExecDirectives.filterLayers(settings:)`), then
+    /// SystemCallArchitectures=, LockPersonality=, SystemCallLog= and SystemCallFilter=, in
+    /// systemd's order, folded with `Policy.stacked(under:)`.
+    ///
+    /// Filters installed before SystemCallArchitectures= judge every local ABI; the ones after
+    /// it skip the ABIs it blocks, which end up KILL_THREAD unless an earlier filter's result
+    /// outranks it. `Result.layers` lists the filters.
+    ///
+    /// - Throws: `PolicyBuildError` as `build(_:)`.
+    public static func build(_ s: SystemCallSettings, directives: ExecDirectives) throws(PolicyBuildError) -> Result {
+        let ctx = s.context
+        let local = ctx.native.localABIs
+        let restriction = architectureRestriction(s)
+        let abis = restriction.map { allowed in local.filter { allowed.contains($0) } } ?? local
+
+        let filter = try filterDecisions(s)
+        var layers: [FilterLayer] = []
+        let directiveLayers = directives.filterLayers(settings: s)
+        layers += directiveLayers.filter { !$0.afterArchitectureFilter }
+        if restriction != nil {
+            layers.append(FilterLayer(setting: "SystemCallArchitectures",
+                policy: Policy(defaultAction: .allow, architectures: abis, otherArchitectureAction: .killThread),
+                afterArchitectureFilter: false))
+        }
+        layers += directiveLayers.filter { $0.afterArchitectureFilter }
+        // SystemCallLog=: a filter when it logs only some calls, or all but a non-empty list.
+        if let mode = s.logMode, mode == .allowList || !s.log.isEmpty {
+            var log = Policy(defaultAction: mode == .allowList ? .allow : .log, architectures: abis,
+                otherArchitectureAction: .allow)
+            log.syscalls = logDecisions(s)
+            layers.append(FilterLayer(setting: "SystemCallLog", policy: log, afterArchitectureFilter: true))
+        }
+        if s.filterMode == .allowList || !s.filter.isEmpty {
+            layers.append(FilterLayer(setting: "SystemCallFilter",
+                policy: Policy(defaultAction: filter.defaultAction, architectures: abis, otherArchitectureAction: .allow,
+                    syscalls: filter.syscalls),
+                afterArchitectureFilter: true))
+        }
+
+        // Start from "allow everything" on the local ABIs, so the result judges them in systemd's order.
+        var policy = Policy(defaultAction: .allow, architectures: local, otherArchitectureAction: .allow)
+        for layer in layers { policy = policy.stacked(under: layer.policy) }
+        var result = Result(policy: policy, negativeAction: filter.negativeAction, diagnostics: filter.diagnostics)
+        result.layers = layers
+        return result
+    }
+
+    /// SystemCallArchitectures=: the ABIs its filter allows (the native one always; x86-64 with
+    /// x32 on an x32 build), or nil when it installs no filter.
+    static func architectureRestriction(_ s: SystemCallSettings) -> Set<Architecture>? {
+        guard !s.architectures.isEmpty else { return nil }
+        let native = s.context.native
+        var allowed = s.architectures
+        allowed.insert(native)
+        if native == .x32, allowed.contains(.x32) { allowed.insert(.x86_64) }
+        return allowed
+    }
+
+    /// SystemCallFilter='s filter: its default action, per-syscall decisions, the action for
+    /// rejected calls, and warnings.
+    struct FilterDecisions {
+        var defaultAction: Action
+        var syscalls: [String: SyscallDecision]
+        var negativeAction: Action
+        var diagnostics: [Diagnostic]
+    }
+
+    static func filterDecisions(_ s: SystemCallSettings) throws(PolicyBuildError) -> FilterDecisions {
+        let ctx = s.context
+        let negative = action(for: s.errorNumber)
+        var diagnostics: [Diagnostic] = []
         var filterDefault = Action.allow
         var filterRules: [String: SyscallDecision] = [:]
         var fatal: [Diagnostic] = []
@@ -113,30 +209,19 @@ public enum SystemdPolicyBuilder {
             }
         }
         if !fatal.isEmpty { throw PolicyBuildError(diagnostics: fatal) }
+        return FilterDecisions(defaultAction: filterDefault, syscalls: filterRules, negativeAction: negative,
+            diagnostics: diagnostics)
+    }
 
-        // SystemCallLog=: installed before SystemCallFilter=, so it only shows where the filter allows.
-        var logDefault = Action.allow
+    /// SystemCallLog='s per-syscall decisions (its default: ALLOW for an allow-list, LOG otherwise).
+    static func logDecisions(_ s: SystemCallSettings) -> [String: SyscallDecision] {
+        guard let mode = s.logMode else { return [:] }
+        let listed: Action = mode == .allowList ? .log : .allow
         var logRules: [String: SyscallDecision] = [:]
-        if let mode = s.logMode {
-            logDefault = mode == .allowList ? .allow : .log
-            let listed: Action = mode == .allowList ? .log : .allow
-            for (name, o) in s.log {
-                logRules[name] = SyscallDecision(action: listed, origin: origin(o, setting: "SystemCallLog"))
-            }
+        for (name, o) in s.log {
+            logRules[name] = SyscallDecision(action: listed, origin: origin(o, setting: "SystemCallLog"))
         }
-
-        // Stack log (earlier) under filter (later).
-        let defaultAction = Action.stacked(earlier: logDefault, later: filterDefault)
-        var rules: [String: SyscallDecision] = [:]
-        for name in Set(filterRules.keys).union(logRules.keys) {
-            let l = logRules[name], f = filterRules[name]
-            let a = Action.stacked(earlier: l?.action ?? logDefault, later: f?.action ?? filterDefault)
-            let o = (f != nil && a == f?.action) ? f?.origin : (l?.origin ?? f?.origin)
-            rules[name] = SyscallDecision(action: a, origin: o)
-        }
-        let policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: otherABIs,
-            syscalls: rules)
-        return Result(policy: policy, negativeAction: negative, diagnostics: diagnostics)
+        return logRules
     }
 
     /// systemd's mapping of a stored action: kill is KILL_PROCESS (v243+), an errno is ERRNO(n).

@@ -1,0 +1,338 @@
+// DirectiveLayers.swift: the seccomp filters systemd installs for the exec directives, one
+// `Policy` per directive, in installation order (reference: systemd-argument-directives.md §1.7
+// and §2, systemd-syscallfilter.md §3.5).
+
+import SeccomposePolicy
+import SeccomposeSets
+import SeccomposeSyscalls
+
+/// One stacked filter (or one directive's set of per-ABI filters, which judge disjoint ABIs and
+/// so act as one filter).
+public struct FilterLayer: Sendable, Hashable {
+    /// The setting that installs it, e.g. `RestrictNamespaces`.
+    public var setting: String
+    /// Its decisions: the ABIs systemd installs it for, ALLOW for every other ABI.
+    public var policy: Policy
+    /// Whether systemd installs it after SystemCallArchitectures=, so that it skips the ABIs
+    /// that filter blocks (LockPersonality=, SystemCallLog=, SystemCallFilter=).
+    public var afterArchitectureFilter: Bool
+
+    /// A layer of `setting` with `policy`.
+    public init(setting: String, policy: Policy, afterArchitectureFilter: Bool) {
+        self.setting = setting
+        self.policy = policy
+        self.afterArchitectureFilter = afterArchitectureFilter
+    }
+}
+
+extension ExecDirectives {
+    /// The filters systemd installs for these directives, in installation order, each as a
+    /// `Policy` over the ABIs it is installed for (default and other-ABI action ALLOW).
+    ///
+    /// `settings` supplies SystemCallArchitectures=: LockPersonality= is installed after that
+    /// filter and skips the ABIs it blocks. SystemCallArchitectures=, SystemCallLog= and
+    /// SystemCallFilter= themselves are not included (`SystemdPolicyBuilder` adds them).
+    public func layers(settings: SystemCallSettings) -> [Policy] {
+        filterLayers(settings: settings).map(\.policy)
+    }
+
+    /// `layers(settings:)` with the setting each filter belongs to.
+    public func filterLayers(settings: SystemCallSettings) -> [FilterLayer] {
+        let local = context.native.localABIs
+        let allowed = SystemdPolicyBuilder.architectureRestriction(settings).map { set in local.filter { set.contains($0) } }
+            ?? local
+        var out: [FilterLayer] = []
+        func add(_ setting: String, _ policy: Policy?, after: Bool = false) {
+            if let policy { out.append(FilterLayer(setting: setting, policy: policy, afterArchitectureFilter: after)) }
+        }
+        // 1. At namespace setup, before NO_NEW_PRIVS.
+        add("ProtectHostname", protectHostnameLayer(local))
+        // 3…12, after NO_NEW_PRIVS.
+        add("RestrictAddressFamilies", addressFamiliesLayer(local))
+        add("MemoryDenyWriteExecute", memoryDenyWriteExecuteLayer(local))
+        add("RestrictRealtime", restrictRealtimeLayer(local))
+        add("RestrictSUIDSGID", restrictSUIDSGIDLayer(local))
+        add("RestrictNamespaces", namespacesLayer(local))
+        add("ProtectKernelTunables", protectKernelTunables ? plainLayer("ProtectKernelTunables", ["_sysctl"], local) : nil)
+        add("ProtectKernelModules", protectKernelModules ? groupLayer("ProtectKernelModules", "@module", local) : nil)
+        add("ProtectKernelLogs", protectKernelLogs ? plainLayer("ProtectKernelLogs", ["syslog"], local) : nil)
+        add("ProtectClock", protectClock ? groupLayer("ProtectClock", "@clock", local) : nil)
+        add("PrivateDevices", privateDevices ? groupLayer("PrivateDevices", "@raw-io", local) : nil)
+        // 13 is SystemCallArchitectures=; 14 skips the ABIs it blocks.
+        add("LockPersonality", lockPersonalityLayer(allowed), after: true)
+        return out
+    }
+
+    // MARK: Building blocks
+
+    /// Collects one directive's per-ABI rules as libseccomp would accept them.
+    private struct Tables {
+        let context: SystemdContext
+        let origin: Origin?
+        var views: [ABIDecisions] = []
+
+        /// Whether systemd can add a rule for `name` on `abi` (libseccomp resolves the name, and
+        /// the ABI has the call; otherwise `seccomp_rule_add_exact` fails).
+        func has(_ name: String, _ abi: Architecture) -> Bool {
+            context.version.resolvesSyscall(name) && SyscallTable.number(of: name, on: abi) != nil
+        }
+
+        /// Adds a rule to `table`; false (nothing added) when the rule cannot be added.
+        @discardableResult
+        func add(_ table: inout [String: SyscallDecision], _ action: Action, _ name: String, on abi: Architecture,
+            _ conditions: [ArgumentCondition] = []) -> Bool
+        {
+            guard has(name, abi) else { return false }
+            var d = table[name] ?? SyscallDecision(action: .allow)
+            if conditions.isEmpty {
+                d.action = action
+                d.origin = origin
+            } else {
+                d.rules.append(Rule(conditions, action: action, origin: origin))
+            }
+            table[name] = d
+            return true
+        }
+
+        /// Records the filter for `abi` (it is loaded).
+        mutating func install(_ abi: Architecture, _ table: [String: SyscallDecision]) {
+            views.append(ABIDecisions(abi: abi, defaultAction: .allow, syscalls: table))
+        }
+
+        /// The per-ABI filters as one policy (nil when no ABI got one).
+        func policy() -> Policy? {
+            guard !views.isEmpty else { return nil }
+            // The shared table: the last (native) ABI's, plus names only other ABIs have.
+            var shared = views.last?.syscalls ?? [:]
+            for v in views.reversed() {
+                for (name, d) in v.syscalls where shared[name] == nil { shared[name] = d }
+            }
+            return Policy.assemble(views, otherArchitectureAction: .allow, preferredTable: shared)
+        }
+    }
+
+    private func tables(_ setting: String) -> Tables {
+        Tables(context: context, origin: origins[setting])
+    }
+
+    /// `(argument & flag) == flag`.
+    private func hasBits(_ index: Int, _ flag: UInt64) -> ArgumentCondition {
+        ArgumentCondition(index: index, .maskedEqual, flag, mask: flag)
+    }
+
+    /// Fixed syscalls refused with EPERM on every ABI that has all of them
+    /// (`seccomp_protect_sysctl`, `seccomp_protect_syslog`, `seccomp_protect_hostname`: a rule
+    /// that cannot be added skips the ABI).
+    private func plainLayer(_ setting: String, _ names: [String], _ abis: [Architecture]) -> Policy? {
+        var t = tables(setting)
+        for abi in abis {
+            var table: [String: SyscallDecision] = [:]
+            guard names.allSatisfy({ t.add(&table, .errno(1), $0, on: abi) }) else { continue }
+            t.install(abi, table)
+        }
+        return t.policy()
+    }
+
+    /// A group refused with EPERM (`seccomp_load_syscall_filter_set`): every member the ABI has;
+    /// unknown names and names the ABI lacks are skipped.
+    private func groupLayer(_ setting: String, _ group: String, _ abis: [Architecture]) -> Policy? {
+        let members = context.catalog.expand(group) ?? []
+        var t = tables(setting)
+        for abi in abis {
+            var table: [String: SyscallDecision] = [:]
+            for name in members { t.add(&table, .errno(1), name, on: abi) }
+            t.install(abi, table)
+        }
+        return t.policy()
+    }
+
+    // MARK: The directives
+
+    /// ProtectHostname=: sethostname and setdomainname get EPERM (252: when yes; 258+: only
+    /// for `yes`, not `private`).
+    private func protectHostnameLayer(_ abis: [Architecture]) -> Policy? {
+        guard protectHostname == .yes else { return nil }
+        return plainLayer("ProtectHostname", ["sethostname", "setdomainname"], abis)
+    }
+
+    /// The ABIs `seccomp_restrict_address_families` filters; all others (the socketcall()
+    /// multiplexing ones and parisc) are skipped silently.
+    private var addressFamilyABIs: Set<Architecture> {
+        var s: Set<Architecture> = [.x86_64, .x32, .arm, .aarch64, .mips64, .mipsel64, .mips64n32, .mipsel64n32, .riscv64]
+        if context.version >= .v262 { s.insert(.loongarch64) }
+        return s
+    }
+
+    /// RestrictAddressFamilies=: rules on socket() with EAFNOSUPPORT.
+    private func addressFamiliesLayer(_ abis: [Architecture]) -> Policy? {
+        guard restrictsAddressFamilies else { return nil }
+        let families = (addressFamilies ?? []).sorted()
+        var ruleConditions: [[ArgumentCondition]] = []
+        if addressFamiliesAllowList {
+            let inRange = families.filter { (1..<AddressFamily.max).contains($0) }
+            if let first = inRange.first, let last = inRange.last {
+                ruleConditions.append([ArgumentCondition(index: 0, .less, UInt64(first))])
+                ruleConditions.append([ArgumentCondition(index: 0, .greater, UInt64(last))])
+                for af in 1..<AddressFamily.max where !inRange.contains(af) {
+                    ruleConditions.append([ArgumentCondition(index: 0, .equal, UInt64(af))])
+                }
+            } else {
+                ruleConditions.append([])
+            }
+        } else {
+            for af in families {
+                // 252 compares all 64 bits on 64-bit ABIs; 262 only the low 32 (the kernel reads an int).
+                ruleConditions.append([context.version >= .v262
+                    ? ArgumentCondition(index: 0, .maskedEqual, UInt64(af), mask: 0xFFFF_FFFF)
+                    : ArgumentCondition(index: 0, .equal, UInt64(af))])
+            }
+        }
+        var t = tables("RestrictAddressFamilies")
+        for abi in abis where addressFamilyABIs.contains(abi) {
+            var table: [String: SyscallDecision] = [:]
+            guard ruleConditions.allSatisfy({ t.add(&table, .errno(97), "socket", on: abi, $0) }) else { continue }
+            t.install(abi, table)
+        }
+        return t.policy()
+    }
+
+    /// MemoryDenyWriteExecute=: W+X mmap, executable mprotect/pkey_mprotect and SHM_EXEC shmat
+    /// get EPERM; which mmap and whether shmat depend on the ABI.
+    private func memoryDenyWriteExecuteLayer(_ abis: [Architecture]) -> Policy? {
+        guard memoryDenyWriteExecute else { return nil }
+        // v254+: PR_SET_MDWE replaces the filter where the kernel has it.
+        if context.version >= .v262, kernelHasMDWE { return nil }
+        var t = tables("MemoryDenyWriteExecute")
+        for abi in abis {
+            let filtered: String, blocked: String?, shmat: Bool
+            switch abi {
+            case .x86, .s390: (filtered, blocked, shmat) = ("mmap2", "mmap", false)
+            case .ppc, .ppc64, .ppc64le, .s390x: (filtered, blocked, shmat) = ("mmap", nil, false)
+            case .arm: (filtered, blocked, shmat) = ("mmap2", nil, true)
+            case .x86_64, .x32, .aarch64, .riscv64: (filtered, blocked, shmat) = ("mmap", nil, true)
+            case .loongarch64 where context.version >= .v262: (filtered, blocked, shmat) = ("mmap", nil, true)
+            default: continue  // mips*, parisc* and the rest: no filter
+            }
+            var table: [String: SyscallDecision] = [:]
+            guard t.add(&table, .errno(1), filtered, on: abi, [hasBits(2, 0x6)]) else { continue }
+            if let blocked { guard t.add(&table, .errno(1), blocked, on: abi) else { continue } }
+            guard t.add(&table, .errno(1), "mprotect", on: abi, [hasBits(2, 0x4)]),
+                t.add(&table, .errno(1), "pkey_mprotect", on: abi, [hasBits(2, 0x4)])
+            else { continue }
+            if shmat { guard t.add(&table, .errno(1), "shmat", on: abi, [hasBits(2, 0x8000)]) else { continue } }
+            t.install(abi, table)
+        }
+        return t.policy()
+    }
+
+    /// RestrictRealtime=: sched_setscheduler() with a policy other than SCHED_OTHER (0),
+    /// SCHED_BATCH (3) or SCHED_IDLE (5) gets EPERM; 262 also refuses sched_setattr().
+    private func restrictRealtimeLayer(_ abis: [Architecture]) -> Policy? {
+        guard restrictRealtime else { return nil }
+        let permitted: Set<UInt64> = [0, 3, 5]
+        var t = tables("RestrictRealtime")
+        for abi in abis {
+            var table: [String: SyscallDecision] = [:]
+            for p in UInt64(0)..<5 where !permitted.contains(p) {
+                t.add(&table, .errno(1), "sched_setscheduler", on: abi, [ArgumentCondition(index: 1, .equal, p)])
+            }
+            guard t.add(&table, .errno(1), "sched_setscheduler", on: abi, [ArgumentCondition(index: 1, .greater, 5)])
+            else { continue }
+            if context.version >= .v262 { t.add(&table, .errno(1), "sched_setattr", on: abi) }
+            t.install(abi, table)
+        }
+        return t.policy()
+    }
+
+    /// RestrictSUIDSGID=: creating or chmod-ing files with S_ISUID or S_ISGID gets EPERM;
+    /// openat2() gets ENOSYS.
+    private func restrictSUIDSGIDLayer(_ abis: [Architecture]) -> Policy? {
+        guard restrictSUIDSGID else { return nil }
+        let oCreat: UInt64
+        switch context.native {
+        case .mips, .mipsel, .mips64, .mipsel64, .mips64n32, .mipsel64n32, .parisc, .parisc64: oCreat = 0x100
+        default: oCreat = 0x40
+        }
+        var t = tables("RestrictSUIDSGID")
+        for abi in abis {
+            var table: [String: SyscallDecision] = [:]
+            var added = 0
+            func add(_ action: Action, _ name: String, _ conditions: [ArgumentCondition] = []) {
+                if t.add(&table, action, name, on: abi, conditions) { added += 1 }
+            }
+            for m: UInt64 in [0o4000, 0o2000] {
+                for name in ["chmod", "fchmod", "mkdir", "mknod", "creat"] { add(.errno(1), name, [hasBits(1, m)]) }
+                for name in ["fchmodat", "mkdirat", "mknodat"] { add(.errno(1), name, [hasBits(2, m)]) }
+                if context.version.resolvesSyscall("fchmodat2") {
+                    add(.errno(1), "fchmodat2", [hasBits(2, m)])
+                } else if SyscallTable.number(of: "fchmodat2", on: abi) != nil {
+                    // systemd's own number for a call its libseccomp cannot name: refused outright.
+                    var d = table["fchmodat2"] ?? SyscallDecision(action: .allow)
+                    d.action = .errno(38)
+                    d.origin = t.origin
+                    table["fchmodat2"] = d
+                    added += 1
+                }
+                add(.errno(1), "open", [hasBits(1, oCreat), hasBits(2, m)])
+                add(.errno(1), "openat", [hasBits(2, oCreat), hasBits(3, m)])
+                add(.errno(38), "openat2")
+            }
+            // The ABI is skipped only when no rule at all could be added.
+            if added > 0 { t.install(abi, table) }
+        }
+        return t.policy()
+    }
+
+    /// RestrictNamespaces=: clone3 gets ENOSYS; setns(), unshare() and clone() creating or
+    /// joining a namespace type that is not retained get EPERM.
+    private func namespacesLayer(_ abis: [Architecture]) -> Policy? {
+        guard restrictsNamespaces else { return nil }
+        let all = NamespaceType.allFlags(context.version)
+        let retained = namespacesRetained
+        let blocked = NamespaceType.allCases.filter { retained & $0.flag == 0 }
+        let setnsBlockedOutright = retained & all == 0
+        var t = tables("RestrictNamespaces")
+        abiLoop: for abi in abis {
+            var table: [String: SyscallDecision] = [:]
+            t.add(&table, .errno(38), "clone3", on: abi)
+            if setnsBlockedOutright {
+                guard t.add(&table, .errno(1), "setns", on: abi) else { continue }
+            } else {
+                // setns(fd, 0) joins any type: 252 tests all 64 bits, 262 only the low 32.
+                let zero = context.version >= .v262
+                    ? ArgumentCondition(index: 1, .maskedEqual, 0, mask: 0xFFFF_FFFF) : ArgumentCondition(index: 1, .equal, 0)
+                guard t.add(&table, .errno(1), "setns", on: abi, [zero]) else { continue }
+            }
+            let cloneFlagsIndex = abi == .s390 || abi == .s390x ? 1 : 0
+            for type in blocked {
+                guard t.add(&table, .errno(1), "unshare", on: abi, [hasBits(0, type.flag)]),
+                    t.add(&table, .errno(1), "clone", on: abi, [hasBits(cloneFlagsIndex, type.flag)])
+                else { continue abiLoop }
+                if !setnsBlockedOutright {
+                    guard t.add(&table, .errno(1), "setns", on: abi, [hasBits(1, type.flag)]) else { continue abiLoop }
+                }
+            }
+            t.install(abi, table)
+        }
+        return t.policy()
+    }
+
+    /// The one personality LockPersonality= allows: Personality= if set, else the manager's
+    /// base personality.
+    public var lockedPersonality: UInt64 { personality ?? Personality.opinionated(managerPersonality) }
+
+    /// LockPersonality=: personality() with any other value than the locked one gets EPERM.
+    private func lockPersonalityLayer(_ abis: [Architecture]) -> Policy? {
+        guard lockPersonality else { return nil }
+        let p = lockedPersonality
+        // libseccomp refuses the datum (EINVAL): every ABI is skipped.
+        guard p < 0xFFFF_FFFF else { return nil }
+        var t = tables("LockPersonality")
+        for abi in abis {
+            var table: [String: SyscallDecision] = [:]
+            guard t.add(&table, .errno(1), "personality", on: abi, [ArgumentCondition(index: 0, .notEqual, p)]) else { continue }
+            t.install(abi, table)
+        }
+        return t.policy()
+    }
+}
