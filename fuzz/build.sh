@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target fuzz/out/expression-fuzz with plain swiftc (no SwiftPM).
+# Builds the libFuzzer targets with plain swiftc (no SwiftPM):
+#   fuzz/out/expression-fuzz   (fuzz/ExpressionFuzz.swift: the SystemCall*= expression front end)
+#   fuzz/out/unit-fuzz         (fuzz/UnitFuzz.swift: unit files through UnitChecker.check)
 #
 # The four library modules are compiled one by one, in dependency order, with libFuzzer
-# coverage instrumentation and AddressSanitizer, into fuzz/out/build/; then the harness
-# fuzz/ExpressionFuzz.swift is linked against them (libFuzzer supplies main()).
+# coverage instrumentation, AddressSanitizer and -enable-testing (UnitFuzz imports
+# SeccomposeSystemd @testable for the internal memberwise initializers of LoadedUnit and
+# UnitSource), into fuzz/out/build/; then each harness is linked against them (libFuzzer
+# supplies main()).
 #
-# Usage: fuzz/build.sh [-f]      (-f or FORCE=1: rebuild even if up to date)
+# Usage: fuzz/build.sh [-f] [expression|unit|all]...   (default: all)
+#        -f or FORCE=1: rebuild even if up to date
 # Env:   SWIFTC   compiler (default: swiftc on PATH, else /opt/swift/usr/bin/swiftc)
 #        OPT      optimisation flag (default -O; -Onone builds faster, runs slower)
 set -euo pipefail
@@ -14,45 +19,80 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 out="$here/out"
 build="$out/build"
-target="$out/expression-fuzz"
-harness="$here/ExpressionFuzz.swift"
+stamp="$build/modules.stamp"
 
 SWIFTC="${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}"
 OPT="${OPT:--O}"
 force="${FORCE:-0}"
-[[ "${1:-}" == "-f" ]] && force=1
+targets=()
+for arg in "$@"; do
+    case "$arg" in
+        -f) force=1 ;;
+        expression | unit) targets+=("$arg") ;;
+        all) targets+=(expression unit) ;;
+        *)
+            echo "usage: $0 [-f] [expression|unit|all]..." >&2
+            exit 64
+            ;;
+    esac
+done
+[[ ${#targets[@]} -eq 0 ]] && targets=(expression unit)
+
+harness_of() {
+    case "$1" in
+        expression) echo "$here/ExpressionFuzz.swift" ;;
+        unit) echo "$here/UnitFuzz.swift" ;;
+    esac
+}
+module_of() {
+    case "$1" in
+        expression) echo ExpressionFuzz ;;
+        unit) echo UnitFuzz ;;
+    esac
+}
 
 modules=(SeccomposeSyscalls SeccomposeSets SeccomposePolicy SeccomposeSystemd)
 
-# Up to date? (binary newer than every module source, the harness and this script)
-if [[ "$force" != 1 && -x "$target" ]]; then
-    srcs=("$harness" "$here/build.sh")
-    for m in "${modules[@]}"; do srcs+=("$root/Sources/$m"); done
-    newer="$(find "${srcs[@]}" -newer "$target" \( -name '*.swift' -o -name build.sh \) | head -1)"
-    if [[ -z "$newer" ]]; then
-        echo "build: $target is up to date"
-        exit 0
-    fi
-fi
-
 mkdir -p "$build"
-common=(-parse-as-library -swift-version 6 -enable-upcoming-feature ExistentialAny
+common=(-parse-as-library -swift-version 6 -enable-upcoming-feature ExistentialAny -package-name Seccompose
     -sanitize=fuzzer,address "$OPT" -g -I "$build")
 
 start=$SECONDS
-for m in "${modules[@]}"; do
-    files=()
-    while IFS= read -r -d '' f; do files+=("$f"); done \
-        < <(find "$root/Sources/$m" -name '*.swift' -print0 | sort -z)
-    echo "build: $m (${#files[@]} files)"
-    "$SWIFTC" "${common[@]}" -module-name "$m" -wmo -num-threads 0 \
-        -emit-module -emit-module-path "$build/$m.swiftmodule" \
-        -c "${files[@]}" -o "$build/$m.o"
-done
+
+# The modules: up to date when the stamp is newer than every module source and this script.
+stale_modules=1
+if [[ "$force" != 1 && -f "$stamp" ]]; then
+    srcs=("$here/build.sh")
+    for m in "${modules[@]}"; do srcs+=("$root/Sources/$m"); done
+    if [[ -z "$(find "${srcs[@]}" -newer "$stamp" \( -name '*.swift' -o -name build.sh \) | head -1)" ]]; then
+        stale_modules=0
+    fi
+fi
+if [[ $stale_modules == 1 ]]; then
+    rm -f "$stamp"
+    for m in "${modules[@]}"; do
+        files=()
+        while IFS= read -r -d '' f; do files+=("$f"); done \
+            < <(find "$root/Sources/$m" -name '*.swift' -print0 | sort -z)
+        echo "build: $m (${#files[@]} files)"
+        "$SWIFTC" "${common[@]}" -enable-testing -module-name "$m" -wmo -num-threads 0 \
+            -emit-module -emit-module-path "$build/$m.swiftmodule" \
+            -c "${files[@]}" -o "$build/$m.o"
+    done
+    touch "$stamp"
+fi
 
 objs=()
 for m in "${modules[@]}"; do objs+=("$build/$m.o"); done
-echo "build: linking $target"
-"$SWIFTC" "${common[@]}" -use-ld=lld -module-name ExpressionFuzz "$harness" "${objs[@]}" -o "$target.tmp"
-mv "$target.tmp" "$target"
-echo "build: done in $((SECONDS - start)) s: $target"
+for t in "${targets[@]}"; do
+    target="$out/$t-fuzz"
+    harness="$(harness_of "$t")"
+    if [[ "$force" != 1 && -x "$target" && "$target" -nt "$stamp" && "$target" -nt "$harness" ]]; then
+        echo "build: $target is up to date"
+        continue
+    fi
+    echo "build: linking $target"
+    "$SWIFTC" "${common[@]}" -use-ld=lld -module-name "$(module_of "$t")" "$harness" "${objs[@]}" -o "$target.tmp"
+    mv "$target.tmp" "$target"
+done
+echo "build: done in $((SECONDS - start)) s"

@@ -1,33 +1,47 @@
 #!/usr/bin/env bash
-# Runs the expression fuzzer for SECONDS (default 60), building it first if needed.
+# Runs a fuzzer for SECONDS (default 60), building it first if needed.
 #
-# Usage: fuzz/run.sh [SECONDS] [extra libFuzzer flags...]
-# Extra flags go to libFuzzer (e.g. -seed=1). The seed corpus fuzz/corpus/expression/ is
-# copied to fuzz/out/corpus/ (kept between runs, so coverage accumulates); crash reproducers
-# go to fuzz/out/artifacts/; the full log is fuzz/out/fuzz.log. Exits non-zero if libFuzzer found a crash, leak or timeout.
+# Usage: fuzz/run.sh [SECONDS] [expression|unit] [extra libFuzzer flags...]
+# The target defaults to expression. Extra flags go to libFuzzer (e.g. -seed=1). The seed
+# corpus fuzz/corpus/TARGET/ is copied to the working corpus (fuzz/out/corpus/ for expression,
+# fuzz/out/corpus-unit/ for unit; kept between runs, so coverage accumulates); crash reproducers
+# go to fuzz/out/artifacts/ (unit ones prefixed unit-); the full log is fuzz/out/fuzz.log
+# (fuzz/out/fuzz-unit.log). Exits non-zero if libFuzzer found a crash, leak or timeout.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$here/out"
 seconds="${1:-60}"
 shift || true
+target=expression
+if [[ "${1:-}" == expression || "${1:-}" == unit ]]; then
+    target="$1"
+    shift
+fi
 
-"$here/build.sh" || { echo "fuzz: build failed" >&2; exit 2; }
+"$here/build.sh" "$target" || { echo "fuzz: build failed" >&2; exit 2; }
 
-corpus="$out/corpus"
 artifacts="$out/artifacts"
-log="$out/fuzz.log"
+if [[ "$target" == expression ]]; then
+    corpus="$out/corpus"
+    log="$out/fuzz.log"
+    prefix="$artifacts/"
+else
+    corpus="$out/corpus-$target"
+    log="$out/fuzz-$target.log"
+    prefix="$artifacts/$target-"
+fi
 mkdir -p "$corpus" "$artifacts"
-cp -f "$here/corpus/expression/"* "$corpus/"
+cp -f "$here/corpus/$target/"* "$corpus/"
 
 # Swift's own crash backtracer reads memory behind ASan's back and turns every Swift trap into
 # a bogus heap-buffer-overflow report; let libFuzzer/ASan report the signal instead.
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 
-echo "fuzz: running $out/expression-fuzz for $seconds s (log: $log)"
-"$out/expression-fuzz" "$corpus" -dict="$here/expression.dict" \
+echo "fuzz: running $out/$target-fuzz for $seconds s (log: $log)"
+"$out/$target-fuzz" "$corpus" -dict="$here/$target.dict" \
     -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/" "$@" >"$log" 2>&1
+    -print_final_stats=1 -artifact_prefix="$prefix" "$@" >"$log" 2>&1
 status=$?
 
 grep -E '^(#[0-9]+[[:space:]]+DONE|stat::)' "$log" || true

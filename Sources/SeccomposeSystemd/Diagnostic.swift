@@ -20,6 +20,9 @@ public struct ValueSource: Sendable, Hashable, Codable {
 public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// How serious the problem is.
     public enum Severity: String, Sendable, Hashable, Codable {
+        /// Information worth knowing that needs no change (e.g. how other systemd versions differ);
+        /// never affects the exit status.
+        case note
         /// The word or value is ignored, or the result is probably not what was meant.
         case warning
         /// The setting makes the service fail (systemd: 228/SECCOMP), or input is unusable.

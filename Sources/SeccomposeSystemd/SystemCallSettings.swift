@@ -27,6 +27,13 @@ public struct SystemCallSettings: Sendable {
 
     /// Where an entry came from.
     public struct WordOrigin: Sendable, Hashable, Codable {
+        public init(source: ValueSource, column: Int, word: String, implicitDefault: Bool) {
+            self.source = source
+            self.column = column
+            self.word = word
+            self.implicitDefault = implicitDefault
+        }
+
         public var source: ValueSource
         public var column: Int
         /// The word as written (for group members: the group word, e.g. `@system-service`).
@@ -63,8 +70,11 @@ public struct SystemCallSettings: Sendable {
         return true
     }
 
-    public init(context: SystemdContext) {
+    /// Settings for `context`; `suggestions: false` skips the "did you mean" search (for
+    /// internal re-evaluations whose diagnostics are not shown).
+    public init(context: SystemdContext, suggestions: Bool = true) {
         self.context = context
+        if !suggestions { suggestionsLeft = 0 }
     }
 
     /// The sections in which systemd accepts the SystemCall*= settings.

@@ -61,7 +61,9 @@ struct CheckCommand: ParsableCommand {
                     ? UnitLoader.userPaths(home: env["HOME"] ?? "/root", runtime: env["XDG_RUNTIME_DIR"] ?? "/run/user/\(getuid())")
                     : UnitLoader.systemPaths
                 let loaded = try UnitLoader.load(u, root: root, searchPaths: paths)
-                for s in loaded.sources { sources[s.path] = s.text.split(separator: "\n", omittingEmptySubsequences: false) }
+                for s in loaded.sources {
+                    sources[s.path] = s.text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                }
                 reports.append(UnitChecker.check(loaded, context: context))
             } catch {
                 Terminal.error(error.description)
@@ -87,10 +89,15 @@ enum CheckOutput {
         for r in reports {
             for d in r.findings {
                 let where_ = "\(d.file ?? r.unit):\(d.line):\(d.column)"
-                let sev = d.severity == .error ? paint("error", "1;31") : paint("warning", "1;35")
+                let sev: String
+                switch d.severity {
+                case .error: sev = paint("error", "1;31")
+                case .warning: sev = paint("warning", "1;35")
+                case .note: sev = paint("note", "1;36")
+                }
                 out += "\(paint(where_, "1")): \(sev): \(d.message) [\(d.code)]\n"
                 if let file = d.file, let lines = sources[file], d.line >= 1, d.line <= lines.count {
-                    let line = lines[d.line - 1]
+                    let line = logicalLine(lines, endingAt: d.line - 1)
                     out += "    \(line)\n"
                     if d.column >= 1, d.column <= line.count + 1 {
                         out += "    " + String(repeating: " ", count: d.column - 1) + paint("^", "1;32") + "\n"
@@ -101,8 +108,40 @@ enum CheckOutput {
             }
         }
         let e = reports.reduce(0) { $0 + $1.errorCount }, w = reports.reduce(0) { $0 + $1.warningCount }
-        out += "\(reports.count) unit\(reports.count == 1 ? "" : "s") checked: \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")\n"
+        let n = reports.reduce(0) { $0 + $1.noteCount }
+        out += "\(reports.count) unit\(reports.count == 1 ? "" : "s") checked: \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")"
+        out += n > 0 ? ", \(n) note\(n == 1 ? "" : "s")\n" : "\n"
         return out
+    }
+
+    /// The logical line ending at physical line `end` (0-based), joined as the unit reader joins
+    /// continuations (trailing backslash → space; comment lines inside are skipped), so columns
+    /// line up with the caret.
+    static func logicalLine(_ lines: [Substring], endingAt end: Int) -> String {
+        func continues(_ l: Substring) -> Bool { l.reversed().prefix { $0 == "\\" }.count % 2 == 1 }
+        func isComment(_ l: Substring) -> Bool {
+            let t = l.drop { $0 == " " || $0 == "\t" }
+            return t.hasPrefix("#") || t.hasPrefix(";")
+        }
+        var start = end
+        while start > 0 {
+            var p = start - 1
+            while p > 0, isComment(lines[p]), continues(lines[p - 1]) || isComment(lines[p - 1]) { p -= 1 }
+            guard continues(lines[p]) else { break }
+            start = p
+        }
+        var joined = ""
+        for i in start...end {
+            var l = lines[i]
+            if i > start, isComment(l) { continue }
+            if i < end, continues(l) {
+                l = l.dropLast()
+                joined += l + " "
+            } else {
+                joined += l
+            }
+        }
+        return joined
     }
 
     struct UnitJSON: Encodable {
@@ -111,6 +150,7 @@ enum CheckOutput {
         var masked: Bool
         var errors: Int
         var warnings: Int
+        var notes: Int
         var findings: [Diagnostic]
     }
 
@@ -123,7 +163,7 @@ enum CheckOutput {
     static func json(_ reports: [CheckReport], version: Int) -> CheckJSON {
         CheckJSON(systemd: version, units: reports.map {
             UnitJSON(unit: $0.unit, files: $0.files, masked: $0.masked, errors: $0.errorCount, warnings: $0.warningCount,
-                findings: $0.findings)
+                notes: $0.noteCount, findings: $0.findings)
         })
     }
 
@@ -135,10 +175,10 @@ enum CheckOutput {
             for d in r.findings {
                 rules[d.code] = rules[d.code] ?? d.message
                 var message = d.message
-                if let fix = d.fix { message += " Fix: \(fix)" }
+                if let fix = d.fix { message += (message.hasSuffix(".") ? " " : ". ") + "Fix: \(fix)" }
                 results.append([
                     "ruleId": AnyEncodable(d.code),
-                    "level": AnyEncodable(d.severity == .error ? "error" : "warning"),
+                    "level": AnyEncodable(d.severity == .error ? "error" : d.severity == .warning ? "warning" : "note"),
                     "message": AnyEncodable(["text": message]),
                     "locations": AnyEncodable([[
                         "physicalLocation": AnyEncodable([

@@ -67,12 +67,12 @@ public struct ServiceDescription: Sendable {
     /// Reads a loaded unit.
     public init(_ unit: LoadedUnit, context: SystemdContext) {
         name = unit.name
-        files = unit.sources.map(\.path)
+        files = unit.sources.isEmpty ? unit.fragmentPath.map { [$0] } ?? [] : unit.sources.map(\.path)
         masked = unit.masked
         syscalls = SystemCallSettings(context: context)
         if unit.masked {
             diagnostics.append(Diagnostic(severity: .error, code: "masked-unit", message: "Unit \(unit.name) is masked.",
-                isSystemdMessage: true, setting: "", file: nil, line: 1, column: 1, text: unit.name.name,
+                isSystemdMessage: true, setting: "", file: unit.fragmentPath, line: 1, column: 1, text: unit.name.name,
                 note: "an empty unit file or a link to /dev/null masks the unit; it cannot be started",
                 fix: "unmask it (remove the empty file or the link)"))
             return

@@ -16,6 +16,7 @@ public struct CheckReport: Sendable {
 
     public var errorCount: Int { findings.filter { $0.severity == .error }.count }
     public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
+    public var noteCount: Int { findings.filter { $0.severity == .note }.count }
 }
 
 /// Checks service units.
@@ -54,9 +55,10 @@ public enum UnitChecker {
     static func lint(_ service: ServiceDescription, context: SystemdContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
         let s = service.syscalls
-        let firstFilter = s.filter.values.filter { !$0.origin.implicitDefault }
-            .min { ($0.origin.source.file ?? "", $0.origin.source.line) < ($1.origin.source.file ?? "", $1.origin.source.line) }?
-            .origin ?? s.removals.first?.by
+        // The first non-empty SystemCallFilter= assignment in parse order anchors unit-wide findings.
+        let firstFilter: SystemCallSettings.WordOrigin? = service.assignments
+            .first { $0.key == "SystemCallFilter" && !$0.value.isEmpty && SystemCallSettings.sections.contains($0.section) }
+            .map { SystemCallSettings.WordOrigin(source: $0.source, column: 1, word: $0.value, implicitDefault: false) }
         // `+` commands run with no filter at all.
         if s.filterMode != nil || !s.architectures.isEmpty {
             for (_, cmds) in service.commands.sorted(by: { $0.key < $1.key }) {
@@ -92,14 +94,17 @@ public enum UnitChecker {
                     fix: "do not remove \(r.name); deny a narrower set"))
             }
             // Overlaps: a ~ line taking back what an earlier allow line's group granted.
-            var byWord: [String: (SystemCallSettings.WordOrigin, [String])] = [:]
+            var byWord: [(SystemCallSettings.WordOrigin, [String])] = []  // in the order the removals happened
             for r in s.removals where !defaults.contains(r.name) && r.had.action == nil && !r.had.origin.implicitDefault
                 && r.had.origin.word != r.name && s.filter[r.name] == nil
             {
-                let key = "\(r.by.source.file ?? ""):\(r.by.source.line):\(r.by.column)"
-                byWord[key, default: (r.by, [])].1.append(r.name)
+                if let i = byWord.firstIndex(where: { $0.0 == r.by }) {
+                    byWord[i].1.append(r.name)
+                } else {
+                    byWord.append((r.by, [r.name]))
+                }
             }
-            for (_, (origin, names)) in byWord.sorted(by: { $0.key < $1.key }) {
+            for (origin, names) in byWord {
                 let sorted = names.sorted()
                 let shown = sorted.prefix(8).joined(separator: ", ") + (sorted.count > 8 ? ", … (\(sorted.count) in all)" : "")
                 out.append(make(.warning, "overlap",
@@ -117,7 +122,8 @@ public enum UnitChecker {
         let other: SystemdVersion = context.version == .v252 ? .v262 : .v252
         guard let otherCatalog = try? SetCatalog.builtin(other) else { return [] }
         let otherContext = SystemdContext(version: other, native: context.native, catalog: otherCatalog)
-        var a = SystemCallSettings(context: context), b = SystemCallSettings(context: otherContext)
+        var a = SystemCallSettings(context: context, suggestions: false)
+        var b = SystemCallSettings(context: otherContext, suggestions: false)
         for x in service.assignments where x.key.hasPrefix("SystemCall") {
             _ = a.apply(x)
             _ = b.apply(x)
@@ -127,13 +133,18 @@ public enum UnitChecker {
         }
         var differ: [String] = []
         for (name, number) in SyscallTable.syscalls(on: context.native) {
+            // Only what the unit's own lines decide: names neither map lists fall to the defaults
+            // (262's ENOSYS for unknown calls is a deliberate change), and names only the implicit
+            // @default seeded are systemd's, not the unit's.
+            let ea = a.filter[name], eb = b.filter[name]
+            if ea == nil && eb == nil { continue }
+            if (ea?.origin.implicitDefault ?? true) && (eb?.origin.implicitDefault ?? true) { continue }
             let x = pa.action(abi: context.native, number: number), y = pb.action(abi: context.native, number: number)
-            // 262's ENOSYS for unknown calls is a deliberate default change, not a group difference.
-            if x != y, !(x == .errno(38) || y == .errno(38)) { differ.append("\(name) (\(context.version): \(x), \(other): \(y))") }
+            if x != y { differ.append("\(name) (\(context.version): \(x), \(other): \(y))") }
         }
         guard !differ.isEmpty else { return [] }
         let first = service.assignments.first { $0.key == "SystemCallFilter" }
-        return [Diagnostic(severity: .warning, code: "version-difference",
+        return [Diagnostic(severity: .note, code: "version-difference",
             message: "systemd \(context.version) and \(other) decide differently for \(differ.count) syscalls: " + differ.prefix(6).joined(separator: ", ")
                 + (differ.count > 6 ? ", …" : ""),
             isSystemdMessage: false, setting: "SystemCallFilter", file: first?.source.file, line: first?.source.line ?? 1,

@@ -20,6 +20,12 @@ public struct UnitSource: Sendable, Hashable {
     public var path: String
     public var text: String
     public var isDropIn: Bool
+
+    public init(path: String, text: String, isDropIn: Bool) {
+        self.path = path
+        self.text = text
+        self.isDropIn = isDropIn
+    }
 }
 
 /// The files that make up one unit: its fragment, then its drop-ins in the order systemd parses them.
@@ -29,6 +35,15 @@ public struct LoadedUnit: Sendable {
     public var sources: [UnitSource]
     /// Whether the unit is masked (an empty fragment, or a link to /dev/null).
     public var masked: Bool
+    /// The fragment's path (also for a masked unit).
+    public var fragmentPath: String?
+
+    public init(name: UnitName, sources: [UnitSource], masked: Bool, fragmentPath: String? = nil) {
+        self.name = name
+        self.sources = sources
+        self.masked = masked
+        self.fragmentPath = fragmentPath ?? sources.first?.path
+    }
 }
 
 /// Loads units under a root directory with systemd's system-manager search paths.
@@ -113,7 +128,7 @@ public enum UnitLoader {
             throw UnitLoadError(unit: argument, message: "unit not found in the search path under \(root)",
                 fix: "give the unit file's path, or the root that contains it with --root")
         }
-        if masks(fragment) { return LoadedUnit(name: name, sources: [], masked: true) }
+        if masks(fragment) { return LoadedUnit(name: name, sources: [], masked: true, fragmentPath: fragment) }
         let text: String
         do { text = try TextFile.read(fragment, limit: 64 << 20) } catch {
             throw UnitLoadError(unit: argument, message: error.message, fix: error.fix)

@@ -1,0 +1,134 @@
+// UnitFuzz.swift: libFuzzer target for the unit-file front end of `seccompose check`.
+//
+// Built by fuzz/build.sh (plain swiftc, -sanitize=fuzzer,address); not part of Package.swift.
+// Nothing is written to disk: the unit is built in memory.
+//
+// Input: arbitrary bytes, decoded as UTF-8 (invalid sequences become U+FFFD).
+//   - The first byte picks the systemd version: odd -> 252, even -> 262.
+//   - NUL characters split the input into at most four files: the first is the fragment
+//     `fuzz.service`, the others are drop-ins `fuzz.service.d/N.conf` parsed after it.
+//   - The first line, if it is a valid unit name (e.g. `foo-bar@inst.service`), names the unit;
+//     otherwise it is `fuzz.service`. The unit is checked with `UnitChecker.check` (reader,
+//     ServiceDescription with specifiers and Exec*= prefixes, SystemCall*= settings, policy
+//     build, lint, and the 252/262 comparison).
+//   - Each line is also expanded with `SpecifierContext.expand` (for the named unit and for a
+//     template instance), and each word of the first line goes through `UnitName(validating:)`.
+//
+// The memberwise initializers of LoadedUnit and UnitSource are internal (the structs are
+// public, the initializers are not), so the module is imported @testable; build.sh compiles
+// the library modules with -enable-testing for that.
+
+@testable import SeccomposeSystemd
+import SeccomposeSets
+import SeccomposeSyscalls
+
+let unitFuzzContexts: (v252: SystemdContext, v262: SystemdContext) = {
+    do {
+        return (try SystemdContext(version: .v252, native: .x86_64), try SystemdContext(version: .v262, native: .x86_64))
+    } catch {
+        fatalError("SystemdContext: \(error)")
+    }
+}()
+
+let fallbackName = UnitName(validating: "fuzz.service")!
+let templateInstance = UnitName(validating: "fuzz-a-b@x\\x2dy.service")!
+
+/// Keeps results observable so the optimiser cannot drop the work.
+nonisolated(unsafe) var unitFuzzSink = 0
+
+@inline(never)
+func touchName(_ n: UnitName) {
+    precondition(n.name == n.stem + "." + n.type, "UnitName: name is not stem.type: \(n.name)")
+    precondition(!n.prefix.isEmpty && n.name.utf8.count < 256, "UnitName: bad prefix or length: \(n.name)")
+    precondition(n.stem.hasPrefix(n.prefix), "UnitName: prefix not at the start of the stem: \(n.name)")
+    unitFuzzSink &+= n.stem.utf8.count &+ (n.instance?.utf8.count ?? -1) &+ (n.isTemplate ? 1 : 0)
+    if let t = n.template {
+        precondition(t.isTemplate && t.prefix == n.prefix && t.type == n.type, "UnitName: bad template of \(n.name)")
+        unitFuzzSink &+= t.name.utf8.count
+    }
+    for p in n.dashPrefixes {
+        precondition(p.hasSuffix("-") && n.prefix.hasPrefix(p) && p.count < n.prefix.count,
+            "UnitName: bad dash prefix \(p) of \(n.name)")
+        unitFuzzSink &+= p.utf8.count
+    }
+    unitFuzzSink &+= UnitName.unescape(n.prefix).utf8.count &+ UnitName.unescape(n.instance ?? "").utf8.count
+}
+
+@inline(never)
+func expandAll(_ lines: [Substring], with context: SpecifierContext) {
+    for line in lines {
+        let text = String(line)
+        let (out, unknown) = context.expand(text)
+        let n = text.count
+        var last = -1
+        for (c, offset) in unknown {
+            precondition(offset >= 0 && offset < n && offset > last, "expand: bad offset \(offset) in \(n) characters")
+            last = offset
+            unitFuzzSink &+= Int(c.unicodeScalars.first!.value)
+        }
+        // Without any '%', expansion is the identity.
+        if !text.contains("%") { precondition(out == text, "expand changed text without '%'") }
+        unitFuzzSink &+= out.utf8.count
+    }
+}
+
+@inline(never)
+func touchReport(_ report: CheckReport) {
+    precondition(report.errorCount + report.warningCount == report.findings.count, "CheckReport: counts do not add up")
+    for d in report.findings {
+        precondition(d.line >= 1 && d.column >= 1, "finding at \(d.line):\(d.column): \(d.code)")
+        precondition(!d.code.isEmpty && !d.message.isEmpty, "finding without code or message")
+        unitFuzzSink &+= d.description.utf8.count &+ d.line &+ d.column
+    }
+    if let p = report.policy {
+        unitFuzzSink &+= p.syscalls.count &+ p.architectures.count
+    }
+    unitFuzzSink &+= report.files.count
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    let text = String(decoding: bytes, as: UTF8.self)
+    let ctx = (bytes.first ?? 0) & 1 == 1 ? unitFuzzContexts.v252 : unitFuzzContexts.v262
+
+    // Split into the fragment and up to three drop-ins on U+0000.
+    let parts = text.unicodeScalars.split(separator: "\0", maxSplits: 3, omittingEmptySubsequences: false)
+        .map { String(String.UnicodeScalarView($0)) }
+
+    // The first line, if it is a valid unit name, names the unit.
+    let firstLine = text.unicodeScalars.prefix { $0 != "\n" && $0 != "\r" && $0 != "\0" }
+    let candidate = String(String.UnicodeScalarView(firstLine))
+    var name = fallbackName
+    if let n = UnitName(validating: candidate) {
+        touchName(n)
+        name = n
+    }
+    // Every word of the first line as a unit name.
+    for word in candidate.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(16) {
+        if let n = UnitName(validating: String(word)) { touchName(n) }
+    }
+
+    var sources = [UnitSource(path: "fuzz.service", text: parts.first ?? "", isDropIn: false)]
+    for (i, p) in parts.dropFirst().enumerated() {
+        sources.append(UnitSource(path: "fuzz.service.d/\(i + 10).conf", text: p, isDropIn: true))
+    }
+
+    // The brief's unit: fuzz.service, one fragment.
+    let plain = LoadedUnit(name: fallbackName, sources: [UnitSource(path: "fuzz.service", text: text, isDropIn: false)],
+        masked: false)
+    touchReport(UnitChecker.check(plain, context: ctx))
+    // The named unit with its drop-ins.
+    if name != fallbackName || sources.count > 1 {
+        touchReport(UnitChecker.check(LoadedUnit(name: name, sources: sources, masked: false), context: ctx))
+    }
+    if size == 1 {
+        touchReport(UnitChecker.check(LoadedUnit(name: name, sources: [], masked: true), context: ctx))
+    }
+
+    // Specifiers, line by line, for the named unit and for an escaped template instance.
+    let lines = text.split(separator: "\n", maxSplits: 64, omittingEmptySubsequences: false)
+    expandAll(lines, with: SpecifierContext(unit: name, fragmentPath: "/etc/systemd/system/" + name.name))
+    expandAll(Array(lines.prefix(8)), with: SpecifierContext(unit: templateInstance, fragmentPath: candidate))
+    return 0
+}
