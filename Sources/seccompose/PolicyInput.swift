@@ -25,19 +25,22 @@ struct SettingsInput {
     /// Builds the policy; exits with status 2 when the unit file cannot be read.
     func build(context: SystemdContext) throws -> Outcome {
         var settings = SystemCallSettings(context: context)
+        var directives = ExecDirectives(context: context)
         var diagnostics: [Diagnostic] = []
         if let unit {
-            let text: String
-            do { text = try TextFile.read(unit) } catch {
+            // The whole unit: its fragment and drop-ins, every seccomp-backed directive.
+            let loaded: LoadedUnit
+            do { loaded = try UnitLoader.load(unit, asFile: true) } catch {
                 Terminal.error(error.description)
                 throw ExitCode(2)
             }
-            let (assignments, lineDiags) = UnitSettingsReader.assignments(of: text, file: unit)
-            diagnostics += lineDiags
-            if lineDiags.contains(where: { $0.severity == .error }) {
+            let service = ServiceDescription(loaded, context: context)
+            diagnostics += service.diagnostics
+            if service.masked || service.diagnostics.contains(where: { $0.severity == .error }) {
                 return .failed(.unitNotLoaded, diagnostics, message: "systemd refuses to load \(unit); the service would not start")
             }
-            for a in assignments { diagnostics += settings.apply(a) }
+            settings = service.syscalls
+            directives = service.directives
         }
         for (i, raw) in architectures.enumerated() {
             let (value, column) = Self.stripped(raw)
@@ -56,7 +59,7 @@ struct SettingsInput {
             diagnostics += settings.applyFilter(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
         }
         do {
-            let result = try SystemdPolicyBuilder.build(settings)
+            let result = try SystemdPolicyBuilder.build(settings, directives: directives)
             return .policy(result, settings, diagnostics + result.diagnostics)
         } catch {
             return .failed(.filterNotApplied, diagnostics + error.diagnostics,

@@ -242,13 +242,13 @@ struct CheckTests {
     }
 
     @Test("a unit that cannot be read or found: exit status 2 and a message naming it", arguments: [
-        (["units-examples/no-such-unit.service"], "units-examples/no-such-unit.service: error: no such file"),
+        (["units-examples/no-such-unit.service"], "units-examples/no-such-unit.service: error: cannot open: No such file or directory"),
         (["--root", "units-examples/root", "no-such-unit.service"],
             "no-such-unit.service: error: unit not found in the search path under units-examples/root"),
         (["no-such-unit.service"], "no-such-unit.service: error: unit not found in the search path under /"),
         (["units-examples/README.md"], "units-examples/README.md: error: 'README.md' is not a valid unit name"),
         (["units-examples/overlap.service", "units-examples/no-such-unit.service"],
-            "units-examples/no-such-unit.service: error: no such file"),
+            "units-examples/no-such-unit.service: error: cannot open: No such file or directory"),
     ])
     func unreadable(arguments: [String], message: String) throws {
         let r = try Self.check(["--systemd", "252"] + arguments)

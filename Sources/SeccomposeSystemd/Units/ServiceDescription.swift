@@ -45,6 +45,8 @@ public struct ServiceDescription: Sendable {
     public var noNewPrivileges: Bool?
     /// The SystemCall*= settings.
     public var syscalls: SystemCallSettings
+    /// The other seccomp-backed directives (RestrictAddressFamilies=, Protect*=, …).
+    public var directives: ExecDirectives
     /// Every unit-file assignment in parse order (for directive readers layered on top).
     public var assignments: [UnitAssignment] = []
     /// Diagnostics of the reader and of the SystemCall*= settings.
@@ -70,6 +72,7 @@ public struct ServiceDescription: Sendable {
         files = unit.sources.isEmpty ? unit.fragmentPath.map { [$0] } ?? [] : unit.sources.map(\.path)
         masked = unit.masked
         syscalls = SystemCallSettings(context: context)
+        directives = ExecDirectives(context: context)
         if unit.masked {
             diagnostics.append(Diagnostic(severity: .error, code: "masked-unit", message: "Unit \(unit.name) is masked.",
                 isSystemdMessage: true, setting: "", file: unit.fragmentPath, line: 1, column: 1, text: unit.name.name,
@@ -104,6 +107,11 @@ public struct ServiceDescription: Sendable {
         let inExec = SystemCallSettings.sections.contains(a.section)
         if inExec, ["SystemCallFilter", "SystemCallErrorNumber", "SystemCallArchitectures", "SystemCallLog"].contains(a.key) {
             diagnostics += syscalls.apply(a)
+            return
+        }
+        if inExec, ExecDirectives.keys.contains(a.key) {
+            diagnostics += directives.apply(a)
+            if a.key == "NoNewPrivileges" { noNewPrivileges = directives.noNewPrivileges }
             return
         }
         guard a.section == "Service" else { return }
@@ -157,12 +165,6 @@ public struct ServiceDescription: Sendable {
                 return
             }
             umask = m
-        case "NoNewPrivileges":
-            guard let b = Self.parseBoolean(a.value) else {
-                diagnostics.append(invalid(a, "Failed to parse boolean value, ignoring: \(a.value)", "write yes or no"))
-                return
-            }
-            noNewPrivileges = b
         default:
             if let near = Suggestions.nearest(a.key, in: Self.seccompKeys), near != a.key,
                 !Self.seccompKeys.contains(a.key)

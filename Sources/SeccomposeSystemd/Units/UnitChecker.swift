@@ -32,7 +32,7 @@ public enum UnitChecker {
         }
         let s = service.syscalls
         do {
-            let result = try SystemdPolicyBuilder.build(s)
+            let result = try SystemdPolicyBuilder.build(s, directives: service.directives)
             findings += result.diagnostics
             report.policy = result.policy
         } catch {

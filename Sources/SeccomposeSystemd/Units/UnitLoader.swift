@@ -96,10 +96,12 @@ public enum UnitLoader {
 
     /// Loads `argument`: a unit name (searched under `root`) or a path to a unit file (its
     /// directory is searched for drop-ins too, before the system paths).
-    public static func load(_ argument: String, root: String = "/", searchPaths: [String] = systemPaths)
-        throws(UnitLoadError) -> LoadedUnit
+    ///
+    /// - Parameter asFile: treat `argument` as a file path even without a `/` (default: only with one).
+    public static func load(_ argument: String, root: String = "/", searchPaths: [String] = systemPaths,
+        asFile: Bool = false) throws(UnitLoadError) -> LoadedUnit
     {
-        let isPath = argument.contains("/")
+        let isPath = asFile || argument.contains("/")
         let base = String(argument.split(separator: "/").last ?? Substring(argument))
         guard let name = UnitName(validating: base) else {
             throw UnitLoadError(unit: argument, message: "'\(base)' is not a valid unit name",
@@ -108,13 +110,13 @@ public enum UnitLoader {
         var dirs = searchPaths.map { join(root, $0) }
         var fragment: String?
         if isPath {
-            guard isFile(argument) || masks(argument) else {
-                throw UnitLoadError(unit: argument, message: "no such file", fix: "check the path")
-            }
             fragment = argument
-            var dir = Substring(argument)
-            if let slash = dir.lastIndex(of: "/") { dir = dir[..<slash] }
-            dirs.insert(dir.isEmpty ? "/" : String(dir), at: 0)
+            if let slash = argument.lastIndex(of: "/") {
+                let dir = argument[..<slash]
+                dirs.insert(dir.isEmpty ? "/" : String(dir), at: 0)
+            } else {
+                dirs.insert(".", at: 0)
+            }
         } else {
             let candidates = [name.name] + (name.template.map { [$0.name] } ?? [])
             search: for candidate in candidates {
@@ -131,7 +133,7 @@ public enum UnitLoader {
         if masks(fragment) { return LoadedUnit(name: name, sources: [], masked: true, fragmentPath: fragment) }
         let text: String
         do { text = try TextFile.read(fragment, limit: 64 << 20) } catch {
-            throw UnitLoadError(unit: argument, message: error.message, fix: error.fix)
+            throw UnitLoadError(unit: fragment, message: error.message, fix: error.fix)
         }
         var sources = [UnitSource(path: fragment, text: text, isDropIn: false)]
         sources += try dropIns(for: name, dirs: dirs, unit: argument)
