@@ -183,6 +183,8 @@ public struct SystemCallSettings: Sendable {
         // A plain line on an allow-list and a '~' line on a deny-list add; since v248 an explicit
         // action always adds (allow-list + '~name:ERR'); everything else removes.
         if invert != allowList || action != nil {
+            // An explicit deny replacing an allowed entry takes it back like a removal does.
+            if allowList, action != nil, let had = filter[name], had.action == nil { removals.append((name, origin, had)) }
             filter[name] = Entry(action: action, origin: origin)
         } else if let had = filter.removeValue(forKey: name) {
             removals.append((name, origin, had))

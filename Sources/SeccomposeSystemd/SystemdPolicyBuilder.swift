@@ -186,15 +186,31 @@ public enum SystemdPolicyBuilder {
                         filterRules[name] = SyscallDecision(action: negative, origin: nil)
                     }
                 }
-                for (name, e) in entries {
+                // One finding per word, naming every syscall it affects, in word order.
+                var equalToDefault: [(SystemCallSettings.Entry, [String])] = []
+                for name in entries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                    guard let e = entries[name] else { continue }
                     let a = e.action.map(action(for:)) ?? .allow
                     if a == filterDefault {
-                        fatal.append(entryDiagnostic(e, code: "action-equals-default",
-                            message: "the action for \(name) equals the filter's default action \(a); libseccomp refuses such a rule and systemd \(ctx.version) fails the service with 228/SECCOMP",
-                            fix: "drop the suffix (the call is denied with the default action anyway)"))
+                        if let i = equalToDefault.firstIndex(where: { $0.0.origin == e.origin }) {
+                            equalToDefault[i].1.append(name)
+                        } else {
+                            equalToDefault.append((e, [name]))
+                        }
                         continue
                     }
                     filterRules[name] = SyscallDecision(action: a, origin: origin(e.origin, setting: "SystemCallFilter"))
+                }
+                equalToDefault.sort {
+                    ($0.0.origin.source.file ?? "", $0.0.origin.source.line, $0.0.origin.column)
+                        < ($1.0.origin.source.file ?? "", $1.0.origin.source.line, $1.0.origin.column)
+                }
+                for (e, names) in equalToDefault {
+                    let a = e.action.map(action(for:)) ?? .allow
+                    let list = names.count == 1 ? names[0] : "\(names.count) syscalls (\(names.prefix(5).joined(separator: ", "))\(names.count > 5 ? ", …" : ""))"
+                    fatal.append(entryDiagnostic(e, code: "action-equals-default",
+                        message: "the action of '\(e.origin.word)' for \(list) equals the filter's default action \(a); libseccomp refuses such a rule and systemd \(ctx.version) fails the service with 228/SECCOMP",
+                        fix: "drop the suffix (the call is denied with the default action anyway)"))
                 }
                 if forceWrite {
                     filterRules["write"] = SyscallDecision(action: .allow,

@@ -66,6 +66,7 @@ struct CheckTests {
         file("crlf"),
         file("continuation"),
         file("bad-section", status: 1),
+        file("every-directive"),
         underRoot("webapp.service"),
         underRoot("worker@bar.service"),
         underRoot("legacy.service", status: 1),

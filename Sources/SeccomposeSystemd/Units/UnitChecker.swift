@@ -87,7 +87,18 @@ public enum UnitChecker {
             // Removed @default members: the service cannot even start.
             let defaults = Set((context.catalog.expand("@default") ?? []).filter { context.version.resolvesSyscall($0) })
             var reported: Set<String> = []
-            for r in s.removals where defaults.contains(r.name) && s.filter[r.name] == nil && reported.insert(r.name).inserted {
+            // The name a word names directly (`~uname:EBADF` → uname), or nil for a group.
+            func directName(_ word: String) -> String? {
+                let w = word.hasPrefix("~") ? word.dropFirst() : Substring(word)
+                let n = w.prefix { $0 != ":" }
+                return n.hasPrefix("@") ? nil : String(n)
+            }
+            // Denied in the end, and not by a word that names it directly (that is deliberate).
+            let denied: (String) -> Bool = { name in
+                guard let e = s.filter[name] else { return true }
+                return e.action != nil && directName(e.origin.word) != name
+            }
+            for r in s.removals where defaults.contains(r.name) && denied(r.name) && reported.insert(r.name).inserted {
                 out.append(make(.error, "default-removed",
                     "'\(r.by.word)' removes \(r.name), a member of @default, from the allow-list: the service cannot start",
                     at: r.by, note: "@default holds what every process needs (execve, exit_group, mmap …); systemd pre-seeds it but does not protect it",
@@ -96,7 +107,7 @@ public enum UnitChecker {
             // Overlaps: a ~ line taking back what an earlier allow line's group granted.
             var byWord: [(SystemCallSettings.WordOrigin, [String])] = []  // in the order the removals happened
             for r in s.removals where !defaults.contains(r.name) && r.had.action == nil && !r.had.origin.implicitDefault
-                && r.had.origin.word != r.name && s.filter[r.name] == nil
+                && directName(r.by.word) != r.name && directName(r.had.origin.word) != r.name && denied(r.name)
             {
                 if let i = byWord.firstIndex(where: { $0.0 == r.by }) {
                     byWord[i].1.append(r.name)
