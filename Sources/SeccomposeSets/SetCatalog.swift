@@ -23,10 +23,56 @@ public struct SyscallGroup: Sendable {
 public struct SetCatalog: Sendable {
     /// The systemd version whose tables were selected.
     public let version: SystemdVersion
-    private var groupsByName: [String: SyscallGroup]
+    private var groupsByName: [String: SyscallGroup] {
+        didSet { expansions = Self.expandAll(groupsByName) }
+    }
+    /// Every group's expansion, computed once (groups never change after loading).
+    private var expansions: [String: [String]] = [:]
+
+    private init(version: SystemdVersion, groupsByName: [String: SyscallGroup]) {
+        self.version = version
+        self.groupsByName = groupsByName
+        self.expansions = Self.expandAll(groupsByName)
+    }
+
+    static func expandAll(_ groups: [String: SyscallGroup]) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for name in groups.keys {
+            var seenGroups: Set<String> = []
+            var seenNames: Set<String> = []
+            var list: [String] = []
+            func walk(_ g: String) {
+                guard seenGroups.insert(g).inserted, let group = groups[g] else { return }
+                for m in group.members {
+                    if m.isGroup {
+                        walk(m.name)
+                    } else if seenNames.insert(m.name).inserted {
+                        list.append(m.name)
+                    }
+                }
+            }
+            walk(name)
+            out[name] = list
+        }
+        return out
+    }
 
     /// The built-in groups of `version`.
     public static func builtin(_ version: SystemdVersion) throws(SetFileError) -> SetCatalog {
+        guard let cached = builtinCatalogs[version] else { return try makeBuiltin(version) }
+        return try cached.get()
+    }
+
+    /// The built-in catalogs, made once per version.
+    static let builtinCatalogs: [SystemdVersion: Result<SetCatalog, SetFileError>] = {
+        var out: [SystemdVersion: Result<SetCatalog, SetFileError>] = [:]
+        for v in SystemdVersion.allCases {
+            do throws(SetFileError) { out[v] = .success(try makeBuiltin(v)) } catch { out[v] = .failure(error) }
+        }
+        return out
+    }()
+
+    static func makeBuiltin(_ version: SystemdVersion) throws(SetFileError) -> SetCatalog {
         let definitions = try BuiltinData.definitions.get()
         var groups: [String: SyscallGroup] = [:]
         for d in definitions where d.exists(in: version.rawValue) {
@@ -120,24 +166,7 @@ public struct SetCatalog: Sendable {
 
     /// The syscall names a group stands for, nested groups expanded depth-first, each name
     /// once, in first-seen order. Nil when the group is unknown.
-    public func expand(_ name: String) -> [String]? {
-        guard groupsByName[name] != nil else { return nil }
-        var seenGroups: Set<String> = []
-        var seenNames: Set<String> = []
-        var out: [String] = []
-        func walk(_ g: String) {
-            guard seenGroups.insert(g).inserted, let group = groupsByName[g] else { return }
-            for m in group.members {
-                if m.isGroup {
-                    walk(m.name)
-                } else if seenNames.insert(m.name).inserted {
-                    out.append(m.name)
-                }
-            }
-        }
-        walk(name)
-        return out
-    }
+    public func expand(_ name: String) -> [String]? { expansions[name] }
 
     /// Members of `@known` that are a direct member of no other group, sorted: the
     /// "Ungrouped System Calls" section of `systemd-analyze syscall-filter`.

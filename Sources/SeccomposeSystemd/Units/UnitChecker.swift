@@ -129,28 +129,28 @@ public enum UnitChecker {
     }
 
     /// Where systemd 252 and 262 decide differently for this unit (group changes, name resolution).
+    /// Only names the unit's own lines put in either version's filter map count: names neither
+    /// lists fall to the defaults (262's ENOSYS for unknown calls is a deliberate change), and
+    /// names only the implicit @default seeded are systemd's, not the unit's.
     static func versionDifferences(_ service: ServiceDescription, context: SystemdContext) -> [Diagnostic] {
         let other: SystemdVersion = context.version == .v252 ? .v262 : .v252
         guard let otherCatalog = try? SetCatalog.builtin(other) else { return [] }
         let otherContext = SystemdContext(version: other, native: context.native, catalog: otherCatalog)
-        var a = SystemCallSettings(context: context, suggestions: false)
+        let a = service.syscalls
         var b = SystemCallSettings(context: otherContext, suggestions: false)
-        for x in service.assignments where x.key.hasPrefix("SystemCall") {
-            _ = a.apply(x)
-            _ = b.apply(x)
-        }
-        guard let pa = try? SystemdPolicyBuilder.build(a).policy, let pb = try? SystemdPolicyBuilder.build(b).policy else {
-            return []
+        for x in service.assignments where x.key.hasPrefix("SystemCall") { _ = b.apply(x) }
+        guard let mode = a.filterMode, b.filterMode == mode else { return [] }
+        let negative = SystemdPolicyBuilder.action(for: a.errorNumber)
+        func decide(_ s: SystemCallSettings, _ name: String) -> Action {
+            guard let e = s.filter[name] else { return mode == .allowList ? negative : .allow }
+            return e.action.map(SystemdPolicyBuilder.action(for:)) ?? (mode == .allowList ? .allow : negative)
         }
         var differ: [String] = []
-        for (name, number) in SyscallTable.syscalls(on: context.native) {
-            // Only what the unit's own lines decide: names neither map lists fall to the defaults
-            // (262's ENOSYS for unknown calls is a deliberate change), and names only the implicit
-            // @default seeded are systemd's, not the unit's.
+        for (name, _) in SyscallTable.syscalls(on: context.native) {
             let ea = a.filter[name], eb = b.filter[name]
             if ea == nil && eb == nil { continue }
             if (ea?.origin.implicitDefault ?? true) && (eb?.origin.implicitDefault ?? true) { continue }
-            let x = pa.action(abi: context.native, number: number), y = pb.action(abi: context.native, number: number)
+            let x = decide(a, name), y = decide(b, name)
             if x != y { differ.append("\(name) (\(context.version): \(x), \(other): \(y))") }
         }
         guard !differ.isEmpty else { return [] }
