@@ -74,7 +74,8 @@ func expandAll(_ lines: [Substring], with context: SpecifierContext) {
 
 @inline(never)
 func touchReport(_ report: CheckReport) {
-    precondition(report.errorCount + report.warningCount == report.findings.count, "CheckReport: counts do not add up")
+    precondition(report.errorCount + report.warningCount + report.noteCount == report.findings.count,
+        "CheckReport: counts do not add up")
     for d in report.findings {
         precondition(d.line >= 1 && d.column >= 1, "finding at \(d.line):\(d.column): \(d.code)")
         precondition(!d.code.isEmpty && !d.message.isEmpty, "finding without code or message")

@@ -12,31 +12,16 @@ struct ExpandCommand: ParsableCommand {
         abstract: "Expand SystemCallFilter= values into the per-syscall decisions systemd would enforce.",
         discussion: """
             Each VALUE is one SystemCallFilter= line, applied in order (the first non-empty one fixes \
-            allow- or deny-list mode; an empty one resets). --unit reads the SystemCall*= lines of a \
-            unit file first. Diagnostics go to stderr as FILE:LINE:COLUMN (for VALUEs: \
+            allow- or deny-list mode; an empty one resets). --unit reads a unit file first: its \
+            drop-ins and every seccomp-backed directive. Diagnostics go to stderr as FILE:LINE:COLUMN (for VALUEs: \
             <command line>:INDEX:COLUMN); any diagnostic makes the exit status 1.
             """
     )
 
-    @OptionGroup var systemd: SystemdOptions
-
-    @Option(help: ArgumentHelp("The ABI systemd runs on (what 'native' means).", valueName: "abi"))
-    var native: String = Architecture.native.name
+    @OptionGroup var settings: SettingsOptions
 
     @Option(help: ArgumentHelp("Also list every syscall number of this ABI with its action (repeatable; 'all' for the policy's ABIs).", valueName: "abi"))
     var arch: [String] = []
-
-    @Option(name: .customLong("error-number"), help: ArgumentHelp("SystemCallErrorNumber= value.", valueName: "errno"))
-    var errorNumber: String?
-
-    @Option(help: ArgumentHelp("SystemCallArchitectures= value (repeatable).", valueName: "archs"))
-    var architectures: [String] = []
-
-    @Option(help: ArgumentHelp("SystemCallLog= value (repeatable).", valueName: "value"))
-    var log: [String] = []
-
-    @Option(help: ArgumentHelp("Read the SystemCall*= assignments of this unit file first.", valueName: "file"))
-    var unit: String?
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
@@ -45,31 +30,27 @@ struct ExpandCommand: ParsableCommand {
     var values: [String] = []
 
     func validate() throws {
-        guard Architecture(name: native) != nil else { throw ValidationError("unknown ABI '\(native)' for --native") }
         for a in arch where a != "all" && Architecture(name: a) == nil {
             throw ValidationError("unknown ABI '\(a)' for --arch")
         }
     }
 
     func run() throws {
-        guard let nativeABI = Architecture(name: native) else {
-            throw ValidationError("unknown ABI '\(native)' for --native")
-        }
-        let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog())
-        let input = SettingsInput(unit: unit, architectures: architectures, errorNumber: errorNumber, log: log, filters: values)
+        let context = try settings.context()
         let result: SystemdPolicyBuilder.Result
-        let settings: SystemCallSettings
+        let syscallSettings: SystemCallSettings
         let diagnostics: [Diagnostic]
-        switch try input.build(context: context) {
+        switch try settings.input(filters: values).build(context: context) {
         case .failed(let outcome, let diags, let message):
             try fail(outcome, context: context, diagnostics: diags, message: message)
         case .policy(let r, let s, let d):
-            (result, settings, diagnostics) = (r, s, d)
+            (result, syscallSettings, diagnostics) = (r, s, d)
         }
         let abis = try selectedABIs(result.policy)
         switch format {
-        case .text: Terminal.out(ExpandReport.text(settings: settings, result: result, abis: abis))
-        case .json: try Terminal.json(ExpandReport.json(settings: settings, result: result, abis: abis, diagnostics: diagnostics))
+        case .text: Terminal.out(ExpandReport.text(settings: syscallSettings, result: result, abis: abis))
+        case .json:
+            try Terminal.json(ExpandReport.json(settings: syscallSettings, result: result, abis: abis, diagnostics: diagnostics))
         }
         reportDiagnostics(diagnostics)
         if !diagnostics.isEmpty { throw ExitCode(1) }

@@ -85,15 +85,12 @@ func reportDiagnostics(_ diagnostics: [Diagnostic]) {
     if !s.isEmpty { Terminal.error(s) }
 }
 
-/// The options of the commands that compile a policy: where the settings come from.
-struct PolicyOptions: ParsableArguments {
+/// The SystemCall*= settings given as options, shared by every command that builds a policy.
+struct SettingsOptions: ParsableArguments {
     @OptionGroup var systemd: SystemdOptions
 
     @Option(help: ArgumentHelp("The ABI systemd runs on (what 'native' means).", valueName: "abi"))
     var native: String = Architecture.native.name
-
-    @Option(help: ArgumentHelp("A SystemCallFilter= value (repeatable, applied in order).", valueName: "value"))
-    var filter: [String] = []
 
     @Option(name: .customLong("error-number"), help: ArgumentHelp("SystemCallErrorNumber= value.", valueName: "errno"))
     var errorNumber: String?
@@ -104,8 +101,28 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("SystemCallLog= value (repeatable).", valueName: "value"))
     var log: [String] = []
 
-    @Option(help: ArgumentHelp("Read the SystemCall*= assignments of this unit file first.", valueName: "file"))
+    @Option(help: ArgumentHelp("Read this unit file first (with its drop-ins and every seccomp-backed directive).",
+        valueName: "file"))
     var unit: String?
+
+    /// The systemd being emulated.
+    func context() throws -> SystemdContext {
+        guard let abi = Architecture(name: native) else { throw ValidationError("unknown ABI '\(native)' for --native") }
+        return SystemdContext(version: try systemd.systemdVersion(), native: abi, catalog: try systemd.catalog())
+    }
+
+    /// The input with these options and the given SystemCallFilter= values.
+    func input(filters: [String]) -> SettingsInput {
+        SettingsInput(unit: unit, architectures: architectures, errorNumber: errorNumber, log: log, filters: filters)
+    }
+}
+
+/// The options of the commands that compile a policy: where the settings come from.
+struct PolicyOptions: ParsableArguments {
+    @OptionGroup var settings: SettingsOptions
+
+    @Option(help: ArgumentHelp("A SystemCallFilter= value (repeatable, applied in order).", valueName: "value"))
+    var filter: [String] = []
 
     @Option(help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) instead of SystemCall*= settings.", valueName: "file"))
     var profile: String?
@@ -117,28 +134,23 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --profile: the host kernel version for minKernel, as X.Y.", valueName: "version"))
     var kernel: String = "6.1"
 
-    func validate() throws {
-        guard Architecture(name: native) != nil else { throw ValidationError("unknown ABI '\(native)' for --native") }
-    }
-
     /// The compiled policy, or exit 1 with the diagnostics (nothing half-built is returned).
     /// Warnings are printed but do not stop compilation.
     func policy() throws -> Policy {
-        guard let nativeABI = Architecture(name: native) else {
-            throw ValidationError("unknown ABI '\(native)' for --native")
-        }
         if let profile {
-            guard unit == nil, filter.isEmpty, architectures.isEmpty, log.isEmpty, errorNumber == nil else {
+            guard settings.unit == nil, filter.isEmpty, settings.architectures.isEmpty, settings.log.isEmpty,
+                settings.errorNumber == nil
+            else {
                 throw ValidationError("--profile cannot be combined with --unit, --filter, --architectures, --log or --error-number")
             }
-            return try profilePolicy(profile, native: nativeABI)
+            guard let abi = Architecture(name: settings.native) else { throw ValidationError("unknown ABI for --native") }
+            return try profilePolicy(profile, native: abi)
         }
-        if unit == nil && filter.isEmpty && architectures.isEmpty && log.isEmpty {
+        if settings.unit == nil && filter.isEmpty && settings.architectures.isEmpty && settings.log.isEmpty {
             throw ValidationError("nothing to compile: give --filter VALUE…, --unit FILE, --profile FILE, --architectures or --log")
         }
-        let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog())
-        let input = SettingsInput(unit: unit, architectures: architectures, errorNumber: errorNumber, log: log, filters: filter)
-        switch try input.build(context: context) {
+        let context = try settings.context()
+        switch try settings.input(filters: filter).build(context: context) {
         case .failed(_, let diagnostics, let message):
             reportDiagnostics(diagnostics)
             Terminal.error("seccompose: " + message)

@@ -218,12 +218,12 @@ struct DiagnosticsTests {
             systemd would enforce.
 
             Each VALUE is one SystemCallFilter= line, applied in order (the first non-empty
-            one fixes allow- or deny-list mode; an empty one resets). --unit reads the
-            SystemCall*= lines of a unit file first. Diagnostics go to stderr as
-            FILE:LINE:COLUMN (for VALUEs: <command line>:INDEX:COLUMN); any diagnostic
-            makes the exit status 1.
+            one fixes allow- or deny-list mode; an empty one resets). --unit reads a unit
+            file first: its drop-ins and every seccomp-backed directive. Diagnostics go to
+            stderr as FILE:LINE:COLUMN (for VALUEs: <command line>:INDEX:COLUMN); any
+            diagnostic makes the exit status 1.
 
-            USAGE: seccompose expand [--systemd <systemd>] [--sets <dir> ...] [--native <abi>] [--arch <abi> ...] [--error-number <errno>] [--architectures <archs> ...] [--log <value> ...] [--unit <file>] [--format <format>] [<value> ...]
+            USAGE: seccompose expand [--systemd <systemd>] [--sets <dir> ...] [--native <abi>] [--error-number <errno>] [--architectures <archs> ...] [--log <value> ...] [--unit <file>] [--arch <abi> ...] [--format <format>] [<value> ...]
 
             ARGUMENTS:
               <value>                 SystemCallFilter= values, one line each.
@@ -234,13 +234,13 @@ struct DiagnosticsTests {
               --sets <dir>            A directory of extra .set files (repeatable).
               --native <abi>          The ABI systemd runs on (what 'native' means).
                                       (default: x86_64)
-              --arch <abi>            Also list every syscall number of this ABI with its
-                                      action (repeatable; 'all' for the policy's ABIs).
               --error-number <errno>  SystemCallErrorNumber= value.
               --architectures <archs> SystemCallArchitectures= value (repeatable).
               --log <value>           SystemCallLog= value (repeatable).
-              --unit <file>           Read the SystemCall*= assignments of this unit file
-                                      first.
+              --unit <file>           Read this unit file first (with its drop-ins and
+                                      every seccomp-backed directive).
+              --arch <abi>            Also list every syscall number of this ABI with its
+                                      action (repeatable; 'all' for the policy's ABIs).
               --format <format>       Output format: text or json. (values: text, json;
                                       default: text)
               -h, --help              Show help information.
