@@ -50,8 +50,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CSeccomp"),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
-            name: "SeccomposeRuntime", dependencies: ["SeccomposeCompiler", "CSeccomp"],
+            name: "SeccomposeRuntime", dependencies: ["SeccomposeCompiler", "CSeccomp", "CSystemd"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "seccompose-probe"),

@@ -45,7 +45,7 @@ public struct Explanation: Sendable, Hashable {
                     reason = d.rules.isEmpty ? "\(name) is listed" : "\(name) is listed; none of its \(d.rules.count) rules matches"
                     origin = d.origin
                 }
-                if let o = origin { reason += "; set by \(o.setting)= '\(o.text)' at \(o.file.map { $0 + ":" } ?? "")\(o.line):\(o.column)" }
+                if let o = origin { reason += "; set by \(o.setting)= '\(o.text)' at \(o.file ?? "<command line>"):\(o.line):\(o.column)" }
             } else {
                 reason = "\(name) is not listed: the default action"
             }

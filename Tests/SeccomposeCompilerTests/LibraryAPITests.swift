@@ -99,6 +99,14 @@ struct RunCommandTests {
             let allowed = try Support.run(seccompose, ["run", "--filter", "~mount", "--", "/bin/mkdir", target])
             #expect(allowed.status == 0, "\(allowed)")
             #expect(FileManager.default.fileExists(atPath: target))
+            // The command's exit status comes through.
+            let seven = try Support.run(seccompose, ["run", "--filter", "~mount", "--", "/bin/sh", "-c", "exit 7"])
+            #expect(seven.status == 7, "\(seven)")
+            // A kill names the syscall and the setting that denied it (from the kernel's audit record).
+            let killed = try Support.run(seccompose, ["run", "--filter", "~rmdir", "--", "/bin/rmdir", target])
+            #expect(killed.status == 128 + 31, "\(killed)")
+            #expect(killed.stderr.contains("killed by its seccomp filter: syscall rmdir (84, x86_64); rmdir is listed; set by SystemCallFilter= 'rmdir' at <command line>:1:2"), "\(killed)")
+            #expect(FileManager.default.fileExists(atPath: target))
         }
     }
 }
