@@ -32,11 +32,22 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("no-new-privs-off"), help: "Do not set no_new_privs (needs CAP_SYS_ADMIN).")
     var keepPrivileges = false
 
-    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments.", valueName: "command"))
+    @Option(help: ArgumentHelp("With UNIT: the root directory for unit search paths.", valueName: "dir"))
+    var root: String = "/"
+
+    @Argument(help: ArgumentHelp("A unit name or unit file to run (its ExecStartPre=, ExecStart=, ExecStartPost=).",
+        valueName: "unit"))
+    var unitName: String?
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command (ad-hoc form), or extra arguments for ExecStart= (with UNIT).", valueName: "command"))
     var command: [String] = []
 
     func run() throws {
-        guard !command.isEmpty else { throw ValidationError("give the command after '--'") }
+        if let unitName {
+            throw ExitCode(try UnitRunner(unit: unitName, root: root, options: input, extraArguments: command,
+                keepPrivileges: keepPrivileges).run())
+        }
+        guard !command.isEmpty else { throw ValidationError("give a UNIT, or the command after '--'") }
         let policy: Policy
         let program: Program
         do {
@@ -55,13 +66,23 @@ struct RunCommand: ParsableCommand {
 /// Starts the trampoline, forwards signals, and reports the outcome.
 struct Supervisor {
     var policy: Policy
-    var program: Program
+    /// The filter; nil runs the command unfiltered (a `+` command).
+    var program: Program?
     var command: [String]
     var keepPrivileges: Bool
     var unit: String?
+    /// Extra environment (`NAME=value`), added to the inherited one.
+    var environment: [String] = []
+    var workingDirectory: String?
+    /// argv[0] when it differs from the path (the `@` prefix).
+    var argv0: String?
+    var umask: UInt32?
+    var user: String?
+    var group: String?
 
     /// FNV-1a of the program bytes: the filter's identity in the journal.
     var filterHash: String {
+        guard let program else { return "none" }
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in program.rawBytes {
             h ^= UInt64(b)
@@ -80,7 +101,7 @@ struct Supervisor {
         }
         let path = String(cString: template)
         defer { unlink(path) }
-        let bytes = program.rawBytes
+        let bytes = program?.rawBytes ?? []
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
         guard written == bytes.count else {
@@ -92,7 +113,7 @@ struct Supervisor {
         Journal.send([
             ("MESSAGE", "Starting \(command.joined(separator: " ")) under seccomp filter \(hash)"), ("PRIORITY", "6"),
             ("SECCOMPOSE_UNIT", unit ?? ""), ("SECCOMPOSE_FILTER_HASH", hash),
-            ("SECCOMPOSE_FILTER_LENGTH", String(program.instructions.count)),
+            ("SECCOMPOSE_FILTER_LENGTH", String(program?.instructions.count ?? 0)),
         ])
         // Forwarded signals: ignored here, handled by dispatch sources, reset in the child.
         let forwarded = [SIGINT, SIGTERM, SIGHUP]
@@ -106,13 +127,23 @@ struct Supervisor {
         posix_spawnattr_setsigdefault(&attr, &defaults)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF))
         let selfPath = "/proc/self/exe"
-        var args = ["seccompose", "__exec", "--program", path]
+        var args = ["seccompose", "__exec"] + (program == nil ? ["--no-filter"] : ["--program", path])
         if keepPrivileges { args.append("--no-new-privs-off") }
+        if let argv0 { args += ["--argv0", argv0] }
+        if let workingDirectory { args += ["--chdir", workingDirectory] }
+        if let umask { args += ["--umask", String(umask, radix: 8)] }
+        if let user { args += ["--user", user] }
+        if let group { args += ["--group", group] }
         args += ["--"] + command
         let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
+        var env = ProcessInfo.processInfo.environment
+        for e in environment {
+            if let eq = e.firstIndex(of: "=") { env[String(e[..<eq])] = String(e[e.index(after: eq)...]) }
+        }
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in argv + envp { free(p) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, selfPath, nil, &attr, argv, environ)
+        let rc = posix_spawn(&pid, selfPath, nil, &attr, argv, envp)
         guard rc == 0 else {
             Terminal.error("seccompose: not running \(command[0]): cannot start the trampoline: \(String(cString: strerror(rc)))")
             return 228
@@ -160,7 +191,9 @@ struct Supervisor {
             default: what = "was stopped by its seccomp filter"
             }
             var why = ""
-            if let e = try? Explanation.explain(policy: policy, program: program, abi: abi, number: r.syscall, arguments: []) {
+            if let program,
+                let e = try? Explanation.explain(policy: policy, program: program, abi: abi, number: r.syscall, arguments: [])
+            {
                 why = "; \(e.reason)"
             }
             Terminal.error("seccompose: \(command[0]) (pid \(r.pid)) \(what): syscall \(name) (\(r.syscall), \(abi.name))\(why)")
@@ -181,26 +214,59 @@ struct Supervisor {
 struct ExecTrampoline: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "__exec", shouldDisplay: false)
 
-    @Option var program: String
+    @Option var program: String?
+    @Flag(name: .customLong("no-filter")) var noFilter = false
     @Flag(name: .customLong("no-new-privs-off")) var keepPrivileges = false
+    @Option var argv0: String?
+    @Option var chdir: String?
+    @Option var umask: String?
+    @Option var user: String?
+    @Option var group: String?
     @Argument(parsing: .postTerminator) var command: [String] = []
 
     func run() throws {
         guard let path = command.first else { throw ExitCode(228) }
-        guard let data = FileManager.default.contents(atPath: program), let p = Program(rawBytes: Array(data)),
-            !p.instructions.isEmpty
-        else {
-            Terminal.error("seccompose: not running \(path): the filter could not be read")
-            throw ExitCode(228)
+        func fail(_ why: String, status: Int32 = 228) -> ExitCode {
+            Terminal.error("seccompose: not running \(path): \(why)")
+            return ExitCode(status)
         }
-        do {
-            try Seccomp.install(p, options: InstallOptions(noNewPrivileges: !keepPrivileges))
-        } catch {
-            Terminal.error(error.description)
-            Terminal.error("seccompose: not running \(path): the filter could not be installed")
-            throw ExitCode(228)
+        // Read the filter while still privileged (it is a private file of the supervisor's).
+        var filter: Program?
+        if !noFilter {
+            guard let program, let data = FileManager.default.contents(atPath: program),
+                let p = Program(rawBytes: Array(data)), !p.instructions.isEmpty
+            else { throw fail("the filter could not be read") }
+            filter = p
         }
-        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) }
+        // Process settings next (as systemd: credentials, then the filter last, before exec).
+        if let m = umask.flatMap({ UInt32($0, radix: 8) }) { _ = Glibc.umask(mode_t(m)) }
+        if let chdir, Glibc.chdir(chdir) != 0 {
+            throw fail("WorkingDirectory=\(chdir): \(String(cString: strerror(errno)))", status: 200)
+        }
+        if let group {
+            guard let gr = getgrnam(group) ?? (UInt32(group).flatMap { getgrgid($0) }) else { throw fail("unknown group \(group)", status: 216) }
+            guard setgroups(0, nil) == 0, setgid(gr.pointee.gr_gid) == 0 else {
+                throw fail("cannot switch to group \(group): \(String(cString: strerror(errno)))", status: 216)
+            }
+        }
+        if let user {
+            guard let pw = getpwnam(user) ?? (UInt32(user).flatMap { getpwuid($0) }) else { throw fail("unknown user \(user)", status: 217) }
+            if group == nil, setgroups(0, nil) != 0 || setgid(pw.pointee.pw_gid) != 0 {
+                throw fail("cannot switch to the group of \(user): \(String(cString: strerror(errno)))", status: 216)
+            }
+            guard setuid(pw.pointee.pw_uid) == 0 else {
+                throw fail("cannot switch to user \(user): \(String(cString: strerror(errno)))", status: 217)
+            }
+        }
+        if let p = filter {
+            do {
+                try Seccomp.install(p, options: InstallOptions(noNewPrivileges: !keepPrivileges))
+            } catch {
+                Terminal.error(error.description)
+                throw fail("the filter could not be installed")
+            }
+        }
+        var argv: [UnsafeMutablePointer<CChar>?] = ([argv0 ?? path] + command.dropFirst()).map { strdup($0) }
         argv.append(nil)
         execvp(path, &argv)
         let e = errno

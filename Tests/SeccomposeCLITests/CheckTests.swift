@@ -67,6 +67,7 @@ struct CheckTests {
         file("continuation"),
         file("bad-section", status: 1),
         file("every-directive"),
+        file("run-hello"),
         underRoot("webapp.service"),
         underRoot("worker@bar.service"),
         underRoot("legacy.service", status: 1),

@@ -109,4 +109,38 @@ struct RunCommandTests {
             #expect(FileManager.default.fileExists(atPath: target))
         }
     }
+
+    @Test("run UNIT: commands in order, environment, User=, WorkingDirectory=, `-` and `+` prefixes")
+    func runUnit() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        try Support.withTemporaryDirectory { dir in
+            let allowed = dir.appendingPathComponent("by-plus").path
+            let denied = dir.appendingPathComponent("by-filtered").path
+            try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir.path)
+            let unit = dir.appendingPathComponent("t.service")
+            try Support.write("""
+                [Service]
+                Type=oneshot
+                Environment=A=1 "B=two words"
+                ExecStartPre=/bin/echo pre $A ${B}
+                ExecStart=/bin/sh -c 'echo "$B as $(id -un) in $(pwd)"'
+                ExecStart=-/bin/false
+                ExecStart=-/bin/mkdir \(denied)
+                ExecStartPost=+/bin/mkdir \(allowed)
+                User=nobody
+                WorkingDirectory=/tmp
+                SystemCallFilter=~mkdir
+
+                """, to: unit)
+            let r = try Support.run(seccompose, ["run", "--systemd", "252", unit.path])
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdoutLines.prefix(2) == ["pre 1 two words", "two words as nobody in /tmp"], "\(r)")
+            #expect(r.stderr.contains("killed by its seccomp filter: syscall mkdir (83, x86_64)"), "\(r)")
+            #expect(!FileManager.default.fileExists(atPath: denied), "the filtered command must not create it")
+            #expect(FileManager.default.fileExists(atPath: allowed), "a + command runs unfiltered")
+            let example = try Support.run(seccompose, ["run", "--systemd", "252", repositoryRoot + "/units-examples/run-hello.service"])
+            #expect(example.status == 0 && example.stdoutLines.prefix(3) == ["starting: hello",
+                "hello, the world, from nobody in /tmp", "done"], "\(example)")
+        }
+    }
 }

@@ -133,7 +133,15 @@ public struct ServiceDescription: Sendable {
             }
             commands[a.key, default: []] += parseCommands(a, expand: expanded)
         case "Type": type = a.value
-        case "User": user = a.value.isEmpty ? nil : expanded(a.value)
+        case "User":
+            user = a.value.isEmpty ? nil : expanded(a.value)
+            if let u = user, u == "nobody" || u == "65534" {
+                diagnostics.append(Diagnostic(severity: .warning, code: "unsafe-user",
+                    message: "Special user \(u) configured, this is not safe!", isSystemdMessage: true, setting: a.key,
+                    file: a.source.file, line: a.source.line, column: a.source.valueColumn, text: a.value,
+                    note: "files and processes owned by nobody are shared with every other such service",
+                    fix: "use DynamicUser=yes or a dedicated system user"))
+            }
         case "Group": group = a.value.isEmpty ? nil : expanded(a.value)
         case "WorkingDirectory": workingDirectory = a.value.isEmpty ? nil : expanded(a.value)
         case "Environment":
