@@ -84,7 +84,7 @@ let package = Package(
             name: "SeccomposeCompilerTests",
             dependencies: [
                 "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeOCI",
-                "SeccomposeSyscalls", "SeccomposeTestSupport", "seccompose-probe", "libseccomp-export",
+                "SeccomposeSyscalls", "SeccomposeTestSupport", "CSeccomp", "seccompose-probe", "libseccomp-export",
             ],
             swiftSettings: swiftSettings
         ),

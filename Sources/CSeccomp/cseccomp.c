@@ -11,6 +11,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Older UAPI headers may lack the newer flags; the values are ABI. */
@@ -116,4 +117,23 @@ int cseccomp_get_filter(int pid, unsigned long index, struct sock_filter *buf,
         return -ENOSPC;
     count = ptrace(PTRACE_SECCOMP_GET_FILTER, (pid_t)pid, (void *)index, buf);
     return count < 0 ? -errno : (int)count;
+}
+
+int cseccomp_ptrace_seize_and_stop(int pid)
+{
+    /* Attach without stopping, then interrupt: the tracee stops wherever it is
+     * (e.g. blocked in a syscall) and the caller waits for the stop. */
+    if (ptrace(PTRACE_SEIZE, (pid_t)pid, NULL, NULL) < 0)
+        return -errno;
+    if (ptrace(PTRACE_INTERRUPT, (pid_t)pid, NULL, NULL) < 0)
+        return -errno;
+    int status = 0;
+    if (waitpid((pid_t)pid, &status, __WALL) < 0)
+        return -errno;
+    return 0;
+}
+
+int cseccomp_ptrace_detach(int pid)
+{
+    return ptrace(PTRACE_DETACH, (pid_t)pid, NULL, NULL) < 0 ? -errno : 0;
 }

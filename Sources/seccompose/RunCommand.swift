@@ -118,6 +118,11 @@ struct Supervisor {
         // Forwarded signals: ignored here, handled by dispatch sources, reset in the child.
         let forwarded = [SIGINT, SIGTERM, SIGHUP]
         for s in forwarded { signal(s, SIG_IGN) }
+        // A parent may have started us with signals blocked; forwarding needs them delivered.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for s in forwarded { sigaddset(&unblock, s) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -125,7 +130,10 @@ struct Supervisor {
         sigemptyset(&defaults)
         for s in forwarded { sigaddset(&defaults, s) }
         posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF))
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attr, &emptyMask)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         let selfPath = "/proc/self/exe"
         var args = ["seccompose", "__exec"] + (program == nil ? ["--no-filter"] : ["--program", path])
         if keepPrivileges { args.append("--no-new-privs-off") }

@@ -116,6 +116,14 @@ long cseccomp_syscall6(long nr, unsigned long a0, unsigned long a1,
  * a stopped tracee of the caller, -EACCES: missing CAP_SYS_ADMIN or the
  * caller itself runs under seccomp).
  */
+/* Seizes and interrupts a process (which must be a child or allowed by
+ * ptrace_scope), waiting until it stops: then cseccomp_get_filter() works.
+ * Returns 0 or -errno. */
+int cseccomp_ptrace_seize_and_stop(int pid);
+
+/* Detaches from a tracee (it continues). Returns 0 or -errno. */
+int cseccomp_ptrace_detach(int pid);
+
 int cseccomp_get_filter(int pid, unsigned long index, struct sock_filter *buf,
                         int capacity);
 
