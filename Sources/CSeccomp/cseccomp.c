@@ -6,6 +6,12 @@
 #include "cseccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -136,4 +142,86 @@ int cseccomp_ptrace_seize_and_stop(int pid)
 int cseccomp_ptrace_detach(int pid)
 {
     return ptrace(PTRACE_DETACH, (pid_t)pid, NULL, NULL) < 0 ? -errno : 0;
+}
+
+/* Writes the failing stage and errno to the report pipe and exits with the
+ * systemd-style status for that stage. Async-signal-safe. */
+static void cseccomp_child_fail(int fd, int stage, int status)
+{
+    int report[2] = { stage, errno };
+    ssize_t ignored = write(fd, report, sizeof report);
+    (void)ignored;
+    _exit(status);
+}
+
+pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
+                     const struct sock_filter *insns, unsigned short count,
+                     unsigned int flags, int set_nnp, const char *dir,
+                     int umask_value, long uid, long gid, int *child_stage,
+                     int *child_errno)
+{
+    int pipefd[2];
+    sigset_t all, old;
+
+    *child_stage = 0;
+    *child_errno = 0;
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return -errno;
+    /* Block every signal around fork so no handler of the parent runs in the
+     * child before its dispositions are reset. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Child: only async-signal-safe calls from here on. */
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        for (int s = 1; s < NSIG; s++)
+            if (s != SIGKILL && s != SIGSTOP)
+                sigaction(s, &dfl, NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        close(pipefd[0]);
+        if (umask_value >= 0)
+            umask((mode_t)umask_value);
+        if (dir != NULL && chdir(dir) < 0)
+            cseccomp_child_fail(pipefd[1], 1, 200);
+        if (gid >= 0 && (setgroups(0, NULL) < 0 || setgid((gid_t)gid) < 0))
+            cseccomp_child_fail(pipefd[1], 2, 216);
+        if (uid >= 0 && setuid((uid_t)uid) < 0)
+            cseccomp_child_fail(pipefd[1], 3, 217);
+        if (set_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            cseccomp_child_fail(pipefd[1], 4, 227);
+        if (count > 0) {
+            struct sock_fprog prog = { .len = count, .filter = (struct sock_filter *)insns };
+            long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+            if (r != 0) {
+                if (r > 0)
+                    errno = ESRCH; /* TSYNC could not synchronize a thread */
+                cseccomp_child_fail(pipefd[1], 5, 228);
+            }
+        }
+        execve(path, argv, envp);
+        cseccomp_child_fail(pipefd[1], 6, errno == ENOENT ? 127 : 126);
+    }
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(pipefd[1]);
+    if (pid < 0) {
+        close(pipefd[0]);
+        return -fork_errno;
+    }
+    int report[2];
+    ssize_t n;
+    do
+        n = read(pipefd[0], report, sizeof report);
+    while (n < 0 && errno == EINTR);
+    close(pipefd[0]);
+    if (n == (ssize_t)sizeof report) {
+        *child_stage = report[0];
+        *child_errno = report[1];
+    }
+    return pid;
 }

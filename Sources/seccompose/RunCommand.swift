@@ -1,5 +1,5 @@
-// RunCommand.swift: `seccompose run … -- CMD ARGS`: a supervisor starts CMD through a small
-// trampoline (`seccompose __exec`) that installs the compiled program on itself and execs CMD.
+// RunCommand.swift: `seccompose run … -- CMD ARGS`: a supervisor starts CMD through the C child
+// path of CSeccomp (fork → credentials → no_new_privs → seccomp → execve, async-signal-safe).
 // The supervisor waits, forwards SIGINT/SIGTERM/SIGHUP, passes CMD's exit status on, and names
 // the syscall when the filter kills CMD or logs a call (from the kernel's audit records).
 
@@ -92,22 +92,6 @@ struct Supervisor {
     }
 
     func run() throws -> Int32 {
-        // The program goes to the trampoline through a private file.
-        var template = Array("/tmp/seccompose-filter-XXXXXX".utf8CString)
-        let fd = mkstemp(&template)
-        guard fd >= 0 else {
-            Terminal.error("seccompose: not running \(command[0]): cannot create a temporary file: \(String(cString: strerror(errno)))")
-            return 228
-        }
-        let path = String(cString: template)
-        defer { unlink(path) }
-        let bytes = program?.rawBytes ?? []
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        guard written == bytes.count else {
-            Terminal.error("seccompose: not running \(command[0]): cannot write the filter")
-            return 228
-        }
         let audit = KernelAuditLog()
         let hash = filterHash
         Journal.send([
@@ -115,7 +99,7 @@ struct Supervisor {
             ("SECCOMPOSE_UNIT", unit ?? ""), ("SECCOMPOSE_FILTER_HASH", hash),
             ("SECCOMPOSE_FILTER_LENGTH", String(program?.instructions.count ?? 0)),
         ])
-        // Forwarded signals: ignored here, handled by dispatch sources, reset in the child.
+        // Forwarded signals: ignored here, handled by dispatch sources; the child resets them.
         let forwarded = [SIGINT, SIGTERM, SIGHUP]
         for s in forwarded { signal(s, SIG_IGN) }
         // A parent may have started us with signals blocked; forwarding needs them delivered.
@@ -123,38 +107,40 @@ struct Supervisor {
         sigemptyset(&unblock)
         for s in forwarded { sigaddset(&unblock, s) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in forwarded { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attr, &emptyMask)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        let selfPath = "/proc/self/exe"
-        var args = ["seccompose", "__exec"] + (program == nil ? ["--no-filter"] : ["--program", path])
-        if keepPrivileges { args.append("--no-new-privs-off") }
-        if let argv0 { args += ["--argv0", argv0] }
-        if let workingDirectory { args += ["--chdir", workingDirectory] }
-        if let umask { args += ["--umask", String(umask, radix: 8)] }
-        if let user { args += ["--user", user] }
-        if let group { args += ["--group", group] }
-        args += ["--"] + command
-        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         var env = ProcessInfo.processInfo.environment
         for e in environment {
             if let eq = e.firstIndex(of: "=") { env[String(e[..<eq])] = String(e[e.index(after: eq)...]) }
         }
-        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in argv + envp { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, selfPath, nil, &attr, argv, envp)
-        guard rc == 0 else {
-            Terminal.error("seccompose: not running \(command[0]): cannot start the trampoline: \(String(cString: strerror(rc)))")
-            return 228
+        // Credentials are looked up here; the child only switches to them.
+        var uid: uid_t?, gid: gid_t?
+        if let group {
+            guard let gr = getgrnam(group) ?? UInt32(group).flatMap({ getgrgid($0) }) else {
+                Terminal.error("seccompose: not running \(command[0]): unknown group \(group)")
+                return 216
+            }
+            gid = gr.pointee.gr_gid
+        }
+        if let user {
+            guard let pw = getpwnam(user) ?? UInt32(user).flatMap({ getpwuid($0) }) else {
+                Terminal.error("seccompose: not running \(command[0]): unknown user \(user)")
+                return 217
+            }
+            uid = pw.pointee.pw_uid
+            if gid == nil { gid = pw.pointee.pw_gid }
+        }
+        let pid: pid_t
+        do {
+            pid = try Launcher.spawn(command, argv0: argv0, environment: env.map { "\($0.key)=\($0.value)" },
+                program: program, options: InstallOptions(noNewPrivileges: !keepPrivileges, synchronizeThreads: false),
+                workingDirectory: workingDirectory, umask: umask, uid: uid, gid: gid)
+        } catch {
+            if let p = error.pid {
+                var status: Int32 = 0
+                waitpid(p, &status, 0)
+            }
+            let nothingRan = error.stage != .exec
+            Terminal.error("seccompose: \(nothingRan ? "not running" : "could not run") \(command[0]): \(error)")
+            return error.exitStatus
         }
         let child = pid
         var sources: [any DispatchSourceSignal] = []
@@ -215,70 +201,5 @@ struct Supervisor {
         if killedBySyscallSignal && !named {
             Terminal.error("seccompose: \(command[0]) was killed by SIGSYS; the kernel's audit record was not readable (needs /dev/kmsg)")
         }
-    }
-}
-
-/// `seccompose __exec --program FILE -- CMD`: installs the program on this process and execs CMD.
-struct ExecTrampoline: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "__exec", shouldDisplay: false)
-
-    @Option var program: String?
-    @Flag(name: .customLong("no-filter")) var noFilter = false
-    @Flag(name: .customLong("no-new-privs-off")) var keepPrivileges = false
-    @Option var argv0: String?
-    @Option var chdir: String?
-    @Option var umask: String?
-    @Option var user: String?
-    @Option var group: String?
-    @Argument(parsing: .postTerminator) var command: [String] = []
-
-    func run() throws {
-        guard let path = command.first else { throw ExitCode(228) }
-        func fail(_ why: String, status: Int32 = 228) -> ExitCode {
-            Terminal.error("seccompose: not running \(path): \(why)")
-            return ExitCode(status)
-        }
-        // Read the filter while still privileged (it is a private file of the supervisor's).
-        var filter: Program?
-        if !noFilter {
-            guard let program, let data = FileManager.default.contents(atPath: program),
-                let p = Program(rawBytes: Array(data)), !p.instructions.isEmpty
-            else { throw fail("the filter could not be read") }
-            filter = p
-        }
-        // Process settings next (as systemd: credentials, then the filter last, before exec).
-        if let m = umask.flatMap({ UInt32($0, radix: 8) }) { _ = Glibc.umask(mode_t(m)) }
-        if let chdir, Glibc.chdir(chdir) != 0 {
-            throw fail("WorkingDirectory=\(chdir): \(String(cString: strerror(errno)))", status: 200)
-        }
-        if let group {
-            guard let gr = getgrnam(group) ?? (UInt32(group).flatMap { getgrgid($0) }) else { throw fail("unknown group \(group)", status: 216) }
-            guard setgroups(0, nil) == 0, setgid(gr.pointee.gr_gid) == 0 else {
-                throw fail("cannot switch to group \(group): \(String(cString: strerror(errno)))", status: 216)
-            }
-        }
-        if let user {
-            guard let pw = getpwnam(user) ?? (UInt32(user).flatMap { getpwuid($0) }) else { throw fail("unknown user \(user)", status: 217) }
-            if group == nil, setgroups(0, nil) != 0 || setgid(pw.pointee.pw_gid) != 0 {
-                throw fail("cannot switch to the group of \(user): \(String(cString: strerror(errno)))", status: 216)
-            }
-            guard setuid(pw.pointee.pw_uid) == 0 else {
-                throw fail("cannot switch to user \(user): \(String(cString: strerror(errno)))", status: 217)
-            }
-        }
-        if let p = filter {
-            do {
-                try Seccomp.install(p, options: InstallOptions(noNewPrivileges: !keepPrivileges))
-            } catch {
-                Terminal.error(error.description)
-                throw fail("the filter could not be installed")
-            }
-        }
-        var argv: [UnsafeMutablePointer<CChar>?] = ([argv0 ?? path] + command.dropFirst()).map { strdup($0) }
-        argv.append(nil)
-        execvp(path, &argv)
-        let e = errno
-        Terminal.error("seccompose: cannot execute \(path): \(String(cString: strerror(e)))")
-        throw ExitCode(e == ENOENT ? 127 : 126)
     }
 }

@@ -17,7 +17,7 @@ struct Seccompose: ParsableCommand {
             """,
         subcommands: [
             SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self, CompileCommand.self, SimulateCommand.self,
-            ExplainCommand.self, RunCommand.self, CheckCommand.self, BenchCommand.self, ExecTrampoline.self,
+            ExplainCommand.self, RunCommand.self, CheckCommand.self, BenchCommand.self,
         ]
     )
 }

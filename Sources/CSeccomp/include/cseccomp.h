@@ -16,6 +16,7 @@
 
 /* Kernel UAPI headers, re-exported so Swift sees struct sock_filter,
  * struct sock_fprog, the SECCOMP_RET_* values and the AUDIT_ARCH_* values. */
+#include <sys/types.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <linux/audit.h>
@@ -123,6 +124,21 @@ int cseccomp_ptrace_seize_and_stop(int pid);
 
 /* Detaches from a tracee (it continues). Returns 0 or -errno. */
 int cseccomp_ptrace_detach(int pid);
+
+/* Starts `path` (an absolute path) with argv/envp in a new process that first
+ * resets signal dispositions and mask, then sets the umask (umask_value >= 0),
+ * changes directory (dir != NULL), drops supplementary groups and switches
+ * group (gid >= 0) and user (uid >= 0), sets no_new_privs (set_nnp), installs
+ * the filter (count > 0) with `flags`, and execs. Only async-signal-safe code
+ * runs in the child. Returns the child's pid or -errno. When the child failed
+ * before exec, *child_stage is 1 chdir, 2 group, 3 user, 4 no_new_privs,
+ * 5 seccomp, 6 exec and *child_errno its errno (the child has exited with
+ * 200, 216, 217, 227, 228 or 126/127); otherwise both are 0. */
+pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
+                     const struct sock_filter *insns, unsigned short count,
+                     unsigned int flags, int set_nnp, const char *dir,
+                     int umask_value, long uid, long gid, int *child_stage,
+                     int *child_errno);
 
 int cseccomp_get_filter(int pid, unsigned long index, struct sock_filter *buf,
                         int capacity);
