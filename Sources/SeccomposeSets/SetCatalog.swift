@@ -59,18 +59,15 @@ public struct SetCatalog: Sendable {
 
     /// The built-in groups of `version`.
     public static func builtin(_ version: SystemdVersion) throws(SetFileError) -> SetCatalog {
-        guard let cached = builtinCatalogs[version] else { return try makeBuiltin(version) }
-        return try cached.get()
+        switch version {
+        case .v252: return try builtin252.get()
+        case .v262: return try builtin262.get()
+        }
     }
 
-    /// The built-in catalogs, made once per version.
-    static let builtinCatalogs: [SystemdVersion: Result<SetCatalog, SetFileError>] = {
-        var out: [SystemdVersion: Result<SetCatalog, SetFileError>] = [:]
-        for v in SystemdVersion.allCases {
-            do throws(SetFileError) { out[v] = .success(try makeBuiltin(v)) } catch { out[v] = .failure(error) }
-        }
-        return out
-    }()
+    /// The built-in catalogs, each made once, when first used.
+    static let builtin252 = Result { () throws(SetFileError) -> SetCatalog in try makeBuiltin(.v252) }
+    static let builtin262 = Result { () throws(SetFileError) -> SetCatalog in try makeBuiltin(.v262) }
 
     static func makeBuiltin(_ version: SystemdVersion) throws(SetFileError) -> SetCatalog {
         let definitions = try BuiltinData.definitions.get()

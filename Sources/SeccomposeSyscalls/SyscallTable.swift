@@ -1,5 +1,7 @@
 // SyscallTable.swift: syscall name <-> number per ABI, from the generated table.
 
+import Synchronization
+
 /// The syscall numbering of every supported ABI, generated from libseccomp's syscalls.csv
 /// (Linux 7.1) by `scripts/gen-syscall-tables.py`.
 ///
@@ -11,10 +13,6 @@ public enum SyscallTable {
         /// name → column index → table number (without the ABI's base), nil when absent.
         var numbers: [String: [Int?]]
         var columnIndex: [String: Int]
-        /// Per ABI: syscall number (base applied) → name.
-        var byNumber: [Architecture: [Int: String]]
-        /// Per ABI: (name, number) sorted by number.
-        var sorted: [Architecture: [(name: String, number: Int)]]
         /// name → dense id (the index in `names`).
         var ids: [String: Int]
         /// Per ABI (by `Architecture.ordinal`): name id → number (base applied), or -1.
@@ -34,27 +32,13 @@ public enum SyscallTable {
             names.append(name)
             numbers[name] = cells.dropFirst().map { Int($0) }
         }
-        var byNumber: [Architecture: [Int: String]] = [:]
-        for abi in Architecture.allCases {
-            guard let col = columnIndex[abi.tableColumn] else { continue }
-            var map: [Int: String] = [:]
-            for name in names {
-                if let n = numbers[name]?[col] ?? nil { map[n + abi.syscallBase] = name }
-            }
-            byNumber[abi] = map
-        }
-        var sorted: [Architecture: [(name: String, number: Int)]] = [:]
-        for (abi, map) in byNumber {
-            sorted[abi] = map.map { (name: $0.value, number: $0.key) }.sorted { $0.number < $1.number }
-        }
         var ids: [String: Int] = [:]
         for (i, n) in names.enumerated() { ids[n] = i }
         let numberByID: [[Int]] = Architecture.allCases.map { abi in
             guard let col = columnIndex[abi.tableColumn] else { return Array(repeating: -1, count: names.count) }
             return names.map { name in (numbers[name]?[col] ?? nil).map { $0 + abi.syscallBase } ?? -1 }
         }
-        return Data(names: names, numbers: numbers, columnIndex: columnIndex, byNumber: byNumber, sorted: sorted,
-            ids: ids, numberByID: numberByID)
+        return Data(names: names, numbers: numbers, columnIndex: columnIndex, ids: ids, numberByID: numberByID)
     }()
 
     /// Every syscall name the table knows, on any ABI, sorted by byte value.
@@ -72,14 +56,37 @@ public enum SyscallTable {
         return n + abi.syscallBase
     }
 
+    /// Per-ABI lookups, made when an ABI is first asked about.
+    struct ABIData: Sendable {
+        var byNumber: [Int: String]
+        var sorted: [(name: String, number: Int)]
+    }
+
+    static let abiCache = Mutex<[Architecture: ABIData]>([:])
+
+    static func abiData(_ abi: Architecture) -> ABIData {
+        if let hit = abiCache.withLock({ $0[abi] }) { return hit }
+        let numbers = data.numberByID[abi.ordinal]
+        var byNumber: [Int: String] = [:]
+        var sorted: [(name: String, number: Int)] = []
+        for (id, n) in numbers.enumerated() where n >= 0 {
+            byNumber[n] = data.names[id]
+            sorted.append((data.names[id], n))
+        }
+        sorted.sort { $0.number < $1.number }
+        let made = ABIData(byNumber: byNumber, sorted: sorted)
+        abiCache.withLock { $0[abi] = made }
+        return made
+    }
+
     /// The name of syscall `number` on `abi`, or nil when the ABI has no such number.
     public static func name(of number: Int, on abi: Architecture) -> String? {
-        data.byNumber[abi]?[number]
+        abiData(abi).byNumber[number]
     }
 
     /// All (name, number) pairs of `abi`, sorted by number.
     public static func syscalls(on abi: Architecture) -> [(name: String, number: Int)] {
-        data.sorted[abi] ?? []
+        abiData(abi).sorted
     }
 
     /// The ABIs on which `name` exists.
