@@ -155,13 +155,23 @@ struct Supervisor {
         for s in sources { s.cancel() }
         let signalled = status & 0x7F
         let exitStatus: Int32 = signalled == 0 ? (status >> 8) & 0xFF : 128 + signalled
+        // Audit records carry the pid of the initial pid namespace; inside another pid namespace
+        // the child's own pid differs, so records are matched by pid, or else by command name.
+        let comm = String((command[0].split(separator: "/").last ?? "").prefix(15))
+        var unmatched: [SeccompAuditRecord] = []
+        func mine(_ new: [SeccompAuditRecord]) -> [SeccompAuditRecord] {
+            unmatched += new.filter { $0.pid != child }
+            return new.filter { $0.pid == child }
+        }
         // kauditd writes the records asynchronously: after a SIGSYS death, wait briefly for the kill record.
-        var records = audit?.newRecords().filter { $0.pid == child } ?? []
+        var records = mine(audit?.newRecords() ?? [])
         if signalled == SIGSYS, let audit {
             for _ in 0..<50 where !records.contains(where: { $0.code == 0x8000_0000 || $0.code == 0 }) {
+                if unmatched.contains(where: { $0.command == comm && ($0.code == 0x8000_0000 || $0.code == 0) }) { break }
                 usleep(20_000)
-                records += audit.newRecords().filter { $0.pid == child }
+                records += mine(audit.newRecords())
             }
+            if records.isEmpty { records = unmatched.filter { $0.command == comm } }
         }
         report(records, killedBySyscallSignal: signalled == SIGSYS)
         Journal.send([
