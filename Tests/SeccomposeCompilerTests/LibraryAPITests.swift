@@ -143,4 +143,42 @@ struct RunCommandTests {
                 "hello, the world, from nobody in /tmp", "done"], "\(example)")
         }
     }
+
+    @Test("run: SystemCallArchitectures=native kills x32 and i386 calls; the native ABI works")
+    func nativeOnly() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        let probe = try Support.requireBuilt("seccompose-probe")
+        let base = ["run", "--systemd", "252", "--architectures", "native", "--filter", "~mount", "--", probe, "-"]
+        let native = try Support.run(seccompose, base + ["x86_64:39"])
+        #expect(native.status == 0 && native.stdout.hasPrefix("call 0: ret="), "\(native)")
+        for call in ["i386:20", "x32:39"] {
+            let r = try Support.run(seccompose, base + [call])
+            #expect(r.status == 128 + 31, "\(call): \(r)")
+            #expect(!r.stdout.contains("call 0"), "\(call) must not have run: \(r)")
+        }
+    }
+
+    @Test("run UNIT: a unit whose filter cannot be applied runs nothing, not even ExecStartPre= (228)")
+    func badUnitRunsNothing() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        try Support.withTemporaryDirectory { dir in
+            let marker = dir.appendingPathComponent("marker").path
+            let unit = dir.appendingPathComponent("bad.service")
+            try Support.write("""
+                [Service]
+                ExecStartPre=/bin/touch \(marker)
+                ExecStart=/bin/touch \(marker)
+                SystemCallFilter=@system-service
+                SystemCallErrorNumber=EPERM
+                SystemCallFilter=~uname:EPERM
+
+                """, to: unit)
+            let r = try Support.run(seccompose, ["run", "--systemd", "252", unit.path])
+            #expect(r.status == 228, "\(r)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "nothing may run")
+            let masked = dir.appendingPathComponent("empty.service")
+            try Support.write("", to: masked)
+            #expect(try Support.run(seccompose, ["run", masked.path]).status == 228)
+        }
+    }
 }
