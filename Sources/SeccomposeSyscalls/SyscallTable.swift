@@ -8,52 +8,80 @@ import Synchronization
 /// A name that an ABI lacks has no number there: lookups return nil, never a pseudo number.
 public enum SyscallTable {
     struct Data: Sendable {
-        /// Every name, sorted by byte value.
+        /// Every name, sorted by byte value; a name's index is its id.
         var names: [String]
-        /// name → column index → table number (without the ABI's base), nil when absent.
-        var numbers: [String: [Int?]]
-        var columnIndex: [String: Int]
-        /// name → dense id (the index in `names`).
+        /// name → id.
         var ids: [String: Int]
+        /// Table numbers by id, one row of `columnCount` cells per name; -1 where absent.
+        var cells: [Int32]
+        var columnCount: Int
+        var columnIndex: [String: Int]
         /// Per ABI (by `Architecture.ordinal`): name id → number (base applied), or -1.
         var numberByID: [[Int]]
     }
 
+    /// Parses the embedded table once, scanning bytes (start-up cost matters for `run`).
     static let data: Data = {
-        var lines = embeddedTSV.split(separator: "\n", omittingEmptySubsequences: true)
-        let header = lines.removeFirst().split(separator: "\t").dropFirst().map(String.init)
-        var columnIndex: [String: Int] = [:]
-        for (i, c) in header.enumerated() { columnIndex[c] = i }
-        var names: [String] = []
-        var numbers: [String: [Int?]] = [:]
-        for line in lines {
-            let cells = line.split(separator: "\t", omittingEmptySubsequences: false)
-            let name = String(cells[0])
-            names.append(name)
-            numbers[name] = cells.dropFirst().map { Int($0) }
+        var text = embeddedTSV
+        return text.withUTF8 { bytes -> Data in
+            var names: [String] = []
+            var cells: [Int32] = []
+            var header: [String] = []
+            var field = 0, start = 0, value: Int32 = 0, hasDigits = false, isHeader = true
+            names.reserveCapacity(520)
+            cells.reserveCapacity(520 * 18)
+            for i in 0...bytes.count {
+                let b: UInt8 = i < bytes.count ? bytes[i] : 0x0A
+                if b == 0x09 || b == 0x0A {
+                    if isHeader {
+                        if field > 0 { header.append(String(decoding: bytes[start..<i], as: UTF8.self)) }
+                    } else if field == 0 {
+                        if i > start { names.append(String(decoding: bytes[start..<i], as: UTF8.self)) }
+                    } else {
+                        cells.append(hasDigits ? value : -1)
+                    }
+                    value = 0
+                    hasDigits = false
+                    start = i + 1
+                    field += 1
+                    if b == 0x0A {
+                        if field > 1 { isHeader = false }
+                        field = 0
+                    }
+                } else if !isHeader, field > 0, b >= 0x30, b <= 0x39 {
+                    value = value * 10 + Int32(b - 0x30)
+                    hasDigits = true
+                }
+            }
+            var columnIndex: [String: Int] = [:]
+            for (i, c) in header.enumerated() { columnIndex[c] = i }
+            var ids: [String: Int] = [:]
+            for (i, n) in names.enumerated() { ids[n] = i }
+            let count = header.count
+            let numberByID: [[Int]] = Architecture.allCases.map { abi in
+                guard let col = columnIndex[abi.tableColumn] else { return Array(repeating: -1, count: names.count) }
+                return (0..<names.count).map { id in
+                    let n = cells[id * count + col]
+                    return n < 0 ? -1 : Int(n) + abi.syscallBase
+                }
+            }
+            return Data(names: names, ids: ids, cells: cells, columnCount: count, columnIndex: columnIndex,
+                numberByID: numberByID)
         }
-        var ids: [String: Int] = [:]
-        for (i, n) in names.enumerated() { ids[n] = i }
-        let numberByID: [[Int]] = Architecture.allCases.map { abi in
-            guard let col = columnIndex[abi.tableColumn] else { return Array(repeating: -1, count: names.count) }
-            return names.map { name in (numbers[name]?[col] ?? nil).map { $0 + abi.syscallBase } ?? -1 }
-        }
-        return Data(names: names, numbers: numbers, columnIndex: columnIndex, ids: ids, numberByID: numberByID)
     }()
 
     /// Every syscall name the table knows, on any ABI, sorted by byte value.
     public static var allNames: [String] { data.names }
 
     /// Whether `name` is a syscall on at least one ABI.
-    public static func isKnown(_ name: String) -> Bool { data.numbers[name] != nil }
+    public static func isKnown(_ name: String) -> Bool { data.ids[name] != nil }
 
     /// The number `name` has on `abi` (x32 bit and MIPS base included), or nil when the ABI
     /// has no such call.
     public static func number(of name: String, on abi: Architecture) -> Int? {
-        guard let row = data.numbers[name], let col = data.columnIndex[abi.tableColumn],
-            let n = row[col]
-        else { return nil }
-        return n + abi.syscallBase
+        guard let id = data.ids[name] else { return nil }
+        let n = data.numberByID[abi.ordinal][id]
+        return n < 0 ? nil : n
     }
 
     /// Per-ABI lookups, made when an ABI is first asked about.
