@@ -4,6 +4,9 @@
 Times `seccompose run --filter @system-service -- /bin/true` against plain `/bin/true`, N runs
 each (default 25), and prints the medians and their difference. Not a test: it prints numbers.
 
+Build first, ideally with a static Swift runtime (what deployment should use):
+  swift build -c release --static-swift-stdlib --product seccompose
+
 Usage: scripts/bench-run.py [--binary PATH] [--runs N]
 """
 import argparse
