@@ -76,7 +76,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SeccomposeSystemdTests",
-            dependencies: ["SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSyscalls"],
+            dependencies: ["SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSyscalls", "SeccomposeTestSupport"],
             swiftSettings: swiftSettings
         ),
         .target(name: "SeccomposeTestSupport", path: "Tests/SeccomposeTestSupport", swiftSettings: swiftSettings),

@@ -99,6 +99,14 @@ struct CallArguments: ParsableArguments {
         valueName: "syscall"))
     var call: [String]
 
+    /// Compiles `input`'s policy and explains this call against it.
+    func explain(_ input: PolicyOptions) throws -> Explanation {
+        let policy = try input.policy()
+        let (abi, number, args) = try resolved()
+        let program = try compileOrExit(policy)
+        return try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args)
+    }
+
     func resolved() throws -> (Architecture, Int, [UInt64]) {
         guard let abi = Architecture(name: arch) else { throw ValidationError("unknown ABI '\(arch)'") }
         guard let first = call.first else { throw ValidationError("give the syscall (name or number)") }
@@ -137,10 +145,7 @@ struct SimulateCommand: ParsableCommand {
     @OptionGroup var callArguments: CallArguments
 
     func run() throws {
-        let policy = try input.policy()
-        let (abi, number, args) = try callArguments.resolved()
-        let program = try compileOrExit(policy)
-        let e = try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args)
+        let e = try callArguments.explain(input)
         Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")\n")
     }
 }
@@ -155,11 +160,8 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var callArguments: CallArguments
 
     func run() throws {
-        let policy = try input.policy()
-        let (abi, number, args) = try callArguments.resolved()
-        let program = try compileOrExit(policy)
-        let e = try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args)
-        var s = "\(abi.name) \(e.name ?? "#\(number)") (\(number)): \(e.action)\n"
+        let e = try callArguments.explain(input)
+        var s = "\(e.abi.name) \(e.name ?? "#\(e.number)") (\(e.number)): \(e.action)\n"
         s += "  because: \(e.reason)\n"
         s += "  program: \(e.programAction) after \(e.instructionsExecuted) instructions"
         s += e.cached ? "; the kernel caches it (no instructions run)\n" : "\n"

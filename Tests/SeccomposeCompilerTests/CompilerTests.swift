@@ -1,6 +1,7 @@
 import SeccomposeCompiler
 import SeccomposePolicy
 import SeccomposeSyscalls
+import SeccomposeTestSupport
 import Testing
 
 @Suite("compiler: decisions equal the policy (simulated)")

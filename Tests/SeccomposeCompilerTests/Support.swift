@@ -3,6 +3,7 @@ import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls
 import SeccomposeSystemd
+import SeccomposeTestSupport
 import Testing
 
 let repositoryRoot: String = {
@@ -10,18 +11,6 @@ let repositoryRoot: String = {
     parts.removeLast(3)
     return parts.joined(separator: "/")
 }()
-
-/// A deterministic generator (SplitMix64), so failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Boundary argument values (reference compilers.md §6c trap 2 and 3).
 let boundaryValues: [UInt64] = [

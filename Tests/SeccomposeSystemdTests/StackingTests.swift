@@ -3,19 +3,10 @@
 
 import SeccomposePolicy
 import SeccomposeSyscalls
+import SeccomposeTestSupport
 import Testing
 
-/// A deterministic generator (SplitMix64), so failures reproduce.
-struct StackingRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias StackingRNG = SplitMix
 
 /// Argument values at the word boundaries, where 32- and 64-bit comparisons differ.
 let stackingBoundaryValues: [UInt64] = [
