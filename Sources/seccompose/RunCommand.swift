@@ -91,7 +91,28 @@ struct Supervisor {
         return String(h, radix: 16)
     }
 
+    /// A started command, to be waited for with `finish`.
+    struct Running {
+        var pid: pid_t
+        var audit: KernelAuditLog?
+        var sources: [any DispatchSourceSignal]
+    }
+
+    /// Starts the command and waits for it; returns its exit status (or 228/216/217/… when it
+    /// could not be started).
     func run() throws -> Int32 {
+        switch start() {
+        case .failure(let status): return status.code
+        case .success(let running): return finish(running)
+        }
+    }
+
+    struct StartFailure: Error {
+        var code: Int32
+    }
+
+    /// Starts the command; the caller must `finish` it.
+    func start() -> Result<Running, StartFailure> {
         let audit = KernelAuditLog()
         let hash = filterHash
         Journal.send([
@@ -116,14 +137,14 @@ struct Supervisor {
         if let group {
             guard let gr = getgrnam(group) ?? UInt32(group).flatMap({ getgrgid($0) }) else {
                 Terminal.error("seccompose: not running \(command[0]): unknown group \(group)")
-                return 216
+                return .failure(StartFailure(code: 216))
             }
             gid = gr.pointee.gr_gid
         }
         if let user {
             guard let pw = getpwnam(user) ?? UInt32(user).flatMap({ getpwuid($0) }) else {
                 Terminal.error("seccompose: not running \(command[0]): unknown user \(user)")
-                return 217
+                return .failure(StartFailure(code: 217))
             }
             uid = pw.pointee.pw_uid
             if gid == nil { gid = pw.pointee.pw_gid }
@@ -140,7 +161,7 @@ struct Supervisor {
             }
             let nothingRan = error.stage != .exec
             Terminal.error("seccompose: \(nothingRan ? "not running" : "could not run") \(command[0]): \(error)")
-            return error.exitStatus
+            return .failure(StartFailure(code: error.exitStatus))
         }
         let child = pid
         var sources: [any DispatchSourceSignal] = []
@@ -150,6 +171,13 @@ struct Supervisor {
             source.resume()
             sources.append(source)
         }
+        return .success(Running(pid: child, audit: audit, sources: sources))
+    }
+
+    /// Waits for a started command, reports violations, and returns its exit status.
+    func finish(_ running: Running) -> Int32 {
+        let child = running.pid, audit = running.audit, sources = running.sources
+        let hash = filterHash
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         for s in sources { s.cancel() }

@@ -52,8 +52,14 @@ struct UnitRunner {
             if i == starts.count - 1 { c.argv += extraArguments }
             return c
         } + (service.commands["ExecStartPost"] ?? [])
+        // Type=oneshot runs every command in turn; for the other types ExecStartPost= runs once the
+        // main process (the last ExecStart=) has started, and the unit's status is the main process's.
+        let pre = (service.commands["ExecStartPre"] ?? []).count
+        let mainIndex = service.type == "oneshot" ? nil : pre + starts.count - 1
+        var main: Supervisor.Running?
+        var mainSupervisor: Supervisor?
         var status: Int32 = 0
-        for command in sequence {
+        for (index, command) in sequence.enumerated() {
             var argv = command.noEnvironmentExpansion ? command.argv : expand(command.argv, environment)
             var argv0: String?
             if command.customArgv0, argv.count >= 2 {
@@ -67,11 +73,24 @@ struct UnitRunner {
                 argv0: argv0, umask: service.umask,
                 user: command.fullPrivileges || command.noCredentialChange ? nil : service.user,
                 group: command.fullPrivileges || command.noCredentialChange ? nil : service.group)
+            if index == mainIndex {
+                switch supervisor.start() {
+                case .failure(let f):
+                    if !command.ignoreFailure { return f.code }
+                case .success(let running):
+                    (main, mainSupervisor) = (running, supervisor)
+                }
+                continue
+            }
             let s = try supervisor.run()
             if s != 0 && !command.ignoreFailure {
                 status = s
                 break
             }
+        }
+        if let main, let mainSupervisor {
+            let s = mainSupervisor.finish(main)
+            if status == 0, let last = starts.last, !last.ignoreFailure { status = s }
         }
         return status
     }

@@ -181,4 +181,23 @@ struct RunCommandTests {
             #expect(try Support.run(seccompose, ["run", masked.path]).status == 228)
         }
     }
+
+    @Test("run UNIT: Type=simple starts ExecStartPost= while the main process runs; its status is the unit's")
+    func typeSimple() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        try Support.withTemporaryDirectory { dir in
+            let unit = dir.appendingPathComponent("simple.service")
+            try Support.write("""
+                [Service]
+                Type=simple
+                ExecStart=/bin/sh -c 'sleep 0.5; echo main; exit 3'
+                ExecStartPost=/bin/echo post
+                SystemCallFilter=@system-service
+
+                """, to: unit)
+            let r = try Support.run(seccompose, ["run", unit.path])
+            #expect(r.status == 3, "\(r)")
+            #expect(r.stdoutLines.prefix(2) == ["post", "main"], "\(r)")
+        }
+    }
 }
