@@ -9,6 +9,10 @@ import SeccomposeRuntime
 import SeccomposeSyscalls
 import SeccomposeSystemd
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct UnitRunner {
     var unit: String
     var root: String
@@ -58,6 +62,13 @@ struct UnitRunner {
         let mainIndex = service.type == "oneshot" ? nil : pre + starts.count - 1
         var main: Supervisor.Running?
         var mainSupervisor: Supervisor?
+        // no_new_privs as systemd implies it: NoNewPrivileges=yes, or a seccomp option while
+        // CAP_SYS_ADMIN is not effective. Seccompose switches the user before installing the
+        // filter, so a non-root User= always needs it (as systemd 252 does).
+        let switchesUser = service.user.map { $0 != "root" && $0 != "0" } ?? false
+        let isRoot = getuid() == 0
+        let impliedNNP = service.directives.setsNoNewPrivileges(settings: service.syscalls,
+            keepsCapSysAdmin: isRoot && !switchesUser)
         var status: Int32 = 0
         for (index, command) in sequence.enumerated() {
             var argv = command.noEnvironmentExpansion ? command.argv : expand(command.argv, environment)
@@ -67,8 +78,10 @@ struct UnitRunner {
                 argv.remove(at: 1)
             }
             guard !argv.isEmpty else { continue }
+            let credentialsSwitch = switchesUser && !command.fullPrivileges && !command.noCredentialChange
+            let nnp = !command.fullPrivileges && (impliedNNP || credentialsSwitch || !isRoot)
             let supervisor = Supervisor(policy: result.policy, program: command.fullPrivileges ? nil : program, command: argv,
-                keepPrivileges: keepPrivileges, unit: service.name.name, environment: environment.map { "\($0.0)=\($0.1)" },
+                keepPrivileges: keepPrivileges || !nnp, unit: service.name.name, environment: environment.map { "\($0.0)=\($0.1)" },
                 workingDirectory: service.workingDirectory.map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 },
                 argv0: argv0, umask: service.umask,
                 user: command.fullPrivileges || command.noCredentialChange ? nil : service.user,

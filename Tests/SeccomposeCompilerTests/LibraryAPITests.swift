@@ -200,4 +200,18 @@ struct RunCommandTests {
             #expect(r.stdoutLines.prefix(2) == ["post", "main"], "\(r)")
         }
     }
+
+    @Test("run UNIT: no_new_privs as systemd implies it", arguments: [
+        ("", "0"), ("NoNewPrivileges=yes\n", "1"), ("User=nobody\n", "1"),
+    ])
+    func impliedNoNewPrivileges(extra: String, expected: String) throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        try Support.withTemporaryDirectory { dir in
+            let unit = dir.appendingPathComponent("nnp.service")
+            try Support.write("[Service]\nExecStart=/bin/grep NoNewPrivs /proc/self/status\n\(extra)SystemCallFilter=@system-service\n",
+                to: unit)
+            let r = try Support.run(seccompose, ["run", unit.path])
+            #expect(r.status == 0 && r.stdout == "NoNewPrivs:\t\(expected)\n", "\(r)")
+        }
+    }
 }
