@@ -14,6 +14,13 @@ public struct UnitAssignment: Sendable, Hashable {
     public var value: String
     /// Where the value starts (line of the logical line's end, as systemd reports it).
     public var source: ValueSource
+
+    public init(section: String, key: String, value: String, source: ValueSource) {
+        self.section = section
+        self.key = key
+        self.value = value
+        self.source = source
+    }
 }
 
 /// Reads unit files line by line.

@@ -11,6 +11,8 @@ import SeccomposeSystemd
 /// first, then the options (architectures, error number, log, filter values).
 struct SettingsInput {
     var unit: String?
+    /// `KEY=VALUE` assignments applied as if written in the unit's [Service] section, after it.
+    var unitSettings: [String] = []
     var architectures: [String] = []
     var errorNumber: String?
     var log: [String] = []
@@ -41,6 +43,24 @@ struct SettingsInput {
             }
             settings = service.syscalls
             directives = service.directives
+        }
+        for (i, raw) in unitSettings.enumerated() {
+            guard let eq = raw.firstIndex(of: "="), eq != raw.startIndex else {
+                Terminal.error("<command line>: error: --unit-setting '\(raw)' is not KEY=VALUE\n  fix: write e.g. --unit-setting RestrictNamespaces=yes")
+                throw ExitCode(2)
+            }
+            let key = String(raw[..<eq]).trimmingCharacters(in: .whitespaces)
+            let (value, column) = Self.stripped(String(raw[raw.index(after: eq)...]))
+            let a = UnitAssignment(section: "Service", key: key, value: value,
+                source: ValueSource(file: nil, line: i + 1, valueColumn: key.count + 1 + column))
+            if ExecDirectives.keys.contains(key) {
+                diagnostics += directives.apply(a)
+            } else if key.hasPrefix("SystemCall") {
+                diagnostics += settings.apply(a)
+            } else {
+                Terminal.error("<command line>: error: --unit-setting \(key)= is not a seccomp-backed setting\n  fix: use SystemCall*=, RestrictAddressFamilies=, RestrictNamespaces=, MemoryDenyWriteExecute=, LockPersonality=, RestrictRealtime=, RestrictSUIDSGID=, Protect*= or PrivateDevices=")
+                throw ExitCode(2)
+            }
         }
         for (i, raw) in architectures.enumerated() {
             let (value, column) = Self.stripped(raw)
@@ -105,6 +125,10 @@ struct SettingsOptions: ParsableArguments {
         valueName: "file"))
     var unit: String?
 
+    @Option(name: .customLong("unit-setting"),
+        help: ArgumentHelp("A unit setting such as RestrictNamespaces=yes, as if in [Service] (repeatable).", valueName: "key=value"))
+    var unitSettings: [String] = []
+
     /// The systemd being emulated.
     func context() throws -> SystemdContext {
         guard let abi = Architecture(name: native) else { throw ValidationError("unknown ABI '\(native)' for --native") }
@@ -113,7 +137,8 @@ struct SettingsOptions: ParsableArguments {
 
     /// The input with these options and the given SystemCallFilter= values.
     func input(filters: [String]) -> SettingsInput {
-        SettingsInput(unit: unit, architectures: architectures, errorNumber: errorNumber, log: log, filters: filters)
+        SettingsInput(unit: unit, unitSettings: unitSettings, architectures: architectures, errorNumber: errorNumber, log: log,
+            filters: filters)
     }
 }
 
@@ -146,7 +171,9 @@ struct PolicyOptions: ParsableArguments {
             guard let abi = Architecture(name: settings.native) else { throw ValidationError("unknown ABI for --native") }
             return try profilePolicy(profile, native: abi)
         }
-        if settings.unit == nil && filter.isEmpty && settings.architectures.isEmpty && settings.log.isEmpty {
+        if settings.unit == nil && filter.isEmpty && settings.architectures.isEmpty && settings.log.isEmpty
+            && settings.unitSettings.isEmpty
+        {
             throw ValidationError("nothing to compile: give --filter VALUE…, --unit FILE, --profile FILE, --architectures or --log")
         }
         let context = try settings.context()

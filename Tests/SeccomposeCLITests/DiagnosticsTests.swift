@@ -223,7 +223,7 @@ struct DiagnosticsTests {
             stderr as FILE:LINE:COLUMN (for VALUEs: <command line>:INDEX:COLUMN); any
             diagnostic makes the exit status 1.
 
-            USAGE: seccompose expand [--systemd <systemd>] [--sets <dir> ...] [--native <abi>] [--error-number <errno>] [--architectures <archs> ...] [--log <value> ...] [--unit <file>] [--arch <abi> ...] [--format <format>] [<value> ...]
+            USAGE: seccompose expand [--systemd <systemd>] [--sets <dir> ...] [--native <abi>] [--error-number <errno>] [--architectures <archs> ...] [--log <value> ...] [--unit <file>] [--unit-setting <key=value> ...] [--arch <abi> ...] [--format <format>] [<value> ...]
 
             ARGUMENTS:
               <value>                 SystemCallFilter= values, one line each.
@@ -239,6 +239,9 @@ struct DiagnosticsTests {
               --log <value>           SystemCallLog= value (repeatable).
               --unit <file>           Read this unit file first (with its drop-ins and
                                       every seccomp-backed directive).
+              --unit-setting <key=value>
+                                      A unit setting such as RestrictNamespaces=yes, as if
+                                      in [Service] (repeatable).
               --arch <abi>            Also list every syscall number of this ABI with its
                                       action (repeatable; 'all' for the policy's ABIs).
               --format <format>       Output format: text or json. (values: text, json;

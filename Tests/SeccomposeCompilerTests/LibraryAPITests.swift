@@ -214,4 +214,15 @@ struct RunCommandTests {
             #expect(r.status == 0 && r.stdout == "NoNewPrivs:\t\(expected)\n", "\(r)")
         }
     }
+
+    @Test("run --unit-setting: seccomp-backed directives in the ad-hoc form")
+    func unitSetting() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        let denied = try Support.run(seccompose, ["run", "--unit-setting", "RestrictNamespaces=yes", "--", "/usr/bin/unshare", "-n", "true"])
+        #expect(denied.status != 0 && denied.stderr.contains("Operation not permitted"), "\(denied)")
+        let allowed = try Support.run(seccompose, ["run", "--unit-setting", "RestrictNamespaces=~net", "--", "/usr/bin/unshare", "-u", "true"])
+        #expect(allowed.status == 0, "\(allowed)")
+        let bogus = try Support.run(seccompose, ["run", "--unit-setting", "Bogus=1", "--", "/bin/true"])
+        #expect(bogus.status == 228 && bogus.stderr.contains("is not a seccomp-backed setting"), "\(bogus)")
+    }
 }
