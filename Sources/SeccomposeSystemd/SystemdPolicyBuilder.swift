@@ -89,9 +89,13 @@ public enum SystemdPolicyBuilder {
         let restriction = architectureRestriction(s)
         let abis = restriction.map { allowed in local.filter { allowed.contains($0) } } ?? local
 
+        let directiveLayers = directives.filterLayers(settings: s)
+        // Without directive layers the SystemCall*= stack is built directly (same decisions, much
+        // cheaper than stacking; `run` pays this at start-up). `SystemCallLog=~` with an empty list
+        // installs no log filter at all, which only the stacking path models.
+        if directiveLayers.isEmpty, !(s.logMode == .denyList && s.log.isEmpty) { return try build(s) }
         let filter = try filterDecisions(s)
         var layers: [FilterLayer] = []
-        let directiveLayers = directives.filterLayers(settings: s)
         layers += directiveLayers.filter { !$0.afterArchitectureFilter }
         if restriction != nil {
             layers.append(FilterLayer(setting: "SystemCallArchitectures",
