@@ -4,16 +4,13 @@
 // prints for the same files.
 
 import Foundation
+import SeccomposeTestSupport
 import Testing
 
 @Suite("check: units-examples/ pinned outputs, JSON and SARIF, and systemd-analyze verify")
 struct CheckTests {
     /// The repository root (the tests run `check` from there, so paths in the output are relative).
-    static let repositoryRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // CheckTests.swift, SeccomposeCLITests, Tests
-        return url.standardizedFileURL
-    }()
+    static let repositoryRoot = URL(fileURLWithPath: SeccomposeTestSupport.repositoryRoot)
 
     static func repoFile(_ relativePath: String) throws -> Data {
         try Data(contentsOf: repositoryRoot.appendingPathComponent(relativePath))

@@ -6,12 +6,6 @@ import SeccomposeSystemd
 import SeccomposeTestSupport
 import Testing
 
-let repositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-
 /// Boundary argument values (reference compilers.md §6c trap 2 and 3).
 let boundaryValues: [UInt64] = [
     0, 1, 2, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0x1_0000_0000, 0x1_0000_0001, 0x8000_0000_0000_0000,

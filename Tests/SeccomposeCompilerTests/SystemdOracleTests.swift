@@ -3,6 +3,7 @@
 import SeccomposeCompiler
 import SeccomposePolicy
 import SeccomposeSyscalls
+import SeccomposeTestSupport
 import SeccomposeSystemd
 import Testing
 #if canImport(Glibc)
@@ -12,11 +13,8 @@ import Foundation
 
 @Suite("systemd 252 mode: one program decides like systemd's stack of filters")
 struct SystemdOracleTests {
-    static let root = repositoryRoot + "/../shared/fixtures/systemd252-oracle"
-    static let cases = [
-        "arch-native", "basic-io", "deny-mount", "deny-privileged-resources-eperm", "system-service",
-        "system-service-eperm", "system-service-native-eperm",
-    ]
+    static let root = Systemd252OracleFixtures.directory
+    static let cases = Systemd252OracleFixtures.cases
 
     static func stack(_ name: String) throws -> [[BPFInstruction]] {
         var out: [[BPFInstruction]] = []

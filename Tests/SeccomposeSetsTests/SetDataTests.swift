@@ -7,12 +7,6 @@ import Testing
 
 @testable import SeccomposeSets
 
-let repositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-
 func runScript(_ args: [String]) throws -> (Int32, String) {
     let r = try Support.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", repositoryRoot, "/usr/bin/env"] + args)
     return (r.status, r.stdout + r.stderr)

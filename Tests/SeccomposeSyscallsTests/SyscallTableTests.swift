@@ -4,12 +4,6 @@ import Testing
 
 @testable import SeccomposeSyscalls
 
-let repositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-
 @Suite("syscall tables")
 struct SyscallTableTests {
     @Test("the generated files are fresh (scripts/gen-syscall-tables.py, gen-errno-table.py --check)")

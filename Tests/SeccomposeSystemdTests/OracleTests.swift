@@ -3,18 +3,15 @@
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls
-import SeccomposeSyscalls
+import SeccomposeTestSupport
 import Testing
 
 @testable import SeccomposeSystemd
 
 @Suite("systemd 252 oracle fixtures")
 struct OracleTests {
-    static let root = repositoryRoot + "/../shared/fixtures/systemd252-oracle"
-    static let cases = [
-        "arch-native", "basic-io", "deny-mount", "deny-privileged-resources-eperm", "system-service",
-        "system-service-eperm", "system-service-native-eperm",
-    ]
+    static let root = Systemd252OracleFixtures.directory
+    static let cases = Systemd252OracleFixtures.cases
 
     static func parseAction(_ s: Substring) -> Action? {
         switch s {

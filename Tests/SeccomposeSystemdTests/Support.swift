@@ -32,8 +32,3 @@ struct Scenario {
 func x86(_ p: Policy, _ name: String) -> Action? { p.action(abi: .x86_64, name: name) }
 
 /// The repository root, found from this file's path.
-let repositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)  // Tests/SeccomposeSystemdTests/Support.swift
-    return parts.joined(separator: "/")
-}()

@@ -11,6 +11,26 @@ import Testing
     import Musl
 #endif
 
+/// The repository's root directory (this file is Tests/SeccomposeTestSupport/Support.swift).
+public let repositoryRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+/// The filters the real systemd 252 installed for seven unit settings, read back by ptrace
+/// (../shared/fixtures/systemd252-oracle): each case directory holds `fragment.txt`, the
+/// installed `filter-NN.bpf` files, `summary.txt` and `table-x86_64.txt`.
+public enum Systemd252OracleFixtures {
+    /// The fixtures' directory.
+    public static let directory = repositoryRoot + "/../shared/fixtures/systemd252-oracle"
+    /// Every case, by directory name.
+    public static let cases = [
+        "arch-native", "basic-io", "deny-mount", "deny-privileged-resources-eperm", "system-service",
+        "system-service-eperm", "system-service-native-eperm",
+    ]
+}
+
 /// What one process run produced.
 public struct RunResult: Sendable, CustomStringConvertible {
     public var command: [String]
