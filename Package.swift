@@ -55,8 +55,10 @@ let package = Package(
             name: "SeccomposeRuntime", dependencies: ["SeccomposeCompiler", "CSeccomp", "CSystemd"],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "seccompose-probe"),
-        .executableTarget(name: "libseccomp-export", linkerSettings: [.linkedLibrary("seccomp")]),
+        // The C test tools and what they share.
+        .target(name: "CToolSupport"),
+        .executableTarget(name: "seccompose-probe", dependencies: ["CToolSupport"]),
+        .executableTarget(name: "libseccomp-export", dependencies: ["CToolSupport"], linkerSettings: [.linkedLibrary("seccomp")]),
         .executableTarget(
             name: "seccompose",
             dependencies: [

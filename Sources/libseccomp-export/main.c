@@ -59,6 +59,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tool_number.h"
+
 #include <seccomp.h>
 
 #define MAX_WORDS 64      /* words per line */
@@ -113,40 +115,10 @@ static void fail(unsigned line, int err, const char *fmt, ...)
     exit(1);
 }
 
-/* Parse a whole word as a 64-bit unsigned number (decimal or 0x hex). */
-static int parse_u64(const char *s, uint64_t *out)
-{
-    unsigned base = 10;
-    uint64_t value = 0;
-
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    if (*s == '\0')
-        return -1;
-    for (; *s != '\0'; s++) {
-        unsigned digit;
-        if (*s >= '0' && *s <= '9')
-            digit = (unsigned)(*s - '0');
-        else if (base == 16 && *s >= 'a' && *s <= 'f')
-            digit = (unsigned)(*s - 'a' + 10);
-        else if (base == 16 && *s >= 'A' && *s <= 'F')
-            digit = (unsigned)(*s - 'A' + 10);
-        else
-            return -1;
-        if (digit >= base || value > (UINT64_MAX - digit) / base)
-            return -1;
-        value = value * base + digit;
-    }
-    *out = value;
-    return 0;
-}
-
 static int is_number(const char *s)
 {
     uint64_t ignored;
-    return parse_u64(s, &ignored) == 0;
+    return tool_parse_u64(s, 0, &ignored) == 0;
 }
 
 /* Parse the action data word words[*i] (0..0xffff), advancing *i. */
@@ -155,7 +127,7 @@ static uint32_t parse_action_data(unsigned line, char **words, int nwords, int *
 {
     uint64_t n;
 
-    if (*i >= nwords || parse_u64(words[*i], &n) != 0 || n > 0xffff)
+    if (*i >= nwords || tool_parse_u64(words[*i], 0, &n) != 0 || n > 0xffff)
         fail(line, EINVAL, "'%s' needs a number 0..0xffff", action);
     (*i)++;
     return (uint32_t)n;
@@ -217,7 +189,7 @@ static uint64_t parse_datum(unsigned line, char **words, int nwords, int i)
 {
     uint64_t v;
 
-    if (i >= nwords || parse_u64(words[i], &v) != 0)
+    if (i >= nwords || tool_parse_u64(words[i], 0, &v) != 0)
         fail(line, EINVAL, "condition needs a 64-bit number");
     return v;
 }
@@ -260,7 +232,7 @@ static void parse_rule(struct spec *spec, unsigned line, char **words, int nword
     r->name = strdup(words[i]);
     if (r->name == NULL)
         fail(line, ENOMEM, "out of memory");
-    if (parse_u64(words[i], &number) == 0) {
+    if (tool_parse_u64(words[i], 0, &number) == 0) {
         if (number > INT32_MAX)
             fail(line, EINVAL, "syscall number %s out of range", words[i]);
         r->syscall = (int)number;
@@ -279,7 +251,7 @@ static void parse_rule(struct spec *spec, unsigned line, char **words, int nword
         if (r->ncond == MAX_CONDS)
             fail(line, E2BIG, "more than %d conditions", MAX_CONDS);
         c = &r->cond[r->ncond++];
-        if (parse_u64(words[i], &arg) != 0 || arg > 5)
+        if (tool_parse_u64(words[i], 0, &arg) != 0 || arg > 5)
             fail(line, EINVAL, "argument index '%s' is not 0..5", words[i]);
         c->arg = (unsigned)arg;
         if (i + 1 >= nwords)
@@ -331,7 +303,7 @@ static void parse_spec(FILE *in, struct spec *spec)
         } else if (n != 2) {
             fail(line, EINVAL, "'%s' takes exactly one operand", words[0]);
         } else if (strcmp(words[0], "optimize") == 0) {
-            if (parse_u64(words[1], &number) != 0 || number < 1 || number > 2)
+            if (tool_parse_u64(words[1], 0, &number) != 0 || number < 1 || number > 2)
                 fail(line, EINVAL, "optimize takes 1 or 2");
             spec->optimize_line = line;
             spec->optimize_level = (uint32_t)number;

@@ -59,6 +59,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tool_number.h"
+
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
@@ -135,44 +137,6 @@ static void emit(const char *fmt, ...)
     }
 }
 
-/*
- * Parse a whole string as a 64-bit number: decimal or 0x hex, with an
- * optional leading '-' (two's complement).  Returns 0 or -1.
- */
-static int parse_u64(const char *s, uint64_t *out)
-{
-    int negative = 0;
-    unsigned base = 10;
-    uint64_t value = 0;
-
-    if (*s == '-') {
-        negative = 1;
-        s++;
-    }
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    if (*s == '\0')
-        return -1;
-    for (; *s != '\0'; s++) {
-        unsigned digit;
-        if (*s >= '0' && *s <= '9')
-            digit = (unsigned)(*s - '0');
-        else if (base == 16 && *s >= 'a' && *s <= 'f')
-            digit = (unsigned)(*s - 'a' + 10);
-        else if (base == 16 && *s >= 'A' && *s <= 'F')
-            digit = (unsigned)(*s - 'A' + 10);
-        else
-            return -1;
-        if (digit >= base || value > (UINT64_MAX - digit) / base)
-            return -1;
-        value = value * base + digit;
-    }
-    *out = negative ? (uint64_t)0 - value : value;
-    return 0;
-}
-
 /* Parse "ABI:NR[:A0...]" into *call; returns 0 or -1. */
 static int parse_call(const char *text, struct call *call)
 {
@@ -199,11 +163,11 @@ static int parse_call(const char *text, struct call *call)
         goto out;
 
     field = strsep(&rest, ":");
-    if (field == NULL || parse_u64(field, &call->nr) != 0)
+    if (field == NULL || tool_parse_u64(field, 1, &call->nr) != 0)
         goto out;
 
     while ((field = strsep(&rest, ":")) != NULL) {
-        if (nargs == 6 || parse_u64(field, &call->args[nargs]) != 0)
+        if (nargs == 6 || tool_parse_u64(field, 1, &call->args[nargs]) != 0)
             goto out;
         nargs++;
     }
@@ -568,10 +532,10 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--trap") == 0) {
             trap = 1;
         } else if (strcmp(argv[i], "--flags") == 0) {
-            if (++i == argc || parse_u64(argv[i], &flags) != 0 || flags > UINT32_MAX)
+            if (++i == argc || tool_parse_u64(argv[i], 1, &flags) != 0 || flags > UINT32_MAX)
                 usage_error("--flags needs a 32-bit number", NULL);
         } else if (strcmp(argv[i], "--listener") == 0) {
-            if (++i == argc || parse_u64(argv[i], &answer_errno) != 0 ||
+            if (++i == argc || tool_parse_u64(argv[i], 1, &answer_errno) != 0 ||
                 answer_errno > 4095)
                 usage_error("--listener needs an errno value 0..4095", NULL);
             use_listener = 1;
