@@ -24,7 +24,7 @@ struct ArgumentTypeDataTests {
 
     /// The data lines of a file (comments dropped), failing the test on a missing file.
     static func lines(_ file: String) throws -> [String] {
-        let text = try String(contentsOfFile: repositoryRoot + "/data/" + file, encoding: .utf8)
+        let text = try TextFile.read(repositoryRoot + "/data/" + file)
         #expect(text.hasSuffix("\n"), "\(file) must end with a newline")
         return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
             .filter { !$0.hasPrefix("#") }
