@@ -25,10 +25,16 @@ public struct CompileOptions: Sendable, Hashable {
     /// Check that every unconditional ALLOW is eligible for the kernel's constant-action cache
     /// (emulating `seccomp_is_const_allow` over the output). Default: true.
     public var checkCacheEligibility: Bool = true
+    /// How argument widths and the socketcall/ipc multiplexers are judged. Default: `.kernel`
+    /// (the bits the kernel reads); `.systemd` reproduces systemd 252's comparisons.
+    public var argumentWidths: ArgumentWidthMode = .kernel
 
-    public init(maximumInstructions: Int = BPF.maximumInstructions, checkCacheEligibility: Bool = true) {
+    public init(maximumInstructions: Int = BPF.maximumInstructions, checkCacheEligibility: Bool = true,
+        argumentWidths: ArgumentWidthMode = .kernel)
+    {
         self.maximumInstructions = maximumInstructions
         self.checkCacheEligibility = checkCacheEligibility
+        self.argumentWidths = argumentWidths
     }
 }
 
@@ -36,12 +42,17 @@ public struct CompileOptions: Sendable, Hashable {
 public enum Compiler {
     /// Compiles `policy` into one program.
     ///
+    /// The program judges `policy.judgingKernelReads(options.argumentWidths)`: by default only
+    /// the bits the kernel reads of each argument decide, and socketcall/ipc sub-calls get at
+    /// least the restriction of the direct calls (`effectivePolicy` returns that policy).
+    ///
     /// - Throws: `CompileError` when the program would exceed `options.maximumInstructions`,
     ///   or the policy is malformed (an argument index outside 0...5, no ABI).
     public static func compile(_ policy: Policy, options: CompileOptions = CompileOptions()) throws(CompileError)
         -> Program
     {
         try validate(policy)
+        let policy = effectivePolicy(policy, options: options)
         var graph = Graph()
         let entries = resolvedEntries(policy)
         let root = buildRoot(policy, entries: entries, &graph)
@@ -81,6 +92,12 @@ public enum Compiler {
             }
         }
         return Program(instructions)
+    }
+
+    /// The policy the compiled program implements, decision for decision: `policy` with its
+    /// conditions rewritten for `options.argumentWidths`.
+    public static func effectivePolicy(_ policy: Policy, options: CompileOptions = CompileOptions()) -> Policy {
+        policy.judgingKernelReads(options.argumentWidths)
     }
 
     static func validate(_ policy: Policy) throws(CompileError) {

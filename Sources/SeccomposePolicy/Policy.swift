@@ -85,17 +85,26 @@ public struct ArgumentCondition: Sendable, Hashable, Codable, CustomStringConver
     public var mask: UInt64
     /// Compare only the low 32 bits (for arguments the kernel reads as `int`), whatever the ABI.
     public var is32Bit: Bool
+    /// Compare all 64 bits even on an ABI whose arguments are otherwise judged on 32 (x32,
+    /// MIPS n32): for arguments the kernel reads as `long` there. Ignored when `is32Bit` is set.
+    public var isFullRegister: Bool
 
-    public init(index: Int, _ op: Operator, _ value: UInt64, mask: UInt64 = .max, is32Bit: Bool = false) {
+    public init(index: Int, _ op: Operator, _ value: UInt64, mask: UInt64 = .max, is32Bit: Bool = false,
+        isFullRegister: Bool = false)
+    {
         self.index = index
         self.op = op
         self.value = value
         self.mask = mask
         self.is32Bit = is32Bit
+        self.isFullRegister = isFullRegister
     }
 
     /// The number of bits compared on an ABI whose registers have `argumentBits` bits.
-    public func comparedBits(argumentBits: Int) -> Int { is32Bit ? 32 : min(argumentBits, 64) }
+    public func comparedBits(argumentBits: Int) -> Int {
+        if is32Bit { return 32 }
+        return isFullRegister ? 64 : min(argumentBits, 64)
+    }
 
     /// Whether the argument value satisfies the condition (unsigned comparison on the compared bits).
     public func holds(for argument: UInt64, argumentBits: Int) -> Bool {
@@ -115,7 +124,7 @@ public struct ArgumentCondition: Sendable, Hashable, Codable, CustomStringConver
 
     public var description: String {
         let v = "0x" + String(value, radix: 16)
-        let w = is32Bit ? "(u32)" : ""
+        let w = is32Bit ? "(u32)" : isFullRegister ? "(u64)" : ""
         if op == .maskedEqual { return "\(w)a\(index) & 0x\(String(mask, radix: 16)) == \(v)" }
         return "\(w)a\(index) \(op.rawValue) \(v)"
     }

@@ -50,7 +50,8 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         guard let nativeABI = Architecture(name: native) else { throw ValidationError("unknown ABI '\(native)' for --native") }
-        let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog())
+        let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog(),
+            argumentWidths: systemd.argumentWidths)
         var reports: [CheckReport] = []
         var sources: [String: [Substring]] = [:]
         var unreadable = false

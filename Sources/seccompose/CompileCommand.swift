@@ -28,7 +28,7 @@ struct CompileCommand: ParsableCommand {
     func run() throws {
         let policy = try input.policy()
         let program: Program
-        do { program = try Compiler.compile(policy) } catch {
+        do { program = try Compiler.compile(policy, options: input.settings.systemd.compileOptions) } catch {
             Terminal.error(error.description)
             throw ExitCode(1)
         }
@@ -101,9 +101,8 @@ struct CallArguments: ParsableArguments {
 
     /// Compiles `input`'s policy and explains this call against it.
     func explain(_ input: PolicyOptions) throws -> Explanation {
-        let policy = try input.policy()
         let (abi, number, args) = try resolved()
-        let program = try compileOrExit(policy)
+        let (policy, program) = try input.compiled()
         return try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args)
     }
 
@@ -173,8 +172,8 @@ struct ExplainCommand: ParsableCommand {
     }
 }
 
-func compileOrExit(_ policy: Policy) throws -> Program {
-    do { return try Compiler.compile(policy) } catch {
+func compileOrExit(_ policy: Policy, options: CompileOptions) throws -> Program {
+    do { return try Compiler.compile(policy, options: options) } catch {
         Terminal.error(error.description)
         throw ExitCode(1)
     }

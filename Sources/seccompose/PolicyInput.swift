@@ -1,6 +1,7 @@
 // PolicyInput.swift: reading SystemCall*= settings from a unit file and options into a Policy.
 
 import ArgumentParser
+import SeccomposeCompiler
 import SeccomposeOCI
 import SeccomposePolicy
 import SeccomposeSets
@@ -132,7 +133,8 @@ struct SettingsOptions: ParsableArguments {
     /// The systemd being emulated.
     func context() throws -> SystemdContext {
         guard let abi = Architecture(name: native) else { throw ValidationError("unknown ABI '\(native)' for --native") }
-        return SystemdContext(version: try systemd.systemdVersion(), native: abi, catalog: try systemd.catalog())
+        return SystemdContext(version: try systemd.systemdVersion(), native: abi, catalog: try systemd.catalog(),
+            argumentWidths: systemd.argumentWidths)
     }
 
     /// The input with these options and the given SystemCallFilter= values.
@@ -186,6 +188,13 @@ struct PolicyOptions: ParsableArguments {
             reportDiagnostics(diagnostics)
             return result.policy
         }
+    }
+
+    /// The policy as the compiled program judges it (argument widths, multiplexers), and the program.
+    func compiled() throws -> (policy: Policy, program: Program) {
+        let options = settings.systemd.compileOptions
+        let policy = try policy()
+        return (Compiler.effectivePolicy(policy, options: options), try compileOrExit(policy, options: options))
     }
 
     func profilePolicy(_ path: String, native: Architecture) throws -> Policy {

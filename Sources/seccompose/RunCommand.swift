@@ -51,8 +51,7 @@ struct RunCommand: ParsableCommand {
         let policy: Policy
         let program: Program
         do {
-            policy = try input.policy()
-            program = try compileOrExit(policy)
+            (policy, program) = try input.compiled()
         } catch let e as ExitCode where e != .success {
             Terminal.error("seccompose: not running \(command[0]): no filter")
             throw ExitCode(228)

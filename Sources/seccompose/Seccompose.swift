@@ -1,6 +1,8 @@
 // Seccompose.swift: the command-line front end. Each subcommand is a thin layer over the library.
 
 import ArgumentParser
+import SeccomposeCompiler
+import SeccomposePolicy
 import Foundation
 import SeccomposeSets
 import SeccomposeSyscalls
@@ -34,6 +36,14 @@ struct SystemdOptions: ParsableArguments {
 
     @Option(name: .customLong("sets"), help: ArgumentHelp("A directory of extra .set files (repeatable).", valueName: "dir"))
     var setDirectories: [String] = []
+
+    @Option(name: .customLong("argument-widths"),
+        help: ArgumentHelp("How argument rules are judged: kernel (the bits the kernel reads; socketcall/ipc closed), strict (kernel, and 32-bit arguments with unclean upper halves denied) or systemd (systemd 252's comparisons, decision for decision).",
+            valueName: "mode"))
+    var argumentWidths: ArgumentWidthMode = .kernel
+
+    /// The compiler options these settings ask for.
+    var compileOptions: CompileOptions { CompileOptions(argumentWidths: argumentWidths) }
 
     func validate() throws {
         _ = try systemdVersion()
@@ -76,3 +86,5 @@ enum Terminal {
         out(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n")
     }
 }
+
+extension ArgumentWidthMode: ExpressibleByArgument {}

@@ -42,7 +42,9 @@ struct UnitRunner {
             return 228
         }
         let program: Program
-        do { program = try Compiler.compile(result.policy) } catch {
+        let compileOptions = options.settings.systemd.compileOptions
+        let policy = Compiler.effectivePolicy(result.policy, options: compileOptions)
+        do { program = try Compiler.compile(result.policy, options: compileOptions) } catch {
             Terminal.error(error.description)
             return 228
         }
@@ -80,7 +82,7 @@ struct UnitRunner {
             guard !argv.isEmpty else { continue }
             let credentialsSwitch = switchesUser && !command.fullPrivileges && !command.noCredentialChange
             let nnp = !command.fullPrivileges && (impliedNNP || credentialsSwitch || !isRoot)
-            let supervisor = Supervisor(policy: result.policy, program: command.fullPrivileges ? nil : program, command: argv,
+            let supervisor = Supervisor(policy: policy, program: command.fullPrivileges ? nil : program, command: argv,
                 keepPrivileges: keepPrivileges || !nnp, unit: service.name.name, environment: environment.map { "\($0.0)=\($0.1)" },
                 workingDirectory: service.workingDirectory.map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 },
                 argv0: argv0, umask: service.umask,

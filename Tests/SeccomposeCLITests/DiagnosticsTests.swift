@@ -223,7 +223,7 @@ struct DiagnosticsTests {
             stderr as FILE:LINE:COLUMN (for VALUEs: <command line>:INDEX:COLUMN); any
             diagnostic makes the exit status 1.
 
-            USAGE: seccompose expand [--systemd <systemd>] [--sets <dir> ...] [--native <abi>] [--error-number <errno>] [--architectures <archs> ...] [--log <value> ...] [--unit <file>] [--unit-setting <key=value> ...] [--arch <abi> ...] [--format <format>] [<value> ...]
+            USAGE: seccompose expand [--systemd <systemd>] [--sets <dir> ...] [--argument-widths <mode>] [--native <abi>] [--error-number <errno>] [--architectures <archs> ...] [--log <value> ...] [--unit <file>] [--unit-setting <key=value> ...] [--arch <abi> ...] [--format <format>] [<value> ...]
 
             ARGUMENTS:
               <value>                 SystemCallFilter= values, one line each.
@@ -232,6 +232,13 @@ struct DiagnosticsTests {
               --systemd <systemd>     The systemd version to emulate: 252 (Debian 12) or
                                       262 (262.1). (default: 262)
               --sets <dir>            A directory of extra .set files (repeatable).
+              --argument-widths <mode>
+                                      How argument rules are judged: kernel (the bits the
+                                      kernel reads; socketcall/ipc closed), strict (kernel,
+                                      and 32-bit arguments with unclean upper halves
+                                      denied) or systemd (systemd 252's comparisons,
+                                      decision for decision). (values: kernel, strict,
+                                      systemd; default: kernel)
               --native <abi>          The ABI systemd runs on (what 'native' means).
                                       (default: x86_64)
               --error-number <errno>  SystemCallErrorNumber= value.

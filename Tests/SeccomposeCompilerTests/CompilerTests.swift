@@ -44,8 +44,11 @@ struct CompilerDecisionTests {
         var rng = SplitMix(state: UInt64(seed) &* 0x1234_5678_9ABC)
         for round in 0..<30 {
             let abis = Self.abiSets[(seed + round) % Self.abiSets.count]
-            let policy = Self.randomPolicy(&rng, abis: abis)
-            let program = try Compiler.compile(policy).instructions
+            // Every mode: the program must implement the policy as that mode rewrites it.
+            let options = CompileOptions(argumentWidths: ArgumentWidthMode.allCases[round % ArgumentWidthMode.allCases.count])
+            let written = Self.randomPolicy(&rng, abis: abis)
+            let policy = Compiler.effectivePolicy(written, options: options)
+            let program = try Compiler.compile(written, options: options).instructions
             try Verifier.verify(program)
             for abi in Set(abis + [.x86_64, .x86, .aarch64]) {
                 for nr in probeNumbers(abi) {
@@ -88,7 +91,7 @@ struct CompilerDecisionTests {
                 let rule = Rule([ArgumentCondition(index: 2, op, value, mask: 0xFFFF_0000_FFFF_0000)], action: .errno(5))
                 let p = Policy(defaultAction: .allow, architectures: [abi], otherArchitectureAction: .killProcess,
                     syscalls: ["ioctl": SyscallDecision(action: .allow, rules: [rule])])
-                let prog = try Compiler.compile(p).instructions
+                let prog = try Compiler.compile(p, options: asWritten).instructions
                 let nr = try #require(SyscallTable.number(of: "ioctl", on: abi))
                 for arg in boundaryValues {
                     let data = SeccompData(abi: abi, number: nr, args: [0, 0, arg])
@@ -129,7 +132,7 @@ struct ProgramShapeTests {
         for v in 0..<400 { rules.append(Rule([ArgumentCondition(index: 1, .equal, UInt64(v) << 33 | 7)], action: .errno(UInt16(v % 50 + 1)))) }
         let p = Policy(defaultAction: .killProcess, architectures: [.x86_64, .x86], otherArchitectureAction: .killThread,
             syscalls: ["ioctl": SyscallDecision(action: .allow, rules: rules), "read": SyscallDecision(action: .allow)])
-        let program = try Compiler.compile(p).instructions
+        let program = try Compiler.compile(p, options: asWritten).instructions
         try Verifier.verify(program)
         #expect(program.count > 600)
         for v in [0, 1, 199, 399] {
@@ -148,7 +151,7 @@ struct ProgramShapeTests {
         let p = Policy(defaultAction: .allow, architectures: [.x86_64], otherArchitectureAction: .killThread,
             syscalls: ["ioctl": SyscallDecision(action: .allow, rules: rules)])
         #expect {
-            try Compiler.compile(p)
+            try Compiler.compile(p, options: asWritten)
         } throws: { e in
             (e as? CompileError)?.message.contains("the limit is 4096") == true
         }
@@ -174,7 +177,7 @@ struct ValueSetTests {
             rules.append(Rule([ArgumentCondition(index: 1, .less, 7)], action: .trap(3)))
             let p = Policy(defaultAction: .killProcess, architectures: [abi], otherArchitectureAction: .killThread,
                 syscalls: ["ioctl": SyscallDecision(action: .allow, rules: rules)])
-            let program = try Compiler.compile(p).instructions
+            let program = try Compiler.compile(p, options: asWritten).instructions
             try Verifier.verify(program)
             let nr = try #require(SyscallTable.number(of: "ioctl", on: abi))
             var maxSteps = 0

@@ -134,7 +134,7 @@ struct LibseccompDifferentialTests {
                 Issue.record("libseccomp refused a generated policy:\n\(text)\n\(theirs.stderr)")
                 continue
             }
-            let ours = try Compiler.compile(policy).instructions
+            let ours = try Compiler.compile(policy, options: CompileOptions(argumentWidths: .systemd)).instructions
             policies += 1
             for abi in Set(abis + [.x86_64, .x86]) {
                 var numbers = Array(0...600).map { $0 + abi.syscallBase }

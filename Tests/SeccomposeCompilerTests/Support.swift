@@ -14,7 +14,7 @@ let boundaryValues: [UInt64] = [
 
 /// The systemd 252 policy for a unit fragment (SystemCall*= lines).
 func systemdPolicy(_ fragment: String, version: SystemdVersion = .v252) throws -> Policy {
-    var s = SystemCallSettings(context: try SystemdContext(version: version, native: .x86_64))
+    var s = SystemCallSettings(context: try SystemdContext(version: version, native: .x86_64, argumentWidths: .systemd))
     for a in UnitSettingsReader.assignments(of: "[Service]\n" + fragment, file: "f").0 { _ = s.apply(a) }
     return try SystemdPolicyBuilder.build(s).policy
 }
@@ -26,3 +26,7 @@ func probeNumbers(_ abi: Architecture) -> [Int] {
     out += [abi.syscallBase + 1000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0x4000_0000 - 1]
     return out
 }
+
+/// Compiler options that keep every comparison as written (64-bit machinery tests, systemd and
+/// libseccomp equality).
+let asWritten = CompileOptions(argumentWidths: .systemd)

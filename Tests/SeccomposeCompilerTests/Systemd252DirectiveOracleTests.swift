@@ -76,7 +76,7 @@ struct Systemd252DirectiveOracleTests {
     func differential() throws {
         try Support.withTemporaryDirectory { dir in
             let oracle = try Self.oracle(in: dir)
-            let context = try SystemdContext(version: .v252, native: .x86_64)
+            let context = try SystemdContext(version: .v252, native: .x86_64, argumentWidths: .systemd)
             var compared = 0
             for (lines, setup, names) in Self.setups {
                 var settings = SystemCallSettings(context: context)

@@ -32,7 +32,7 @@ struct SystemdOracleTests {
         let filters = try Self.stack(name)
         #expect(!filters.isEmpty)
         let fragment = try TextFile.read("\(Self.root)/\(name)/fragment.txt")
-        let program = try Compiler.compile(try systemdPolicy(fragment)).instructions
+        let program = try Compiler.compile(try systemdPolicy(fragment), options: CompileOptions(argumentWidths: .systemd)).instructions
         try Verifier.verify(program)
         var compared = 0
         for abi in [Architecture.x86_64, .x32, .x86] {

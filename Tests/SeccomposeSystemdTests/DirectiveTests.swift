@@ -20,7 +20,7 @@ struct DirectiveUnit {
     init(_ fragment: String, version: SystemdVersion = .v252, section: String = "Service",
         configure: (inout ExecDirectives) -> Void = { _ in }) throws
     {
-        let context = try SystemdContext(version: version, native: .x86_64)
+        let context = try SystemdContext(version: version, native: .x86_64, argumentWidths: .systemd)
         directives = ExecDirectives(context: context)
         configure(&directives)
         settings = SystemCallSettings(context: context)

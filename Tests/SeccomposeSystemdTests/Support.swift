@@ -14,7 +14,7 @@ struct Scenario {
     var log: [String] = []
 
     func settings() throws -> (SystemCallSettings, [Diagnostic]) {
-        var s = SystemCallSettings(context: try SystemdContext(version: version, native: .x86_64))
+        var s = SystemCallSettings(context: try SystemdContext(version: version, native: .x86_64, argumentWidths: .systemd))
         var d: [Diagnostic] = []
         for (i, v) in architectures.enumerated() { d += s.applyArchitectures(v, source: ValueSource(file: nil, line: i + 1)) }
         if let errorNumber { d += s.applyErrorNumber(errorNumber, source: ValueSource(file: nil, line: 1)) }

@@ -156,8 +156,10 @@ extension ExecDirectives {
     }
 
     /// The ABIs `seccomp_restrict_address_families` filters; all others (the socketcall()
-    /// multiplexing ones and parisc) are skipped silently.
+    /// multiplexing ones and parisc) are skipped silently. Outside the systemd compatibility
+    /// mode every ABI is filtered (the compiler closes socketcall(SYS_SOCKET) as well).
     private var addressFamilyABIs: Set<Architecture> {
+        if context.argumentWidths != .systemd { return Set(Architecture.allCases) }
         var s: Set<Architecture> = [.x86_64, .x32, .arm, .aarch64, .mips64, .mipsel64, .mips64n32, .mipsel64n32, .riscv64]
         if context.version >= .v262 { s.insert(.loongarch64) }
         return s

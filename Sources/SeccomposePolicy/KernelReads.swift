@@ -1,0 +1,212 @@
+// KernelReads.swift: make a policy judge the bits the kernel reads, and close the
+// multiplexer routes (socketcall, ipc) around argument rules.
+//
+// A front end writes conditions as the user or systemd meant them; this pass, applied by the
+// compiler, rewrites them per ABI from the argument-width table (SeccomposeSyscalls):
+//   - an argument the kernel reads as 32 bits (int, unsigned int, clone's flags …) is compared
+//     on its low half only, so `setns(fd, 1<<32)` is judged as nstype 0, the value the
+//     kernel acts on;
+//   - a 16-bit argument (umode_t) is compared on its low 16 bits where the comparison allows
+//     it (equality and masked equality);
+//   - a long argument on x32 is compared on all 64 bits (the kernel reads the whole register);
+//   - socketcall(SYS_X, …) and ipc(X, …) get what the direct call X gets, or its most
+//     restrictive outcome when that depends on arguments the multiplexer hides behind a
+//     pointer. They are never made less restrictive than the policy already makes them.
+
+import SeccomposeSyscalls
+
+/// How the compiler treats argument widths and multiplexers.
+public enum ArgumentWidthMode: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The default: only the bits the kernel reads of each argument decide, and multiplexer
+    /// sub-calls cannot reach what the direct calls are denied.
+    case kernel
+    /// As `kernel`; in addition, an argument the kernel reads as 32 bits whose upper half is
+    /// not a clean zero or sign extension gets the syscall's deny action (its most
+    /// restrictive outcome) on ABIs with 64-bit registers.
+    case strict
+    /// Compatibility: every comparison as written, over the ABI's register width, and the
+    /// multiplexers left alone, decision for decision as systemd 252 (libseccomp) installs it.
+    case systemd
+}
+
+/// The multiplexed calls: which sub-call number of `socketcall`/`ipc` reaches which syscall.
+public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
+    case socketcall
+    case ipc
+
+    /// Sub-call numbers by syscall name (linux/net.h SYS_*, linux/ipc.h).
+    public var subcalls: [(name: String, call: UInt64)] {
+        switch self {
+        case .socketcall:
+            return [("socket", 1), ("bind", 2), ("connect", 3), ("listen", 4), ("accept", 5),
+                ("getsockname", 6), ("getpeername", 7), ("socketpair", 8), ("send", 9), ("recv", 10),
+                ("sendto", 11), ("recvfrom", 12), ("shutdown", 13), ("setsockopt", 14), ("getsockopt", 15),
+                ("sendmsg", 16), ("recvmsg", 17), ("accept4", 18), ("recvmmsg", 19), ("sendmmsg", 20)]
+        case .ipc:
+            return [("semop", 1), ("semget", 2), ("semctl", 3), ("semtimedop", 4), ("msgsnd", 11),
+                ("msgrcv", 12), ("msgget", 13), ("msgctl", 14), ("shmat", 21), ("shmdt", 22),
+                ("shmget", 23), ("shmctl", 24)]
+        }
+    }
+
+    /// The condition selecting sub-call `call`: socketcall reads `int call`; ipc reads the low
+    /// 16 bits of `unsigned int call` (the upper 16 carry a version).
+    public func selects(_ call: UInt64) -> ArgumentCondition {
+        switch self {
+        case .socketcall: return ArgumentCondition(index: 0, .equal, call, is32Bit: true)
+        case .ipc: return ArgumentCondition(index: 0, .maskedEqual, call, mask: 0xFFFF, is32Bit: true)
+        }
+    }
+
+    /// The multiplexer that reaches `name`, with its sub-call number.
+    public static func reaching(_ name: String) -> (Multiplexer, UInt64)? {
+        for m in allCases { if let s = m.subcalls.first(where: { $0.name == name }) { return (m, s.call) } }
+        return nil
+    }
+}
+
+extension SyscallDecision {
+    /// Every action the decision can lead to.
+    public var outcomes: [Action] {
+        var out: [Action] = []
+        for a in rules.map(\.action) + [action] where !out.contains(a) { out.append(a) }
+        return out
+    }
+
+    /// The most restrictive action the decision can lead to (the kernel's precedence order).
+    public var mostRestrictiveOutcome: Action {
+        outcomes.max { $0.precedence < $1.precedence } ?? action
+    }
+}
+
+extension Policy {
+    /// The policy as the compiler judges it under `mode` (see `ArgumentWidthMode`). `.systemd`
+    /// returns the policy unchanged.
+    public func judgingKernelReads(_ mode: ArgumentWidthMode) -> Policy {
+        guard mode != .systemd, !architectures.isEmpty else { return self }
+        var tables: [(Architecture, [String: SyscallDecision])] = []
+        for abi in architectures {
+            var table = decisions(for: abi)
+            for (name, d) in table where !d.rules.isEmpty {
+                table[name] = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
+            }
+            closeMultiplexers(&table, on: abi)
+            tables.append((abi, table))
+        }
+        var out = self
+        guard let first = tables.first else { return self }
+        out.syscalls = first.1
+        out.abiSyscalls = [:]
+        for (abi, table) in tables.dropFirst()
+        where Policy.canonical(table, on: abi) != Policy.canonical(first.1, on: abi) {
+            out.abiSyscalls[abi] = table
+        }
+        return out
+    }
+
+    /// Gives each multiplexer sub-call at least the restriction of its direct call.
+    func closeMultiplexers(_ table: inout [String: SyscallDecision], on abi: Architecture) {
+        for m in Multiplexer.allCases where SyscallTable.number(of: m.rawValue, on: abi) != nil {
+            let mux = table[m.rawValue] ?? SyscallDecision(action: defaultAction)
+            let outcomes = mux.outcomes
+            let least = outcomes.min { $0.precedence < $1.precedence } ?? mux.action
+            let most = mux.mostRestrictiveOutcome
+            var added: [Rule] = []
+            for (name, call) in m.subcalls {
+                let direct = table[name] ?? SyscallDecision(action: defaultAction)
+                let wanted = direct.mostRestrictiveOutcome
+                // Already at least as restrictive whatever the multiplexer's own rules decide.
+                if wanted.precedence <= least.precedence { continue }
+                // Never loosen: with rules of its own the multiplexer may already be stricter.
+                let target = wanted.precedence >= most.precedence ? wanted : most
+                added.append(Rule([m.selects(call)], action: target, origin: direct.rules.first?.origin ?? direct.origin))
+            }
+            guard !added.isEmpty else { continue }
+            var d = mux
+            d.rules = added + mux.rules
+            table[m.rawValue] = d
+        }
+    }
+
+    /// The table with every condition's compared width made explicit for `abi`, so that two
+    /// tables judging alike on the ABI compare equal.
+    static func canonical(_ table: [String: SyscallDecision], on abi: Architecture) -> [String: SyscallDecision] {
+        table.mapValues { d in
+            var d = d
+            d.rules = d.rules.map { r in
+                var r = r
+                r.conditions = r.conditions.map { c in
+                    var c = c
+                    let bits = c.comparedBits(argumentBits: abi.argumentBits)
+                    c.is32Bit = bits == 32
+                    c.isFullRegister = bits == 64
+                    return c
+                }
+                return r
+            }
+            return d
+        }
+    }
+}
+
+extension SyscallDecision {
+    /// The decision with each condition compared on the bits the kernel reads of `name`'s
+    /// arguments on `abi`; with `strict`, unclean upper halves of 32-bit arguments first get
+    /// the most restrictive outcome.
+    func judgingKernelReads(name: String, on abi: Architecture, strict: Bool) -> SyscallDecision {
+        var d = self
+        var narrowIndexes: [Int] = []
+        d.rules = rules.map { rule in
+            var r = rule
+            r.conditions = rule.conditions.map { c in
+                guard let width = ArgumentWidths.width(of: name, argument: c.index, on: abi) else { return c }
+                if width.bits <= 32, !narrowIndexes.contains(c.index) { narrowIndexes.append(c.index) }
+                return c.judged(as: width, on: abi)
+            }
+            return r
+        }
+        // Strict: only where registers are 64 bits wide (on 32-bit ABIs there is no upper half).
+        let wideRegisters = abi.is64Bit || abi == .x32 || abi == .mips64n32 || abi == .mipsel64n32
+        if strict, wideRegisters {
+            let deny = mostRestrictiveOutcome
+            if deny.precedence > 0 {
+                let guards = narrowIndexes.sorted().map { i in
+                    Rule([ArgumentCondition(index: i, .greater, 0xFFFF_FFFF, isFullRegister: true),
+                          ArgumentCondition(index: i, .less, 0xFFFF_FFFF_8000_0000, isFullRegister: true)],
+                        action: deny, origin: rules.first { $0.conditions.contains { $0.index == i } }?.origin)
+                }
+                d.rules = guards + d.rules
+            }
+        }
+        return d
+    }
+}
+
+extension ArgumentCondition {
+    /// The condition compared on what the kernel reads of an argument of `width` on `abi`.
+    func judged(as width: ArgumentWidth, on abi: Architecture) -> ArgumentCondition {
+        var c = self
+        switch width.bits {
+        case 64:
+            c.is32Bit = false
+            // On x32 the table comes from the kernel's own entry points: a long is read whole.
+            c.isFullRegister = abi == .x32
+        case 32:
+            c.is32Bit = true
+            c.isFullRegister = false
+        default:
+            c.is32Bit = true
+            c.isFullRegister = false
+            let keep: UInt64 = (1 << UInt64(width.bits)) - 1
+            if c.op == .equal {
+                c.op = .maskedEqual
+                c.mask = keep
+                c.value &= keep
+            } else if c.op == .maskedEqual {
+                c.mask &= keep
+                c.value &= c.mask
+            }
+        }
+        return c
+    }
+}
