@@ -30,3 +30,14 @@ func probeNumbers(_ abi: Architecture) -> [Int] {
 /// Compiler options that keep every comparison as written (64-bit machinery tests, systemd and
 /// libseccomp equality).
 let asWritten = CompileOptions(argumentWidths: .systemd)
+
+/// The policy for unit lines (SystemCall*= and the argument directives) under `mode`.
+func unitPolicy(_ lines: String, version: SystemdVersion = .v252, mode: ArgumentWidthMode) throws -> Policy {
+    let context = try SystemdContext(version: version, native: .x86_64, argumentWidths: mode)
+    var settings = SystemCallSettings(context: context)
+    var directives = ExecDirectives(context: context)
+    for a in UnitSettingsReader.assignments(of: "[Service]\n" + lines, file: "u").0 {
+        if ExecDirectives.keys.contains(a.key) { _ = directives.apply(a) } else { _ = settings.apply(a) }
+    }
+    return try SystemdPolicyBuilder.build(settings, directives: directives).policy
+}
