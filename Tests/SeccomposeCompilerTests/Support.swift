@@ -32,8 +32,10 @@ func probeNumbers(_ abi: Architecture) -> [Int] {
 let asWritten = CompileOptions(argumentWidths: .systemd)
 
 /// The policy for unit lines (SystemCall*= and the argument directives) under `mode`.
-func unitPolicy(_ lines: String, version: SystemdVersion = .v252, mode: ArgumentWidthMode) throws -> Policy {
-    let context = try SystemdContext(version: version, native: .x86_64, argumentWidths: mode)
+func unitPolicy(_ lines: String, version: SystemdVersion = .v252, native: Architecture = .x86_64, mode: ArgumentWidthMode)
+    throws -> Policy
+{
+    let context = try SystemdContext(version: version, native: native, argumentWidths: mode)
     var settings = SystemCallSettings(context: context)
     var directives = ExecDirectives(context: context)
     for a in UnitSettingsReader.assignments(of: "[Service]\n" + lines, file: "u").0 {
