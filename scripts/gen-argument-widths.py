@@ -24,7 +24,7 @@ Unknown arguments are compared on all 64 bits, as systemd does.
 
 Letters: i s32, I u32, h s16, H u16, b s8, B u8, l s64, L u64, p pointer, ? unknown.
 
-Usage: scripts/gen-argument-widths.py [path/to/syscalls.csv]
+Usage: scripts/gen-argument-widths.py [path/to/syscalls.csv [output.swift]]
 """
 import csv, os, sys
 
@@ -154,7 +154,7 @@ def main():
         out.append('\t'.join([name] + cells))
     out.append('"""')
     out.append('}')
-    dest = os.path.join(ROOT, 'Sources', 'SeccomposeSyscalls', 'Generated', 'ArgumentWidths+Data.swift')
+    dest = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, 'Sources', 'SeccomposeSyscalls', 'Generated', 'ArgumentWidths+Data.swift')
     with open(dest, 'w') as f:
         f.write('\n'.join(out) + '\n')
 

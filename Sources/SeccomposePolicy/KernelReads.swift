@@ -58,6 +58,28 @@ public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// Where `name`'s arguments sit among the multiplexer's (direct index → multiplexer index),
+    /// or nil when the multiplexer passes them behind a pointer a filter cannot read (every
+    /// socketcall() sub-call; msgrcv, whose version-0 form packs them in a struct). From ipc/syscall.c.
+    public func argumentMap(for name: String) -> [Int: Int]? {
+        guard self == .ipc else { return nil }
+        // ipc(call, first=1, second=2, third=3, ptr=4, fifth=5)
+        switch name {
+        case "semop": return [0: 1, 1: 4, 2: 2]
+        case "semtimedop": return [0: 1, 1: 4, 2: 2, 3: 5]
+        case "semget": return [0: 1, 1: 2, 2: 3]
+        case "semctl": return [0: 1, 1: 2, 2: 3]
+        case "msgsnd": return [0: 1, 1: 4, 2: 2, 3: 3]
+        case "msgget": return [0: 1, 1: 2]
+        case "msgctl": return [0: 1, 1: 2, 2: 4]
+        case "shmat": return [0: 1, 1: 4, 2: 2]
+        case "shmdt": return [0: 4]
+        case "shmget": return [0: 1, 1: 2, 2: 3]
+        case "shmctl": return [0: 1, 1: 2, 2: 4]
+        default: return nil
+        }
+    }
+
     /// The multiplexer that reaches `name`, with its sub-call number.
     public static func reaching(_ name: String) -> (Multiplexer, UInt64)? {
         for m in allCases { if let s = m.subcalls.first(where: { $0.name == name }) { return (m, s.call) } }
@@ -117,6 +139,23 @@ extension Policy {
                 let wanted = direct.mostRestrictiveOutcome
                 // Already at least as restrictive whatever the multiplexer's own rules decide.
                 if wanted.precedence <= least.precedence { continue }
+                // Where the sub-call passes the arguments in registers, the direct call's rules
+                // move over (judged at the direct call's widths), never below the multiplexer's action.
+                if mux.rules.isEmpty, !direct.rules.isEmpty, let map = m.argumentMap(for: name),
+                    direct.rules.allSatisfy({ $0.conditions.allSatisfy { map[$0.index] != nil } })
+                {
+                    func atLeast(_ a: Action) -> Action { a.precedence >= mux.action.precedence ? a : mux.action }
+                    for r in direct.rules {
+                        let moved = r.conditions.map { c -> ArgumentCondition in
+                            var c = c
+                            c.index = map[c.index] ?? c.index
+                            return c
+                        }
+                        added.append(Rule([m.selects(call)] + moved, action: atLeast(r.action), origin: r.origin))
+                    }
+                    added.append(Rule([m.selects(call)], action: atLeast(direct.action), origin: direct.origin))
+                    continue
+                }
                 // Never loosen: with rules of its own the multiplexer may already be stricter.
                 let target = wanted.precedence >= most.precedence ? wanted : most
                 added.append(Rule([m.selects(call)], action: target, origin: direct.rules.first?.origin ?? direct.origin))

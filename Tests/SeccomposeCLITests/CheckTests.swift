@@ -64,6 +64,7 @@ struct CheckTests {
         file("continuation"),
         file("bad-section", status: 1),
         file("every-directive"),
+        file("argument-widths"),
         file("run-hello"),
         underRoot("webapp.service"),
         underRoot("worker@bar.service"),

@@ -85,6 +85,15 @@ struct ArgumentWidthLiveTests {
             == ["ret", "errno=97", "errno=97", "errno=14"])
     }
 
+    @Test("i386 ipc(SHMAT) is judged by its shmflg register like shmat(): SHM_EXEC refused, the rest reaches the kernel")
+    func ipcShmat() throws {
+        // shmid -1: a call the filter lets through fails with EINVAL (22).
+        let calls = ["i386:117:21:-1:0x8000:0:0", "i386:117:21:-1:0:0:0", "i386:397:-1:0:0x8000", "i386:397:-1:0:0"]
+        #expect(try Self.outcomes("MemoryDenyWriteExecute=yes", .kernel, calls) == ["errno=1", "errno=22", "errno=1", "errno=22"])
+        // systemd 252 filters neither shmat nor ipc on i386.
+        #expect(try Self.outcomes("MemoryDenyWriteExecute=yes", .systemd, calls) == ["errno=22", "errno=22", "errno=22", "errno=22"])
+    }
+
     @Test("x32 judges socket() by the kernel's int as well")
     func x32() throws {
         let calls = ["x32:\(0x4000_0000 + 41):0x100000011:3:0", "x32:\(0x4000_0000 + 41):2:2:0"]

@@ -79,18 +79,30 @@ struct ArgumentWidthTableTests {
             let muxes = Multiplexer.allCases.map(\.rawValue).filter { SyscallTable.number(of: $0, on: abi) != nil }
             for name in names + muxes {
                 guard let nr = SyscallTable.number(of: name, on: abi) else { continue }
-                for v in Self.samples {
-                    var args = Systemd252DirectiveOracleTests.arguments(name, v)
-                    if Multiplexer(rawValue: name) != nil { args = [v, 0] }
+                // Multiplexers: every sub-call, with SHM_EXEC and friends in `second` (ipc's shmflg).
+                let probes: [[UInt64]] = Multiplexer(rawValue: name).map { m in
+                    m.subcalls.flatMap { sub in
+                        [0, 0x8000, 1 << 32 | 0x8000, 0x4000_8000].flatMap { w in [[sub.call, 0, w], [sub.call | 1 << 32, 0, w]] }
+                    } + Self.samples.map { [$0, 0] }
+                } ?? Self.samples.map { Systemd252DirectiveOracleTests.arguments(name, $0) }
+                for args in probes {
                     let data = SeccompData(abi: abi, number: nr, args: args)
                     let got = try Simulator.run(kernel, data).action
                     var expected = Self.intended(written, abi, name, args)
-                    if let subs = Self.subcalls[name] {
-                        // A sub-call gets at least its direct call's most restrictive outcome.
-                        let call = Self.kernelValue(v, name, 0, abi) & (name == "ipc" ? 0xFFFF : 0xFFFF_FFFF)
-                        if let sub = subs.first(where: { $0.1 == call }) {
-                            let direct = written.decisions(for: abi)[sub.0] ?? SyscallDecision(action: written.defaultAction)
-                            let wanted = direct.mostRestrictiveOutcome
+                    if let m = Multiplexer(rawValue: name) {
+                        // A sub-call gets at least what its direct call gets: by its arguments where
+                        // the multiplexer passes them in registers, else its most restrictive outcome.
+                        let call = Self.kernelValue(args[0], name, 0, abi) & (m == .ipc ? 0xFFFF : 0xFFFF_FFFF)
+                        if let sub = m.subcalls.first(where: { $0.call == call }) {
+                            let direct = written.decisions(for: abi)[sub.name] ?? SyscallDecision(action: written.defaultAction)
+                            var wanted = direct.mostRestrictiveOutcome
+                            if let map = m.argumentMap(for: sub.name), !direct.rules.isEmpty,
+                                written.decisions(for: abi)[name]?.rules.isEmpty ?? true
+                            {
+                                var directArgs = [UInt64](repeating: 0, count: 6)
+                                for (d, x) in map where x < args.count { directArgs[d] = args[x] }
+                                wanted = Self.intended(written, abi, sub.name, directArgs)
+                            }
                             if wanted.precedence > expected.precedence { expected = wanted }
                         }
                     }

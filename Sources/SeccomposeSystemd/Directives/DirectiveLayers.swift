@@ -222,6 +222,11 @@ extension ExecDirectives {
                 t.add(&table, .errno(1), "pkey_mprotect", on: abi, [hasBits(2, 0x4)])
             else { continue }
             if shmat { guard t.add(&table, .errno(1), "shmat", on: abi, [hasBits(2, 0x8000)]) else { continue } }
+            // systemd leaves shmat alone where it was once reached only through ipc(); these ABIs
+            // have a direct shmat now, and outside the systemd mode the compiler closes ipc(SHMAT).
+            if !shmat, context.argumentWidths != .systemd, SyscallTable.number(of: "shmat", on: abi) != nil {
+                t.add(&table, .errno(1), "shmat", on: abi, [hasBits(2, 0x8000)])
+            }
             t.install(abi, table)
         }
         return t.policy()

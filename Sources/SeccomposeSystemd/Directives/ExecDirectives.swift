@@ -27,7 +27,7 @@ public struct ExecDirectives: Sendable {
     }
 
     /// The systemd being emulated.
-    public let context: SystemdContext
+    public internal(set) var context: SystemdContext
 
     /// RestrictAddressFamilies=: the family numbers, or nil when no set exists (never assigned,
     /// reset by an empty value, or `none`).

@@ -39,6 +39,7 @@ public enum UnitChecker {
             findings += error.diagnostics
         }
         findings += lint(service, context: context)
+        findings += argumentFindings(service, context: context)
         report.findings = findings
         return report
     }

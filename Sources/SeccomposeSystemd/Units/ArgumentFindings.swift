@@ -1,0 +1,174 @@
+// ArgumentFindings.swift: `check`'s findings about argument widths and multiplexers (issue 6):
+// where the filter systemd installs for the unit and Seccompose's default decide differently,
+// found by evaluating both policies on argument samples, never from a fixed list.
+
+import SeccomposePolicy
+import SeccomposeSyscalls
+
+extension UnitChecker {
+    /// Argument samples: each flag alone and combined, 0, values beyond the known ones, bits
+    /// only in the upper half, sign-extended negatives.
+    static let argumentSamples: [UInt64] = {
+        var v: [UInt64] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 16, 17, 0x22, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
+        for bit in 0..<32 { v.append(1 << UInt64(bit)) }
+        v += [1 << 32, 1 << 32 | 1, 1 << 32 | 2, 1 << 32 | 16, 1 << 32 | 17, 1 << 32 | 0x4000_0000, 1 << 32 | 0x1000_0000,
+              1 << 32 | 0x8000, 0xFFFF_FFFF_0000_0000, 0xFFFF_FFFF_8000_0000, .max, .max - 1, 0x8000_0000_0000_0011]
+        return v
+    }()
+
+    /// One call decided differently.
+    struct ArgumentDifference {
+        var abi: Architecture
+        var name: String
+        var index: Int
+        var value: UInt64
+        var systemd: Action
+        var seccompose: Action
+        var origin: Origin?
+        /// What it is: systemd's decision changed by bits the kernel ignores, a multiplexer
+        /// sub-call, an ABI systemd leaves unfiltered, or strict mode's refusal of an unclean value.
+        var kind: Kind
+
+        enum Kind { case ignoredBits, multiplexer, coverage, strict }
+    }
+
+    /// Compares systemd's filter for the unit with Seccompose's (in `context.argumentWidths`,
+    /// `.kernel` when that is `.systemd`) and reports the differences per directive.
+    static func argumentFindings(_ service: ServiceDescription, context: SystemdContext) -> [Diagnostic] {
+        func build(_ mode: ArgumentWidthMode) -> Policy? {
+            var d = service.directives
+            d.context.argumentWidths = mode
+            return try? SystemdPolicyBuilder.build(service.syscalls, directives: d).policy
+        }
+        let safeMode: ArgumentWidthMode = context.argumentWidths == .strict ? .strict : .kernel
+        guard let written = build(safeMode), let systemd = build(.systemd) else { return [] }
+        let hasRules = written.architectures.contains { abi in written.decisions(for: abi).values.contains { !$0.rules.isEmpty } }
+        guard hasRules else { return [] }
+        let safe = written.judgingKernelReads(safeMode)
+        var differences: [ArgumentDifference] = []
+        for abi in safe.architectures {
+            let table = safe.decisions(for: abi), sysTable = systemd.decisions(for: abi)
+            for name in Set(table.keys).union(sysTable.keys).sorted() {
+                guard let nr = SyscallTable.number(of: name, on: abi) else { continue }
+                let rules = (table[name]?.rules ?? []) + (sysTable[name]?.rules ?? [])
+                let indexes = Set(rules.flatMap { $0.conditions.map(\.index) }).sorted()
+                // Probes: each compared argument over the samples; a multiplexer's for each sub-call.
+                var probes: [(Int, UInt64, [UInt64])] = []
+                if let m = Multiplexer(rawValue: name) {
+                    for sub in m.subcalls {
+                        probes.append((0, sub.call, [sub.call, 0, 0, 0, 0, 0]))
+                        for i in indexes where i != 0 {
+                            for v in argumentSamples {
+                                var args = [sub.call, 0, 0, 0, 0, 0]
+                                args[i] = v
+                                probes.append((0, sub.call, args))
+                            }
+                        }
+                    }
+                } else {
+                    for i in indexes {
+                        for v in argumentSamples {
+                            var args = [UInt64](repeating: 0, count: 6)
+                            args[i] = v
+                            probes.append((i, v, args))
+                        }
+                    }
+                }
+                for (i, v, args) in probes {
+                    let x = systemd.action(abi: abi, number: nr, arguments: args)
+                    let y = safe.action(abi: abi, number: nr, arguments: args)
+                    guard x != y else { continue }
+                    // The same call with the upper half the kernel ignores cleared.
+                    var low = args
+                    low[i] = v & 0xFFFF_FFFF
+                    let xLow = systemd.action(abi: abi, number: nr, arguments: low)
+                    let kind: ArgumentDifference.Kind = Multiplexer(rawValue: name) != nil ? .multiplexer
+                        : (v > 0xFFFF_FFFF && x != xLow) ? .ignoredBits
+                        : v > 0xFFFF_FFFF && x == xLow && y != safe.action(abi: abi, number: nr, arguments: low) ? .strict
+                        : .coverage
+                    let d = table[name] ?? sysTable[name]
+                    let origin = d?.decidingRule(arguments: args, argumentBits: abi.argumentBits)?.origin
+                        ?? sysTable[name]?.decidingRule(arguments: args, argumentBits: abi.argumentBits)?.origin
+                        ?? d?.rules.first?.origin ?? sysTable[name]?.rules.first?.origin
+                    differences.append(ArgumentDifference(abi: abi, name: name, index: i, value: v, systemd: x,
+                        seccompose: y, origin: origin, kind: kind))
+                }
+            }
+        }
+        return describe(differences, service: service, context: context, safeMode: safeMode)
+    }
+
+    static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+
+    static func describe(_ differences: [ArgumentDifference], service: ServiceDescription, context: SystemdContext,
+        safeMode: ArgumentWidthMode) -> [Diagnostic]
+    {
+        var out: [Diagnostic] = []
+        let version = context.version
+        let enforced = context.argumentWidths == .systemd
+            ? "with --argument-widths systemd Seccompose installs the same filter"
+            : "Seccompose's default (\(safeMode.rawValue)) gives"
+        // The directive line a finding points at: the rule's origin, else the first assignment of the setting.
+        func at(_ o: Origin?) -> (file: String?, line: Int, column: Int, setting: String, text: String) {
+            if let o { return (o.file, o.line, o.column, o.setting, o.text) }
+            return (nil, 1, 1, "SystemCallFilter", "")
+        }
+        // Kind 1: bits the kernel ignores (the differing value has a non-zero upper half).
+        let upper = differences.filter { $0.kind == .ignoredBits }
+        for (setting, group) in Dictionary(grouping: upper, by: { $0.origin?.setting ?? "" }).sorted(by: { $0.key < $1.key }) {
+            guard let first = group.first else { continue }
+            let calls = Array(Set(group.map(\.name))).sorted()
+            let width = ArgumentWidths.width(of: first.name, argument: first.index, on: first.abi)
+            let read = width.map { "the kernel reads it as \($0.className)" } ?? "the kernel reads fewer bits"
+            let w = at(first.origin)
+            // systemd laxer: a way around the directive; systemd stricter: a harmless call refused.
+            let hole = group.contains { $0.systemd.precedence < $0.seccompose.precedence }
+            out.append(Diagnostic(severity: hole ? .warning : .note, code: "ignored-bits",
+                message: "\(setting)=: systemd \(version)'s filter compares bits of \(first.name)()'s argument \(first.index) that the kernel ignores (\(read)): "
+                    + "on \(first.abi.name), \(first.name)(a\(first.index)=\(hex(first.value))) gets \(first.systemd) although the kernel acts on \(hex(first.value & 0xFFFF_FFFF)); "
+                    + "\(enforced) \(first.seccompose) (\(group.count) samples on \(calls.joined(separator: ", ")))",
+                isSystemdMessage: false, setting: setting, file: w.file, line: w.line, column: w.column, text: w.text,
+                note: "seccomp filters see 64-bit argument registers; a 32-bit argument's upper half is whatever the caller left there",
+                fix: context.argumentWidths == .systemd
+                    ? "drop --argument-widths systemd: the default judges the bits the kernel reads"
+                    : hole ? "run the service with `seccompose run` (which judges the low 32 bits), or deny \(calls[0]) outright if the service does not need it"
+                    : "nothing to do: here systemd's filter is only stricter than the kernel's reading"))
+        }
+        // Kind 2: multiplexer sub-calls Seccompose closes.
+        let mux = differences.filter { $0.kind == .multiplexer }
+        for (key, group) in Dictionary(grouping: mux, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)|\($0.name)" }).sorted(by: { $0.key < $1.key }) {
+            guard let first = group.first, let m = Multiplexer(rawValue: first.name) else { continue }
+            _ = key
+            let subs = Set(group.map { $0.value & (m == .ipc ? 0xFFFF : 0xFFFF_FFFF) })
+            let direct = m.subcalls.filter { subs.contains($0.call) }.map(\.name)
+            let w = at(first.origin)
+            let mapped = direct.allSatisfy { m.argumentMap(for: $0) != nil }
+            let message = mapped
+                ? "\(w.setting)= restricts \(direct.joined(separator: "/"))() by argument, and \(first.abi.name) also reaches \(direct.count == 1 ? "it" : "them") through \(m.rawValue)(), "
+                    + "which passes the same arguments in other registers: Seccompose applies the rule there too (\(first.seccompose)); systemd \(version) gives \(first.systemd)"
+                : "\(w.setting)= restricts \(direct.joined(separator: "/"))() by argument, but \(first.abi.name) also reaches \(direct.count == 1 ? "it" : "them") through \(m.rawValue)(), "
+                    + "whose arguments sit behind a pointer a seccomp filter cannot read: Seccompose refuses those \(m.rawValue)() sub-calls with \(first.seccompose) "
+                    + "(programs that use \(m.rawValue)() for them fail); systemd \(version) gives \(first.systemd)"
+            out.append(Diagnostic(severity: .warning, code: "multiplexer", message: message,
+                isSystemdMessage: false, setting: w.setting, file: w.file, line: w.line, column: w.column, text: w.text,
+                note: mapped ? "ipc()'s sub-calls take their arguments in registers (shmat's shmflg is ipc's third argument)"
+                    : "seccomp cannot inspect memory, so \(m.rawValue)()'s arguments cannot be filtered by family or flag",
+                fix: "add SystemCallArchitectures=native, so that \(first.abi.name) is refused altogether"))
+        }
+        // Kind 3: ABIs systemd leaves unfiltered for the directive (clean values decided differently).
+        let coverage = differences.filter { $0.kind == .coverage }
+        for (key, group) in Dictionary(grouping: coverage, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)" }).sorted(by: { $0.key < $1.key }) {
+            guard let first = group.first else { continue }
+            _ = key
+            let calls = Array(Set(group.map(\.name))).sorted()
+            let w = at(first.origin)
+            out.append(Diagnostic(severity: .warning, code: "abi-coverage",
+                message: "\(w.setting)=: systemd \(version) installs no argument filter for \(first.abi.name): \(first.name)(a\(first.index)=\(hex(first.value))) gets \(first.systemd) there; "
+                    + "\(enforced) \(first.seccompose) (\(group.count) samples on \(calls.joined(separator: ", ")))",
+                isSystemdMessage: false, setting: w.setting, file: w.file, line: w.line, column: w.column, text: w.text,
+                note: "systemd skips the ABIs whose calls it cannot filter the same way (i386's socketcall(), s390, ppc …)",
+                fix: "add SystemCallArchitectures=native"))
+        }
+        return out
+    }
+}

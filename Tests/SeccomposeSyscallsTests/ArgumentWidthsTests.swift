@@ -1,0 +1,77 @@
+import Foundation
+import SeccomposeTestSupport
+import Testing
+
+@testable import SeccomposeSyscalls
+
+/// The embedded argument-width table (issue 6): generated from the data files by
+/// scripts/gen-argument-widths.py, with the hand-kept narrower reads of data/syscall-arg-reads.csv.
+@Suite("argument widths")
+struct ArgumentWidthsTests {
+    @Test("the embedded table is what the script makes from the data files")
+    func regenerated() throws {
+        try Support.withTemporaryDirectory { dir in
+            let out = dir.appendingPathComponent("widths.swift").path
+            let r = try Support.run("/bin/sh", ["-c", "cd \"$0\" && exec python3 scripts/gen-argument-widths.py \"$1\" \"$2\"",
+                repositoryRoot, repositoryRoot + "/../shared/data/syscalls.csv", out])
+            try #require(r.status == 0, "\(r)")
+            let fresh = try TextFile.read(out)
+            let committed = try TextFile.read(repositoryRoot + "/Sources/SeccomposeSyscalls/Generated/ArgumentWidths+Data.swift")
+            #expect(fresh == committed, "run scripts/gen-argument-widths.py and commit the result")
+        }
+    }
+
+    @Test("data/syscall-arg-reads.csv: sorted, known classes, narrower than the declaration, for defined calls")
+    func reads() throws {
+        let text = try TextFile.read(repositoryRoot + "/data/syscall-arg-reads.csv")
+        let rows = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: ",", maxSplits: 4).map(String.init) }
+        #expect(!rows.isEmpty)
+        #expect(rows.map { $0.prefix(3).joined(separator: ",") } == rows.map { $0.prefix(3).joined(separator: ",") }.sorted())
+        for row in rows {
+            try #require(row.count == 5, "\(row)")
+            let width = try #require(ArgumentWidth.allCases.first { $0.className == row[3] }, "\(row)")
+            #expect(width.bits < 64, "a read override narrows: \(row)")
+            #expect(SyscallTable.isKnown(row[0]), "\(row)")
+            let index = try #require(Int(row[2]))
+            for abi in row[1] == "*" ? [Architecture.x86_64] : row[1].split(separator: " ").compactMap({ Architecture(rawValue: String($0)) }) {
+                #expect(ArgumentWidths.width(of: row[0], argument: index, on: abi) == width, "\(row) on \(abi)")
+            }
+            #expect(!row[4].isEmpty, "every read says where in the kernel it happens")
+        }
+    }
+
+    @Test("every syscall numbered on an ABI with an entry table has known argument widths")
+    func complete() throws {
+        for abi in [Architecture.x86_64, .x32, .x86, .aarch64, .riscv64, .loongarch64] {
+            for name in SyscallTable.allNames where SyscallTable.number(of: name, on: abi) != nil {
+                #expect(ArgumentWidths.lookup(name, on: abi) != .unknown, "\(abi) \(name)")
+            }
+        }
+    }
+
+    @Test("known widths: the arguments issue 6 is about, and the x32 / n32 rules")
+    func known() {
+        for abi in Architecture.allCases where SyscallTable.number(of: "setns", on: abi) != nil {
+            #expect(ArgumentWidths.lookup("setns", on: abi) == .arguments([.signed32, .signed32]), "\(abi)")
+            #expect(ArgumentWidths.lookup("socket", on: abi) == .arguments([.signed32, .signed32, .signed32]), "\(abi)")
+            let n32 = abi == .mips64n32 || abi == .mipsel64n32
+            #expect(ArgumentWidths.width(of: "unshare", argument: 0, on: abi) == (n32 ? nil : .unsigned64), "\(abi)")
+        }
+        // clone's flags: declared unsigned long, read through lower_32_bits(); s390 passes newsp first.
+        #expect(ArgumentWidths.width(of: "clone", argument: 0, on: .x86_64) == .unsigned32)
+        #expect(ArgumentWidths.width(of: "clone", argument: 0, on: .aarch64) == .unsigned32)
+        #expect(ArgumentWidths.width(of: "clone", argument: 1, on: .s390x) == .unsigned32)
+        #expect(ArgumentWidths.width(of: "clone", argument: 0, on: .s390x) == .unsigned64)
+        // x32 enters compat_sys_ioctl (compat_ulong_t arg); x86-64 the native one (unsigned long).
+        #expect(ArgumentWidths.width(of: "ioctl", argument: 2, on: .x32) == .unsigned32)
+        #expect(ArgumentWidths.width(of: "ioctl", argument: 2, on: .x86_64) == .unsigned64)
+        // n32 has no entry table: a native long may be a compat 32-bit read there, so it is unknown.
+        #expect(ArgumentWidths.width(of: "ioctl", argument: 2, on: .mips64n32) == nil)
+        #expect(ArgumentWidths.width(of: "fchmod", argument: 1, on: .x86_64) == .unsigned16)
+        #expect(ArgumentWidths.width(of: "personality", argument: 0, on: .x86_64) == .unsigned32)
+        #expect(ArgumentWidths.lookup("rseq_slice_yield", on: .x86_64) == .arguments([]))
+        #expect(ArgumentWidths.lookup("socketcall", on: .x86_64) == .absent)
+        #expect(ArgumentWidths.lookup("socketcall", on: .x86) == .arguments([.signed32, .pointer]))
+        #expect(ArgumentWidths.lookup("tuxcall", on: .x86_64) == .absent, "ENOSYS: nothing is read")
+    }
+}
