@@ -223,6 +223,9 @@ public enum OCIProfileImporter {
                         fix: "check the spelling; Seccompose's tables are Linux \(SyscallTable.sourceVersion)"))
                     continue
                 }
+                for (ai, c) in conditions.enumerated() {
+                    if let w = ignoredBits(c, name: name, abis: abis) { warnings.append(w.at("\(path).args[\(ai)]")) }
+                }
                 if decisions[name] == nil { order.append(name) }
                 var d = decisions[name] ?? ([], nil)
                 if conditions.isEmpty {
@@ -239,6 +242,7 @@ public enum OCIProfileImporter {
             guard let d = decisions[name] else { continue }
             policy.syscalls[name] = SyscallDecision(action: d.unconditional ?? defaultAction, rules: d.conditional)
         }
+        warnings += multiplexerWarnings(policy, file: file)
         return OCIImport(policy: policy, flags: p.flags ?? [], warnings: warnings)
     }
 
@@ -285,5 +289,60 @@ public enum OCIProfileImporter {
         case .dataCorrupted(let c): return c.debugDescription
         @unknown default: return "invalid profile"
         }
+    }
+}
+
+extension OCIDiagnostic {
+    /// The diagnostic with `path` replaced.
+    func at(_ path: String) -> OCIDiagnostic {
+        var d = self
+        d.path = path
+        return d
+    }
+}
+
+extension OCIProfileImporter {
+    /// A warning when `c` compares bits of `name`'s argument that the kernel ignores on one of
+    /// `abis`: a value or mask whose upper half is neither zero nor the sign extension of the low
+    /// half, for an argument the kernel reads as 32 bits or fewer.
+    static func ignoredBits(_ c: ArgumentCondition, name: String, abis: [Architecture]) -> OCIDiagnostic? {
+        for abi in abis {
+            guard let width = ArgumentWidths.width(of: name, argument: c.index, on: abi), width.bits <= 32 else { continue }
+            let compared = c.op == .maskedEqual ? c.mask : c.value
+            let high = compared >> 32, low = compared & 0xFFFF_FFFF
+            let clean = high == 0 || (high == 0xFFFF_FFFF && low & 0x8000_0000 != 0)
+            if clean && (c.op != .maskedEqual || c.value >> 32 == 0 || c.value >> 32 == high) { continue }
+            let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
+            return OCIDiagnostic(severity: "warning", path: "",
+                message: "this rule compares bits of \(name)'s argument \(c.index) that the kernel ignores (it reads a \(width.className) on \(abi.name)): "
+                    + "\(c.op == .maskedEqual ? "mask" : "value") \(hex(compared)); Seccompose judges the low 32 bits (\(hex(low))), "
+                    + "libseccomp and runc compare all 64, so there the rule misses calls the kernel reads as \(hex(low))",
+                fix: "write the 32-bit value \(hex(low)) (or its sign extension for negative numbers)")
+        }
+        return nil
+    }
+
+    /// Warnings for argument rules on calls that an ABI of the policy also reaches through
+    /// socketcall() or ipc(): what the compiler does with the sub-calls.
+    static func multiplexerWarnings(_ policy: Policy, file: String) -> [OCIDiagnostic] {
+        var out: [OCIDiagnostic] = []
+        let effective = policy.judgingKernelReads(.kernel)
+        for abi in policy.architectures {
+            for m in Multiplexer.allCases where SyscallTable.number(of: m.rawValue, on: abi) != nil {
+                let muxRules = effective.decisions(for: abi)[m.rawValue]?.rules ?? []
+                for sub in m.subcalls {
+                    guard let d = policy.decisions(for: abi)[sub.name], !d.rules.isEmpty,
+                        muxRules.contains(where: { $0.conditions.first == m.selects(sub.call) })
+                    else { continue }
+                    let mapped = m.argumentMap(for: sub.name) != nil
+                    out.append(OCIDiagnostic(severity: "warning", path: "\(file): syscalls (\(sub.name))",
+                        message: mapped
+                            ? "\(abi.name) also reaches \(sub.name) through \(m.rawValue)(), which passes its arguments in other registers: Seccompose's default applies the same rules there"
+                            : "\(abi.name) also reaches \(sub.name) through \(m.rawValue)(), whose arguments sit behind a pointer a seccomp filter cannot read: Seccompose's default gives every \(m.rawValue)(\(sub.name)) call \(d.mostRestrictiveOutcome), the rules' most restrictive outcome (32-bit programs that use \(m.rawValue)() for it fail)",
+                        fix: "drop \(abi.name) from the profile's architectures if the container runs no 32-bit programs"))
+                }
+            }
+        }
+        return out
     }
 }
