@@ -119,11 +119,23 @@ extension Policy {
         guard let first = tables.first else { return self }
         out.syscalls = first.1
         out.abiSyscalls = [:]
-        for (abi, table) in tables.dropFirst()
-        where Policy.canonical(table, on: abi) != Policy.canonical(first.1, on: abi) {
+        for (abi, table) in tables.dropFirst() where !Policy.judgeAlike(table, first.1, on: abi) {
             out.abiSyscalls[abi] = table
         }
         return out
+    }
+
+    /// Whether two tables decide every call on `abi` alike (their conditions compare the same
+    /// bits there), comparing only the decisions that differ as written.
+    static func judgeAlike(_ a: [String: SyscallDecision], _ b: [String: SyscallDecision], on abi: Architecture) -> Bool {
+        guard a.count == b.count else { return false }
+        for (name, x) in a {
+            guard let y = b[name] else { return false }
+            if x == y { continue }
+            if x.rules.isEmpty || y.rules.isEmpty { return false }
+            if canonical(x, on: abi) != canonical(y, on: abi) { return false }
+        }
+        return true
     }
 
     /// Gives each multiplexer sub-call at least the restriction of its direct call.
@@ -167,24 +179,22 @@ extension Policy {
         }
     }
 
-    /// The table with every condition's compared width made explicit for `abi`, so that two
-    /// tables judging alike on the ABI compare equal.
-    static func canonical(_ table: [String: SyscallDecision], on abi: Architecture) -> [String: SyscallDecision] {
-        table.mapValues { d in
-            var d = d
-            d.rules = d.rules.map { r in
-                var r = r
-                r.conditions = r.conditions.map { c in
-                    var c = c
-                    let bits = c.comparedBits(argumentBits: abi.argumentBits)
-                    c.is32Bit = bits == 32
-                    c.isFullRegister = bits == 64
-                    return c
-                }
-                return r
+    /// The decision with every condition's compared width made explicit for `abi`, so that two
+    /// decisions judging alike on the ABI compare equal.
+    static func canonical(_ d: SyscallDecision, on abi: Architecture) -> SyscallDecision {
+        var d = d
+        d.rules = d.rules.map { r in
+            var r = r
+            r.conditions = r.conditions.map { c in
+                var c = c
+                let bits = c.comparedBits(argumentBits: abi.argumentBits)
+                c.is32Bit = bits == 32
+                c.isFullRegister = bits == 64
+                return c
             }
-            return d
+            return r
         }
+        return d
     }
 }
 

@@ -160,9 +160,24 @@ extension ExecDirectives {
     /// mode every ABI is filtered (the compiler closes socketcall(SYS_SOCKET) as well).
     private var addressFamilyABIs: Set<Architecture> {
         if context.argumentWidths != .systemd { return Set(Architecture.allCases) }
+        return Self.systemdAddressFamilyABIs(context.version)
+    }
+
+    /// The ABIs systemd's `seccomp_restrict_address_families` filters.
+    static func systemdAddressFamilyABIs(_ version: SystemdVersion) -> Set<Architecture> {
         var s: Set<Architecture> = [.x86_64, .x32, .arm, .aarch64, .mips64, .mipsel64, .mips64n32, .mipsel64n32, .riscv64]
-        if context.version >= .v262 { s.insert(.loongarch64) }
+        if version >= .v262 { s.insert(.loongarch64) }
         return s
+    }
+
+    /// The ABIs where systemd's MemoryDenyWriteExecute= leaves shmat() alone although it filters mmap.
+    static let systemdShmatGaps: Set<Architecture> = [.x86, .s390, .ppc, .ppc64, .ppc64le, .s390x]
+
+    /// Whether outside the systemd mode this directive set filters `abi` where systemd does not
+    /// (RestrictAddressFamilies= on the ABIs systemd skips, shmat for MemoryDenyWriteExecute=).
+    func widensCoverage(on abi: Architecture) -> Bool {
+        (restrictsAddressFamilies && !Self.systemdAddressFamilyABIs(context.version).contains(abi))
+            || (memoryDenyWriteExecute && Self.systemdShmatGaps.contains(abi))
     }
 
     /// RestrictAddressFamilies=: rules on socket() with EAFNOSUPPORT.

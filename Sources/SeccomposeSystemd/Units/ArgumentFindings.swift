@@ -34,22 +34,29 @@ extension UnitChecker {
 
     /// Compares systemd's filter for the unit with Seccompose's (in `context.argumentWidths`,
     /// `.kernel` when that is `.systemd`) and reports the differences per directive.
-    static func argumentFindings(_ service: ServiceDescription, context: SystemdContext) -> [Diagnostic] {
+    /// `built` is the unit's policy under `context`, when check() has it already.
+    static func argumentFindings(_ service: ServiceDescription, context: SystemdContext, built: Policy? = nil) -> [Diagnostic] {
         func build(_ mode: ArgumentWidthMode) -> Policy? {
+            if mode == context.argumentWidths, let built { return built }
             var d = service.directives
             d.context.argumentWidths = mode
             return try? SystemdPolicyBuilder.build(service.syscalls, directives: d).policy
         }
         let safeMode: ArgumentWidthMode = context.argumentWidths == .strict ? .strict : .kernel
-        guard let written = build(safeMode), let systemd = build(.systemd) else { return [] }
+        // The kernel and strict modes build the same policy; only the compiler's pass differs.
+        guard let written = built.flatMap({ context.argumentWidths == .systemd ? nil : $0 }) ?? build(safeMode) else { return [] }
         let hasRules = written.architectures.contains { abi in written.decisions(for: abi).values.contains { !$0.rules.isEmpty } }
         guard hasRules else { return [] }
+        // The systemd-mode policy differs from the written one only where the directives cover
+        // ABIs systemd skips; elsewhere the written comparisons are systemd's (no second build).
+        let wider = written.architectures.contains { service.directives.widensCoverage(on: $0) }
+        guard let systemd = wider ? build(.systemd) : written else { return [] }
         let safe = written.judgingKernelReads(safeMode)
         var differences: [ArgumentDifference] = []
         for abi in safe.architectures {
             let table = safe.decisions(for: abi), sysTable = systemd.decisions(for: abi)
             for name in Set(table.keys).union(sysTable.keys).sorted() {
-                guard let nr = SyscallTable.number(of: name, on: abi) else { continue }
+                guard SyscallTable.number(of: name, on: abi) != nil else { continue }
                 let rules = (table[name]?.rules ?? []) + (sysTable[name]?.rules ?? [])
                 let indexes = Set(rules.flatMap { $0.conditions.map(\.index) }).sorted()
                 // Probes: each compared argument over the samples; a multiplexer's for each sub-call.
@@ -74,17 +81,24 @@ extension UnitChecker {
                         }
                     }
                 }
+                // Both decisions for the call, looked up once.
+                func decider(_ p: Policy, _ t: [String: SyscallDecision]) -> ([UInt64]) -> Action {
+                    guard p.architectures.contains(abi) else { return { _ in p.otherArchitectureAction } }
+                    let d = t[name] ?? SyscallDecision(action: p.defaultAction)
+                    return { d.action(arguments: $0, argumentBits: abi.argumentBits) }
+                }
+                let systemdDecides = decider(systemd, sysTable), safeDecides = decider(safe, table)
                 for (i, v, args) in probes {
-                    let x = systemd.action(abi: abi, number: nr, arguments: args)
-                    let y = safe.action(abi: abi, number: nr, arguments: args)
+                    let x = systemdDecides(args)
+                    let y = safeDecides(args)
                     guard x != y else { continue }
                     // The same call with the upper half the kernel ignores cleared.
                     var low = args
                     low[i] = v & 0xFFFF_FFFF
-                    let xLow = systemd.action(abi: abi, number: nr, arguments: low)
+                    let xLow = systemdDecides(low)
                     let kind: ArgumentDifference.Kind = Multiplexer(rawValue: name) != nil ? .multiplexer
                         : (v > 0xFFFF_FFFF && x != xLow) ? .ignoredBits
-                        : v > 0xFFFF_FFFF && x == xLow && y != safe.action(abi: abi, number: nr, arguments: low) ? .strict
+                        : v > 0xFFFF_FFFF && x == xLow && y != safeDecides(low) ? .strict
                         : .coverage
                     let d = table[name] ?? sysTable[name]
                     let origin = d?.decidingRule(arguments: args, argumentBits: abi.argumentBits)?.origin

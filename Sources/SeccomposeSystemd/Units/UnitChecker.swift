@@ -39,7 +39,7 @@ public enum UnitChecker {
             findings += error.diagnostics
         }
         findings += lint(service, context: context)
-        findings += argumentFindings(service, context: context)
+        findings += argumentFindings(service, context: context, built: report.policy)
         report.findings = findings
         return report
     }
