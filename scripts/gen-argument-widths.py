@@ -5,21 +5,21 @@ For every syscall and ABI: what the kernel reads of each argument register, one 
 per argument. It joins the repository's own data files (no kernel sources needed):
 
 - data/syscall-arg-types.csv      every SYSCALL_DEFINE / COMPAT_SYSCALL_DEFINE (generated)
-- data/syscall-entry-points.csv   the entry function per syscall for x86_64, x32, x86,
-                                  aarch64, riscv64, loongarch64 (generated)
+- data/syscall-entry-points.csv   the entry function per syscall and ABI (generated; `?`
+                                  where what the kernel reads is not derivable)
 - data/syscall-arg-types-addendum.csv   calls newer than 6.1, arch-only calls (by hand)
 - data/syscall-arg-reads.csv      reads narrower than the declaration (by hand)
 - ../shared/data/syscalls.csv or the path given: which names each ABI numbers
 
 Resolution per ABI:
-- ABIs with an entry table: the definition the entry point names (`sys_X` → the native
-  definition of X, `compat_sys_X` → the compat one), from the ABI's arch directory or
-  generic code.
-- Other ABIs: the native definition of the same name, the arch's own first, else generic.
-  On 32-bit ABIs every register is 32 bits wide anyway; on ppc64, s390x, mips64, mips64n32
-  and parisc64 this may say 64 where a compat entry reads 32 (never the other way round).
+- The definition the entry point names: a `plain` C function of that name (the arch's own
+  first), else `sys_X` → the native definition of X, `compat_sys_X` → the compat one, from
+  the ABI's arch directory or generic code. `sys_ni_syscall` reads nothing (`-`); `?` is unknown.
+- Calls without an entry row: the addendum (added, arch, enosys, unresolved).
 - Several definitions (clone's argument orders under #ifdef) that disagree on an argument
   make it unknown (`?`); no definition at all makes the whole call unknown (`*`).
+- 32-bit ABIs: a native definition's 64-bit argument (loff_t, u64 …) takes two registers,
+  so from it on the declared positions are not seccomp's: those arguments are unknown.
 Unknown arguments are compared on all 64 bits, as systemd does.
 
 Letters: i s32, I u32, h s16, H u16, b s8, B u8, l s64, L u64, p pointer, ? unknown.
@@ -49,14 +49,14 @@ def rows(path):
 def main():
     csv_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, '..', 'shared', 'data', 'syscalls.csv')
     data = os.path.join(ROOT, 'data')
-    defs = {}  # (name, kind) -> [(scope, file, [letters])]
+    defs = {}  # (name, kind) -> [(scope, [letters], [declared types])]
     for line in rows(os.path.join(data, 'syscall-arg-types.csv')):
         name, kind, where, args = line.split(',', 3)
         scope, path = where.split(':', 1)
         if path.startswith('arch/x86/um/'):
             continue  # user-mode Linux, not a kernel Seccompose filters
-        letters = [CLASS_LETTER[a.split(':', 1)[0]] for a in args.split(';')] if args else []
-        defs.setdefault((name, kind), []).append((scope, letters))
+        parts = [a.split(':', 1) for a in args.split(';')] if args else []
+        defs.setdefault((name, kind), []).append((scope, [CLASS_LETTER[c] for c, _ in parts], [t for _, t in parts]))
     added = {}
     for line in rows(os.path.join(data, 'syscall-arg-types-addendum.csv')):
         name, status, args, _ = line.split(',', 3)
@@ -64,6 +64,8 @@ def main():
             added[name] = [CLASS_LETTER[a.split(':', 1)[0]] for a in args.split(';')] if args else []
         elif status == 'enosys':
             added[name] = None
+        elif status == 'unresolved':
+            added[name] = '*'
     entries = {}
     for line in rows(os.path.join(data, 'syscall-entry-points.csv')):
         abi, name, entry = line.split(',')
@@ -89,38 +91,50 @@ def main():
             out.append(seen.pop() if len(seen) == 1 else '?')
         return out
 
+    # Types that take two registers on a 32-bit kernel.
+    WIDE_ON_32 = {'loff_t', 'u64', '__u64', 's64', '__s64', 'long long', 'unsigned long long', 'compat_loff_t'}
+    BITS32 = {'x86', 'arm', 'm68k', 'mips', 'parisc', 'ppc', 's390', 'sh'}
+
     def by_scope(name, kind, arch):
         found = defs.get((name, kind), [])
-        own = [l for s, l in found if s == arch]
-        return own or [l for s, l in found if s == 'generic']
+        own = [d for d in found if d[0] == arch]
+        return own or [d for d in found if d[0] == 'generic']
+
+    def letters_of(found, abi):
+        out = []
+        for _, letters, types in found:
+            if abi in BITS32:
+                cut = next((i for i, t in enumerate(types) if ' '.join(t.split()) in WIDE_ON_32), None)
+                if cut is not None:
+                    letters = letters[:cut] + ['?'] * (len(letters) - cut)
+            out.append(letters)
+        return out
 
     def resolve(abi, name):
         arch = ARCH_DIR[abi]
         if (abi, name) in entries:
             entry = entries[(abi, name)]
-            if entry.startswith('compat_sys_'):
-                target, kind = entry[len('compat_sys_'):], 'compat'
-            elif entry.startswith('sys_'):
-                target, kind = entry[len('sys_'):], 'native'
-            else:
-                target, kind = entry, 'native'
-            found = by_scope(target, kind, arch)
-            if not found and arch == 'x86' and abi == 'x86':
-                # ia32 entries defined in arch/x86 as SYSCALL_DEFINE under an ia32_ name.
-                found = by_scope(target, 'native', arch)
-            letters = merge(found)
+            if entry == '?':
+                return '*'
+            if entry == 'sys_ni_syscall':
+                return '-'  # ENOSYS: no arguments are read
+            found = by_scope(entry, 'plain', arch)
+            if not found and entry.startswith('compat_sys_'):
+                found = by_scope(entry[len('compat_sys_'):], 'compat', arch)
+            elif not found and entry.startswith('sys_'):
+                found = by_scope(entry[len('sys_'):], 'native', arch)
+            letters = merge(letters_of(found, abi))
         else:
-            letters = merge(by_scope(name, 'native', arch))
+            letters = None
         if letters is None and name in added:
             letters = added[name]
             if letters is None:
                 return '-'  # ENOSYS: no arguments are read
+            if letters == '*':
+                return '*'
+            letters = list(letters)
         if letters is None:
             return '*'
-        if abi == 'mips64n32':
-            # n32 reaches many calls through compat entries that read 32 bits where the native
-            # definition says 64; without an entry table only the 32-bit readings are certain.
-            letters = ['?' if l in 'lLp' else l for l in letters]
         for rname, rabis, index, letter in reads:
             if rname != name or index >= len(letters):
                 continue

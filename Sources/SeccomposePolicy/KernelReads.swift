@@ -106,22 +106,55 @@ extension Policy {
     /// returns the policy unchanged.
     public func judgingKernelReads(_ mode: ArgumentWidthMode) -> Policy {
         guard mode != .systemd, !architectures.isEmpty else { return self }
-        var tables: [(Architecture, [String: SyscallDecision])] = []
-        for abi in architectures {
-            var table = decisions(for: abi)
-            for (name, d) in table where !d.rules.isEmpty {
-                table[name] = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
-            }
-            closeMultiplexers(&table, on: abi)
-            tables.append((abi, table))
-        }
+        // Per ABI only the decisions that change are computed; ABIs then share one table where
+        // their changes agree or concern calls the others do not have (socketcall on i386 only).
         var out = self
-        guard let first = tables.first else { return self }
-        out.syscalls = first.1
         out.abiSyscalls = [:]
-        for (abi, table) in tables.dropFirst() where !Policy.judgeAlike(table, first.1, on: abi) {
-            out.abiSyscalls[abi] = table
+        var shared: [String: SyscallDecision] = [:]
+        var sharers: [Architecture] = []
+        var changedNames: Set<String> = []
+        for abi in architectures {
+            let base = decisions(for: abi)
+            var changes: [String: SyscallDecision] = [:]
+            for (name, d) in base where !d.rules.isEmpty {
+                let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
+                if judged != d { changes[name] = judged }
+            }
+            let judged = changes
+            closeMultiplexers(on: abi, &changes) { judged[$0] ?? base[$0] }
+            guard let first = sharers.first else {
+                shared = base.merging(changes) { $1 }
+                changedNames = Set(changes.keys)
+                sharers = [abi]
+                continue
+            }
+            // Sharing needs the same table as written (per-ABI tables from merge() are compared whole).
+            var updates: [String: SyscallDecision?] = [:]
+            var ok = abiSyscalls[abi] == nil && abiSyscalls[first] == nil
+            if ok {
+                for name in changedNames.union(changes.keys) where SyscallTable.number(of: name, on: abi) != nil {
+                    let want = changes[name] ?? base[name], have = shared[name]
+                    if want == have { continue }
+                    if let w = want, let h = have, !w.rules.isEmpty, Policy.canonical(w, on: abi) == Policy.canonical(h, on: abi) { continue }
+                    // A decision of its own: only where no ABI sharing the table has the call.
+                    guard sharers.allSatisfy({ SyscallTable.number(of: name, on: $0) == nil }) else {
+                        ok = false
+                        break
+                    }
+                    updates[name] = want
+                }
+            } else {
+                ok = Policy.judgeAlike(base.merging(changes) { $1 }, shared, on: abi)
+            }
+            if ok {
+                for (name, d) in updates { shared[name] = d }
+                changedNames.formUnion(updates.keys)
+                sharers.append(abi)
+            } else {
+                out.abiSyscalls[abi] = base.merging(changes) { $1 }
+            }
         }
+        out.syscalls = shared
         return out
     }
 
@@ -139,15 +172,18 @@ extension Policy {
     }
 
     /// Gives each multiplexer sub-call at least the restriction of its direct call.
-    func closeMultiplexers(_ table: inout [String: SyscallDecision], on abi: Architecture) {
+    /// `decision` looks a call up in the ABI's table; new multiplexer decisions go to `changes`.
+    func closeMultiplexers(on abi: Architecture, _ changes: inout [String: SyscallDecision],
+        decision: (String) -> SyscallDecision?)
+    {
         for m in Multiplexer.allCases where SyscallTable.number(of: m.rawValue, on: abi) != nil {
-            let mux = table[m.rawValue] ?? SyscallDecision(action: defaultAction)
+            let mux = decision(m.rawValue) ?? SyscallDecision(action: defaultAction)
             let outcomes = mux.outcomes
             let least = outcomes.min { $0.precedence < $1.precedence } ?? mux.action
             let most = mux.mostRestrictiveOutcome
             var added: [Rule] = []
             for (name, call) in m.subcalls {
-                let direct = table[name] ?? SyscallDecision(action: defaultAction)
+                let direct = decision(name) ?? SyscallDecision(action: defaultAction)
                 let wanted = direct.mostRestrictiveOutcome
                 // Already at least as restrictive whatever the multiplexer's own rules decide.
                 if wanted.precedence <= least.precedence { continue }
@@ -175,7 +211,7 @@ extension Policy {
             guard !added.isEmpty else { continue }
             var d = mux
             d.rules = added + mux.rules
-            table[m.rawValue] = d
+            changes[m.rawValue] = d
         }
     }
 
@@ -238,8 +274,9 @@ extension ArgumentCondition {
         switch width.bits {
         case 64:
             c.is32Bit = false
-            // On x32 the table comes from the kernel's own entry points: a long is read whole.
-            c.isFullRegister = abi == .x32
+            // x32 and MIPS n32 pass 64-bit registers (judged on 32 bits by default, as libseccomp
+            // does); where the entry point reads a long, the whole register decides.
+            c.isFullRegister = abi == .x32 || abi == .mips64n32 || abi == .mipsel64n32
         case 32:
             c.is32Bit = true
             c.isFullRegister = false

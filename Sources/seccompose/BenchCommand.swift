@@ -22,6 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Compilations to time per policy.")
     var iterations: Int = 2000
 
+    @Option(name: .customLong("argument-widths"), help: ArgumentHelp("The compiler's argument mode: kernel, strict or systemd.", valueName: "mode"))
+    var argumentWidths: ArgumentWidthMode = .kernel
+
     func run() throws {
         var cases: [(String, Policy)] = []
         let context = try SystemdContext(version: .v252, native: .x86_64)
@@ -38,23 +41,24 @@ struct BenchCommand: ParsableCommand {
             let imported = try OCIProfileImporter.load(json: bytes, file: docker, target: OCITarget(architecture: .x86_64))
             cases.append(("Docker default (amd64)", imported.policy))
         }
+        let options = CompileOptions(argumentWidths: argumentWidths)
         for (label, policy) in cases {
-            let program = try Compiler.compile(policy)
+            let program = try Compiler.compile(policy, options: options)
             // Warm up, then time.
-            for _ in 0..<50 { _ = try Compiler.compile(policy) }
+            for _ in 0..<50 { _ = try Compiler.compile(policy, options: options) }
             // Ten batches; the median batch is reported (robust to a busy machine), with the fastest.
             let clock = ContinuousClock()
             let batch = max(1, iterations / 10)
             var perCompile: [Double] = []
             for _ in 0..<10 {
                 let elapsed = try clock.measure {
-                    for _ in 0..<batch { _ = try Compiler.compile(policy) }
+                    for _ in 0..<batch { _ = try Compiler.compile(policy, options: options) }
                 }
                 let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
                 perCompile.append(ms / Double(batch))
             }
             perCompile.sort()
-            let stats = ProgramStats.measure(policy: policy, program: program)
+            let stats = ProgramStats.measure(policy: Compiler.effectivePolicy(policy, options: options), program: program)
             var s = "\(label)\n"
             s += "  program length: \(stats.length) instructions\n"
             s += "  compile time: \(String(format: "%.4f", perCompile[5])) ms median of 10 batches of \(batch)"

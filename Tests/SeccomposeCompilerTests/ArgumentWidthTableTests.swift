@@ -42,7 +42,8 @@ struct ArgumentWidthTableTests {
         if let w = ArgumentWidths.width(of: name, argument: i, on: abi), w.bits < 64 {
             return v & ((1 << UInt64(w.bits)) - 1)
         }
-        if let w = ArgumentWidths.width(of: name, argument: i, on: abi), w.bits == 64, abi == .x32 { return v }
+        if let w = ArgumentWidths.width(of: name, argument: i, on: abi), w.bits == 64,
+            abi == .x32 || abi == .mips64n32 || abi == .mipsel64n32 { return v }
         return wideRegisters(abi) && abi.is64Bit ? v : v & 0xFFFF_FFFF
     }
 
