@@ -103,7 +103,14 @@ public struct OCIDiagnostic: Error, Sendable, Hashable, CustomStringConvertible 
     public var path: String
     public var message: String
     public var fix: String
+    /// A short name for the kind of finding (`ignored-bits`, `multiplexer`, `unknown-syscall` …).
+    public var code: String = "profile"
     public var description: String { "\(path): \(severity): \(message)\n  fix: \(fix)" }
+
+    /// The JSON path inside the profile (`syscalls[3].args[0]`), when `path` names one in `file`.
+    public func jsonPath(file: String) -> String? {
+        path.hasPrefix(file + ": ") ? String(path.dropFirst(file.count + 2)) : nil
+    }
 }
 
 /// The result of importing a profile.
@@ -135,7 +142,7 @@ public enum OCIProfileImporter {
         } catch {
             throw OCIDiagnostic(severity: "error", path: file, message: "\(error)", fix: "check the file is JSON")
         }
-        return try evaluate(profile, file: file, target: target)
+        return try evaluate(profile, file: file, target: target, text: String(decoding: json, as: UTF8.self))
     }
 
     static func action(_ name: String, errno: UInt32?, path: String) throws(OCIDiagnostic) -> Action {
@@ -155,8 +162,10 @@ public enum OCIProfileImporter {
         }
     }
 
-    static func evaluate(_ p: OCIProfile, file: String, target: OCITarget) throws(OCIDiagnostic) -> OCIImport {
+    static func evaluate(_ p: OCIProfile, file: String, target: OCITarget, text: String? = nil) throws(OCIDiagnostic) -> OCIImport {
         var warnings: [OCIDiagnostic] = []
+        // The first rule with arguments per syscall name (its index in syscalls[]).
+        var firstArgumentRule: [String: Int] = [:]
         let defaultAction = try action(p.defaultAction, errno: p.defaultErrnoRet, path: "\(file): defaultAction")
         // ABIs: `architectures`, or the archMap entry of the target.
         if p.architectures != nil, p.archMap != nil {
@@ -220,19 +229,23 @@ public enum OCIProfileImporter {
             for name in ruleNames {
                 guard SyscallTable.isKnown(name) else {
                     warnings.append(OCIDiagnostic(severity: "warning", path: path, message: "unknown syscall '\(name)' is ignored",
-                        fix: "check the spelling; Seccompose's tables are Linux \(SyscallTable.sourceVersion)"))
+                        fix: "check the spelling; Seccompose's tables are Linux \(SyscallTable.sourceVersion)", code: "unknown-syscall"))
                     continue
                 }
                 for (ai, c) in conditions.enumerated() {
-                    if let w = ignoredBits(c, name: name, abis: abis) { warnings.append(w.at("\(path).args[\(ai)]")) }
+                    if let w = ignoredBits(c, name: name, abis: abis) { warnings.append(w.at("\(path).args[\(ai)].value")) }
                 }
                 if decisions[name] == nil { order.append(name) }
                 var d = decisions[name] ?? ([], nil)
                 if conditions.isEmpty {
                     if d.unconditional == nil { d.unconditional = act }
                 } else {
+                    // The rule's place in the text (line:column of syscalls[ri]) when the text is known.
+                    let at = text.flatMap { JSONLocator.locate("syscalls[\(ri)]", in: $0) } ?? (line: 1, column: 1)
                     d.conditional.append(Rule(conditions, action: act,
-                        origin: Origin(file: file, line: ri, column: 0, setting: "syscalls", text: rule.comment ?? rule.action)))
+                        origin: Origin(file: file, line: at.line, column: at.column, setting: "syscalls[\(ri)]",
+                            text: rule.comment ?? rule.action)))
+                    if firstArgumentRule[name] == nil { firstArgumentRule[name] = ri }
                 }
                 decisions[name] = d
             }
@@ -242,7 +255,7 @@ public enum OCIProfileImporter {
             guard let d = decisions[name] else { continue }
             policy.syscalls[name] = SyscallDecision(action: d.unconditional ?? defaultAction, rules: d.conditional)
         }
-        warnings += multiplexerWarnings(policy, file: file)
+        warnings += multiplexerWarnings(policy, file: file, firstArgumentRule: firstArgumentRule)
         return OCIImport(policy: policy, flags: p.flags ?? [], warnings: warnings)
     }
 
@@ -317,14 +330,14 @@ extension OCIProfileImporter {
                 message: "this rule compares bits of \(name)'s argument \(c.index) that the kernel ignores (it reads a \(width.className) on \(abi.name)): "
                     + "\(c.op == .maskedEqual ? "mask" : "value") \(hex(compared)); Seccompose judges the low 32 bits (\(hex(low))), "
                     + "libseccomp and runc compare all 64, so there the rule misses calls the kernel reads as \(hex(low))",
-                fix: "write the 32-bit value \(hex(low)) (or its sign extension for negative numbers)")
+                fix: "write the 32-bit value \(hex(low)) (or its sign extension for negative numbers)", code: "ignored-bits")
         }
         return nil
     }
 
     /// Warnings for argument rules on calls that an ABI of the policy also reaches through
     /// socketcall() or ipc(): what the compiler does with the sub-calls.
-    static func multiplexerWarnings(_ policy: Policy, file: String) -> [OCIDiagnostic] {
+    static func multiplexerWarnings(_ policy: Policy, file: String, firstArgumentRule: [String: Int]) -> [OCIDiagnostic] {
         var out: [OCIDiagnostic] = []
         let effective = policy.judgingKernelReads(.kernel)
         for abi in policy.architectures {
@@ -335,11 +348,13 @@ extension OCIProfileImporter {
                         muxRules.contains(where: { $0.conditions.first == m.selects(sub.call) })
                     else { continue }
                     let mapped = m.argumentMap(for: sub.name) != nil
-                    out.append(OCIDiagnostic(severity: "warning", path: "\(file): syscalls (\(sub.name))",
+                    let where_ = firstArgumentRule[sub.name].map { "syscalls[\($0)]" } ?? "syscalls"
+                    out.append(OCIDiagnostic(severity: "warning", path: "\(file): \(where_)",
                         message: mapped
                             ? "\(abi.name) also reaches \(sub.name) through \(m.rawValue)(), which passes its arguments in other registers: Seccompose's default applies the same rules there"
                             : "\(abi.name) also reaches \(sub.name) through \(m.rawValue)(), whose arguments sit behind a pointer a seccomp filter cannot read: Seccompose's default gives every \(m.rawValue)(\(sub.name)) call \(d.mostRestrictiveOutcome), the rules' most restrictive outcome (32-bit programs that use \(m.rawValue)() for it fail)",
-                        fix: "drop \(abi.name) from the profile's architectures if the container runs no 32-bit programs"))
+                        fix: "drop \(abi.name) from the profile's architectures if the container runs no 32-bit programs",
+                        code: "multiplexer"))
                 }
             }
         }

@@ -51,6 +51,23 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// How to fix it.
     public var fix: String?
 
+    /// A finding at `file`:`line`:`column` (for front ends outside this module, e.g. OCI profiles).
+    public init(severity: Severity, code: String, message: String, isSystemdMessage: Bool = false, setting: String,
+        file: String?, line: Int, column: Int, text: String, note: String? = nil, fix: String? = nil)
+    {
+        self.severity = severity
+        self.code = code
+        self.message = message
+        self.isSystemdMessage = isSystemdMessage
+        self.setting = setting
+        self.file = file
+        self.line = line
+        self.column = column
+        self.text = text
+        self.note = note
+        self.fix = fix
+    }
+
     /// `FILE:LINE:COL: severity: message [code]`, then `note:` and `fix:` lines.
     public var description: String {
         var s = "\(file ?? "<command line>"):\(line):\(column): \(severity.rawValue): \(message) [\(code)]"

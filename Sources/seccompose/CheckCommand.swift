@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import SeccomposeOCI
 import SeccomposeSyscalls
 import SeccomposeSystemd
 
@@ -15,7 +16,7 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check service units' seccomp settings: systemd's warnings and the traps it does not mention.",
         discussion: """
             UNIT is a unit name (searched under --root in systemd's unit paths, with its drop-ins) or a \
-            path to a unit file. Exit status: 0 clean; 1 findings at error level (warnings too with \
+            path to a unit file. --profile checks a Docker/OCI seccomp profile as well. Exit status: 0 clean; 1 findings at error level (warnings too with \
             --strict); 2 usage errors or unreadable input.
             """
     )
@@ -41,11 +42,14 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output: text (compiler-style), json or sarif (SARIF 2.1.0).")
     var format: Format = .text
 
+    @Option(name: .customLong("profile"), help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) to check (repeatable).", valueName: "file"))
+    var profiles: [String] = []
+
     @Argument(help: ArgumentHelp("Units to check.", valueName: "unit"))
-    var units: [String]
+    var units: [String] = []
 
     func validate() throws {
-        if units.isEmpty { throw ValidationError("give at least one unit name or unit file") }
+        if units.isEmpty && profiles.isEmpty { throw ValidationError("give at least one unit name or unit file, or --profile FILE") }
     }
 
     func run() throws {
@@ -71,6 +75,16 @@ struct CheckCommand: ParsableCommand {
                 unreadable = true
             }
         }
+        for path in profiles {
+            do {
+                let text = try TextFile.read(path)
+                sources[path] = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                reports.append(ProfileCheck.check(path: path, text: text, native: nativeABI))
+            } catch {
+                Terminal.error(error.description)
+                unreadable = true
+            }
+        }
         switch format {
         case .text: Terminal.out(CheckOutput.text(reports, sources: sources, colour: isatty(1) == 1))
         case .json: try Terminal.json(CheckOutput.json(reports, version: context.version.rawValue))
@@ -79,6 +93,26 @@ struct CheckCommand: ParsableCommand {
         if unreadable { throw ExitCode(2) }
         let errors = reports.reduce(0) { $0 + $1.errorCount }, warnings = reports.reduce(0) { $0 + $1.warningCount }
         if errors > 0 || (strict && warnings > 0) { throw ExitCode(1) }
+    }
+}
+
+/// `check --profile`: an OCI profile's import errors and warnings as check findings, each at the
+/// line and column of the JSON value it is about.
+enum ProfileCheck {
+    static func check(path: String, text: String, native: Architecture) -> CheckReport {
+        func finding(_ d: OCIDiagnostic, _ severity: Diagnostic.Severity) -> Diagnostic {
+            let jsonPath = d.jsonPath(file: path)
+            let at = jsonPath.flatMap { JSONLocator.locate($0, in: text) } ?? (line: 1, column: 1)
+            return Diagnostic(severity: severity, code: d.code, message: d.message, isSystemdMessage: false,
+                setting: jsonPath ?? "profile", file: path, line: at.line, column: at.column, text: "", note: nil, fix: d.fix)
+        }
+        do {
+            let imported = try OCIProfileImporter.load(json: Array(text.utf8), file: path, target: OCITarget(architecture: native))
+            return CheckReport(unit: path, files: [path], findings: imported.warnings.map { finding($0, .warning) },
+                policy: imported.policy)
+        } catch {
+            return CheckReport(unit: path, files: [path], findings: [finding(error, .error)])
+        }
     }
 }
 

@@ -65,6 +65,7 @@ struct CheckTests {
         file("bad-section", status: 1),
         file("every-directive"),
         file("argument-widths"),
+        Example(expected: "profile-upper-half", arguments: ["--profile", "units-examples/profiles/upper-half.json"], status: 0),
         file("run-hello"),
         underRoot("webapp.service"),
         underRoot("worker@bar.service"),

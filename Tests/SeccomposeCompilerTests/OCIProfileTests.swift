@@ -65,7 +65,7 @@ struct OCIProfileWidthTests {
             ]}
             """)
         let paths = imported.warnings.map(\.path)
-        #expect(paths == ["p.json: syscalls[0].args[0]", "p.json: syscalls[3].args[0]"], "\(imported.warnings)")
+        #expect(paths == ["p.json: syscalls[0].args[0].value", "p.json: syscalls[3].args[0].value"], "\(imported.warnings)")
         let socket = try #require(imported.warnings.first)
         #expect(socket.message.contains("socket's argument 0") && socket.message.contains("0x11"))
         #expect(socket.fix.contains("0x11"))
@@ -85,5 +85,34 @@ struct OCIProfileWidthTests {
         let r = try Probe.run(program, ["x86_64:41:0x100000011:3:0", "x86_64:41:2:2:0", "i386:102:1:0", "i386:359:17:3:0"])
         #expect(r.stdoutLines.filter { $0.hasPrefix("call ") }.map { String($0.split(separator: " ").last ?? "") }.map { $0.hasPrefix("ret=") ? "ret" : $0 }
             == ["errno=97", "ret", "errno=97", "errno=97"], "\(r)")
+    }
+}
+
+@Suite("JSON locator: file:line:column for profile diagnostics")
+struct JSONLocatorTests {
+    static let text = """
+        {
+          "defaultAction": "SCMP_ACT_ERRNO",
+          "names": "a\\"]}[{",
+          "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+            {
+              "names": ["socket"],
+              "args": [ { "index": 0, "value": 1 }, { "index": 1, "value": 2 } ]
+            }
+          ]
+        }
+        """
+
+    @Test("paths to keys, array elements and nested values; nil for what is not there")
+    func locate() {
+        #expect(JSONLocator.locate("defaultAction", in: Self.text)! == (2, 20))
+        #expect(JSONLocator.locate("syscalls[0]", in: Self.text)! == (5, 5))
+        #expect(JSONLocator.locate("syscalls[1]", in: Self.text)! == (6, 5))
+        #expect(JSONLocator.locate(".syscalls[1].args[1].value", in: Self.text)! == (8, 68))
+        #expect(JSONLocator.locate("syscalls[2]", in: Self.text) == nil)
+        #expect(JSONLocator.locate("syscalls[1].nothing", in: Self.text) == nil)
+        #expect(JSONLocator.locate("names", in: Self.text)! == (3, 12), "a string with escaped quotes and brackets is skipped whole")
+        #expect(JSONLocator.locate("x", in: "not json") == nil)
     }
 }

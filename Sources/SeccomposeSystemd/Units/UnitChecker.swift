@@ -14,6 +14,15 @@ public struct CheckReport: Sendable {
     /// The policy systemd would enforce, when there is one.
     public var policy: Policy?
 
+    /// A report for something other than a unit (e.g. an OCI profile checked alongside units).
+    public init(unit: String, files: [String], masked: Bool = false, findings: [Diagnostic], policy: Policy? = nil) {
+        self.unit = unit
+        self.files = files
+        self.masked = masked
+        self.findings = findings
+        self.policy = policy
+    }
+
     public var errorCount: Int { findings.filter { $0.severity == .error }.count }
     public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
     public var noteCount: Int { findings.filter { $0.severity == .note }.count }
