@@ -107,9 +107,13 @@ struct Systemd252DirectiveOracleTests {
                 // systemd's setup functions return 0 or a non-negative count on success.
                 let setupResult = r.stdoutLines.first.flatMap { $0.hasPrefix("setup \(setup) -> ") ? Int($0.split(separator: " ").last ?? "") : nil }
                 try #require((setupResult ?? -1) >= 0 && lines.count == probes.count, "oracle failed:\n\(r)")
+                // The compatibility switch: the program compiled with --argument-widths systemd.
+                let program = try Compiler.compile(policy, options: CompileOptions(argumentWidths: .systemd)).instructions
                 for ((abi, nr, args), line) in zip(probes, lines) {
                     let result = String(line.split(separator: ">").last ?? "").trimmingCharacters(in: .whitespaces)
                     let ours = policy.action(abi: abi, number: nr, arguments: args)
+                    let compiled = try Simulator.run(program, SeccompData(abi: abi, number: nr, args: args)).action
+                    #expect(compiled == ours, "\(lines) \(abi) nr \(nr) args \(args): program \(compiled), policy \(ours)")
                     compared += 1
                     switch ours {
                     case .errno(let e):
