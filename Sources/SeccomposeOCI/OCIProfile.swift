@@ -233,7 +233,11 @@ public enum OCIProfileImporter {
                     continue
                 }
                 for (ai, c) in conditions.enumerated() {
-                    if let w = ignoredBits(c, name: name, abis: abis) { warnings.append(w.at("\(path).args[\(ai)].value")) }
+                    if let w = ignoredBits(c, name: name, abis: abis) {
+                        // MASKED_EQ: `value` is the mask, `valueTwo` the expected value.
+                        let field = c.op == .maskedEqual && w.message.contains(": value ") ? "valueTwo" : "value"
+                        warnings.append(w.at("\(path).args[\(ai)].\(field)"))
+                    }
                 }
                 if decisions[name] == nil { order.append(name) }
                 var d = decisions[name] ?? ([], nil)
@@ -320,19 +324,28 @@ extension OCIProfileImporter {
     /// half, for an argument the kernel reads as 32 bits or fewer.
     static func ignoredBits(_ c: ArgumentCondition, name: String, abis: [Architecture]) -> OCIDiagnostic? {
         for abi in abis {
-            guard let width = ArgumentWidths.width(of: name, argument: c.index, on: abi), width.bits <= 32 else { continue }
-            let compared = c.op == .maskedEqual ? c.mask : c.value
-            let high = compared >> 32, low = compared & 0xFFFF_FFFF
-            let clean = high == 0 || (high == 0xFFFF_FFFF && low & 0x8000_0000 != 0)
-            if clean && (c.op != .maskedEqual || c.value >> 32 == 0 || c.value >> 32 == high) { continue }
+            guard let width = ArgumentWidths.width(of: name, argument: c.index, on: abi), width.bits <= 32,
+                !c.isRepresentable(inBits: width.bits)
+                    || (c.op == .maskedEqual && c.mask >> UInt64(width.bits) != 0 && c.mask != .max)
+            else { continue }
             let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
+            let keep: UInt64 = (1 << UInt64(width.bits)) - 1
+            let field = c.op == .maskedEqual && c.isRepresentable(inBits: width.bits) ? "mask" : "value"
+            let shown = field == "mask" ? c.mask : c.value
             return OCIDiagnostic(severity: "warning", path: "",
                 message: "this rule compares bits of \(name)'s argument \(c.index) that the kernel ignores (it reads a \(width.className) on \(abi.name)): "
-                    + "\(c.op == .maskedEqual ? "mask" : "value") \(hex(compared)); Seccompose judges the low 32 bits (\(hex(low))), "
-                    + "libseccomp and runc compare all 64, so there the rule misses calls the kernel reads as \(hex(low))",
-                fix: "write the 32-bit value \(hex(low)) (or its sign extension for negative numbers)", code: "ignored-bits")
+                    + "\(field) \(hex(shown)) is \(hex(shown & keep)) to the kernel; "
+                    + (c.isRepresentable(inBits: width.bits)
+                        ? "Seccompose judges the low \(width.bits) bits, libseccomp and runc compare all 64"
+                        : "no value the kernel reads matches it exactly, so Seccompose takes the more restrictive reading (an allowing rule never applies, a refusing one applies to \(hex(shown & keep))); libseccomp and runc compare all 64 bits"),
+                fix: "write the \(width.bits)-bit \(field) \(hex(shown & keep)) (or its sign extension for negative numbers)", code: "ignored-bits")
         }
         return nil
+    }
+
+    static func refusal(_ c: Multiplexer.Closure) -> String {
+        if case .refused(let a) = c { return a.description }
+        return "the rules"
     }
 
     /// Warnings for argument rules on calls that an ABI of the policy also reaches through
@@ -342,17 +355,17 @@ extension OCIProfileImporter {
         let effective = policy.judgingKernelReads(.kernel)
         for abi in policy.architectures {
             for m in Multiplexer.allCases where SyscallTable.number(of: m.rawValue, on: abi) != nil {
-                let muxRules = effective.decisions(for: abi)[m.rawValue]?.rules ?? []
+                let muxDecision = effective.decisions(for: abi)[m.rawValue] ?? SyscallDecision(action: effective.defaultAction)
                 for sub in m.subcalls {
                     guard let d = policy.decisions(for: abi)[sub.name], !d.rules.isEmpty,
-                        muxRules.contains(where: { $0.conditions.first == m.selects(sub.call) })
+                        let closure = m.closure(in: muxDecision, call: sub.call)
                     else { continue }
-                    let mapped = m.argumentMap(for: sub.name) != nil
+                    let mapped = closure == .moved
                     let where_ = firstArgumentRule[sub.name].map { "syscalls[\($0)]" } ?? "syscalls"
                     out.append(OCIDiagnostic(severity: "warning", path: "\(file): \(where_)",
                         message: mapped
                             ? "\(abi.name) also reaches \(sub.name) through \(m.rawValue)(), which passes its arguments in other registers: Seccompose's default applies the same rules there"
-                            : "\(abi.name) also reaches \(sub.name) through \(m.rawValue)(), whose arguments sit behind a pointer a seccomp filter cannot read: Seccompose's default gives every \(m.rawValue)(\(sub.name)) call \(d.mostRestrictiveOutcome), the rules' most restrictive outcome (32-bit programs that use \(m.rawValue)() for it fail)",
+                            : "\(abi.name) also reaches \(sub.name) through \(m.rawValue)(), whose arguments sit behind a pointer a seccomp filter cannot read: Seccompose's default gives every \(m.rawValue)(\(sub.name)) call \(refusal(closure)), the rules' most restrictive outcome (32-bit programs that use \(m.rawValue)() for it fail)",
                         fix: "drop \(abi.name) from the profile's architectures if the container runs no 32-bit programs",
                         code: "multiplexer"))
                 }

@@ -61,12 +61,13 @@ public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
     /// Where `name`'s arguments sit among the multiplexer's (direct index → multiplexer index),
     /// or nil when the multiplexer passes them behind a pointer a filter cannot read (every
     /// socketcall() sub-call; msgrcv, whose version-0 form packs them in a struct). From ipc/syscall.c.
-    public func argumentMap(for name: String) -> [Int: Int]? {
+    public func argumentMap(for name: String, on abi: Architecture) -> [Int: Int]? {
         guard self == .ipc else { return nil }
         // ipc(call, first=1, second=2, third=3, ptr=4, fifth=5)
         switch name {
         case "semop": return [0: 1, 1: 4, 2: 2]
-        case "semtimedop": return [0: 1, 1: 4, 2: 2, 3: 5]
+        // s390's ipc has five arguments and passes `third` as semtimedop's timeout.
+        case "semtimedop": return abi == .s390 || abi == .s390x ? [0: 1, 1: 4, 2: 2, 3: 3] : [0: 1, 1: 4, 2: 2, 3: 5]
         case "semget": return [0: 1, 1: 2, 2: 3]
         case "semctl": return [0: 1, 1: 2, 2: 3]
         case "msgsnd": return [0: 1, 1: 4, 2: 2, 3: 3]
@@ -78,6 +79,58 @@ public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
         case "shmctl": return [0: 1, 1: 2, 2: 4]
         default: return nil
         }
+    }
+
+    /// The direct argument that ipc() passes through `ipc_parse_version` (the `cmd` of semctl,
+    /// msgctl and shmctl): the kernel clears IPC_64 (0x100) from it on this route only.
+    public func versionParsedArgument(of name: String) -> Int? {
+        guard self == .ipc else { return nil }
+        switch name {
+        case "semctl": return 2
+        case "msgctl", "shmctl": return 1
+        default: return nil
+        }
+    }
+
+    /// `c` (a condition on the direct call's argument) as a condition on the multiplexer's
+    /// registers for the sub-call `name`, or nil when it cannot be expressed there.
+    func moved(_ c: ArgumentCondition, of name: String, on abi: Architecture) -> ArgumentCondition? {
+        guard let map = argumentMap(for: name, on: abi), let index = map[c.index] else { return nil }
+        var m = c
+        m.index = index
+        if versionParsedArgument(of: name) == c.index {
+            // The kernel acts on cmd & ~IPC_64 here: only equality tests of values without that
+            // bit carry over (masked to ignore it); anything else cannot be judged on this route.
+            let ipc64: UInt64 = 0x100
+            switch c.op {
+            case .equal where c.value & ipc64 == 0:
+                m.op = .maskedEqual
+                m.mask = ~ipc64
+            case .maskedEqual where c.value & c.mask & ipc64 == 0:
+                m.mask = c.mask & ~ipc64
+                m.value = c.value & m.mask
+            default:
+                return nil
+            }
+        }
+        return m
+    }
+
+    /// How a judged multiplexer decision (`Policy.judgingKernelReads`) treats sub-call `call`.
+    public enum Closure: Sendable, Hashable {
+        /// The direct call's argument rules apply on the multiplexer's registers.
+        case moved
+        /// Every such sub-call gets this action.
+        case refused(Action)
+    }
+
+    /// What the compiler's pass did to sub-call `call` in `decision` (the multiplexer's judged
+    /// decision), or nil when it added nothing for it.
+    public func closure(in decision: SyscallDecision, call: UInt64) -> Closure? {
+        let selector = selects(call)
+        let rules = decision.rules.filter { $0.conditions.first == selector }
+        guard let first = rules.first else { return nil }
+        return rules.contains { $0.conditions.count > 1 } ? .moved : .refused(first.action)
     }
 
     /// The multiplexer that reaches `name`, with its sub-call number.
@@ -189,17 +242,11 @@ extension Policy {
                 if wanted.precedence <= least.precedence { continue }
                 // Where the sub-call passes the arguments in registers, the direct call's rules
                 // move over (judged at the direct call's widths), never below the multiplexer's action.
-                if mux.rules.isEmpty, !direct.rules.isEmpty, let map = m.argumentMap(for: name),
-                    direct.rules.allSatisfy({ $0.conditions.allSatisfy { map[$0.index] != nil } })
-                {
+                let movedRules = direct.rules.map { r in r.conditions.map { m.moved($0, of: name, on: abi) } }
+                if mux.rules.isEmpty, !direct.rules.isEmpty, movedRules.allSatisfy({ $0.allSatisfy { $0 != nil } }) {
                     func atLeast(_ a: Action) -> Action { a.precedence >= mux.action.precedence ? a : mux.action }
-                    for r in direct.rules {
-                        let moved = r.conditions.map { c -> ArgumentCondition in
-                            var c = c
-                            c.index = map[c.index] ?? c.index
-                            return c
-                        }
-                        added.append(Rule([m.selects(call)] + moved, action: atLeast(r.action), origin: r.origin))
+                    for (r, moved) in zip(direct.rules, movedRules) {
+                        added.append(Rule([m.selects(call)] + moved.compactMap { $0 }, action: atLeast(r.action), origin: r.origin))
                     }
                     added.append(Rule([m.selects(call)], action: atLeast(direct.action), origin: direct.origin))
                     continue
@@ -241,14 +288,32 @@ extension SyscallDecision {
     func judgingKernelReads(name: String, on abi: Architecture, strict: Bool) -> SyscallDecision {
         var d = self
         var narrowIndexes: [Int] = []
-        d.rules = rules.map { rule in
+        d.rules = []
+        ruleLoop: for rule in rules {
             var r = rule
-            r.conditions = rule.conditions.map { c in
-                guard let width = ArgumentWidths.width(of: name, argument: c.index, on: abi) else { return c }
+            r.conditions = []
+            for c in rule.conditions {
+                guard let width = ArgumentWidths.width(of: name, argument: c.index, on: abi) else {
+                    r.conditions.append(c)
+                    continue
+                }
                 if width.bits <= 32, !narrowIndexes.contains(c.index) { narrowIndexes.append(c.index) }
-                return c.judged(as: width, on: abi)
+                // A constant the argument's type cannot hold names raw values the kernel reads
+                // like others the rule does not name: take the more restrictive reading.
+                if width.bits < 64, !c.isRepresentable(inBits: width.bits) {
+                    let restrictive = rule.action.precedence >= action.precedence
+                    switch c.op {
+                    case .equal, .maskedEqual:
+                        if !restrictive { continue ruleLoop }  // the rule never applies
+                    case .notEqual:
+                        if restrictive { continue }  // the condition always holds
+                    default:
+                        break
+                    }
+                }
+                r.conditions.append(c.judged(as: width, on: abi))
             }
-            return r
+            d.rules.append(r)
         }
         // Strict: only where registers are 64 bits wide (on 32-bit ABIs there is no upper half).
         let wideRegisters = abi.is64Bit || abi == .x32 || abi == .mips64n32 || abi == .mipsel64n32
@@ -268,6 +333,24 @@ extension SyscallDecision {
 }
 
 extension ArgumentCondition {
+    /// Whether the constant means one value of a `bits`-wide argument: for `==`/`!=` a value
+    /// that fits (or is the sign extension of a negative one); for masked equality one whose
+    /// value has no bits the kernel does not read where the mask looks. Ordering comparisons
+    /// always count as representable.
+    public func isRepresentable(inBits bits: Int) -> Bool {
+        guard bits < 64 else { return true }
+        let keep: UInt64 = (1 << UInt64(bits)) - 1
+        switch op {
+        case .equal, .notEqual:
+            return value <= keep || value >= UInt64.max - (keep >> 1)
+        case .maskedEqual:
+            let upper = value & mask & ~keep
+            return upper == 0 || (upper == mask & ~keep && value & mask & (1 << UInt64(bits - 1)) != 0)
+        default:
+            return true
+        }
+    }
+
     /// The condition compared on what the kernel reads of an argument of `width` on `abi`.
     func judged(as width: ArgumentWidth, on abi: Architecture) -> ArgumentCondition {
         var c = self

@@ -68,9 +68,67 @@ public enum SystemdPolicyBuilder {
             let o = (f != nil && a == f?.action) ? f?.origin : (l?.origin ?? f?.origin)
             rules[name] = SyscallDecision(action: a, origin: o)
         }
-        let policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: otherABIs,
+        var policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: otherABIs,
             syscalls: rules)
+        if ctx.argumentWidths == .systemd, abis.contains(where: { libseccompMultiplexingABIs.contains($0) }) {
+            var layers: [Policy] = []
+            if s.logMode != nil {
+                layers.append(Policy(defaultAction: logDefault, architectures: abis, otherArchitectureAction: .allow, syscalls: logRules))
+            }
+            layers.append(Policy(defaultAction: filterDefault, architectures: abis, otherArchitectureAction: .allow, syscalls: filterRules))
+            policy = libseccompMultiplexing(policy, layers: layers)
+        }
         return Result(policy: policy, negativeAction: filter.negativeAction, diagnostics: diagnostics)
+    }
+
+    /// The ABIs on which libseccomp 2.5 turns a rule for a socket or SysV IPC call into a
+    /// socketcall()/ipc() rule as well (`seccomp_rule_add` with a multiplexed syscall).
+    static let libseccompMultiplexingABIs: Set<Architecture> = [.x86, .s390, .s390x, .ppc, .ppc64, .ppc64le, .mips, .mipsel]
+
+    /// systemd's filters as libseccomp builds them: in each filter, an unconditional rule for
+    /// `socket` (or `bind`, `semget` …) also gives `socketcall(SYS_SOCKET, …)` (`ipc(SEMGET, …)`)
+    /// its action, unless the filter lists the multiplexer itself. `layers` are the filters in
+    /// installation order; the stacked result of each sub-call becomes a rule of `policy`.
+    static func libseccompMultiplexing(_ policy: Policy, layers: [Policy]) -> Policy {
+        var out = policy
+        for abi in policy.architectures where libseccompMultiplexingABIs.contains(abi) {
+            var table = out.decisions(for: abi)
+            for m in Multiplexer.allCases where SyscallTable.number(of: m.rawValue, on: abi) != nil {
+                let current = table[m.rawValue] ?? SyscallDecision(action: out.defaultAction)
+                guard current.rules.isEmpty else { continue }
+                var added: [Rule] = []
+                for (name, call) in m.subcalls {
+                    // What each filter returns for m(call, …), then the kernel's precedence over them.
+                    var result = Action.allow
+                    var origin: Origin?
+                    for layer in layers {
+                        let verdict: Action
+                        if !layer.architectures.contains(abi) {
+                            verdict = layer.otherArchitectureAction
+                        } else if let listed = layer.decisions(for: abi)[m.rawValue] {
+                            verdict = listed.action
+                        } else if let listed = layer.decisions(for: abi)[name] {
+                            verdict = listed.action
+                            origin = listed.origin ?? origin
+                        } else {
+                            verdict = layer.defaultAction
+                        }
+                        result = Action.stacked(earlier: result, later: verdict)
+                    }
+                    if result != current.action {
+                        added.append(Rule([ArgumentCondition(index: 0, .equal, call)], action: result, origin: origin))
+                    }
+                }
+                guard !added.isEmpty else { continue }
+                var d = current
+                d.rules = added
+                table[m.rawValue] = d
+            }
+            if out.abiSyscalls[abi] != nil || table != out.syscalls {
+                out.abiSyscalls[abi] = table
+            }
+        }
+        return out
     }
 
     /// Builds the policy equal to the whole stack of seccomp filters systemd installs for a
@@ -120,6 +178,9 @@ public enum SystemdPolicyBuilder {
         // Start from "allow everything" on the local ABIs, so the result judges them in systemd's order.
         var policy = Policy(defaultAction: .allow, architectures: local, otherArchitectureAction: .allow)
         for layer in layers { policy = policy.stacked(under: layer.policy) }
+        if ctx.argumentWidths == .systemd, local.contains(where: { libseccompMultiplexingABIs.contains($0) }) {
+            policy = libseccompMultiplexing(policy, layers: layers.map(\.policy))
+        }
         var result = Result(policy: policy, negativeAction: filter.negativeAction, diagnostics: filter.diagnostics)
         result.layers = layers
         return result

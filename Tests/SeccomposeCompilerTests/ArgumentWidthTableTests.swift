@@ -97,7 +97,7 @@ struct ArgumentWidthTableTests {
                         if let sub = m.subcalls.first(where: { $0.call == call }) {
                             let direct = written.decisions(for: abi)[sub.name] ?? SyscallDecision(action: written.defaultAction)
                             var wanted = direct.mostRestrictiveOutcome
-                            if let map = m.argumentMap(for: sub.name), !direct.rules.isEmpty,
+                            if let map = m.argumentMap(for: sub.name, on: abi), !direct.rules.isEmpty,
                                 written.decisions(for: abi)[name]?.rules.isEmpty ?? true
                             {
                                 var directArgs = [UInt64](repeating: 0, count: 6)

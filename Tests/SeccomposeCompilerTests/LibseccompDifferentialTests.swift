@@ -176,3 +176,45 @@ struct LibseccompDifferentialTests {
         #expect(libseccompWrong.count * 100 < queries, "libseccomp disagreed on \(libseccompWrong.count) of \(queries) queries")
     }
 }
+
+/// libseccomp turns a rule for a socket or SysV IPC call into a socketcall()/ipc() rule too on
+/// x86, s390, ppc and mips o32; the systemd mode has to decide those sub-calls as systemd's
+/// libseccomp-built filter does.
+@Suite("libseccomp differential: socketcall/ipc sub-calls in the systemd mode")
+struct LibseccompMultiplexerDifferentialTests {
+    static let filters = [
+        "SystemCallFilter=~socket bind semget", "SystemCallFilter=~socket socketcall:EACCES",
+        "SystemCallFilter=~@ipc", "SystemCallFilter=~accept sendmsg:EIO shmat", "SystemCallFilter=@system-service",
+        "SystemCallFilter=socket bind exit_group", "SystemCallFilter=~@network-io\nSystemCallErrorNumber=EPERM",
+    ]
+
+    @Test("each filter's x86 socketcall()/ipc() sub-calls equal libseccomp 2.5.4's program", arguments: filters)
+    func multiplexed(filter: String) throws {
+        let exporter = try Support.requireBuilt("libseccomp-export")
+        let policy = try systemdPolicy(filter)
+        // The filter as systemd hands it to libseccomp: one unconditional rule per listed name.
+        var text = "default \(LibseccompDifferentialTests.spec(policy.defaultAction))\narch x86\n"
+        for (name, d) in policy.syscalls.sorted(by: { $0.key < $1.key }) where d.rules.isEmpty {
+            guard SyscallTable.number(of: name, on: .x86) != nil || Multiplexer.reaching(name) != nil else { continue }
+            text += "rule \(LibseccompDifferentialTests.spec(d.action)) \(name)\n"
+        }
+        let theirs = try Support.withTemporaryDirectory { dir -> RunResult in
+            let f = dir.appendingPathComponent("spec")
+            try Support.write(text, to: f)
+            return try Support.run("/bin/sh", ["-c", "exec \(Support.shellQuote(exporter)) < \(Support.shellQuote(f.path))"], timeout: 30)
+        }
+        let lib = try #require(Program(rawBytes: Array(theirs.stdoutData), bigEndian: false), "\(text)\n\(theirs)")
+        let ours = try Compiler.compile(policy, options: CompileOptions(argumentWidths: .systemd)).instructions
+        var compared = 0
+        for m in Multiplexer.allCases {
+            let nr = try #require(SyscallTable.number(of: m.rawValue, on: .x86))
+            for call in m.subcalls.map(\.call) + [0, 25, 0xFFFF_FFFF] {
+                let data = SeccompData(abi: .x86, number: nr, args: [call, 0, 0, 0, 0, 0])
+                let expected = try Simulator.run(lib.instructions, data).action
+                #expect(try Simulator.run(ours, data).action == expected, "\(filter): \(m.rawValue)(\(call))\n\(text)")
+                compared += 1
+            }
+        }
+        #expect(compared == 38)
+    }
+}

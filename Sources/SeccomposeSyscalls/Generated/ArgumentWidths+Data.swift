@@ -264,7 +264,7 @@ pciconfig_iobase	-	-	-	-	-	-	-	-	-	-	-	-	lLL	lLL	-	-	-	-
 pciconfig_read	-	-	-	LLLLp	-	-	-	-	-	-	-	-	LLLLp	LLLLp	-	-	-	-
 pciconfig_write	-	-	-	LLLLp	-	-	-	-	-	-	-	-	LLLLp	LLLLp	-	-	-	-
 perf_event_open	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL	piiiL
-personality	I	I	I	I	I	I	I	L	I	L	L	I	L	L	I	I	I	I
+personality	I	I	I	I	I	I	I	L	I	I	L	I	L	I	I	I	I	I
 pidfd_getfd	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI	iiI
 pidfd_open	iI	iI	iI	iI	iI	iI	iI	iI	iI	iI	iI	iI	iI	iI	iI	iI	iI	iI
 pidfd_send_signal	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI	iipI

@@ -109,13 +109,13 @@ extension UnitChecker {
                 }
             }
         }
-        return describe(differences, service: service, context: context, safeMode: safeMode)
+        return describe(differences, service: service, context: context, safeMode: safeMode, safe: safe)
     }
 
     static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
 
     static func describe(_ differences: [ArgumentDifference], service: ServiceDescription, context: SystemdContext,
-        safeMode: ArgumentWidthMode) -> [Diagnostic]
+        safeMode: ArgumentWidthMode, safe: Policy) -> [Diagnostic]
     {
         var out: [Diagnostic] = []
         let version = context.version
@@ -156,7 +156,8 @@ extension UnitChecker {
             let subs = Set(group.map { $0.value & (m == .ipc ? 0xFFFF : 0xFFFF_FFFF) })
             let direct = m.subcalls.filter { subs.contains($0.call) }.map(\.name)
             let w = at(first.origin)
-            let mapped = direct.allSatisfy { m.argumentMap(for: $0) != nil }
+            let judged = safe.decisions(for: first.abi)[m.rawValue] ?? SyscallDecision(action: safe.defaultAction)
+            let mapped = m.subcalls.filter { subs.contains($0.call) }.allSatisfy { m.closure(in: judged, call: $0.call) == .moved }
             let message = mapped
                 ? "\(w.setting)= restricts \(direct.joined(separator: "/"))() by argument, and \(first.abi.name) also reaches \(direct.count == 1 ? "it" : "them") through \(m.rawValue)(), "
                     + "which passes the same arguments in other registers: Seccompose applies the rule there too (\(first.seccompose)); systemd \(version) gives \(first.systemd)"
@@ -167,7 +168,9 @@ extension UnitChecker {
                 isSystemdMessage: false, setting: w.setting, file: w.file, line: w.line, column: w.column, text: w.text,
                 note: mapped ? "ipc()'s sub-calls take their arguments in registers (shmat's shmflg is ipc's third argument)"
                     : "seccomp cannot inspect memory, so \(m.rawValue)()'s arguments cannot be filtered by family or flag",
-                fix: "add SystemCallArchitectures=native, so that \(first.abi.name) is refused altogether"))
+                fix: first.abi == context.native
+                    ? "nothing to add for the native ABI: if the service needs \(m.rawValue)() for \(direct.joined(separator: "/")), a seccomp filter cannot allow it more finely"
+                    : "add SystemCallArchitectures=native, so that \(first.abi.name) is refused altogether"))
         }
         // Kind 3: ABIs systemd leaves unfiltered for the directive (clean values decided differently).
         let coverage = differences.filter { $0.kind == .coverage }
@@ -177,11 +180,28 @@ extension UnitChecker {
             let calls = Array(Set(group.map(\.name))).sorted()
             let w = at(first.origin)
             out.append(Diagnostic(severity: .warning, code: "abi-coverage",
-                message: "\(w.setting)=: systemd \(version) installs no argument filter for \(first.abi.name): \(first.name)(a\(first.index)=\(hex(first.value))) gets \(first.systemd) there; "
+                message: "\(w.setting)=: systemd \(version) leaves \(calls.joined(separator: ", ")) unfiltered on \(first.abi.name): \(first.name)(a\(first.index)=\(hex(first.value))) gets \(first.systemd) there; "
                     + "\(enforced) \(first.seccompose) (\(group.count) samples on \(calls.joined(separator: ", ")))",
                 isSystemdMessage: false, setting: w.setting, file: w.file, line: w.line, column: w.column, text: w.text,
                 note: "systemd skips the ABIs whose calls it cannot filter the same way (i386's socketcall(), s390, ppc …)",
                 fix: "add SystemCallArchitectures=native"))
+        }
+        // Kind 4: Seccompose reads more bits than systemd compares (a long on x32 / n32), or strict
+        // mode's refusal of an unclean upper half.
+        let wider = differences.filter { $0.kind == .strict }
+        for (key, group) in Dictionary(grouping: wider, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)|\($0.name)" }).sorted(by: { $0.key < $1.key }) {
+            guard let first = group.first else { continue }
+            _ = key
+            let w = at(first.origin)
+            let width = ArgumentWidths.width(of: first.name, argument: first.index, on: first.abi)
+            let isWide = (width?.bits ?? 0) == 64
+            out.append(Diagnostic(severity: .note, code: isWide ? "wide-read" : "unclean-upper-half",
+                message: isWide
+                    ? "\(w.setting)=: on \(first.abi.name) the kernel reads all 64 bits of \(first.name)()'s argument \(first.index), systemd \(version) compares the low 32: \(first.name)(a\(first.index)=\(hex(first.value))) gets \(first.systemd) from systemd, \(first.seccompose) from Seccompose (\(group.count) samples)"
+                    : "\(w.setting)=: --argument-widths strict refuses \(first.name)(a\(first.index)=\(hex(first.value))) on \(first.abi.name) with \(first.seccompose): its upper half is not a clean extension of the 32 bits the kernel reads (\(group.count) samples)",
+                isSystemdMessage: false, setting: w.setting, file: w.file, line: w.line, column: w.column, text: w.text,
+                note: isWide ? "x32 and n32 pass 64-bit registers; libseccomp treats them as 32-bit ABIs" : nil,
+                fix: isWide ? "nothing to do: Seccompose judges the whole register" : "nothing to do unless the service passes such values"))
         }
         return out
     }
