@@ -26,12 +26,8 @@ struct CompileCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let policy = try input.policy()
-        let program: Program
-        do { program = try Compiler.compile(policy, options: input.settings.systemd.compileOptions) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(1)
-        }
+        // The PFC and JSON renderings show the policy as the program implements it (widths, multiplexers).
+        let (policy, program) = try input.compiled()
         let bytes: [UInt8]
         switch format {
         case .raw: bytes = Export.raw(program)
