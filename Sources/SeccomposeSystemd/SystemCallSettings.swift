@@ -59,7 +59,7 @@ public struct SystemCallSettings: Sendable {
     public private(set) var log: [String: WordOrigin] = [:]
 
     /// The systemd being emulated.
-    public let context: SystemdContext
+    public internal(set) var context: SystemdContext
 
     /// Bounds the "did you mean" work on huge inputs (the first 200 unknown words get one).
     private var suggestionsLeft = 200

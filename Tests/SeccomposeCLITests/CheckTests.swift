@@ -352,4 +352,25 @@ struct CheckTests {
         }
         #expect(total >= 20)
     }
+
+    @Test("argument findings: what systemd's libseccomp filter already refuses is not reported; the upper-half hole is")
+    func argumentFindings() throws {
+        try Support.withTemporaryDirectory { dir in
+            // ~socket: libseccomp refuses socketcall(SYS_SOCKET) on i386 too, so no multiplexer finding.
+            let plain = dir.appendingPathComponent("plain.service")
+            try Data("[Service]\nExecStart=/bin/true\nSystemCallFilter=~socket\nRestrictNamespaces=yes\n".utf8).write(to: plain)
+            let r = try Self.check(["--systemd", "252", "--format", "json", plain.path])
+            #expect(r.status == 0, "\(r)")
+            #expect(!r.stdout.contains("\"multiplexer\"") && !r.stdout.contains("\"abi-coverage\""), "\(r.stdout)")
+            // setns's nstype compared on 64 bits by systemd 252: reported at the directive's value.
+            let holes = dir.appendingPathComponent("holes.service")
+            try Data("[Service]\nExecStart=/bin/true\nSystemCallArchitectures=native\nRestrictNamespaces=~user net\n".utf8).write(to: holes)
+            let h = try Self.check(["--systemd", "252", holes.path])
+            #expect(h.stdout.contains("holes.service:4:20: warning: RestrictNamespaces=: systemd 252's filter compares bits of setns()'s argument 1"), "\(h.stdout)")
+            #expect(!h.stdout.contains("[multiplexer]") && !h.stdout.contains("[abi-coverage]"), "native only: \(h.stdout)")
+            // The systemd 262 deny-list form compares the low 32 bits already: no hole to report.
+            let h262 = try Self.check(["--systemd", "262", holes.path])
+            #expect(!h262.stdout.contains("warning: RestrictNamespaces=: systemd 262's filter compares bits"), "\(h262.stdout)")
+        }
+    }
 }

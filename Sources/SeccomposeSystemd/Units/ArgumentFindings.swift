@@ -38,9 +38,10 @@ extension UnitChecker {
     static func argumentFindings(_ service: ServiceDescription, context: SystemdContext, built: Policy? = nil) -> [Diagnostic] {
         func build(_ mode: ArgumentWidthMode) -> Policy? {
             if mode == context.argumentWidths, let built { return built }
-            var d = service.directives
+            var d = service.directives, settings = service.syscalls
             d.context.argumentWidths = mode
-            return try? SystemdPolicyBuilder.build(service.syscalls, directives: d).policy
+            settings.context.argumentWidths = mode
+            return try? SystemdPolicyBuilder.build(settings, directives: d).policy
         }
         let safeMode: ArgumentWidthMode = context.argumentWidths == .strict ? .strict : .kernel
         // The kernel and strict modes build the same policy; only the compiler's pass differs.
@@ -49,7 +50,10 @@ extension UnitChecker {
         guard hasRules else { return [] }
         // The systemd-mode policy differs from the written one only where the directives cover
         // ABIs systemd skips; elsewhere the written comparisons are systemd's (no second build).
-        let wider = written.architectures.contains { service.directives.widensCoverage(on: $0) }
+        // (Also where libseccomp multiplexes socket and IPC rules, which only the systemd build models.)
+        let wider = written.architectures.contains {
+            service.directives.widensCoverage(on: $0) || SystemdPolicyBuilder.libseccompMultiplexingABIs.contains($0)
+        }
         guard let systemd = wider ? build(.systemd) : written else { return [] }
         let safe = written.judgingKernelReads(safeMode)
         var differences: [ArgumentDifference] = []
