@@ -132,7 +132,11 @@ public enum OCIProfileImporter {
     ///
     /// - Throws: `OCIDiagnostic` for invalid JSON, unknown actions, operators or
     ///   architectures, an argument index outside 0…5, or `architectures` with `archMap`.
-    public static func load(json: [UInt8], file: String, target: OCITarget) throws(OCIDiagnostic) -> OCIImport {
+    /// `argumentWidths` is the compiler mode the warnings describe (the multiplexer closures exist
+    /// outside `.systemd` only).
+    public static func load(json: [UInt8], file: String, target: OCITarget, argumentWidths: ArgumentWidthMode = .kernel)
+        throws(OCIDiagnostic) -> OCIImport
+    {
         let profile: OCIProfile
         do {
             profile = try JSONDecoder().decode(OCIProfile.self, from: Data(json))
@@ -142,7 +146,8 @@ public enum OCIProfileImporter {
         } catch {
             throw OCIDiagnostic(severity: "error", path: file, message: "\(error)", fix: "check the file is JSON")
         }
-        return try evaluate(profile, file: file, target: target, text: String(decoding: json, as: UTF8.self))
+        return try evaluate(profile, file: file, target: target, text: String(decoding: json, as: UTF8.self),
+            argumentWidths: argumentWidths)
     }
 
     static func action(_ name: String, errno: UInt32?, path: String) throws(OCIDiagnostic) -> Action {
@@ -162,7 +167,9 @@ public enum OCIProfileImporter {
         }
     }
 
-    static func evaluate(_ p: OCIProfile, file: String, target: OCITarget, text: String? = nil) throws(OCIDiagnostic) -> OCIImport {
+    static func evaluate(_ p: OCIProfile, file: String, target: OCITarget, text: String? = nil,
+        argumentWidths: ArgumentWidthMode = .kernel) throws(OCIDiagnostic) -> OCIImport
+    {
         var warnings: [OCIDiagnostic] = []
         // The first rule with arguments per syscall name (its index in syscalls[]).
         var firstArgumentRule: [String: Int] = [:]
@@ -259,7 +266,9 @@ public enum OCIProfileImporter {
             guard let d = decisions[name] else { continue }
             policy.syscalls[name] = SyscallDecision(action: d.unconditional ?? defaultAction, rules: d.conditional)
         }
-        warnings += multiplexerWarnings(policy, file: file, firstArgumentRule: firstArgumentRule)
+        if argumentWidths != .systemd {
+            warnings += multiplexerWarnings(policy, file: file, firstArgumentRule: firstArgumentRule, mode: argumentWidths)
+        }
         return OCIImport(policy: policy, flags: p.flags ?? [], warnings: warnings)
     }
 
@@ -350,9 +359,11 @@ extension OCIProfileImporter {
 
     /// Warnings for argument rules on calls that an ABI of the policy also reaches through
     /// socketcall() or ipc(): what the compiler does with the sub-calls.
-    static func multiplexerWarnings(_ policy: Policy, file: String, firstArgumentRule: [String: Int]) -> [OCIDiagnostic] {
+    static func multiplexerWarnings(_ policy: Policy, file: String, firstArgumentRule: [String: Int], mode: ArgumentWidthMode)
+        -> [OCIDiagnostic]
+    {
         var out: [OCIDiagnostic] = []
-        let effective = policy.judgingKernelReads(.kernel)
+        let effective = policy.judgingKernelReads(mode)
         for abi in policy.architectures {
             for m in Multiplexer.allCases where SyscallTable.number(of: m.rawValue, on: abi) != nil {
                 let muxDecision = effective.decisions(for: abi)[m.rawValue] ?? SyscallDecision(action: effective.defaultAction)

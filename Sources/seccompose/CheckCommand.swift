@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import SeccomposeOCI
+import SeccomposePolicy
 import SeccomposeSyscalls
 import SeccomposeSystemd
 
@@ -79,7 +80,7 @@ struct CheckCommand: ParsableCommand {
             do {
                 let text = try TextFile.read(path)
                 sources[path] = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-                reports.append(ProfileCheck.check(path: path, text: text, native: nativeABI))
+                reports.append(ProfileCheck.check(path: path, text: text, native: nativeABI, mode: systemd.argumentWidths))
             } catch {
                 Terminal.error(error.description)
                 unreadable = true
@@ -99,7 +100,7 @@ struct CheckCommand: ParsableCommand {
 /// `check --profile`: an OCI profile's import errors and warnings as check findings, each at the
 /// line and column of the JSON value it is about.
 enum ProfileCheck {
-    static func check(path: String, text: String, native: Architecture) -> CheckReport {
+    static func check(path: String, text: String, native: Architecture, mode: ArgumentWidthMode) -> CheckReport {
         func finding(_ d: OCIDiagnostic, _ severity: Diagnostic.Severity) -> Diagnostic {
             let jsonPath = d.jsonPath(file: path)
             let at = jsonPath.flatMap { JSONLocator.locate($0, in: text) } ?? (line: 1, column: 1)
@@ -107,7 +108,8 @@ enum ProfileCheck {
                 setting: jsonPath ?? "profile", file: path, line: at.line, column: at.column, text: "", note: nil, fix: d.fix)
         }
         do {
-            let imported = try OCIProfileImporter.load(json: Array(text.utf8), file: path, target: OCITarget(architecture: native))
+            let imported = try OCIProfileImporter.load(json: Array(text.utf8), file: path, target: OCITarget(architecture: native),
+                argumentWidths: mode)
             return CheckReport(unit: path, files: [path], findings: imported.warnings.map { finding($0, .warning) },
                 policy: imported.policy)
         } catch {

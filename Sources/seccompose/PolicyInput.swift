@@ -213,7 +213,8 @@ struct PolicyOptions: ParsableArguments {
             throw ExitCode(2)
         }
         do {
-            let imported = try OCIProfileImporter.load(json: bytes, file: path, target: target)
+            let imported = try OCIProfileImporter.load(json: bytes, file: path, target: target,
+                argumentWidths: settings.systemd.argumentWidths)
             for w in imported.warnings { Terminal.error(w.description) }
             return imported.policy
         } catch {
