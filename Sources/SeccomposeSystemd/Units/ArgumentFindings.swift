@@ -6,15 +6,31 @@ import SeccomposePolicy
 import SeccomposeSyscalls
 
 extension UnitChecker {
-    /// Argument samples: each flag alone and combined, 0, values beyond the known ones, bits
-    /// only in the upper half, sign-extended negatives.
-    static let argumentSamples: [UInt64] = {
-        var v: [UInt64] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 16, 17, 0x22, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
-        for bit in 0..<32 { v.append(1 << UInt64(bit)) }
-        v += [1 << 32, 1 << 32 | 1, 1 << 32 | 2, 1 << 32 | 16, 1 << 32 | 17, 1 << 32 | 0x4000_0000, 1 << 32 | 0x1000_0000,
-              1 << 32 | 0x8000, 0xFFFF_FFFF_0000_0000, 0xFFFF_FFFF_8000_0000, .max, .max - 1, 0x8000_0000_0000_0011]
-        return v
-    }()
+    /// Argument samples for argument `index` under `rules`: 0, upper-half-only bits, sign-extended
+    /// negatives and boundaries, and around every constant the rules compare (the constant, its
+    /// neighbours, a masked comparison's bits), each also with junk or a sign extension in the
+    /// upper half.
+    static func argumentSamples(index: Int, rules: [Rule]) -> [UInt64] {
+        var out: [UInt64] = []
+        var seen: Set<UInt64> = []
+        func add(_ v: UInt64) { if seen.insert(v).inserted { out.append(v) } }
+        for v: UInt64 in [0, 1 << 32, 0xFFFF_FFFF_0000_0000, .max, 0xFFFF_FFFF_8000_0000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF] {
+            add(v)
+        }
+        for rule in rules {
+            for c in rule.conditions where c.index == index {
+                var constants = [c.value, c.value &+ 1, c.value &- 1]
+                if c.op == .maskedEqual { constants += [c.mask & 0xFFFF_FFFF, (c.mask & ~c.value) & 0xFFFF_FFFF] }
+                for k in constants {
+                    let low = k & 0xFFFF_FFFF
+                    add(low)
+                    add(low | 1 << 32)
+                    if low & 0x8000_0000 != 0 { add(low | 0xFFFF_FFFF_0000_0000) }
+                }
+            }
+        }
+        return out
+    }
 
     /// One call decided differently.
     struct ArgumentDifference {
@@ -50,10 +66,10 @@ extension UnitChecker {
         guard hasRules else { return [] }
         // The systemd-mode policy differs from the written one only where the directives cover
         // ABIs systemd skips; elsewhere the written comparisons are systemd's (no second build).
-        // (Also where libseccomp multiplexes socket and IPC rules, which only the systemd build models.)
-        let wider = written.architectures.contains {
-            service.directives.widensCoverage(on: $0) || SystemdPolicyBuilder.libseccompMultiplexingABIs.contains($0)
-        }
+        // Multiplexer sub-calls are compared only where the direct call has argument rules, which on
+        // the multiplexing ABIs systemd installs for no directive, so libseccomp's own socketcall/ipc
+        // rules (which only the systemd build models) cannot change a finding.
+        let wider = written.architectures.contains { service.directives.widensCoverage(on: $0) }
         guard let systemd = wider ? build(.systemd) : written else { return [] }
         let safe = written.judgingKernelReads(safeMode)
         var differences: [ArgumentDifference] = []
@@ -66,10 +82,10 @@ extension UnitChecker {
                 // Probes: each compared argument over the samples; a multiplexer's for each sub-call.
                 var probes: [(Int, UInt64, [UInt64])] = []
                 if let m = Multiplexer(rawValue: name) {
-                    for sub in m.subcalls {
+                    for sub in m.subcalls where !(table[sub.name]?.rules.isEmpty ?? true) {
                         probes.append((0, sub.call, [sub.call, 0, 0, 0, 0, 0]))
                         for i in indexes where i != 0 {
-                            for v in argumentSamples {
+                            for v in argumentSamples(index: i, rules: rules) {
                                 var args = [sub.call, 0, 0, 0, 0, 0]
                                 args[i] = v
                                 probes.append((0, sub.call, args))
@@ -78,7 +94,7 @@ extension UnitChecker {
                     }
                 } else {
                     for i in indexes {
-                        for v in argumentSamples {
+                        for v in argumentSamples(index: i, rules: rules) {
                             var args = [UInt64](repeating: 0, count: 6)
                             args[i] = v
                             probes.append((i, v, args))
@@ -134,7 +150,7 @@ extension UnitChecker {
         // Kind 1: bits the kernel ignores (the differing value has a non-zero upper half).
         let upper = differences.filter { $0.kind == .ignoredBits }
         for (setting, group) in Dictionary(grouping: upper, by: { $0.origin?.setting ?? "" }).sorted(by: { $0.key < $1.key }) {
-            guard let first = group.first else { continue }
+            guard let first = group.min(by: { $0.value < $1.value }) else { continue }
             let calls = Array(Set(group.map(\.name))).sorted()
             let width = ArgumentWidths.width(of: first.name, argument: first.index, on: first.abi)
             let read = width.map { "the kernel reads it as \($0.className)" } ?? "the kernel reads fewer bits"
@@ -179,7 +195,7 @@ extension UnitChecker {
         // Kind 3: ABIs systemd leaves unfiltered for the directive (clean values decided differently).
         let coverage = differences.filter { $0.kind == .coverage }
         for (key, group) in Dictionary(grouping: coverage, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)" }).sorted(by: { $0.key < $1.key }) {
-            guard let first = group.first else { continue }
+            guard let first = group.min(by: { $0.value < $1.value }) else { continue }
             _ = key
             let calls = Array(Set(group.map(\.name))).sorted()
             let w = at(first.origin)
@@ -194,7 +210,7 @@ extension UnitChecker {
         // mode's refusal of an unclean upper half.
         let wider = differences.filter { $0.kind == .strict }
         for (key, group) in Dictionary(grouping: wider, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)|\($0.name)" }).sorted(by: { $0.key < $1.key }) {
-            guard let first = group.first else { continue }
+            guard let first = group.min(by: { $0.value < $1.value }) else { continue }
             _ = key
             let w = at(first.origin)
             let width = ArgumentWidths.width(of: first.name, argument: first.index, on: first.abi)
