@@ -31,7 +31,9 @@ public enum ArgumentWidthMode: String, Sendable, Hashable, Codable, CaseIterable
 
 /// The multiplexed calls: which sub-call number of `socketcall`/`ipc` reaches which syscall.
 public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
+    /// `socketcall(call, args)`: the socket calls, arguments behind a pointer.
     case socketcall
+    /// `ipc(call, first, second, third, ptr, fifth)`: the SysV IPC calls, arguments in registers.
     case ipc
 
     /// Sub-call numbers by syscall name (linux/net.h SYS_*, linux/ipc.h).
