@@ -346,7 +346,7 @@ extension OCIProfileImporter {
                     + "\(field) \(hex(shown)) is \(hex(shown & keep)) to the kernel; "
                     + (c.isRepresentable(inBits: width.bits)
                         ? "Seccompose judges the low \(width.bits) bits, libseccomp and runc compare all 64"
-                        : "no value the kernel reads matches it exactly, so Seccompose takes the more restrictive reading (an allowing rule never applies, a refusing one applies to \(hex(shown & keep))); libseccomp and runc compare all 64 bits"),
+                        : "no value the kernel reads matches it exactly, so for \(hex(shown & keep)) Seccompose applies the more restrictive of this rule's action and what the call gets otherwise; libseccomp and runc compare all 64 bits"),
                 fix: "write the \(width.bits)-bit \(field) \(hex(shown & keep)) (or its sign extension for negative numbers)", code: "ignored-bits")
         }
         return nil

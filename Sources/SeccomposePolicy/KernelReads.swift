@@ -290,32 +290,55 @@ extension SyscallDecision {
     func judgingKernelReads(name: String, on abi: Architecture, strict: Bool) -> SyscallDecision {
         var d = self
         var narrowIndexes: [Int] = []
-        d.rules = []
-        ruleLoop: for rule in rules {
+        // Each rule judged, with the first condition whose constant the argument cannot hold.
+        var judged: [(rule: Rule, ambiguous: Int?)] = []
+        for rule in rules {
             var r = rule
             r.conditions = []
+            var ambiguous: Int?
             for c in rule.conditions {
                 guard let width = ArgumentWidths.width(of: name, argument: c.index, on: abi) else {
                     r.conditions.append(c)
                     continue
                 }
                 if width.bits <= 32, !narrowIndexes.contains(c.index) { narrowIndexes.append(c.index) }
-                // A constant the argument's type cannot hold names raw values the kernel reads
-                // like others the rule does not name: take the more restrictive reading.
-                if width.bits < 64, !c.isRepresentable(inBits: width.bits) {
-                    let restrictive = rule.action.precedence >= action.precedence
-                    switch c.op {
-                    case .equal, .maskedEqual:
-                        if !restrictive { continue ruleLoop }  // the rule never applies
-                    case .notEqual:
-                        if restrictive { continue }  // the condition always holds
-                    default:
-                        break
-                    }
+                if ambiguous == nil, width.bits < 64, c.op != .less, c.op != .lessOrEqual, c.op != .greater,
+                    c.op != .greaterOrEqual, !c.isRepresentable(inBits: width.bits)
+                {
+                    ambiguous = r.conditions.count
                 }
                 r.conditions.append(c.judged(as: width, on: abi))
             }
-            d.rules.append(r)
+            judged.append((r, ambiguous))
+        }
+        // A constant the argument's type cannot hold names raw values the kernel reads like
+        // others the rule does not name: for the kernel values its low bits name, the call gets
+        // the more restrictive of the rule's action and what it gets without the rule.
+        d.rules = []
+        for (i, entry) in judged.enumerated() {
+            guard let a = entry.ambiguous else {
+                d.rules.append(entry.rule)
+                continue
+            }
+            let later = judged[(i + 1)...].map(\.rule)
+            func stricter(_ x: Action, _ y: Action) -> Action { x.precedence >= y.precedence ? x : y }
+            // The rule narrowed to `conditions`, then with each later rule and the fallback.
+            func expanded(_ conditions: [ArgumentCondition]) -> [Rule] {
+                later.map { Rule(conditions + $0.conditions, action: stricter(entry.rule.action, $0.action), origin: entry.rule.origin) }
+                    + [Rule(conditions, action: stricter(entry.rule.action, action), origin: entry.rule.origin)]
+            }
+            let c = entry.rule.conditions[a]
+            if c.op == .notEqual {
+                // Where the low bits equal the constant's, either reading applies; elsewhere the rule does.
+                var equal = entry.rule.conditions
+                equal[a].op = .equal
+                d.rules += expanded(equal)
+                var others = entry.rule.conditions
+                others.remove(at: a)
+                d.rules.append(Rule(others, action: entry.rule.action, origin: entry.rule.origin))
+            } else {
+                d.rules += expanded(entry.rule.conditions)
+            }
         }
         // Strict: only where registers are 64 bits wide (on 32-bit ABIs there is no upper half).
         let wideRegisters = abi.is64Bit || abi == .x32 || abi == .mips64n32 || abi == .mipsel64n32

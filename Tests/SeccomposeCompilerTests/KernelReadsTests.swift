@@ -68,6 +68,16 @@ struct KernelReadsTests {
         try neAllow.addRule(.allow, syscall: "personality", [ArgumentCondition(index: 0, .notEqual, 1 << 32 | 8)])
         #expect(try Self.decide(neAllow, .x86_64, "personality", [8]) == .errno(1))
         #expect(try Self.decide(neAllow, .x86_64, "personality", [0]) == .allow)
+        // The rule's action against what the call gets without it, value by value: here a later
+        // rule allows nstype 0, the rule refuses (1<<32), which the kernel also reads as 0.
+        var mixed = Policy(.killProcess, architectures: [.x86_64])
+        try mixed.addRule(.errno(1), syscall: "setns", [ArgumentCondition(index: 1, .equal, 1 << 32)])
+        try mixed.addRule(.allow, syscall: "setns", [ArgumentCondition(index: 1, .equal, 0)])
+        try mixed.addRule(.allow, syscall: "setns", [ArgumentCondition(index: 1, .equal, 0x4000_0000)])
+        #expect(try Self.decide(mixed, .x86_64, "setns", [3, 0]) == .errno(1))
+        #expect(try Self.decide(mixed, .x86_64, "setns", [3, 1 << 32]) == .errno(1))
+        #expect(try Self.decide(mixed, .x86_64, "setns", [3, 0x4000_0000]) == .allow)
+        #expect(try Self.decide(mixed, .x86_64, "setns", [3, 0x20000]) == .killProcess)
         // Sign-extended negatives are values an int holds.
         var neg = Policy(.allow, architectures: [.x86_64])
         try neg.addRule(.errno(1), syscall: "setns", [ArgumentCondition(index: 0, .equal, UInt64(bitPattern: -1))])
