@@ -83,6 +83,31 @@ public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The `cmd` argument of a direct semctl/msgctl/shmctl whose entry point is the old one
+    /// (`sys_old_semctl`, `compat_sys_old_*`: arm, mips64, n32), which clears IPC_64 from it too.
+    public static func directIPC64Command(of name: String, on abi: Architecture) -> Int? {
+        guard [.arm, .mips64, .mipsel64, .mips64n32, .mipsel64n32].contains(abi) else { return nil }
+        return Multiplexer.ipc.versionParsedArgument(of: name)
+    }
+
+    /// An equality test of `cmd` as the kernel reads it after clearing IPC_64, or nil when the
+    /// comparison cannot ignore that bit (it is then kept as written).
+    static func ignoringIPC64(_ c: ArgumentCondition) -> ArgumentCondition? {
+        let ipc64: UInt64 = 0x100
+        var m = c
+        switch c.op {
+        case .equal where c.value & ipc64 == 0:
+            m.op = .maskedEqual
+            m.mask = ~ipc64
+        case .maskedEqual where c.value & c.mask & ipc64 == 0:
+            m.mask = c.mask & ~ipc64
+            m.value = c.value & m.mask
+        default:
+            return nil
+        }
+        return m
+    }
+
     /// The direct argument that ipc() passes through `ipc_parse_version` (the `cmd` of semctl,
     /// msgctl and shmctl): the kernel clears IPC_64 (0x100) from it on this route only.
     public func versionParsedArgument(of name: String) -> Int? {
@@ -103,17 +128,8 @@ public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
         if versionParsedArgument(of: name) == c.index {
             // The kernel acts on cmd & ~IPC_64 here: only equality tests of values without that
             // bit carry over (masked to ignore it); anything else cannot be judged on this route.
-            let ipc64: UInt64 = 0x100
-            switch c.op {
-            case .equal where c.value & ipc64 == 0:
-                m.op = .maskedEqual
-                m.mask = ~ipc64
-            case .maskedEqual where c.value & c.mask & ipc64 == 0:
-                m.mask = c.mask & ~ipc64
-                m.value = c.value & m.mask
-            default:
-                return nil
-            }
+            guard let masked = Multiplexer.ignoringIPC64(m) else { return nil }
+            return masked
         }
         return m
     }
@@ -290,54 +306,62 @@ extension SyscallDecision {
     func judgingKernelReads(name: String, on abi: Architecture, strict: Bool) -> SyscallDecision {
         var d = self
         var narrowIndexes: [Int] = []
-        // Each rule judged, with the first condition whose constant the argument cannot hold.
-        var judged: [(rule: Rule, ambiguous: Int?)] = []
+        // Two readings of every rule. The narrowed one compares the low bits of every constant;
+        // the clean one reads a constant the argument cannot hold as what it means for values
+        // without junk in the upper half (`==` never, `!=` always, ordering clamped).
+        var narrowed: [Rule] = [], clean: [Rule] = []
+        var ambiguous = false
+        let ipc64Command = Multiplexer.directIPC64Command(of: name, on: abi)
         for rule in rules {
-            var r = rule
-            r.conditions = []
-            var ambiguous: Int?
-            for c in rule.conditions {
-                guard let width = ArgumentWidths.width(of: name, argument: c.index, on: abi) else {
-                    r.conditions.append(c)
+            var n = rule, c = rule
+            n.conditions = []
+            c.conditions = []
+            var cleanHolds = true, narrowedHolds = true
+            for cond in rule.conditions {
+                guard let width = ArgumentWidths.width(of: name, argument: cond.index, on: abi) else {
+                    n.conditions.append(cond)
+                    c.conditions.append(cond)
                     continue
                 }
-                if width.bits <= 32, !narrowIndexes.contains(c.index) { narrowIndexes.append(c.index) }
-                if ambiguous == nil, width.bits < 64, c.op != .less, c.op != .lessOrEqual, c.op != .greater,
-                    c.op != .greaterOrEqual, !c.isRepresentable(inBits: width.bits)
-                {
-                    ambiguous = r.conditions.count
+                if width.bits <= 32, !narrowIndexes.contains(cond.index) { narrowIndexes.append(cond.index) }
+                var judged = cond.judged(as: width, on: abi)
+                // sys_old_semctl & co. clear IPC_64 from cmd before acting on it.
+                if cond.index == ipc64Command, let masked = Multiplexer.ignoringIPC64(judged) { judged = masked }
+                guard let truth = cond.cleanTruth(inBits: width.bits) else {
+                    n.conditions.append(judged)
+                    c.conditions.append(judged)
+                    continue
                 }
-                r.conditions.append(c.judged(as: width, on: abi))
+                ambiguous = true
+                if !truth { cleanHolds = false }
+                switch cond.op {
+                case .equal, .notEqual, .maskedEqual:
+                    // Junk in the upper half can equal the constant's: compare the low bits.
+                    n.conditions.append(judged)
+                default:
+                    // Junk can put the value on either side: the other reading takes the other side.
+                    if truth { narrowedHolds = false }
+                }
             }
-            judged.append((r, ambiguous))
+            if narrowedHolds { narrowed.append(n) }
+            if cleanHolds { clean.append(c) }
         }
-        // A constant the argument's type cannot hold names raw values the kernel reads like
-        // others the rule does not name: for the kernel values its low bits name, the call gets
-        // the more restrictive of the rule's action and what it gets without the rule.
-        d.rules = []
-        for (i, entry) in judged.enumerated() {
-            guard let a = entry.ambiguous else {
-                d.rules.append(entry.rule)
-                continue
-            }
-            let later = judged[(i + 1)...].map(\.rule)
+        if !ambiguous {
+            d.rules = narrowed
+        } else {
+            // For every call, the more restrictive of the two readings: the product of the two
+            // first-match lists (each with its fallback as a last, unconditional rule).
             func stricter(_ x: Action, _ y: Action) -> Action { x.precedence >= y.precedence ? x : y }
-            // The rule narrowed to `conditions`, then with each later rule and the fallback.
-            func expanded(_ conditions: [ArgumentCondition]) -> [Rule] {
-                later.map { Rule(conditions + $0.conditions, action: stricter(entry.rule.action, $0.action), origin: entry.rule.origin) }
-                    + [Rule(conditions, action: stricter(entry.rule.action, action), origin: entry.rule.origin)]
-            }
-            let c = entry.rule.conditions[a]
-            if c.op == .notEqual {
-                // Where the low bits equal the constant's, either reading applies; elsewhere the rule does.
-                var equal = entry.rule.conditions
-                equal[a].op = .equal
-                d.rules += expanded(equal)
-                var others = entry.rule.conditions
-                others.remove(at: a)
-                d.rules.append(Rule(others, action: entry.rule.action, origin: entry.rule.origin))
+            let fallback = Rule([], action: action)
+            let cs = clean + [fallback], ns = narrowed + [fallback]
+            if cs.count * ns.count <= 1024 {
+                d.rules = cs.flatMap { x in
+                    ns.map { y in Rule(x.conditions + y.conditions, action: stricter(x.action, y.action), origin: x.origin ?? y.origin) }
+                }
             } else {
-                d.rules += expanded(entry.rule.conditions)
+                // Too many rules to pair: the narrowed reading, never below the clean one's worst.
+                let worst = cs.map(\.action).max { $0.precedence < $1.precedence } ?? action
+                d.rules = ns.map { Rule($0.conditions, action: stricter($0.action, worst), origin: $0.origin) }
             }
         }
         // Strict: only where registers are 64 bits wide (on 32-bit ABIs there is no upper half).
@@ -366,13 +390,23 @@ extension ArgumentCondition {
         guard bits < 64 else { return true }
         let keep: UInt64 = (1 << UInt64(bits)) - 1
         switch op {
-        case .equal, .notEqual:
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             return value <= keep || value >= UInt64.max - (keep >> 1)
         case .maskedEqual:
             let upper = value & mask & ~keep
             return upper == 0 || (upper == mask & ~keep && value & mask & (1 << UInt64(bits - 1)) != 0)
-        default:
-            return true
+        }
+    }
+
+    /// For a constant the argument cannot hold: whether the condition holds for the values the
+    /// argument can carry without junk in its upper half (`==` never, `!=` always, `<`/`<=` always
+    /// and `>`/`>=` never for a constant above them). nil when the constant is representable.
+    func cleanTruth(inBits bits: Int) -> Bool? {
+        guard !isRepresentable(inBits: bits) else { return nil }
+        switch op {
+        case .equal, .maskedEqual: return false
+        case .notEqual, .less, .lessOrEqual: return true
+        case .greater, .greaterOrEqual: return false
         }
     }
 

@@ -89,7 +89,7 @@ public enum Architecture: String, CaseIterable, Sendable, Hashable, Codable, Com
     }
 
     /// The column of libseccomp's syscalls.csv that numbers this ABI's calls.
-    var tableColumn: String {
+    public var tableColumn: String {
         switch self {
         case .ppc64le: return "ppc64"
         case .mipsel: return "mips"

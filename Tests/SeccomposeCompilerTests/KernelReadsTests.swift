@@ -5,6 +5,7 @@
 import SeccomposeCompiler
 import SeccomposePolicy
 import SeccomposeSyscalls
+import SeccomposeTestSupport
 import Testing
 
 @Suite("kernel reads: multiplexer registers, IPC_64, unrepresentable constants")
@@ -82,6 +83,49 @@ struct KernelReadsTests {
         var neg = Policy(.allow, architectures: [.x86_64])
         try neg.addRule(.errno(1), syscall: "setns", [ArgumentCondition(index: 0, .equal, UInt64(bitPattern: -1))])
         #expect(try Self.decide(neg, .x86_64, "setns", [0xFFFF_FFFF, 0]) == .errno(1))
+    }
+
+    @Test("several such constants, in one rule or in later rules, and ordering comparisons: never weaker than either reading")
+    func unrepresentableCombinations() throws {
+        var e = Policy(.allow, architectures: [.x86_64])
+        try e.addRule(.log, syscall: "socket", [ArgumentCondition(index: 0, .notEqual, 1 << 32), ArgumentCondition(index: 2, .equal, 1 << 32 | 5)])
+        try e.addRule(.errno(1), syscall: "socket", [ArgumentCondition(index: 2, .equal, 5)])
+        #expect(try Self.decide(e, .x86_64, "socket", [7, 1, 5]) == .errno(1))
+        var f = Policy(.allow, architectures: [.x86_64])
+        try f.addRule(.log, syscall: "socket", [ArgumentCondition(index: 0, .equal, 1 << 32 | 2)])
+        try f.addRule(.errno(1), syscall: "socket", [ArgumentCondition(index: 0, .notEqual, 1 << 32 | 2), ArgumentCondition(index: 1, .equal, 1)])
+        #expect(try Self.decide(f, .x86_64, "socket", [2, 1, 0]) == .errno(1))
+        #expect(try Self.decide(f, .x86_64, "socket", [2, 2, 0]) == .log)
+        var c = Policy(.errno(1), architectures: [.x86_64])
+        try c.addRule(.allow, syscall: "setns", [ArgumentCondition(index: 1, .greaterOrEqual, 1 << 32)])
+        #expect(try Self.decide(c, .x86_64, "setns", [3, 0x4000_0000]) == .errno(1))
+        #expect(try Self.decide(c, .x86_64, "setns", [3, 0x4000_0000], mode: .systemd) == .errno(1))
+        var lt = Policy(.allow, architectures: [.x86_64])
+        try lt.addRule(.errno(1), syscall: "setns", [ArgumentCondition(index: 1, .less, 1 << 32)])
+        #expect(try Self.decide(lt, .x86_64, "setns", [3, 0x4000_0000]) == .errno(1), "every clean nstype is below the constant")
+    }
+
+    @Test("the old semctl/msgctl/shmctl entry points (arm, mips64, n32) clear IPC_64 from cmd as ipc() does")
+    func oldIPCEntries() throws {
+        var p = Policy(.allow, architectures: [.arm, .mips64, .mips64n32, .x86_64])
+        try p.addRule(.errno(1), syscall: "semctl", [ArgumentCondition(index: 2, .equal, 0)])
+        try p.addRule(.errno(1), syscall: "shmctl", [ArgumentCondition(index: 1, .equal, 0)])
+        for abi in [Architecture.arm, .mips64, .mips64n32] {
+            #expect(try Self.decide(p, abi, "semctl", [1, 0, 0x100]) == .errno(1), "\(abi)")
+            #expect(try Self.decide(p, abi, "shmctl", [1, 0x100]) == .errno(1), "\(abi)")
+            #expect(try Self.decide(p, abi, "semctl", [1, 0, 2]) == .allow, "\(abi)")
+        }
+        // x86-64's semctl takes IPC_64 as an unknown command (EINVAL): nothing to mask.
+        #expect(try Self.decide(p, .x86_64, "semctl", [1, 0, 0x100]) == .allow)
+        // The list of such ABIs is the entry table's: exactly the rows entering an old_ function.
+        let rows = try TextFile.read(repositoryRoot + "/data/syscall-entry-points.csv").split(separator: "\n")
+            .filter { !$0.hasPrefix("#") }.map { $0.split(separator: ",").map(String.init) }
+        for row in rows where row.count == 3 && ["semctl", "msgctl", "shmctl"].contains(row[1]) {
+            let abis = Architecture.allCases.filter { $0.tableColumn == row[0] }
+            for abi in abis {
+                #expect((Multiplexer.directIPC64Command(of: row[1], on: abi) != nil) == row[2].contains("old_"), "\(row)")
+            }
+        }
     }
 
     @Test("personality reads 32 bits on n32 and ppc64 although declared unsigned long")

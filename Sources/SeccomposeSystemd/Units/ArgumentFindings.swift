@@ -182,7 +182,7 @@ extension UnitChecker {
                 ? "\(w.setting)= restricts \(direct.joined(separator: "/"))() by argument, and \(first.abi.name) also reaches \(direct.count == 1 ? "it" : "them") through \(m.rawValue)(), "
                     + "which passes the same arguments in other registers: Seccompose applies the rule there too (\(first.seccompose)); systemd \(version) gives \(first.systemd)"
                 : "\(w.setting)= restricts \(direct.joined(separator: "/"))() by argument, but \(first.abi.name) also reaches \(direct.count == 1 ? "it" : "them") through \(m.rawValue)(), "
-                    + "whose arguments sit behind a pointer a seccomp filter cannot read: Seccompose refuses those \(m.rawValue)() sub-calls with \(first.seccompose) "
+                    + "where a seccomp filter cannot judge the rule (\(m == .socketcall ? "the arguments sit behind a pointer" : "an argument behind a pointer, or a comparison of cmd that IPC_64 defeats")): Seccompose refuses those \(m.rawValue)() sub-calls with \(first.seccompose) "
                     + "(programs that use \(m.rawValue)() for them fail); systemd \(version) gives \(first.systemd)"
             out.append(Diagnostic(severity: .warning, code: "multiplexer", message: message,
                 isSystemdMessage: false, setting: w.setting, file: w.file, line: w.line, column: w.column, text: w.text,
