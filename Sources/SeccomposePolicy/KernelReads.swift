@@ -365,8 +365,7 @@ extension SyscallDecision {
             }
         }
         // Strict: only where registers are 64 bits wide (on 32-bit ABIs there is no upper half).
-        let wideRegisters = abi.is64Bit || abi == .x32 || abi == .mips64n32 || abi == .mipsel64n32
-        if strict, wideRegisters {
+        if strict, abi.hasWideRegisters {
             let deny = mostRestrictiveOutcome
             if deny.precedence > 0 {
                 let guards = narrowIndexes.sorted().map { i in
@@ -418,7 +417,7 @@ extension ArgumentCondition {
             c.is32Bit = false
             // x32 and MIPS n32 pass 64-bit registers (judged on 32 bits by default, as libseccomp
             // does); where the entry point reads a long, the whole register decides.
-            c.isFullRegister = abi == .x32 || abi == .mips64n32 || abi == .mipsel64n32
+            c.isFullRegister = abi.hasWideRegisters && !abi.is64Bit
         case 32:
             c.is32Bit = true
             c.isFullRegister = false

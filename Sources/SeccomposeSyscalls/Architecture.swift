@@ -105,6 +105,10 @@ public enum Architecture: String, CaseIterable, Sendable, Hashable, Codable, Com
 
     private var isMIPSN32: Bool { self == .mips64n32 || self == .mipsel64n32 }
 
+    /// Whether the ABI passes 64-bit argument registers: the 64-bit ABIs, and x32 and MIPS n32,
+    /// whose registers are 64 bits wide although their arguments are judged on 32 by default.
+    public var hasWideRegisters: Bool { auditArch & Architecture.audit64 != 0 }
+
     /// Whether the ABI is little-endian.
     public var isLittleEndian: Bool { auditArch & Architecture.auditLE != 0 }
 

@@ -32,19 +32,13 @@ struct ArgumentWidthTableTests {
         0x1000_0200, 0x0002_0200, 1 << 32 | 0x1000_0200,
     ]
 
-    /// Whether the ABI's argument registers are 64 bits wide (upper halves can be non-zero).
-    static func wideRegisters(_ abi: Architecture) -> Bool {
-        abi.is64Bit || abi == .x32 || abi == .mips64n32 || abi == .mipsel64n32
-    }
-
     /// The value the kernel acts on for argument `i` of `name` on `abi`, zero-extended.
     static func kernelValue(_ v: UInt64, _ name: String, _ i: Int, _ abi: Architecture) -> UInt64 {
         if let w = ArgumentWidths.width(of: name, argument: i, on: abi), w.bits < 64 {
             return v & ((1 << UInt64(w.bits)) - 1)
         }
-        if let w = ArgumentWidths.width(of: name, argument: i, on: abi), w.bits == 64,
-            abi == .x32 || abi == .mips64n32 || abi == .mipsel64n32 { return v }
-        return wideRegisters(abi) && abi.is64Bit ? v : v & 0xFFFF_FFFF
+        if let w = ArgumentWidths.width(of: name, argument: i, on: abi), w.bits == 64, abi.hasWideRegisters { return v }
+        return abi.is64Bit ? v : v & 0xFFFF_FFFF
     }
 
     /// What the written policy means for a call: its rules evaluated on the values the kernel acts on.
@@ -111,7 +105,7 @@ struct ArgumentWidthTableTests {
                     // Strict: an unclean upper half of an inspected 32-bit argument gets the deny action.
                     let d = written.decisions(for: abi)[name]
                     let inspected = Set((d?.rules ?? []).flatMap { $0.conditions.map(\.index) })
-                    let unclean = Self.wideRegisters(abi) && inspected.contains { i in
+                    let unclean = abi.hasWideRegisters && inspected.contains { i in
                         guard let w = ArgumentWidths.width(of: name, argument: i, on: abi), w.bits <= 32 else { return false }
                         let a = i < args.count ? args[i] : 0
                         return a > 0xFFFF_FFFF && a < 0xFFFF_FFFF_8000_0000
