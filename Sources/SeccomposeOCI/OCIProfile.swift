@@ -376,7 +376,7 @@ extension OCIProfileImporter {
                     out.append(OCIDiagnostic(severity: "warning", path: "\(file): \(where_)",
                         message: mapped
                             ? "\(abi.name) also reaches \(sub.name) through \(m.rawValue)(), which passes its arguments in other registers: Seccompose's default applies the same rules there"
-                            : "\(abi.name) also reaches \(sub.name) through \(m.rawValue)(), where a seccomp filter cannot judge these rules (\(m == .socketcall ? "the arguments sit behind a pointer" : "an argument behind a pointer, or a comparison of cmd other than ==, which the kernel's IPC_64 handling defeats")): Seccompose's default gives every \(m.rawValue)(\(sub.name)) call \(refusal(closure)), the rules' most restrictive outcome (32-bit programs that use \(m.rawValue)() for it fail)",
+                            : "\(abi.name) also reaches \(sub.name) through \(m.rawValue)(), where a seccomp filter cannot judge these rules (\(m.unjudgedReason)): Seccompose's default gives every \(m.rawValue)(\(sub.name)) call \(refusal(closure)), the rules' most restrictive outcome (32-bit programs that use \(m.rawValue)() for it fail)",
                         fix: "drop \(abi.name) from the profile's architectures if the container runs no 32-bit programs",
                         code: "multiplexer"))
                 }

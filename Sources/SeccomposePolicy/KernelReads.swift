@@ -8,7 +8,10 @@
 //     kernel acts on;
 //   - a 16-bit argument (umode_t) is compared on its low 16 bits where the comparison allows
 //     it (equality and masked equality);
-//   - a long argument on x32 is compared on all 64 bits (the kernel reads the whole register);
+//   - a long argument on x32 and MIPS n32 is compared on all 64 bits (the kernel reads the whole
+//     register);
+//   - a constant the argument cannot hold is read twice (clean, and narrowed to its low bits)
+//     and every call gets the stricter reading;
 //   - socketcall(SYS_X, …) and ipc(X, …) get what the direct call X gets, or its most
 //     restrictive outcome when that depends on arguments the multiplexer hides behind a
 //     pointer. They are never made less restrictive than the policy already makes them.
@@ -151,6 +154,14 @@ public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
         return rules.contains { $0.conditions.count > 1 } ? .moved : .refused(first.action)
     }
 
+    /// Why a filter cannot judge a refused sub-call's arguments on this route (for messages).
+    public var unjudgedReason: String {
+        switch self {
+        case .socketcall: return "the arguments sit behind a pointer"
+        case .ipc: return "an argument behind a pointer, or a comparison of cmd other than ==, which the kernel's IPC_64 handling defeats"
+        }
+    }
+
     /// The multiplexer that reaches `name`, with its sub-call number.
     public static func reaching(_ name: String) -> (Multiplexer, UInt64)? {
         for m in allCases { if let s = m.subcalls.first(where: { $0.name == name }) { return (m, s.call) } }
@@ -260,11 +271,13 @@ extension Policy {
                 if wanted.precedence <= least.precedence { continue }
                 // Where the sub-call passes the arguments in registers, the direct call's rules
                 // move over (judged at the direct call's widths), never below the multiplexer's action.
-                let movedRules = direct.rules.map { r in r.conditions.map { m.moved($0, of: name, on: abi) } }
-                if mux.rules.isEmpty, !direct.rules.isEmpty, movedRules.allSatisfy({ $0.allSatisfy { $0 != nil } }) {
+                if mux.rules.isEmpty, !direct.rules.isEmpty,
+                    case let movedRules = direct.rules.map({ r in r.conditions.compactMap { m.moved($0, of: name, on: abi) } }),
+                    zip(direct.rules, movedRules).allSatisfy({ $0.conditions.count == $1.count })
+                {
                     func atLeast(_ a: Action) -> Action { a.precedence >= mux.action.precedence ? a : mux.action }
                     for (r, moved) in zip(direct.rules, movedRules) {
-                        added.append(Rule([m.selects(call)] + moved.compactMap { $0 }, action: atLeast(r.action), origin: r.origin))
+                        added.append(Rule([m.selects(call)] + moved, action: atLeast(r.action), origin: r.origin))
                     }
                     added.append(Rule([m.selects(call)], action: atLeast(direct.action), origin: direct.origin))
                     continue
@@ -381,10 +394,9 @@ extension SyscallDecision {
 }
 
 extension ArgumentCondition {
-    /// Whether the constant means one value of a `bits`-wide argument: for `==`/`!=` a value
-    /// that fits (or is the sign extension of a negative one); for masked equality one whose
-    /// value has no bits the kernel does not read where the mask looks. Ordering comparisons
-    /// always count as representable.
+    /// Whether the constant means one value of a `bits`-wide argument: for `==`, `!=` and the
+    /// ordering comparisons a value that fits (or is the sign extension of a negative one); for
+    /// masked equality one whose value has no bits the kernel does not read where the mask looks.
     public func isRepresentable(inBits bits: Int) -> Bool {
         guard bits < 64 else { return true }
         let keep: UInt64 = (1 << UInt64(bits)) - 1

@@ -79,13 +79,14 @@ extension UnitChecker {
                 guard SyscallTable.number(of: name, on: abi) != nil else { continue }
                 let rules = (table[name]?.rules ?? []) + (sysTable[name]?.rules ?? [])
                 let indexes = Set(rules.flatMap { $0.conditions.map(\.index) }).sorted()
+                let samples = indexes.map { (index: $0, values: argumentSamples(index: $0, rules: rules)) }
                 // Probes: each compared argument over the samples; a multiplexer's for each sub-call.
                 var probes: [(Int, UInt64, [UInt64])] = []
                 if let m = Multiplexer(rawValue: name) {
                     for sub in m.subcalls where !(table[sub.name]?.rules.isEmpty ?? true) {
                         probes.append((0, sub.call, [sub.call, 0, 0, 0, 0, 0]))
-                        for i in indexes where i != 0 {
-                            for v in argumentSamples(index: i, rules: rules) {
+                        for (i, values) in samples where i != 0 {
+                            for v in values {
                                 var args = [sub.call, 0, 0, 0, 0, 0]
                                 args[i] = v
                                 probes.append((0, sub.call, args))
@@ -93,8 +94,8 @@ extension UnitChecker {
                         }
                     }
                 } else {
-                    for i in indexes {
-                        for v in argumentSamples(index: i, rules: rules) {
+                    for (i, values) in samples {
+                        for v in values {
                             var args = [UInt64](repeating: 0, count: 6)
                             args[i] = v
                             probes.append((i, v, args))
@@ -129,13 +130,20 @@ extension UnitChecker {
                 }
             }
         }
-        return describe(differences, service: service, context: context, safeMode: safeMode, safe: safe)
+        return describe(differences, context: context, safeMode: safeMode, safe: safe)
     }
 
     static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
 
-    static func describe(_ differences: [ArgumentDifference], service: ServiceDescription, context: SystemdContext,
-        safeMode: ArgumentWidthMode, safe: Policy) -> [Diagnostic]
+    /// The differences of one kind, in groups of equal `key`, sorted by key (for stable output).
+    static func groups(_ differences: [ArgumentDifference], _ kind: ArgumentDifference.Kind,
+        by key: (ArgumentDifference) -> String) -> [[ArgumentDifference]]
+    {
+        Dictionary(grouping: differences.filter { $0.kind == kind }, by: key).sorted { $0.key < $1.key }.map(\.value)
+    }
+
+    static func describe(_ differences: [ArgumentDifference], context: SystemdContext, safeMode: ArgumentWidthMode,
+        safe: Policy) -> [Diagnostic]
     {
         var out: [Diagnostic] = []
         let version = context.version
@@ -148,9 +156,9 @@ extension UnitChecker {
             return (nil, 1, 1, "SystemCallFilter", "")
         }
         // Kind 1: bits the kernel ignores (the differing value has a non-zero upper half).
-        let upper = differences.filter { $0.kind == .ignoredBits }
-        for (setting, group) in Dictionary(grouping: upper, by: { $0.origin?.setting ?? "" }).sorted(by: { $0.key < $1.key }) {
+        for group in groups(differences, .ignoredBits, by: { $0.origin?.setting ?? "" }) {
             guard let first = group.min(by: { $0.value < $1.value }) else { continue }
+            let setting = first.origin?.setting ?? ""
             let calls = Array(Set(group.map(\.name))).sorted()
             let width = ArgumentWidths.width(of: first.name, argument: first.index, on: first.abi)
             let read = width.map { "the kernel reads it as \($0.className)" } ?? "the kernel reads fewer bits"
@@ -169,20 +177,19 @@ extension UnitChecker {
                     : "nothing to do: here systemd's filter is only stricter than the kernel's reading"))
         }
         // Kind 2: multiplexer sub-calls Seccompose closes.
-        let mux = differences.filter { $0.kind == .multiplexer }
-        for (key, group) in Dictionary(grouping: mux, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)|\($0.name)" }).sorted(by: { $0.key < $1.key }) {
+        for group in groups(differences, .multiplexer, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)|\($0.name)" }) {
             guard let first = group.first, let m = Multiplexer(rawValue: first.name) else { continue }
-            _ = key
             let subs = Set(group.map { $0.value & (m == .ipc ? 0xFFFF : 0xFFFF_FFFF) })
-            let direct = m.subcalls.filter { subs.contains($0.call) }.map(\.name)
+            let hit = m.subcalls.filter { subs.contains($0.call) }
+            let direct = hit.map(\.name)
             let w = at(first.origin)
             let judged = safe.decisions(for: first.abi)[m.rawValue] ?? SyscallDecision(action: safe.defaultAction)
-            let mapped = m.subcalls.filter { subs.contains($0.call) }.allSatisfy { m.closure(in: judged, call: $0.call) == .moved }
+            let mapped = hit.allSatisfy { m.closure(in: judged, call: $0.call) == .moved }
             let message = mapped
                 ? "\(w.setting)= restricts \(direct.joined(separator: "/"))() by argument, and \(first.abi.name) also reaches \(direct.count == 1 ? "it" : "them") through \(m.rawValue)(), "
                     + "which passes the same arguments in other registers: Seccompose applies the rule there too (\(first.seccompose)); systemd \(version) gives \(first.systemd)"
                 : "\(w.setting)= restricts \(direct.joined(separator: "/"))() by argument, but \(first.abi.name) also reaches \(direct.count == 1 ? "it" : "them") through \(m.rawValue)(), "
-                    + "where a seccomp filter cannot judge the rule (\(m == .socketcall ? "the arguments sit behind a pointer" : "an argument behind a pointer, or a comparison of cmd that IPC_64 defeats")): Seccompose refuses those \(m.rawValue)() sub-calls with \(first.seccompose) "
+                    + "where a seccomp filter cannot judge the rule (\(m.unjudgedReason)): Seccompose refuses those \(m.rawValue)() sub-calls with \(first.seccompose) "
                     + "(programs that use \(m.rawValue)() for them fail); systemd \(version) gives \(first.systemd)"
             out.append(Diagnostic(severity: .warning, code: "multiplexer", message: message,
                 isSystemdMessage: false, setting: w.setting, file: w.file, line: w.line, column: w.column, text: w.text,
@@ -193,10 +200,8 @@ extension UnitChecker {
                     : "add SystemCallArchitectures=native, so that \(first.abi.name) is refused altogether"))
         }
         // Kind 3: ABIs systemd leaves unfiltered for the directive (clean values decided differently).
-        let coverage = differences.filter { $0.kind == .coverage }
-        for (key, group) in Dictionary(grouping: coverage, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)" }).sorted(by: { $0.key < $1.key }) {
+        for group in groups(differences, .coverage, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)" }) {
             guard let first = group.min(by: { $0.value < $1.value }) else { continue }
-            _ = key
             let calls = Array(Set(group.map(\.name))).sorted()
             let w = at(first.origin)
             out.append(Diagnostic(severity: .warning, code: "abi-coverage",
@@ -208,10 +213,8 @@ extension UnitChecker {
         }
         // Kind 4: Seccompose reads more bits than systemd compares (a long on x32 / n32), or strict
         // mode's refusal of an unclean upper half.
-        let wider = differences.filter { $0.kind == .strict }
-        for (key, group) in Dictionary(grouping: wider, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)|\($0.name)" }).sorted(by: { $0.key < $1.key }) {
+        for group in groups(differences, .strict, by: { "\($0.origin?.setting ?? "")|\($0.abi.name)|\($0.name)" }) {
             guard let first = group.min(by: { $0.value < $1.value }) else { continue }
-            _ = key
             let w = at(first.origin)
             let width = ArgumentWidths.width(of: first.name, argument: first.index, on: first.abi)
             let isWide = (width?.bits ?? 0) == 64
