@@ -70,7 +70,7 @@ public enum SystemdPolicyBuilder {
         }
         var policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: otherABIs,
             syscalls: rules)
-        if ctx.argumentWidths == .systemd, abis.contains(where: { libseccompMultiplexingABIs.contains($0) }) {
+        if emulatesLibseccompMultiplexing(ctx, abis) {
             var layers: [Policy] = []
             if s.logMode != nil {
                 layers.append(Policy(defaultAction: logDefault, architectures: abis, otherArchitectureAction: .allow, syscalls: logRules))
@@ -84,6 +84,12 @@ public enum SystemdPolicyBuilder {
     /// The ABIs on which libseccomp 2.5 turns a rule for a socket or SysV IPC call into a
     /// socketcall()/ipc() rule as well (`seccomp_rule_add` with a multiplexed syscall).
     static let libseccompMultiplexingABIs: Set<Architecture> = [.x86, .s390, .s390x, .ppc, .ppc64, .ppc64le, .mips, .mipsel]
+
+    /// Whether the build must model libseccomp's socketcall()/ipc() rules: in the systemd mode,
+    /// when one of `abis` is multiplexed.
+    static func emulatesLibseccompMultiplexing(_ ctx: SystemdContext, _ abis: [Architecture]) -> Bool {
+        ctx.argumentWidths == .systemd && abis.contains { libseccompMultiplexingABIs.contains($0) }
+    }
 
     /// systemd's filters as libseccomp builds them: in each filter, an unconditional rule for
     /// `socket` (or `bind`, `semget` …) also gives `socketcall(SYS_SOCKET, …)` (`ipc(SEMGET, …)`)
@@ -178,7 +184,7 @@ public enum SystemdPolicyBuilder {
         // Start from "allow everything" on the local ABIs, so the result judges them in systemd's order.
         var policy = Policy(defaultAction: .allow, architectures: local, otherArchitectureAction: .allow)
         for layer in layers { policy = policy.stacked(under: layer.policy) }
-        if ctx.argumentWidths == .systemd, local.contains(where: { libseccompMultiplexingABIs.contains($0) }) {
+        if emulatesLibseccompMultiplexing(ctx, local) {
             policy = libseccompMultiplexing(policy, layers: layers.map(\.policy))
         }
         var result = Result(policy: policy, negativeAction: filter.negativeAction, diagnostics: filter.diagnostics)

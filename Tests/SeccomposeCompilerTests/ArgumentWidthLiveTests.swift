@@ -18,12 +18,9 @@ struct ArgumentWidthLiveTests {
         let policy = try unitPolicy(lines, mode: mode)
         let program = try Compiler.compile(policy, options: CompileOptions(argumentWidths: mode))
         let r = try Probe.run(program, calls)
-        let lines = r.stdoutLines.filter { $0.hasPrefix("call ") }
-        try #require(r.status == 0 && lines.count == calls.count, "\(lines) \(mode):\n\(r)")
-        return lines.map { line in
-            let result = line.split(separator: " ").last.map(String.init) ?? line
-            return result.hasPrefix("ret=") ? "ret" : result
-        }
+        let results = Probe.results(r)
+        try #require(r.status == 0 && results.count == calls.count, "\(lines) \(mode):\n\(r)")
+        return results
     }
 
     static let namespaces = "RestrictNamespaces=~user net"

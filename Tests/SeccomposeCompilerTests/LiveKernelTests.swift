@@ -14,6 +14,14 @@ import Testing
 #endif
 
 enum Probe {
+    /// What each call of a probe run returned: `ret` (success) or `errno=N`, in call order.
+    static func results(_ r: RunResult) -> [String] {
+        r.stdoutLines.filter { $0.hasPrefix("call ") }.map { line in
+            let result = line.split(separator: " ").last.map(String.init) ?? line
+            return result.hasPrefix("ret=") ? "ret" : result
+        }
+    }
+
     /// Compiles `policy`, installs it in a fresh probe process and makes `calls` (`ABI:NR[:ARGS]`).
     static func run(_ policy: Policy, _ calls: [String], options: [String] = []) throws -> RunResult {
         let program = try Compiler.compile(policy)

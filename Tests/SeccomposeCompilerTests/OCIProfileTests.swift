@@ -83,8 +83,7 @@ struct OCIProfileWidthTests {
             """)
         let program = try Compiler.compile(imported.policy)
         let r = try Probe.run(program, ["x86_64:41:0x100000011:3:0", "x86_64:41:2:2:0", "i386:102:1:0", "i386:359:17:3:0"])
-        #expect(r.stdoutLines.filter { $0.hasPrefix("call ") }.map { String($0.split(separator: " ").last ?? "") }.map { $0.hasPrefix("ret=") ? "ret" : $0 }
-            == ["errno=97", "ret", "errno=97", "errno=97"], "\(r)")
+        #expect(Probe.results(r) == ["errno=97", "ret", "errno=97", "errno=97"], "\(r)")
     }
 }
 
