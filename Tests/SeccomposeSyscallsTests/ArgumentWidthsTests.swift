@@ -23,8 +23,7 @@ struct ArgumentWidthsTests {
 
     @Test("data/syscall-arg-reads.csv: sorted, known classes, narrower than the declaration, for defined calls")
     func reads() throws {
-        let text = try TextFile.read(repositoryRoot + "/data/syscall-arg-reads.csv")
-        let rows = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: ",", maxSplits: 4).map(String.init) }
+        let rows = try ArgumentTypeDataTests.lines("syscall-arg-reads.csv").map { $0.split(separator: ",", maxSplits: 4).map(String.init) }
         #expect(!rows.isEmpty)
         #expect(rows.map { $0.prefix(3).joined(separator: ",") } == rows.map { $0.prefix(3).joined(separator: ",") }.sorted())
         for row in rows {
@@ -43,8 +42,7 @@ struct ArgumentWidthsTests {
     @Test("every numbered syscall has known argument widths, except the entries the data marks unresolved")
     func complete() throws {
         func rows(_ file: String) throws -> [[Substring]] {
-            try TextFile.read(repositoryRoot + "/data/" + file).split(separator: "\n").filter { !$0.hasPrefix("#") }
-                .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            try ArgumentTypeDataTests.lines(file).map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         }
         let unresolvedEntries = Set(try rows("syscall-entry-points.csv").filter { $0.count == 3 && $0[2] == "?" }.map { "\($0[0]),\($0[1])" })
         let unresolvedNames = Set(try rows("syscall-arg-types-addendum.csv").filter { $0.count > 1 && $0[1] == "unresolved" }.map { String($0[0]) })
