@@ -240,11 +240,7 @@ public enum OCIProfileImporter {
                     continue
                 }
                 for (ai, c) in conditions.enumerated() {
-                    if let w = ignoredBits(c, name: name, abis: abis) {
-                        // MASKED_EQ: `value` is the mask, `valueTwo` the expected value.
-                        let field = c.op == .maskedEqual && w.message.contains(": value ") ? "valueTwo" : "value"
-                        warnings.append(w.at("\(path).args[\(ai)].\(field)"))
-                    }
+                    if let w = ignoredBits(c, name: name, abis: abis, argument: "\(path).args[\(ai)]") { warnings.append(w) }
                 }
                 if decisions[name] == nil { order.append(name) }
                 var d = decisions[name] ?? ([], nil)
@@ -318,20 +314,12 @@ public enum OCIProfileImporter {
     }
 }
 
-extension OCIDiagnostic {
-    /// The diagnostic with `path` replaced.
-    func at(_ path: String) -> OCIDiagnostic {
-        var d = self
-        d.path = path
-        return d
-    }
-}
-
 extension OCIProfileImporter {
     /// A warning when `c` compares bits of `name`'s argument that the kernel ignores on one of
     /// `abis`: a value or mask whose upper half is neither zero nor the sign extension of the low
-    /// half, for an argument the kernel reads as 32 bits or fewer.
-    static func ignoredBits(_ c: ArgumentCondition, name: String, abis: [Architecture]) -> OCIDiagnostic? {
+    /// half, for an argument the kernel reads as 32 bits or fewer. `argument` is the JSON path of
+    /// the rule's argument; the warning points at the field concerned.
+    static func ignoredBits(_ c: ArgumentCondition, name: String, abis: [Architecture], argument: String) -> OCIDiagnostic? {
         for abi in abis {
             guard let width = ArgumentWidths.width(of: name, argument: c.index, on: abi), width.bits <= 32,
                 !c.isRepresentable(inBits: width.bits)
@@ -341,7 +329,9 @@ extension OCIProfileImporter {
             let keep: UInt64 = (1 << UInt64(width.bits)) - 1
             let field = c.op == .maskedEqual && c.isRepresentable(inBits: width.bits) ? "mask" : "value"
             let shown = field == "mask" ? c.mask : c.value
-            return OCIDiagnostic(severity: "warning", path: "",
+            // MASKED_EQ: JSON `value` is the mask, `valueTwo` the expected value.
+            let jsonField = c.op == .maskedEqual && field == "value" ? "valueTwo" : "value"
+            return OCIDiagnostic(severity: "warning", path: "\(argument).\(jsonField)",
                 message: "this rule compares bits of \(name)'s argument \(c.index) that the kernel ignores (it reads a \(width.className) on \(abi.name)): "
                     + "\(field) \(hex(shown)) is \(hex(shown & keep)) to the kernel; "
                     + (c.isRepresentable(inBits: width.bits)
