@@ -170,14 +170,33 @@ extension ExecDirectives {
         return s
     }
 
-    /// The ABIs where systemd's MemoryDenyWriteExecute= leaves shmat() alone although it filters mmap.
-    static let systemdShmatGaps: Set<Architecture> = [.x86, .s390, .ppc, .ppc64, .ppc64le, .s390x]
+    /// What systemd's MemoryDenyWriteExecute= filter does on `abi`: the mmap it filters by
+    /// PROT_EXEC|PROT_WRITE, the one it refuses outright, and whether it filters shmat(); nil
+    /// where it installs nothing.
+    static func systemdMemoryDenyWriteExecute(on abi: Architecture, _ version: SystemdVersion)
+        -> (filtered: String, blocked: String?, shmat: Bool)?
+    {
+        switch abi {
+        case .x86, .s390: return ("mmap2", "mmap", false)
+        case .ppc, .ppc64, .ppc64le, .s390x: return ("mmap", nil, false)
+        case .arm: return ("mmap2", nil, true)
+        case .x86_64, .x32, .aarch64, .riscv64: return ("mmap", nil, true)
+        case .loongarch64 where version >= .v262: return ("mmap", nil, true)
+        default: return nil  // mips*, parisc* and the rest: no filter
+        }
+    }
+
+    /// Whether MemoryDenyWriteExecute= installs a seccomp filter at all (v254+ uses PR_SET_MDWE
+    /// where the kernel has it).
+    private var memoryDenyWriteExecuteFilters: Bool {
+        memoryDenyWriteExecute && !(context.version >= .v262 && kernelHasMDWE)
+    }
 
     /// Whether outside the systemd mode this directive set filters `abi` where systemd does not
     /// (RestrictAddressFamilies= on the ABIs systemd skips, shmat for MemoryDenyWriteExecute=).
     func widensCoverage(on abi: Architecture) -> Bool {
         (restrictsAddressFamilies && !Self.systemdAddressFamilyABIs(context.version).contains(abi))
-            || (memoryDenyWriteExecute && Self.systemdShmatGaps.contains(abi))
+            || (memoryDenyWriteExecuteFilters && Self.systemdMemoryDenyWriteExecute(on: abi, context.version)?.shmat == false)
     }
 
     /// RestrictAddressFamilies=: rules on socket() with EAFNOSUPPORT.
@@ -216,20 +235,10 @@ extension ExecDirectives {
     /// MemoryDenyWriteExecute=: W+X mmap, executable mprotect/pkey_mprotect and SHM_EXEC shmat
     /// get EPERM; which mmap and whether shmat depend on the ABI.
     private func memoryDenyWriteExecuteLayer(_ abis: [Architecture]) -> Policy? {
-        guard memoryDenyWriteExecute else { return nil }
-        // v254+: PR_SET_MDWE replaces the filter where the kernel has it.
-        if context.version >= .v262, kernelHasMDWE { return nil }
+        guard memoryDenyWriteExecuteFilters else { return nil }
         var t = tables("MemoryDenyWriteExecute")
         for abi in abis {
-            let filtered: String, blocked: String?, shmat: Bool
-            switch abi {
-            case .x86, .s390: (filtered, blocked, shmat) = ("mmap2", "mmap", false)
-            case .ppc, .ppc64, .ppc64le, .s390x: (filtered, blocked, shmat) = ("mmap", nil, false)
-            case .arm: (filtered, blocked, shmat) = ("mmap2", nil, true)
-            case .x86_64, .x32, .aarch64, .riscv64: (filtered, blocked, shmat) = ("mmap", nil, true)
-            case .loongarch64 where context.version >= .v262: (filtered, blocked, shmat) = ("mmap", nil, true)
-            default: continue  // mips*, parisc* and the rest: no filter
-            }
+            guard let (filtered, blocked, shmat) = Self.systemdMemoryDenyWriteExecute(on: abi, context.version) else { continue }
             var table: [String: SyscallDecision] = [:]
             guard t.add(&table, .errno(1), filtered, on: abi, [hasBits(2, 0x6)]) else { continue }
             if let blocked { guard t.add(&table, .errno(1), blocked, on: abi) else { continue } }
