@@ -51,6 +51,16 @@ public enum Compiler {
     public static func compile(_ policy: Policy, options: CompileOptions = CompileOptions()) throws(CompileError)
         -> Program
     {
+        try compiled(policy, options: options).program
+    }
+
+    /// Compiles `policy` and also returns the policy the program implements (`effectivePolicy`),
+    /// computed once, for callers that explain or report decisions.
+    ///
+    /// - Throws: as `compile(_:options:)`.
+    public static func compiled(_ policy: Policy, options: CompileOptions = CompileOptions()) throws(CompileError)
+        -> (policy: Policy, program: Program)
+    {
         try validate(policy)
         let policy = effectivePolicy(policy, options: options)
         var graph = Graph()
@@ -91,7 +101,7 @@ public enum Compiler {
                 }
             }
         }
-        return Program(instructions)
+        return (policy, Program(instructions))
     }
 
     /// The policy the compiled program implements, decision for decision: `policy` with its

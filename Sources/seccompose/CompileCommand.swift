@@ -167,10 +167,3 @@ struct ExplainCommand: ParsableCommand {
         }
     }
 }
-
-func compileOrExit(_ policy: Policy, options: CompileOptions) throws -> Program {
-    do { return try Compiler.compile(policy, options: options) } catch {
-        Terminal.error(error.description)
-        throw ExitCode(1)
-    }
-}

@@ -192,9 +192,11 @@ struct PolicyOptions: ParsableArguments {
 
     /// The policy as the compiled program judges it (argument widths, multiplexers), and the program.
     func compiled() throws -> (policy: Policy, program: Program) {
-        let options = settings.systemd.compileOptions
         let policy = try policy()
-        return (Compiler.effectivePolicy(policy, options: options), try compileOrExit(policy, options: options))
+        do { return try Compiler.compiled(policy, options: settings.systemd.compileOptions) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(1)
+        }
     }
 
     func profilePolicy(_ path: String, native: Architecture) throws -> Policy {

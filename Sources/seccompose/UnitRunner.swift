@@ -41,10 +41,8 @@ struct UnitRunner {
             Terminal.error("seccompose: not running \(unit): its filter cannot be applied (228/SECCOMP)")
             return 228
         }
-        let program: Program
-        let compileOptions = options.settings.systemd.compileOptions
-        let policy = Compiler.effectivePolicy(result.policy, options: compileOptions)
-        do { program = try Compiler.compile(result.policy, options: compileOptions) } catch {
+        let policy: Policy, program: Program
+        do { (policy, program) = try Compiler.compiled(result.policy, options: options.settings.systemd.compileOptions) } catch {
             Terminal.error(error.description)
             return 228
         }
