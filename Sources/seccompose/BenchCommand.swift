@@ -43,7 +43,7 @@ struct BenchCommand: ParsableCommand {
         }
         let options = CompileOptions(argumentWidths: argumentWidths)
         for (label, policy) in cases {
-            let program = try Compiler.compile(policy, options: options)
+            let (effective, program) = try Compiler.compiled(policy, options: options)
             // Warm up, then time.
             for _ in 0..<50 { _ = try Compiler.compile(policy, options: options) }
             // Ten batches; the median batch is reported (robust to a busy machine), with the fastest.
@@ -58,7 +58,7 @@ struct BenchCommand: ParsableCommand {
                 perCompile.append(ms / Double(batch))
             }
             perCompile.sort()
-            let stats = ProgramStats.measure(policy: Compiler.effectivePolicy(policy, options: options), program: program)
+            let stats = ProgramStats.measure(policy: effective, program: program)
             var s = "\(label)\n"
             s += "  program length: \(stats.length) instructions\n"
             s += "  compile time: \(String(format: "%.4f", perCompile[5])) ms median of 10 batches of \(batch)"
