@@ -8,8 +8,11 @@
 //   SeccomposeSystemd    systemd's SystemCall*= settings: text → Policy, with diagnostics
 //   SeccomposeOCI        Docker/OCI seccomp profiles (JSON) → Policy
 //   SeccomposeCompiler   Policy → one classic-BPF program; simulator, verifier, exporters
+//   SeccomposeInput      the one way from any input (unit, settings, profile) to (policy, program)
 //   SeccomposeRuntime    installing programs into the kernel (through the CSeccomp C target)
-//   seccompose           the thin command-line front end
+//   SeccomposeLaunch     starting and supervising commands and units under a program: outcomes,
+//                        violations, logged calls
+//   seccompose           the thin command-line front end (parses arguments, prints)
 //
 // Test tools (C): seccompose-probe installs a raw program and makes syscalls on any x86 ABI;
 // libseccomp-export builds the same policy with libseccomp, the differential oracle.
@@ -29,7 +32,9 @@ let package = Package(
         .library(name: "SeccomposeSystemd", targets: ["SeccomposeSystemd"]),
         .library(name: "SeccomposeOCI", targets: ["SeccomposeOCI"]),
         .library(name: "SeccomposeCompiler", targets: ["SeccomposeCompiler"]),
+        .library(name: "SeccomposeInput", targets: ["SeccomposeInput"]),
         .library(name: "SeccomposeRuntime", targets: ["SeccomposeRuntime"]),
+        .library(name: "SeccomposeLaunch", targets: ["SeccomposeLaunch"]),
         .executable(name: "seccompose", targets: ["seccompose"]),
     ],
     dependencies: [
@@ -49,10 +54,23 @@ let package = Package(
             name: "SeccomposeCompiler", dependencies: ["SeccomposeSyscalls", "SeccomposePolicy"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SeccomposeInput",
+            dependencies: ["SeccomposeSyscalls", "SeccomposePolicy", "SeccomposeSystemd", "SeccomposeOCI", "SeccomposeCompiler"],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CSeccomp"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "SeccomposeRuntime", dependencies: ["SeccomposeCompiler", "CSeccomp", "CSystemd"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SeccomposeLaunch",
+            dependencies: [
+                "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd", "SeccomposeCompiler",
+                "SeccomposeInput", "SeccomposeRuntime",
+            ],
             swiftSettings: swiftSettings
         ),
         // The C test tools and what they share.
@@ -63,7 +81,7 @@ let package = Package(
             name: "seccompose",
             dependencies: [
                 "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd",
-                "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeOCI",
+                "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeOCI", "SeccomposeInput", "SeccomposeLaunch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

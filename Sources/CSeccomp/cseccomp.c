@@ -27,6 +27,13 @@
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE 65
+#define PR_GET_MDWE 66
+#endif
+#ifndef PR_MDWE_REFUSE_EXEC_GAIN
+#define PR_MDWE_REFUSE_EXEC_GAIN (1UL << 0)
+#endif
 #ifndef SECCOMP_GET_ACTION_AVAIL
 #define SECCOMP_GET_ACTION_AVAIL 2
 #endif
@@ -144,21 +151,46 @@ int cseccomp_ptrace_detach(int pid)
     return ptrace(PTRACE_DETACH, (pid_t)pid, NULL, NULL) < 0 ? -errno : 0;
 }
 
+int cseccomp_stage_exit_status(int stage, int err)
+{
+    switch (stage) {
+    case CSECCOMP_STAGE_CHDIR: return CSECCOMP_EXIT_CHDIR;
+    case CSECCOMP_STAGE_GROUP: return CSECCOMP_EXIT_GROUP;
+    case CSECCOMP_STAGE_USER: return CSECCOMP_EXIT_USER;
+    case CSECCOMP_STAGE_NO_NEW_PRIVS: return CSECCOMP_EXIT_NO_NEW_PRIVILEGES;
+    case CSECCOMP_STAGE_SECCOMP: return CSECCOMP_EXIT_SECCOMP;
+    /* MemoryDenyWriteExecute= relies on PR_SET_MDWE: without it the filter is weaker. */
+    case CSECCOMP_STAGE_MDWE: return CSECCOMP_EXIT_SECCOMP;
+    case CSECCOMP_STAGE_EXEC: return err == ENOENT ? CSECCOMP_EXIT_NOT_FOUND : CSECCOMP_EXIT_NOT_EXECUTABLE;
+    default: return 0;
+    }
+}
+
+int cseccomp_mdwe_available(void)
+{
+    return prctl(PR_GET_MDWE, 0UL, 0UL, 0UL, 0UL) >= 0 ? 1 : 0;
+}
+
+int cseccomp_set_child_subreaper(void)
+{
+    return (int)neg_errno(prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL));
+}
+
 /* Writes the failing stage and errno to the report pipe and exits with the
- * systemd-style status for that stage. Async-signal-safe. */
-static void cseccomp_child_fail(int fd, int stage, int status)
+ * status of that stage. Async-signal-safe. */
+static void cseccomp_child_fail(int fd, int stage)
 {
     int report[2] = { stage, errno };
     ssize_t ignored = write(fd, report, sizeof report);
     (void)ignored;
-    _exit(status);
+    _exit(cseccomp_stage_exit_status(stage, report[1]));
 }
 
 pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
                      const struct sock_filter *insns, unsigned short count,
-                     unsigned int flags, int set_nnp, const char *dir,
-                     int umask_value, long uid, long gid, int *child_stage,
-                     int *child_errno)
+                     unsigned int flags, int set_nnp, int set_mdwe,
+                     const char *dir, int umask_value, long uid, long gid,
+                     int *child_stage, int *child_errno)
 {
     int pipefd[2];
     sigset_t all, old;
@@ -187,24 +219,26 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
         if (umask_value >= 0)
             umask((mode_t)umask_value);
         if (dir != NULL && chdir(dir) < 0)
-            cseccomp_child_fail(pipefd[1], 1, 200);
+            cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_CHDIR);
         if (gid >= 0 && (setgroups(0, NULL) < 0 || setgid((gid_t)gid) < 0))
-            cseccomp_child_fail(pipefd[1], 2, 216);
+            cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_GROUP);
         if (uid >= 0 && setuid((uid_t)uid) < 0)
-            cseccomp_child_fail(pipefd[1], 3, 217);
+            cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_USER);
         if (set_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-            cseccomp_child_fail(pipefd[1], 4, 227);
+            cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_NO_NEW_PRIVS);
+        if (set_mdwe && prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0UL, 0UL, 0UL) < 0)
+            cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_MDWE);
         if (count > 0) {
             struct sock_fprog prog = { .len = count, .filter = (struct sock_filter *)insns };
             long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
             if (r != 0) {
                 if (r > 0)
                     errno = ESRCH; /* TSYNC could not synchronize a thread */
-                cseccomp_child_fail(pipefd[1], 5, 228);
+                cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_SECCOMP);
             }
         }
         execve(path, argv, envp);
-        cseccomp_child_fail(pipefd[1], 6, errno == ENOENT ? 127 : 126);
+        cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_EXEC);
     }
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);

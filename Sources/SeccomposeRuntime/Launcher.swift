@@ -1,5 +1,6 @@
 // Launcher.swift: starting a command in a new process under a program, through the C child path
-// in CSeccomp (fork → credentials → no_new_privs → seccomp → execve, async-signal-safe).
+// in CSeccomp (fork → credentials → no_new_privs → PR_SET_MDWE → seccomp → execve,
+// async-signal-safe).
 
 import CSeccomp
 import SeccomposeCompiler
@@ -11,16 +12,28 @@ import SeccomposeCompiler
 /// Why a command was not started. Nothing ran unless `stage` is `.exec` (the filter was installed
 /// but the executable could not be run).
 public struct LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The step of the child path that failed (CSeccomp's `enum cseccomp_stage`).
     public enum Stage: Int32, Sendable {
         case fork = 0, workingDirectory = 1, group = 2, user = 3, noNewPrivileges = 4, seccomp = 5, exec = 6
+        case memoryDenyWriteExecute = 7
     }
 
+    /// The failing step.
     public var stage: Stage
+    /// Its errno.
     public var code: Int32
-    /// The exit status systemd would report (200 CHDIR, 216 GROUP, 217 USER, 227, 228 SECCOMP, 127/126).
-    public var exitStatus: Int32
-    /// The child's pid when it was created (reap it).
+    /// The exit status systemd would report for it (the C child path's table).
+    public var exitStatus: ExitStatus
+    /// The child's pid when it was created (the caller reaps it).
     public var pid: pid_t?
+
+    /// A failure of `stage` with `code`; the status comes from the child path's table.
+    public init(stage: Stage, code: Int32, pid: pid_t?) {
+        self.stage = stage
+        self.code = code
+        self.pid = pid
+        exitStatus = stage == .fork ? .seccomp : ExitStatus(rawValue: cseccomp_stage_exit_status(stage.rawValue, code))
+    }
 
     public var description: String {
         let what: String
@@ -30,11 +43,23 @@ public struct LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
         case .group: what = "cannot switch the group"
         case .user: what = "cannot switch the user"
         case .noNewPrivileges: what = "cannot set no_new_privs"
+        case .memoryDenyWriteExecute: what = "cannot set PR_SET_MDWE (MemoryDenyWriteExecute=)"
         case .seccomp: what = "cannot install the seccomp filter"
         case .exec: what = "cannot execute the command"
         }
         return "\(what): \(String(cString: strerror(code)))"
     }
+}
+
+/// The kernel features the launch path depends on.
+public enum KernelFeatures {
+    /// Whether the kernel has `PR_SET_MDWE` (Linux 6.3+), which systemd 254 and later use for
+    /// MemoryDenyWriteExecute= instead of a seccomp filter.
+    public static var hasMemoryDenyWriteExecute: Bool { cseccomp_mdwe_available() == 1 }
+
+    /// Makes the calling process a child subreaper: orphaned descendants are reparented to it
+    /// instead of to init, so a supervisor can wait for them.
+    public static func becomeChildSubreaper() -> Bool { cseccomp_set_child_subreaper() == 0 }
 }
 
 /// Starts commands under filters.
@@ -50,16 +75,17 @@ public enum Launcher {
     }
 
     /// Starts `argv` (argv[0] is the executable; `argv0` replaces what the program sees as
-    /// argv[0]) in a new process that switches credentials, sets no_new_privs, installs `program`
-    /// (nil: no filter) and execs. Returns the child's pid.
+    /// argv[0]) in a new process that switches credentials, sets no_new_privs, sets `PR_SET_MDWE`
+    /// (`memoryDenyWriteExecute`), installs `program` (nil: no filter) and execs. Returns the
+    /// child's pid.
     public static func spawn(
         _ argv: [String], argv0: String? = nil, environment: [String], program: Program?,
-        options: InstallOptions = InstallOptions(synchronizeThreads: false), workingDirectory: String? = nil,
-        umask: UInt32? = nil, uid: uid_t? = nil, gid: gid_t? = nil
+        options: InstallOptions = InstallOptions(synchronizeThreads: false), memoryDenyWriteExecute: Bool = false,
+        workingDirectory: String? = nil, umask: UInt32? = nil, uid: uid_t? = nil, gid: gid_t? = nil
     ) throws(LaunchError) -> pid_t {
         let envPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
         guard let first = argv.first, let path = resolve(first, path: envPath) else {
-            throw LaunchError(stage: .exec, code: ENOENT, exitStatus: 127, pid: nil)
+            throw LaunchError(stage: .exec, code: ENOENT, pid: nil)
         }
         let cArgv: [UnsafeMutablePointer<CChar>?] = ([argv0 ?? first] + argv.dropFirst()).map { strdup($0) } + [nil]
         let cEnv: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
@@ -68,13 +94,12 @@ public enum Launcher {
         var stage: Int32 = 0, code: Int32 = 0
         let pid: pid_t = filter.withUnsafeBufferPointer { buf in
             cseccomp_spawn(path, cArgv, cEnv, buf.baseAddress, UInt16(buf.count), options.flags,
-                options.noNewPrivileges ? 1 : 0, workingDirectory, umask.map { Int32($0) } ?? -1,
-                uid.map { Int($0) } ?? -1, gid.map { Int($0) } ?? -1, &stage, &code)
+                options.noNewPrivileges ? 1 : 0, memoryDenyWriteExecute ? 1 : 0, workingDirectory,
+                umask.map { Int32($0) } ?? -1, uid.map { Int($0) } ?? -1, gid.map { Int($0) } ?? -1, &stage, &code)
         }
-        if pid < 0 { throw LaunchError(stage: .fork, code: -pid, exitStatus: 228, pid: nil) }
-        if stage != 0, let s = LaunchError.Stage(rawValue: stage) {
-            let status: Int32 = [1: 200, 2: 216, 3: 217, 4: 227, 5: 228][stage] ?? (code == ENOENT ? 127 : 126)
-            throw LaunchError(stage: s, code: code, exitStatus: status, pid: pid)
+        if pid < 0 { throw LaunchError(stage: .fork, code: -pid, pid: nil) }
+        if stage != 0 {
+            throw LaunchError(stage: LaunchError.Stage(rawValue: stage) ?? .exec, code: code, pid: pid)
         }
         return pid
     }

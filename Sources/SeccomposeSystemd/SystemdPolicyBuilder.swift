@@ -232,6 +232,14 @@ public enum SystemdPolicyBuilder {
                             fix: "remove the action on write"))
                     } else if entries["write"] == nil {
                         forceWrite = true
+                        // A `~` line removed write from the allow-list: systemd puts it back.
+                        if let removal = s.removals.last(where: { $0.name == "write" }) {
+                            var d = entryDiagnostic(SystemCallSettings.Entry(action: nil, origin: removal.by), code: "write-forced",
+                                message: "systemd \(ctx.version) keeps 'write' in allow-lists; removing it is ignored",
+                                fix: "write cannot be denied under systemd \(ctx.version); emulate 252 (--systemd 252) to deny it")
+                            d.severity = .warning
+                            diagnostics.append(d)
+                        }
                     }
                 case .denyList:
                     if let e = entries.removeValue(forKey: "write") {

@@ -1,6 +1,7 @@
 // ExpandCommand.swift: `seccompose expand`: SystemCall*= values → the policy systemd would enforce.
 
 import ArgumentParser
+import SeccomposeInput
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls
@@ -40,11 +41,16 @@ struct ExpandCommand: ParsableCommand {
         let result: SystemdPolicyBuilder.Result
         let syscallSettings: SystemCallSettings
         let diagnostics: [Diagnostic]
-        switch try settings.input(filters: values).build(context: context) {
-        case .failed(let outcome, let diags, let message):
-            try fail(outcome, context: context, diagnostics: diags, message: message)
-        case .policy(let r, let s, let d):
-            (result, syscallSettings, diagnostics) = (r, s, d)
+        do {
+            let built = try settings.request(filters: values).policy()
+            guard let r = built.systemd, let s = built.settings else { throw ValidationError("expand reads systemd inputs only") }
+            (result, syscallSettings, diagnostics) = (r, s.syscalls, built.diagnostics)
+        } catch let error as FilterInputError {
+            switch error.reason {
+            case .unitNotLoaded: try fail(.unitNotLoaded, context: context, diagnostics: error.diagnostics, message: error.message)
+            case .filterNotApplied: try fail(.filterNotApplied, context: context, diagnostics: error.diagnostics, message: error.message)
+            default: throw failureExit(error)
+            }
         }
         let abis = try selectedABIs(result.policy)
         switch format {

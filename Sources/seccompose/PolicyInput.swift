@@ -1,102 +1,15 @@
-// PolicyInput.swift: reading SystemCall*= settings from a unit file and options into a Policy.
+// PolicyInput.swift: the options that say where a policy comes from, turned into the library's
+// one FilterRequest; failures printed and mapped to exit statuses.
 
 import ArgumentParser
 import SeccomposeCompiler
+import SeccomposeInput
+import SeccomposeRuntime
 import SeccomposeOCI
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls
 import SeccomposeSystemd
-
-/// The SystemCall*= inputs of one command, applied in systemd's order: the unit file's lines
-/// first, then the options (architectures, error number, log, filter values).
-struct SettingsInput {
-    var unit: String?
-    /// `KEY=VALUE` assignments applied as if written in the unit's [Service] section, after it.
-    var unitSettings: [String] = []
-    var architectures: [String] = []
-    var errorNumber: String?
-    var log: [String] = []
-    var filters: [String] = []
-
-    /// What came of the input.
-    enum Outcome {
-        case policy(SystemdPolicyBuilder.Result, SystemCallSettings, [Diagnostic])
-        case failed(ExpandReport.Outcome, [Diagnostic], message: String)
-    }
-
-    /// Builds the policy; exits with status 2 when the unit file cannot be read.
-    func build(context: SystemdContext) throws -> Outcome {
-        var settings = SystemCallSettings(context: context)
-        var directives = ExecDirectives(context: context)
-        var diagnostics: [Diagnostic] = []
-        if let unit {
-            // The whole unit: its fragment and drop-ins, every seccomp-backed directive.
-            let loaded: LoadedUnit
-            do { loaded = try UnitLoader.load(unit, asFile: true) } catch {
-                Terminal.error(error.description)
-                throw ExitCode(2)
-            }
-            let service = ServiceDescription(loaded, context: context)
-            diagnostics += service.diagnostics
-            if service.masked || service.diagnostics.contains(where: { $0.severity == .error }) {
-                return .failed(.unitNotLoaded, diagnostics, message: "systemd refuses to load \(unit); the service would not start")
-            }
-            settings = service.syscalls
-            directives = service.directives
-        }
-        for (i, raw) in unitSettings.enumerated() {
-            guard let eq = raw.firstIndex(of: "="), eq != raw.startIndex else {
-                Terminal.error("<command line>: error: --unit-setting '\(raw)' is not KEY=VALUE\n  fix: write e.g. --unit-setting RestrictNamespaces=yes")
-                throw ExitCode(2)
-            }
-            let key = String(raw[..<eq]).trimmingCharacters(in: .whitespaces)
-            let (value, column) = Self.stripped(String(raw[raw.index(after: eq)...]))
-            let a = UnitAssignment(section: "Service", key: key, value: value,
-                source: ValueSource(file: nil, line: i + 1, valueColumn: key.count + 1 + column))
-            if ExecDirectives.keys.contains(key) {
-                diagnostics += directives.apply(a)
-            } else if key.hasPrefix("SystemCall") {
-                diagnostics += settings.apply(a)
-            } else {
-                Terminal.error("<command line>: error: --unit-setting \(key)= is not a seccomp-backed setting\n  fix: use SystemCall*=, RestrictAddressFamilies=, RestrictNamespaces=, MemoryDenyWriteExecute=, LockPersonality=, RestrictRealtime=, RestrictSUIDSGID=, Protect*= or PrivateDevices=")
-                throw ExitCode(2)
-            }
-        }
-        for (i, raw) in architectures.enumerated() {
-            let (value, column) = Self.stripped(raw)
-            diagnostics += settings.applyArchitectures(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
-        }
-        if let errorNumber {
-            let (value, column) = Self.stripped(errorNumber)
-            diagnostics += settings.applyErrorNumber(value, source: ValueSource(file: nil, line: 1, valueColumn: column))
-        }
-        for (i, raw) in log.enumerated() {
-            let (value, column) = Self.stripped(raw)
-            diagnostics += settings.applyLog(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
-        }
-        for (i, raw) in filters.enumerated() {
-            let (value, column) = Self.stripped(raw)
-            diagnostics += settings.applyFilter(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
-        }
-        do {
-            let result = try SystemdPolicyBuilder.build(settings, directives: directives)
-            return .policy(result, settings, diagnostics + result.diagnostics)
-        } catch {
-            return .failed(.filterNotApplied, diagnostics + error.diagnostics,
-                message: "no policy: systemd \(context.version) would fail to apply this filter (228/SECCOMP)")
-        }
-    }
-
-    /// systemd's conf parser strips whitespace around a value; so do we, keeping the column.
-    static func stripped(_ raw: String) -> (String, Int) {
-        let isWS: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        let lead = raw.prefix(while: isWS).count
-        var v = Substring(raw).dropFirst(lead)
-        while let last = v.last, isWS(last) { v = v.dropLast() }
-        return (String(v), lead + 1)
-    }
-}
 
 /// Prints diagnostics to stderr, at most 1000 of them.
 func reportDiagnostics(_ diagnostics: [Diagnostic]) {
@@ -137,10 +50,28 @@ struct SettingsOptions: ParsableArguments {
             argumentWidths: systemd.argumentWidths)
     }
 
-    /// The input with these options and the given SystemCallFilter= values.
-    func input(filters: [String]) -> SettingsInput {
-        SettingsInput(unit: unit, unitSettings: unitSettings, architectures: architectures, errorNumber: errorNumber, log: log,
-            filters: filters)
+    /// The request these options describe, with the given SystemCallFilter= values.
+    func request(filters: [String]) throws -> FilterRequest {
+        var r = FilterRequest(context: try context())
+        r.unit = unit.map { .file($0) }
+        r.unitSettings = unitSettings
+        r.architectures = architectures
+        r.errorNumber = errorNumber
+        r.log = log
+        r.filters = filters
+        return r
+    }
+}
+
+/// Prints a failed request's diagnostics and error, and exits with its status: 2 when a file
+/// cannot be read, 64 for a malformed request, 1 otherwise.
+func failureExit(_ error: FilterInputError) -> ExitCode {
+    reportDiagnostics(error.diagnostics)
+    Terminal.error(error.description)
+    switch error.reason {
+    case .unreadable: return ExitCode(ExitStatus.unreadable.rawValue)
+    case .invalidRequest: return ExitCode(ExitStatus.usage.rawValue)
+    default: return ExitCode(ExitStatus.findings.rawValue)
     }
 }
 
@@ -161,67 +92,41 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --profile: the host kernel version for minKernel, as X.Y.", valueName: "version"))
     var kernel: String = "6.1"
 
-    /// The compiled policy, or exit 1 with the diagnostics (nothing half-built is returned).
-    /// Warnings are printed but do not stop compilation.
-    func policy() throws -> Policy {
+    /// The request these options describe.
+    func request() throws -> FilterRequest {
+        var r = try settings.request(filters: filter)
         if let profile {
-            guard settings.unit == nil, filter.isEmpty, settings.architectures.isEmpty, settings.log.isEmpty,
-                settings.errorNumber == nil
-            else {
-                throw ValidationError("--profile cannot be combined with --unit, --filter, --architectures, --log or --error-number")
-            }
             guard let abi = Architecture(name: settings.native) else { throw ValidationError("unknown ABI for --native") }
-            return try profilePolicy(profile, native: abi)
+            let parts = kernel.split(separator: ".").compactMap { Int($0) }
+            guard parts.count == 2 else { throw ValidationError("--kernel takes MAJOR.MINOR, e.g. 6.1") }
+            var target = OCITarget(architecture: abi, kernel: (parts[0], parts[1]))
+            if let caps {
+                target.capabilities = Set(caps.split(separator: ",").map {
+                    let c = $0.uppercased()
+                    return c.hasPrefix("CAP_") ? c : "CAP_" + c
+                })
+            }
+            r.profile = FilterRequest.Profile(path: profile, target: target)
+        } else if caps != nil {
+            throw ValidationError("--caps applies to --profile only")
         }
-        if settings.unit == nil && filter.isEmpty && settings.architectures.isEmpty && settings.log.isEmpty
-            && settings.unitSettings.isEmpty
-        {
+        return r
+    }
+
+    /// The policy as the compiled program judges it (argument widths, multiplexers), and the
+    /// program; diagnostics and profile warnings are printed, failures exit (1, 2 or 64).
+    func compiled() throws -> (policy: Policy, program: Program) {
+        let r = try request()
+        guard !r.isEmpty else {
             throw ValidationError("nothing to compile: give --filter VALUE…, --unit FILE, --profile FILE, --architectures or --log")
         }
-        let context = try settings.context()
-        switch try settings.input(filters: filter).build(context: context) {
-        case .failed(_, let diagnostics, let message):
-            reportDiagnostics(diagnostics)
-            Terminal.error("seccompose: " + message)
-            throw ExitCode(1)
-        case .policy(let result, _, let diagnostics):
-            reportDiagnostics(diagnostics)
-            return result.policy
-        }
-    }
-
-    /// The policy as the compiled program judges it (argument widths, multiplexers), and the program.
-    func compiled() throws -> (policy: Policy, program: Program) {
-        let policy = try policy()
-        do { return try Compiler.compiled(policy, options: settings.systemd.compileOptions) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(1)
-        }
-    }
-
-    func profilePolicy(_ path: String, native: Architecture) throws -> Policy {
-        let parts = kernel.split(separator: ".").compactMap { Int($0) }
-        guard parts.count == 2 else { throw ValidationError("--kernel takes MAJOR.MINOR, e.g. 6.1") }
-        var target = OCITarget(architecture: native, kernel: (parts[0], parts[1]))
-        if let caps {
-            target.capabilities = Set(caps.split(separator: ",").map {
-                let c = $0.uppercased()
-                return c.hasPrefix("CAP_") ? c : "CAP_" + c
-            })
-        }
-        let bytes: [UInt8]
-        do { bytes = Array(try TextFile.read(path).utf8) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
         do {
-            let imported = try OCIProfileImporter.load(json: bytes, file: path, target: target,
-                argumentWidths: settings.systemd.argumentWidths)
-            for w in imported.warnings { Terminal.error(w.description) }
-            return imported.policy
+            let c = try r.compile()
+            reportDiagnostics(c.built.diagnostics)
+            for w in c.built.profileWarnings { Terminal.error(w.description) }
+            return (c.policy, c.program)
         } catch {
-            Terminal.error(error.description)
-            throw ExitCode(1)
+            throw failureExit(error)
         }
     }
 }

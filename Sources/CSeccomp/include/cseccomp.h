@@ -125,20 +125,58 @@ int cseccomp_ptrace_seize_and_stop(int pid);
 /* Detaches from a tracee (it continues). Returns 0 or -errno. */
 int cseccomp_ptrace_detach(int pid);
 
+/* --- the launch child path --------------------------------------------- */
+
+/* The stages of the child path, in order; CSECCOMP_STAGE_NONE means the child
+ * reached execve (or no child failed). */
+enum cseccomp_stage {
+    CSECCOMP_STAGE_NONE = 0,
+    CSECCOMP_STAGE_CHDIR = 1,
+    CSECCOMP_STAGE_GROUP = 2,
+    CSECCOMP_STAGE_USER = 3,
+    CSECCOMP_STAGE_NO_NEW_PRIVS = 4,
+    CSECCOMP_STAGE_SECCOMP = 5,
+    CSECCOMP_STAGE_EXEC = 6,
+    CSECCOMP_STAGE_MDWE = 7,
+};
+
+/* The exit statuses of the child path: systemd's for the stages it shares
+ * (src/basic/exit-status.h), the shell's for a command that cannot be
+ * executed.  The one table: Swift's ExitStatus reads these values. */
+enum cseccomp_exit_status {
+    CSECCOMP_EXIT_CHDIR = 200,
+    CSECCOMP_EXIT_GROUP = 216,
+    CSECCOMP_EXIT_USER = 217,
+    CSECCOMP_EXIT_NO_NEW_PRIVILEGES = 227,
+    CSECCOMP_EXIT_SECCOMP = 228,
+    CSECCOMP_EXIT_NOT_EXECUTABLE = 126,
+    CSECCOMP_EXIT_NOT_FOUND = 127,
+};
+
+/* The exit status the child path uses when `stage` fails with `err`. */
+int cseccomp_stage_exit_status(int stage, int err);
+
+/* Whether the running kernel has PR_SET_MDWE (Linux 6.3+): 1 or 0. */
+int cseccomp_mdwe_available(void);
+
+/* Makes the calling process a child subreaper (PR_SET_CHILD_SUBREAPER), so
+ * orphaned descendants are reparented to it.  Returns 0 or -errno. */
+int cseccomp_set_child_subreaper(void);
+
 /* Starts `path` (an absolute path) with argv/envp in a new process that first
  * resets signal dispositions and mask, then sets the umask (umask_value >= 0),
  * changes directory (dir != NULL), drops supplementary groups and switches
- * group (gid >= 0) and user (uid >= 0), sets no_new_privs (set_nnp), installs
- * the filter (count > 0) with `flags`, and execs. Only async-signal-safe code
- * runs in the child. Returns the child's pid or -errno. When the child failed
- * before exec, *child_stage is 1 chdir, 2 group, 3 user, 4 no_new_privs,
- * 5 seccomp, 6 exec and *child_errno its errno (the child has exited with
- * 200, 216, 217, 227, 228 or 126/127); otherwise both are 0. */
+ * group (gid >= 0) and user (uid >= 0), sets no_new_privs (set_nnp), sets
+ * PR_SET_MDWE with PR_MDWE_REFUSE_EXEC_GAIN (set_mdwe), installs the filter
+ * (count > 0) with `flags`, and execs. Only async-signal-safe code runs in the
+ * child. Returns the child's pid or -errno. When the child failed before exec,
+ * *child_stage is its enum cseccomp_stage and *child_errno its errno (the
+ * child has exited with cseccomp_stage_exit_status()); otherwise both are 0. */
 pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
                      const struct sock_filter *insns, unsigned short count,
-                     unsigned int flags, int set_nnp, const char *dir,
-                     int umask_value, long uid, long gid, int *child_stage,
-                     int *child_errno);
+                     unsigned int flags, int set_nnp, int set_mdwe,
+                     const char *dir, int umask_value, long uid, long gid,
+                     int *child_stage, int *child_errno);
 
 int cseccomp_get_filter(int pid, unsigned long index, struct sock_filter *buf,
                         int capacity);

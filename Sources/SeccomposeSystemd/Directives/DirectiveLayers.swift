@@ -187,8 +187,8 @@ extension ExecDirectives {
     }
 
     /// Whether MemoryDenyWriteExecute= installs a seccomp filter at all (v254+ uses PR_SET_MDWE
-    /// where the kernel has it).
-    private var memoryDenyWriteExecuteFilters: Bool {
+    /// where the kernel has it; a launcher then sets `PR_SET_MDWE` itself).
+    public var memoryDenyWriteExecuteFilters: Bool {
         memoryDenyWriteExecute && !(context.version >= .v262 && kernelHasMDWE)
     }
 

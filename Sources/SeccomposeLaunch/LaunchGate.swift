@@ -1,0 +1,44 @@
+// LaunchGate.swift: what stops a launch before anything runs. A launch never runs a command
+// under a weaker filter than its input asks for: input systemd would warn about and ignore,
+// an unknown key, an invalid value, stop it (exit 228), unless the caller asks for systemd's
+// warn-and-ignore behaviour (`lenient`).
+
+import SeccomposeSystemd
+
+/// How strictly a launch treats its input.
+public struct LaunchStrictness: Sendable, Hashable {
+    /// systemd's behaviour: warn about ignored input and run anyway. Errors (a filter systemd
+    /// would fail to apply) still stop the launch.
+    public var lenient: Bool
+    /// Refuse to run a unit with sandboxing directives the launcher does not apply
+    /// (ProtectSystem=, PrivateTmp=, …) instead of naming them in a notice.
+    public var refuseUnappliedDirectives: Bool
+
+    /// The default: refuse ignored input, run units with unapplied directives after a notice.
+    public init(lenient: Bool = false, refuseUnappliedDirectives: Bool = false) {
+        self.lenient = lenient
+        self.refuseUnappliedDirectives = refuseUnappliedDirectives
+    }
+}
+
+/// Sorting diagnostics into what stops a launch and what is only reported.
+public enum LaunchGate {
+    /// The diagnostics that stop a launch under `strictness`: errors always; every warning
+    /// whose input is ignored or weakens the filter unless `lenient`. Advisory findings (a
+    /// special user, notes) never stop it.
+    public static func blocking(_ diagnostics: [Diagnostic], _ strictness: LaunchStrictness) -> [Diagnostic] {
+        diagnostics.filter { d in
+            switch d.severity {
+            case .error: return true
+            case .warning: return !strictness.lenient && weakens(d)
+            case .note: return false
+            }
+        }
+    }
+
+    /// Findings that leave the filter as written (advice, not ignored input).
+    static let advisoryCodes: Set<String> = ["unsafe-user", "deny-list", "no-native-only", "overlap", "version-difference"]
+
+    /// Whether a warning means some input is ignored or the protection is weaker than written.
+    static func weakens(_ d: Diagnostic) -> Bool { !advisoryCodes.contains(d.code) }
+}

@@ -1,0 +1,278 @@
+// Supervisor.swift: starts commands under one filter, forwards signals, waits, and reports what
+// the filter did to every process the commands started.
+
+import Dispatch
+import SeccomposeCompiler
+import SeccomposeInput
+import SeccomposePolicy
+import SeccomposeRuntime
+import SeccomposeSyscalls
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Starts commands under one program and reports the outcome of each.
+///
+/// The supervisor becomes a child subreaper (orphaned descendants are reparented to it), reads
+/// the kernel's seccomp audit records while the commands run and attributes them to the
+/// launched processes and their descendants, forwards SIGINT, SIGTERM and SIGHUP to the running
+/// main process, and writes start, violation and exit entries to the journal.
+public final class Supervisor {
+    /// The policy the program implements (for the reasons in reports).
+    public let policy: Policy
+    /// The filter every filtered command runs under.
+    public let program: Program
+    /// Set `PR_SET_MDWE` in each filtered command (MemoryDenyWriteExecute= left to the kernel).
+    public let memoryDenyWriteExecute: Bool
+    /// The unit name for journal entries, when a unit is run.
+    public let unit: String?
+    /// Whether to forward SIGINT, SIGTERM and SIGHUP to the running command.
+    public var forwardSignals = true
+    /// How long remaining descendants get after SIGTERM before SIGKILL, once the main process ended.
+    public var stopTimeout = 2.0
+    private let journal: any JournalSink
+    private let records: RecordCollector
+
+    /// A supervisor for `filter`, reporting to `journal`; `audit` and `scope` default to the
+    /// kernel's audit records and the launched processes' tree.
+    public init(filter: FilterRequest.Compiled, unit: String? = nil, journal: any JournalSink = SystemJournal(),
+        audit: (any AuditFeed)? = AuditFeeds.open(), scope: (any ProcessScope)? = nil)
+    {
+        policy = filter.policy
+        program = filter.program
+        memoryDenyWriteExecute = filter.needsMemoryDenyWriteExecutePrctl
+        self.unit = unit
+        self.journal = journal
+        records = RecordCollector(feed: audit, scope: scope ?? ProcParentScope())
+        _ = KernelFeatures.becomeChildSubreaper()
+    }
+
+    /// A started command.
+    public struct Running: Sendable {
+        /// The main process.
+        public var pid: pid_t
+        /// The command.
+        public var command: LaunchCommand
+    }
+
+    /// FNV-1a of the program bytes: the filter's identity in the journal.
+    public var filterHash: String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in Export.raw(program) {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return String(h, radix: 16)
+    }
+
+    /// Starts `command` and waits for it and its descendants.
+    ///
+    /// - Throws: `LaunchFailure` when it could not be started; nothing ran unless `ranCommand`.
+    public func run(_ command: LaunchCommand) throws(LaunchFailure) -> LaunchOutcome {
+        finish(try start(command))
+    }
+
+    /// Starts `command`; the caller must `finish` it.
+    ///
+    /// - Throws: `LaunchFailure` when it could not be started.
+    public func start(_ command: LaunchCommand) throws(LaunchFailure) -> Running {
+        guard let first = command.argv.first else {
+            throw LaunchFailure(exitStatus: .notFound, message: "no command to run", fix: "give the command after '--'")
+        }
+        let hash = command.filtered ? filterHash : "none"
+        journal.send([
+            ("MESSAGE", "Starting \(command.argv.joined(separator: " ")) under seccomp filter \(hash)"), ("PRIORITY", "6"),
+            ("SECCOMPOSE_UNIT", unit ?? ""), ("SECCOMPOSE_FILTER_HASH", hash),
+            ("SECCOMPOSE_FILTER_LENGTH", String(command.filtered ? program.instructions.count : 0)),
+        ])
+        var uid: uid_t?, gid: gid_t?
+        if let group = command.group {
+            guard let gr = getgrnam(group) ?? UInt32(group).flatMap({ getgrgid($0) }) else {
+                throw LaunchFailure(exitStatus: .group, message: "not running \(first): unknown group \(group)",
+                    fix: "create the group or change Group=")
+            }
+            gid = gr.pointee.gr_gid
+        }
+        if let user = command.user {
+            guard let pw = getpwnam(user) ?? UInt32(user).flatMap({ getpwuid($0) }) else {
+                throw LaunchFailure(exitStatus: .user, message: "not running \(first): unknown user \(user)",
+                    fix: "create the user or change User=")
+            }
+            uid = pw.pointee.pw_uid
+            if gid == nil { gid = pw.pointee.pw_gid }
+        }
+        records.start()
+        let pid: pid_t
+        do {
+            pid = try Launcher.spawn(command.argv, argv0: command.argv0, environment: command.environment,
+                program: command.filtered ? program : nil,
+                options: InstallOptions(noNewPrivileges: command.noNewPrivileges, synchronizeThreads: false),
+                memoryDenyWriteExecute: command.filtered && memoryDenyWriteExecute,
+                workingDirectory: command.workingDirectory, umask: command.umask, uid: uid, gid: gid)
+        } catch {
+            if let p = error.pid {
+                var status: Int32 = 0
+                while waitpid(p, &status, 0) < 0 && errno == EINTR {}
+            }
+            let ran = error.stage == .exec
+            throw LaunchFailure(exitStatus: error.exitStatus,
+                message: "\(ran ? "could not run" : "not running") \(first): \(error)", ranCommand: ran)
+        }
+        records.add(root: pid)
+        return Running(pid: pid, command: command)
+    }
+
+    /// Waits for a started command (forwarding signals), stops what it left running, and
+    /// reports what the filter did to it and its descendants.
+    public func finish(_ running: Running) -> LaunchOutcome {
+        let termination = wait(for: running.pid)
+        stopRemaining()
+        let outcome = report(running, termination)
+        journal.send([
+            ("MESSAGE", "\(running.command.argv[0]) exited with status \(outcome.exitStatus)"),
+            ("PRIORITY", outcome.exitStatus == .success ? "6" : "4"), ("SECCOMPOSE_UNIT", unit ?? ""),
+            ("SECCOMPOSE_FILTER_HASH", running.command.filtered ? filterHash : "none"),
+            ("EXIT_STATUS", outcome.exitStatus.description),
+        ])
+        return outcome
+    }
+
+    /// Stops reading audit records (call when done with the supervisor).
+    public func close() { records.stop() }
+
+    deinit { records.stop() }
+
+    // MARK: Waiting
+
+    private func wait(for pid: pid_t) -> Termination {
+        let forwarded = [SIGINT, SIGTERM, SIGHUP]
+        var saved: [sigaction] = []
+        var sources: [any DispatchSourceSignal] = []
+        if forwardSignals {
+            // Ignored here, handled by dispatch sources; the child path resets them for the command.
+            for s in forwarded {
+                var ignore = sigaction()
+                ignore.__sigaction_handler.sa_handler = SIG_IGN
+                var old = sigaction()
+                sigaction(s, &ignore, &old)
+                saved.append(old)
+            }
+            // A parent may have started us with signals blocked; forwarding needs them delivered.
+            var unblock = sigset_t()
+            sigemptyset(&unblock)
+            for s in forwarded { sigaddset(&unblock, s) }
+            pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+            for s in forwarded {
+                let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
+                source.setEventHandler { kill(pid, s) }
+                source.resume()
+                sources.append(source)
+            }
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        for s in sources { s.cancel() }
+        for (s, var old) in zip(forwarded, saved) { sigaction(s, &old, nil) }
+        return Termination(waitStatus: status)
+    }
+
+    /// Processes the command left behind (reparented to this subreaper): SIGTERM, then SIGKILL
+    /// after `stopTimeout`, as systemd stops the rest of a service's control group.
+    private func stopRemaining() {
+        let me = getpid()
+        var left = records.running().filter { ProcParentScope.parent(of: $0) == me }
+        guard !left.isEmpty else { return }
+        for p in left { kill(p, SIGTERM) }
+        var waited = 0.0
+        while !left.isEmpty {
+            left.removeAll { p in
+                var status: Int32 = 0
+                return waitpid(p, &status, WNOHANG) == p
+            }
+            if left.isEmpty { break }
+            if waited >= stopTimeout {
+                for p in left { kill(p, SIGKILL) }
+                for p in left {
+                    var status: Int32 = 0
+                    while waitpid(p, &status, 0) < 0 && errno == EINTR {}
+                }
+                break
+            }
+            usleep(10_000)
+            waited += 0.01
+        }
+    }
+
+    // MARK: Reports
+
+    private func report(_ running: Running, _ termination: Termination) -> LaunchOutcome {
+        let comm = String((running.command.argv[0].split(separator: "/").last ?? "").prefix(15))
+        let killedBySIGSYS = termination == .signaled(SIGSYS)
+        var taken = records.take(flushSeconds: 2, fallbackCommand: nil)
+        if killedBySIGSYS && !taken.contains(where: { $0.pid == running.pid && Self.isKill($0.code) }) {
+            // Inside another pid namespace the records' pids are not ours: match the command name.
+            taken += records.take(flushSeconds: 0.5, fallbackCommand: comm)
+        }
+        var violations: [Violation] = []
+        var logged: [String: LoggedCall] = [:]
+        var loggedOrder: [String] = []
+        for r in taken {
+            let abi = Architecture.abi(auditArch: r.arch, number: UInt32(truncatingIfNeeded: r.syscall),
+                among: Architecture.allCases) ?? .x86_64
+            let number = abi == .x32 ? r.syscall & ~0x4000_0000 : r.syscall
+            let name = SyscallTable.name(of: r.syscall, on: abi)
+            let action = Action(returnValue: r.code)
+            if action == .log {
+                let key = "\(abi.name)/\(number)"
+                if logged[key] == nil { loggedOrder.append(key) }
+                logged[key, default: LoggedCall(abi: abi, number: number, name: name, count: 0)].count += 1
+                continue
+            }
+            let reason = running.command.filtered
+                ? ((try? Explanation.explain(policy: policy, program: program, abi: abi, number: r.syscall, arguments: []))?.reason ?? "")
+                : ""
+            let v = Violation(pid: r.pid, command: r.command, abi: abi, number: number, name: name, action: action,
+                reason: reason)
+            violations.append(v)
+            journal.send([
+                ("MESSAGE", "\(r.command) (pid \(r.pid)) \(v.isKill ? "killed by its seccomp filter" : "stopped by its seccomp filter"): \(name ?? "#\(number)")"),
+                ("PRIORITY", v.isKill ? "3" : "5"), ("SECCOMPOSE_UNIT", unit ?? ""), ("SYSCALL", name ?? "#\(number)"),
+                ("SYSCALL_NR", String(number)), ("ARCH", abi.name), ("SECCOMPOSE_ACTION", action.description),
+                ("SECCOMPOSE_PID", String(r.pid)), ("SECCOMPOSE_COMM", r.command), ("SECCOMPOSE_REASON", reason),
+            ])
+        }
+        let loggedCalls = loggedOrder.compactMap { logged[$0] }
+        for c in loggedCalls {
+            journal.send([
+                ("MESSAGE", "\(running.command.argv[0]) \(c)"), ("PRIORITY", "5"), ("SECCOMPOSE_UNIT", unit ?? ""),
+                ("SYSCALL", c.name ?? "#\(c.number)"), ("SYSCALL_NR", String(c.number)), ("ARCH", c.abi.name),
+                ("SECCOMPOSE_ACTION", "log"), ("SECCOMPOSE_COUNT", String(c.count)),
+            ])
+        }
+        var warnings: [String] = []
+        if let w = records.warning { warnings.append(w) }
+        let lost = records.lostRecords
+        if lost > 0 { warnings.append("\(lost) audit record\(lost == 1 ? " was" : "s were") lost: the reports are incomplete") }
+        let unexplainedKill = killedBySIGSYS && !violations.contains { $0.isKill }
+        if unexplainedKill {
+            warnings.append("\(running.command.argv[0]) was killed by SIGSYS, but the kernel's audit record was not found")
+        }
+        return LaunchOutcome(command: running.command.argv, pid: running.pid, termination: termination,
+            violations: violations, logged: loggedCalls, lostRecords: lost,
+            reportsComplete: records.isLossless && lost == 0 && !unexplainedKill, warnings: warnings)
+    }
+
+    static func isKill(_ code: UInt32) -> Bool {
+        switch Action(returnValue: code) {
+        case .killProcess, .killThread: return true
+        default: return false
+        }
+    }
+}
+
+/// Opening the kernel's audit records.
+public enum AuditFeeds {
+    /// The best feed this process can read: `/dev/kmsg` for now; nil when none can be opened.
+    public static func open() -> (any AuditFeed)? { KernelLogFeed() }
+}

@@ -1,0 +1,162 @@
+// UnitLaunch.swift: running a service unit's start sequence under its filter, as systemd would
+// start it: ExecStartPre=, ExecStart=, ExecStartPost= with the unit's environment, credentials,
+// working directory and umask, each command under the unit's one merged filter (except `+`
+// commands, which systemd runs unfiltered).
+
+import SeccomposeCompiler
+import SeccomposeInput
+import SeccomposeRuntime
+import SeccomposeSets
+import SeccomposeSystemd
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A service unit to run.
+///
+/// ```swift
+/// let outcome = try UnitLaunch(unitAt: "hello.service").run()
+/// for v in outcome.violations { print(v) }
+/// exit(outcome.exitStatus.rawValue)
+/// ```
+public struct UnitLaunch: Sendable {
+    /// The unit and any extra inputs layered on it (`filters`, `unitSettings` … apply after the
+    /// unit's own lines, as a drop-in would).
+    public var request: FilterRequest
+    /// Appended to the last ExecStart= command.
+    public var extraArguments: [String] = []
+    /// How strictly the input is judged.
+    public var strictness = LaunchStrictness()
+    /// Never set no_new_privs, even where systemd would (needs CAP_SYS_ADMIN).
+    public var neverSetNoNewPrivileges = false
+    /// The environment the commands inherit before the unit's own (systemd's manager passes a
+    /// minimal one; the default is this process's).
+    public var inheritedEnvironment: [String: String] = UnitLaunch.processEnvironment()
+
+    /// A unit looked up by name (or path) under `root`, emulating `systemd`.
+    ///
+    /// - Throws: `SetFileError` when the version's built-in groups cannot be loaded.
+    public init(unitAt unit: String, systemd: SystemdVersion = .newest, root: String = "/") throws {
+        request = FilterRequest(context: try SystemdContext(version: systemd))
+        request.unit = .named(unit, root: root)
+    }
+
+    /// A unit given by `request.unit`, with the request's other inputs layered on it.
+    public init(request: FilterRequest) {
+        self.request = request
+    }
+
+    /// Reads, checks and compiles the unit, without running anything.
+    ///
+    /// - Throws: `LaunchFailure` (exit status 228, nothing runs) when the unit cannot be read
+    ///   or loaded, its filter cannot be built, compiled or would be weaker than written, or it
+    ///   has no ExecStart=.
+    public func prepare() throws(LaunchFailure) -> PreparedLaunch {
+        var request = request
+        request.kernelHasMDWE = KernelFeatures.hasMemoryDenyWriteExecute
+        let compiled = try PreparedLaunch.compile(request, strictness)
+        guard let service = compiled.built.settings?.service else {
+            throw LaunchFailure(exitStatus: .usage, message: "no unit to run", fix: "give a unit name or file")
+        }
+        let plan = ExecPlan(service, extraArguments: extraArguments, inherited: inheritedEnvironment)
+        let unapplied: [Diagnostic] = []
+        var prepared = PreparedLaunch(filter: compiled, unit: service.name.name,
+            diagnostics: compiled.built.diagnostics + plan.diagnostics, notices: unapplied, steps: [])
+        if !plan.diagnostics.isEmpty {
+            throw LaunchFailure(exitStatus: .seccomp, message: "not running \(service.name.name): it cannot start",
+                diagnostics: plan.diagnostics)
+        }
+        if strictness.refuseUnappliedDirectives, !unapplied.isEmpty {
+            throw LaunchFailure(exitStatus: .seccomp,
+                message: "not running \(service.name.name): it asks for sandboxing Seccompose does not apply",
+                fix: "remove the directives, run the unit with systemd, or drop --strict", diagnostics: unapplied)
+        }
+        // no_new_privs as systemd implies it: NoNewPrivileges=yes, or a seccomp option while
+        // CAP_SYS_ADMIN is not effective. The user is switched before the filter is installed,
+        // so a non-root User= always needs it (as systemd 252 does).
+        let switchesUser = service.user.map { $0 != "root" && $0 != "0" } ?? false
+        let isRoot = getuid() == 0
+        let impliedNNP = service.directives.setsNoNewPrivileges(settings: service.syscalls,
+            keepsCapSysAdmin: isRoot && !switchesUser)
+        let environment = plan.environment.reduce(into: inheritedEnvironment) { $0[$1.0] = $1.1 }
+            .map { "\($0.key)=\($0.value)" }.sorted()
+        prepared.steps = plan.steps.map { step in
+            let c = step.command
+            let credentialsSwitch = switchesUser && !c.fullPrivileges && !c.noCredentialChange
+            let nnp = !c.fullPrivileges && (impliedNNP || credentialsSwitch || !isRoot) && !neverSetNoNewPrivileges
+            var command = LaunchCommand(step.argv, environment: environment, noNewPrivileges: nnp, filtered: !c.fullPrivileges)
+            command.argv0 = step.argv0
+            command.workingDirectory = service.workingDirectory.map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 }
+            command.umask = service.umask
+            if !c.fullPrivileges && !c.noCredentialChange {
+                command.user = service.user
+                command.group = service.group
+            }
+            return PreparedLaunch.Step(command: command, isMain: step.isMain, ignoreFailure: c.ignoreFailure)
+        }
+        return prepared
+    }
+
+    /// Prepares and runs the unit.
+    ///
+    /// - Throws: `LaunchFailure` when nothing could be run safely (see `prepare()`).
+    public func run(journal: any JournalSink = SystemJournal()) throws(LaunchFailure) -> LaunchReport {
+        try prepare().run(journal: journal)
+    }
+
+    /// This process's environment.
+    public static func processEnvironment() -> [String: String] {
+        var out: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return out
+    }
+}
+
+/// A command line to run under a filter built from a request (`seccompose run --filter … -- CMD`).
+public struct CommandLaunch: Sendable {
+    /// The filter's inputs.
+    public var request: FilterRequest
+    /// The command and its arguments.
+    public var argv: [String]
+    /// How strictly the input is judged.
+    public var strictness = LaunchStrictness()
+    /// Never set no_new_privs (needs CAP_SYS_ADMIN).
+    public var neverSetNoNewPrivileges = false
+
+    /// `argv` under the filter `request` describes.
+    public init(request: FilterRequest, argv: [String]) {
+        self.request = request
+        self.argv = argv
+    }
+
+    /// Checks and compiles the filter, without running anything.
+    ///
+    /// - Throws: `LaunchFailure` (228, nothing runs) when the filter cannot be built or would
+    ///   be weaker than written.
+    public func prepare() throws(LaunchFailure) -> PreparedLaunch {
+        var request = request
+        request.kernelHasMDWE = KernelFeatures.hasMemoryDenyWriteExecute
+        guard !request.isEmpty else {
+            throw LaunchFailure(exitStatus: .usage, message: "no filter given",
+                fix: "give --filter VALUE…, --unit-setting KEY=VALUE, --profile FILE, --architectures or --log")
+        }
+        let compiled = try PreparedLaunch.compile(request, strictness)
+        let command = LaunchCommand(argv, environment: UnitLaunch.processEnvironment().map { "\($0.key)=\($0.value)" }.sorted(),
+            noNewPrivileges: !neverSetNoNewPrivileges)
+        return PreparedLaunch(filter: compiled, unit: nil, diagnostics: compiled.built.diagnostics, notices: [],
+            steps: [PreparedLaunch.Step(command: command, isMain: false, ignoreFailure: false)])
+    }
+
+    /// Prepares and runs the command.
+    ///
+    /// - Throws: `LaunchFailure` when nothing could be run safely.
+    public func run(journal: any JournalSink = SystemJournal()) throws(LaunchFailure) -> LaunchReport {
+        try prepare().run(journal: journal)
+    }
+}
