@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "SeccomposeRuntime", targets: ["SeccomposeRuntime"]),
         .library(name: "SeccomposeLaunch", targets: ["SeccomposeLaunch"]),
         .executable(name: "seccompose", targets: ["seccompose"]),
+        .executable(name: "run-unit-example", targets: ["run-unit-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -84,6 +85,11 @@ let package = Package(
                 "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeOCI", "SeccomposeInput", "SeccomposeLaunch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The library API in under 40 lines: run a unit, report its violations, pass its status on.
+        .executableTarget(
+            name: "run-unit-example", dependencies: ["SeccomposeLaunch"], path: "Examples/run-unit-example",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -85,6 +85,7 @@ public struct PreparedLaunch: Sendable {
         } else if steps.count == 1, let only = outcomes.first {
             status = only.exitStatus
         }
+        supervisor.stopRemaining()
         return LaunchReport(exitStatus: status, commands: outcomes, failure: failure)
     }
 }

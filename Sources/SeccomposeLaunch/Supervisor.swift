@@ -70,7 +70,9 @@ public final class Supervisor {
     ///
     /// - Throws: `LaunchFailure` when it could not be started; nothing ran unless `ranCommand`.
     public func run(_ command: LaunchCommand) throws(LaunchFailure) -> LaunchOutcome {
-        finish(try start(command))
+        let outcome = finish(try start(command))
+        stopRemaining()
+        return outcome
     }
 
     /// Starts `command`; the caller must `finish` it.
@@ -123,11 +125,10 @@ public final class Supervisor {
         return Running(pid: pid, command: command)
     }
 
-    /// Waits for a started command (forwarding signals), stops what it left running, and
-    /// reports what the filter did to it and its descendants.
+    /// Waits for a started command (forwarding signals) and reports what the filter did to it
+    /// and its descendants.
     public func finish(_ running: Running) -> LaunchOutcome {
         let termination = wait(for: running.pid)
-        stopRemaining()
         let outcome = report(running, termination)
         journal.send([
             ("MESSAGE", "\(running.command.argv[0]) exited with status \(outcome.exitStatus)"),
@@ -177,9 +178,10 @@ public final class Supervisor {
         return Termination(waitStatus: status)
     }
 
-    /// Processes the command left behind (reparented to this subreaper): SIGTERM, then SIGKILL
-    /// after `stopTimeout`, as systemd stops the rest of a service's control group.
-    private func stopRemaining() {
+    /// Stops the processes the commands left behind (reparented to this subreaper): SIGTERM,
+    /// then SIGKILL after `stopTimeout`, as systemd stops the rest of a service's control group
+    /// once its main process ended. Call when every started command was finished.
+    public func stopRemaining() {
         let me = getpid()
         var left = records.running().filter { ProcParentScope.parent(of: $0) == me }
         guard !left.isEmpty else { return }

@@ -15,7 +15,9 @@ struct Seccompose: ParsableCommand {
         discussion: """
             Exit status: 0 success; 1 the input produced warnings or errors (printed on stderr), or a \
             query found nothing; 2 an input file or set directory could not be read; 64 bad usage; \
-            228 `run` did not start the command because no filter could be compiled or installed.
+            228 `run` did not start the command because no filter could be compiled or installed, \
+            or the input would have been ignored (--lenient runs anyway); `run` otherwise exits \
+            with the command's status (200, 216, 217, 227: systemd's, when a set-up step failed).
             """,
         subcommands: [
             SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self, CompileCommand.self, SimulateCommand.self,

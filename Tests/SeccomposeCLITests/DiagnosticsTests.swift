@@ -176,7 +176,9 @@ struct DiagnosticsTests {
             Exit status: 0 success; 1 the input produced warnings or errors (printed on
             stderr), or a query found nothing; 2 an input file or set directory could not
             be read; 64 bad usage; 228 `run` did not start the command because no filter
-            could be compiled or installed.
+            could be compiled or installed, or the input would have been ignored (--lenient
+            runs anyway); `run` otherwise exits with the command's status (200, 216, 217,
+            227: systemd's, when a set-up step failed).
 
             USAGE: seccompose <subcommand>
 
@@ -196,8 +198,8 @@ struct DiagnosticsTests {
                                       action and the instructions executed.
               explain                 Say which setting or rule decides a call, and what
                                       the compiled program does with it.
-              run                     Run a command under the compiled filter (ad-hoc form:
-                                      --filter VALUE… -- CMD ARGS).
+              run                     Run a unit, or a command (after '--'), under the
+                                      compiled filter.
               check                   Check service units' seccomp settings: systemd's
                                       warnings and the traps it does not mention.
               bench                   Benchmark the compiler on reference policies
