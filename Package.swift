@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeOCI",
                 "SeccomposeSyscalls", "SeccomposeTestSupport", "CSeccomp", "seccompose-probe", "libseccomp-export",
+                "SeccomposeInput", "SeccomposeLaunch",
             ],
             swiftSettings: swiftSettings
         ),

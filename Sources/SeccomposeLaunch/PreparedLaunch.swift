@@ -52,8 +52,11 @@ public struct PreparedLaunch: Sendable {
 
     /// Runs the steps in order under one supervisor: a failing step stops the sequence (unless
     /// its `-` prefix says otherwise); the main process is waited for after the later steps.
-    public func run(journal: any JournalSink = SystemJournal()) -> LaunchReport {
+    /// `forwardSignals`: SIGINT, SIGTERM and SIGHUP sent to this process go to the running
+    /// command (a program that handles them itself passes false).
+    public func run(journal: any JournalSink = SystemJournal(), forwardSignals: Bool = true) -> LaunchReport {
         let supervisor = Supervisor(filter: filter, unit: unit, journal: journal)
+        supervisor.forwardSignals = forwardSignals
         defer { supervisor.close() }
         var outcomes: [LaunchOutcome] = []
         var failure: LaunchFailure?
