@@ -9,7 +9,7 @@ per argument. It joins the repository's own data files (no kernel sources needed
                                   where what the kernel reads is not derivable)
 - data/syscall-arg-types-addendum.csv   calls newer than 6.1, arch-only calls (by hand)
 - data/syscall-arg-reads.csv      reads narrower than the declaration (by hand)
-- ../shared/data/syscalls.csv or the path given: which names each ABI numbers
+- data/syscalls.csv (libseccomp's table) or the path given: which names each ABI numbers
 
 Resolution per ABI:
 - The definition the entry point names: a `plain` C function of that name (the arch's own
@@ -47,7 +47,7 @@ def rows(path):
 
 
 def main():
-    csv_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, '..', 'shared', 'data', 'syscalls.csv')
+    csv_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, 'data', 'syscalls.csv')
     data = os.path.join(ROOT, 'data')
     defs = {}  # (name, kind) -> [(scope, [letters], [declared types])]
     for line in rows(os.path.join(data, 'syscall-arg-types.csv')):

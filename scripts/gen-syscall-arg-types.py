@@ -173,7 +173,7 @@ def table_entries(root):
 
 
 def known_names(path):
-    """Syscall names per ABI that ../shared/data/syscalls.csv (libseccomp's table) numbers."""
+    """Syscall names per ABI that data/syscalls.csv (libseccomp's table) numbers."""
     import csv
     with open(path) as f:
         rows = csv.reader(f)
@@ -427,7 +427,7 @@ def main():
     rows = set(definitions(root))
     if UNKNOWN:
         raise SystemExit('\n'.join(sorted(UNKNOWN)))
-    known = known_names(os.path.join(os.path.dirname(__file__), '../../shared/data/syscalls.csv'))
+    known = known_names(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'data', 'syscalls.csv'))
     resolve = Resolver(root, rows)
     entries = set()
     for abi, name, entry in sorted(set(table_entries(root)) | set(generic_entries(root, known))):

@@ -18,7 +18,7 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_CSV = os.path.join(ROOT, "..", "shared", "data", "syscalls.csv")
+DEFAULT_CSV = os.path.join(ROOT, "data", "syscalls.csv")
 OUT = os.path.join(ROOT, "Sources", "SeccomposeSyscalls", "Generated", "SyscallTable+Data.swift")
 
 

@@ -17,7 +17,7 @@ struct OCIProfileWidthTests {
     }
 
     static func docker() throws -> OCIImport {
-        let path = repositoryRoot + "/../shared/fixtures/docker-seccomp-default.json"
+        let path = repositoryRoot + "/Tests/Fixtures/docker-seccomp-default.json"
         return try OCIProfileImporter.load(json: Array(try TextFile.read(path).utf8), file: "docker.json",
             target: OCITarget(architecture: .x86_64, kernel: (6, 1)))
     }

@@ -134,44 +134,54 @@ struct SetDataTests {
     }
 }
 
-@Suite("agreement with systemd 262.1 (reference Appendix A/B)")
+@Suite("agreement with systemd 262.1 (Tests/Fixtures/systemd262.1-groups.txt)")
 struct Systemd262Tests {
-    /// Parses "group: @x / includes: … / members: …" stanzas from the reference.
-    static func appendix() throws -> [String: (includes: [String], members: [String])] {
-        let text = try TextFile.read(repositoryRoot + "/../shared/reference/systemd-syscallfilter.md")
-        var out: [String: (includes: [String], members: [String])] = [:]
-        var group: String?
-        var field: String?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("group: ") {
-                group = String(line.dropFirst(7))
-                out[group!] = ([], [])
-                field = nil
-            } else if let g = group {
-                if line.hasPrefix("includes: ") {
-                    out[g]!.includes = line.dropFirst(10).split(separator: " ").map(String.init).filter { $0 != "-" }
-                } else if line.hasPrefix("members: ") {
-                    field = "members"
-                    out[g]!.members += line.dropFirst(9).split(separator: " ").map(String.init)
-                } else if field == "members", line.hasPrefix("         ") {
-                    out[g]!.members += line.split(separator: " ").map(String.init)
-                } else {
-                    field = nil
-                    if line.hasPrefix("```") { group = nil }
-                }
-            }
+    /// The fixture's lines: "@GROUP MEMBER", one member (a nested @group or a syscall name) a line.
+    static func lines() throws -> [String] {
+        let text = try TextFile.read(repositoryRoot + "/Tests/Fixtures/systemd262.1-groups.txt")
+        #expect(text.hasSuffix("\n"), "the groups fixture must end with a newline")
+        return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
+    /// Each group's members as systemd-analyze syscall-filter prints them: nested groups first,
+    /// then syscall names, each part in byte order, which is the file's order ('@' sorts first).
+    static func appendix() throws -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for line in try lines() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 2 else { continue }
+            out[fields[0], default: []].append(fields[1])
         }
         return out
     }
 
-    @Test("every 262.1 group has exactly the appendix's includes and members, in order")
+    @Test("the groups fixture: two fields a line, sorted, no duplicates, nested groups are groups of the file")
+    func fixtureInvariants() throws {
+        let lines = try Self.lines()
+        #expect(lines.count == 1062)
+        #expect(lines == lines.sorted(), "keep the file sorted (LC_ALL=C sort)")
+        #expect(Set(lines).count == lines.count, "duplicate lines")
+        let groups = Set(lines.compactMap { $0.split(separator: " ").first.map(String.init) })
+        for line in lines {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+            try #require(fields.count == 2 && fields.allSatisfy { !$0.isEmpty }, "not 'GROUP MEMBER': \(line)")
+            #expect(fields[0].hasPrefix("@"), "\(line)")
+            if fields[1].hasPrefix("@") {
+                #expect(groups.contains(String(fields[1])), "includes an unknown group: \(line)")
+            } else {
+                #expect(fields[1].allSatisfy { $0 == "_" || $0.isLowercase || $0.isNumber }, "not a syscall name: \(line)")
+            }
+        }
+    }
+
+    @Test("every 262.1 group has exactly the fixture's includes and members, in order")
     func groups() throws {
         let expected = try Self.appendix()
         #expect(expected.count == 30)
         let c = try SetCatalog.builtin(.v262)
         for (name, e) in expected {
             let g = try #require(c.group(named: name), "\(name) missing")
-            #expect(g.memberNames == e.includes + e.members, "\(name)")
+            #expect(g.memberNames == e, "\(name)")
         }
         #expect(c.groups.count == expected.count)
         #expect(c.ungrouped.count == 83)

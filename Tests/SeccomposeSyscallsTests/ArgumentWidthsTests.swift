@@ -13,7 +13,7 @@ struct ArgumentWidthsTests {
         try Support.withTemporaryDirectory { dir in
             let out = dir.appendingPathComponent("widths.swift").path
             let r = try Support.run("/bin/sh", ["-c", "cd \"$0\" && exec python3 scripts/gen-argument-widths.py \"$1\" \"$2\"",
-                repositoryRoot, repositoryRoot + "/../shared/data/syscalls.csv", out])
+                repositoryRoot, repositoryRoot + "/data/syscalls.csv", out])
             try #require(r.status == 0, "\(r)")
             let fresh = try TextFile.read(out)
             let committed = try TextFile.read(repositoryRoot + "/Sources/SeccomposeSyscalls/Generated/ArgumentWidths+Data.swift")

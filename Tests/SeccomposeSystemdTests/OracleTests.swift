@@ -1,4 +1,4 @@
-// Decisions of systemd 252 as read back from a running systemd (../shared/fixtures/systemd252-oracle).
+// Decisions of systemd 252 as read back from a running systemd (Tests/Fixtures/systemd252-oracle).
 
 import SeccomposePolicy
 import SeccomposeSets

@@ -19,11 +19,11 @@ public let repositoryRoot: String = {
 }()
 
 /// The filters the real systemd 252 installed for seven unit settings, read back by ptrace
-/// (../shared/fixtures/systemd252-oracle): each case directory holds `fragment.txt`, the
+/// (Tests/Fixtures/systemd252-oracle): each case directory holds `fragment.txt`, the
 /// installed `filter-NN.bpf` files, `summary.txt` and `table-x86_64.txt`.
 public enum Systemd252OracleFixtures {
     /// The fixtures' directory.
-    public static let directory = repositoryRoot + "/../shared/fixtures/systemd252-oracle"
+    public static let directory = repositoryRoot + "/Tests/Fixtures/systemd252-oracle"
     /// Every case, by directory name.
     public static let cases = [
         "arch-native", "basic-io", "deny-mount", "deny-privileged-resources-eperm", "system-service",
