@@ -225,4 +225,42 @@ struct RunCommandTests {
         let bogus = try Support.run(seccompose, ["run", "--unit-setting", "Bogus=1", "--", "/bin/true"])
         #expect(bogus.status == 228 && bogus.stderr.contains("is not a seccomp-backed setting"), "\(bogus)")
     }
+
+    @Test("run refuses input it would ignore (228, nothing runs, the diagnostic with its position); --lenient runs",
+        arguments: [
+            ["--filter", "~@sytem-service"], ["--error-number", "EWHATEVER"], ["--architectures", "bogus"],
+            ["--filter", "~uname:4096"], ["--unit-setting", "RestrictNamespaces=maybe"],
+            ["--unit-setting", "RestrictAddressFamilies=AF_BOGUS"], ["--unit-setting", "SystemCalFilter=~@mount"],
+        ])
+    func refusesIgnoredInput(option: [String]) throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        try Support.withTemporaryDirectory { dir in
+            let marker = dir.appendingPathComponent("ran").path
+            let refused = try Support.run(seccompose, ["run"] + option + ["--", "/usr/bin/touch", marker])
+            #expect(refused.status == 228, "\(refused)")
+            #expect(refused.stderr.contains("<command line>:1:") && refused.stderr.contains("fix:"), "\(refused)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "nothing may run: \(option)")
+            if option[1].hasPrefix("SystemCalFilter") { return }  // not a seccomp-backed key: no lenient reading either
+            let lenient = try Support.run(seccompose, ["run", "--lenient"] + option + ["--", "/usr/bin/touch", marker])
+            #expect(lenient.status == 0 && lenient.stderr.contains("warning:"), "\(lenient)")
+            #expect(FileManager.default.fileExists(atPath: marker), "--lenient runs as systemd does: \(option)")
+        }
+    }
+
+    @Test("run UNIT --filter / --unit-setting add a layer or refuse; the greeting never prints under ~write")
+    func unitLayers() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        let unit = repositoryRoot + "/units-examples/run-hello.service"
+        for layer in [["--filter", "~write"], ["--unit-setting", "SystemCallFilter=~write"]] {
+            for version in ["252", "262"] {
+                let r = try Support.run(seccompose, ["run", "--systemd", version] + layer + [unit])
+                #expect(!r.stdout.contains("hello, the world"), "\(layer) \(version): \(r)")
+                #expect(r.status == (version == "252" ? 159 : 228), "\(layer) \(version): \(r)")
+            }
+        }
+        let both = try Support.run(seccompose, ["run", "--unit", unit, unit])
+        #expect(both.status == 64, "\(both)")
+        let root = try Support.run(seccompose, ["run", "--root", "/", "--filter", "~mount", "--", "/bin/true"])
+        #expect(root.status == 64, "an option the command does not use is an error: \(root)")
+    }
 }
