@@ -169,7 +169,7 @@ public enum UnitKeys {
 
 /// A sandboxing assignment of a service unit that `seccompose run` does not apply (its key is in
 /// `UnitKeys.unappliedSandboxingKeys(version:)`).
-public struct UnappliedDirective: Sendable, Hashable {
+public struct UnappliedDirective: Sendable, Hashable, CustomStringConvertible {
     /// The key, e.g. `ProtectSystem`.
     public var key: String
     /// The value as written, e.g. `strict`.
