@@ -76,3 +76,48 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
         return s
     }
 }
+
+extension Diagnostic {
+    /// Codes of findings that mean the input is not applied as written, so that a service
+    /// started anyway would run under a weaker filter or sandbox than its unit (or command line)
+    /// asks for: systemd ignores a word, a value, a line, a key or a section, or refuses the
+    /// unit. `seccompose run` refuses to start on them (exit 228) unless `--lenient`.
+    /// The table with reasons is docs/diagnostics.md ("Blocks run").
+    public static let blockingCodes: Set<String> = [
+        // SystemCall*= and the line reader
+        "unknown-syscall", "unknown-group", "invalid-entry", "errno-on-allow", "invalid-syntax", "invalid-errno",
+        "zero-errno", "unknown-architecture", "action-in-log", "tilde-not-first", "quote-in-value", "comment-in-value",
+        "specifier-in-value", "write-forced", "action-equals-default", "bad-section", "line-too-long",
+        "missing-equals", "no-section",
+        // unit files
+        "masked-unit", "unknown-section", "unknown-key", "unknown-specifier", "invalid-environment", "invalid-value",
+        "default-removed",
+        // the other seccomp-backed directives
+        "invalid-boolean", "unknown-address-family", "unknown-namespace", "unknown-personality",
+        "invalid-protect-hostname", "invalid-hostname",
+        // OCI profiles
+        "profile",
+    ]
+
+    /// Codes of advisory findings: the input is applied as written, and the finding is about
+    /// its quality (`deny-list`, `overlap` …), about how systemd's own filter differs from
+    /// Seccompose's (`ignored-bits`, `multiplexer`, `abi-coverage` …), or information (notes).
+    /// They never block `seccompose run`.
+    public static let advisoryCodes: Set<String> = [
+        "unsafe-user", "unfiltered-command", "deny-list", "no-native-only", "overlap", "version-difference",
+        "ignored-bits", "multiplexer", "abi-coverage", "wide-read", "unclean-upper-half",
+    ]
+
+    /// Whether this finding means the filter, a seccomp-backed directive or the unit as a whole
+    /// is weaker than written (or cannot be used), so `seccompose run` must not start the
+    /// service unless `--lenient`: every error; a warning whose code is in `blockingCodes`, or
+    /// that is in neither table (unknown codes block: fail closed). Notes and the
+    /// `advisoryCodes` warnings never block.
+    public var weakensFilter: Bool {
+        switch severity {
+        case .error: return true
+        case .note: return false
+        case .warning: return !Self.advisoryCodes.contains(code)
+        }
+    }
+}

@@ -9,17 +9,23 @@
 public struct UnitAssignment: Sendable, Hashable {
     /// The section, without brackets.
     public var section: String
+    /// The key, stripped of surrounding whitespace.
     public var key: String
     /// The value, stripped of surrounding whitespace.
     public var value: String
     /// Where the value starts (line of the logical line's end, as systemd reports it).
     public var source: ValueSource
+    /// The 1-based column where the key starts on the logical line.
+    public var keyColumn: Int
 
-    public init(section: String, key: String, value: String, source: ValueSource) {
+    /// An assignment of `key` in `section`; `keyColumn` is where the key starts (1 for
+    /// command-line settings).
+    public init(section: String, key: String, value: String, source: ValueSource, keyColumn: Int = 1) {
         self.section = section
         self.key = key
         self.value = value
         self.source = source
+        self.keyColumn = keyColumn
     }
 }
 
@@ -85,8 +91,9 @@ public enum UnitSettingsReader {
             // Column of the value's first character within the logical line.
             let leading = afterEq.prefix { $0 == " " || $0 == "\t" }.count
             let column = logical.distance(from: logical.startIndex, to: afterEq.startIndex) + leading + 1
+            let keyColumn = logical.distance(from: logical.startIndex, to: key.startIndex) + 1
             out.append(UnitAssignment(section: section, key: String(key), value: String(value),
-                source: ValueSource(file: file, line: line, valueColumn: column)))
+                source: ValueSource(file: file, line: line, valueColumn: column), keyColumn: keyColumn))
             return true
         }
         var lineNumber = 0

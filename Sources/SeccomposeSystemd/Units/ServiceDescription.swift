@@ -1,6 +1,8 @@
 // ServiceDescription.swift: what a service unit asks for: its commands, credentials,
 // environment, and its seccomp settings, read from the fragment and drop-ins in order.
 
+import SeccomposeSets
+
 /// One command line of ExecStart= and friends, with its prefixes.
 public struct ExecCommand: Sendable, Hashable {
     /// The setting, e.g. `ExecStartPre`.
@@ -52,19 +54,19 @@ public struct ServiceDescription: Sendable {
     /// Diagnostics of the reader and of the SystemCall*= settings.
     public var diagnostics: [Diagnostic] = []
 
+    /// The unit's sandboxing settings that `seccompose run` does not apply (`ProtectSystem=`,
+    /// `PrivateTmp=`, `CapabilityBoundingSet=` …), as in effect after resets and overrides, in
+    /// file order, each with its position; see `UnitKeys.unappliedDirectives(of:version:)`.
+    public var unappliedDirectives: [UnappliedDirective] {
+        UnitKeys.unappliedDirectives(of: assignments, version: directives.context.version)
+    }
+
     static let execSettings: Set<String> = [
         "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost", "ExecCondition",
     ]
 
     static let knownSections: Set<String> = ["Unit", "Service", "Install", "Socket", "Mount", "Swap"]
 
-    /// Keys Seccompose reads, to catch misspellings of them.
-    static let seccompKeys = [
-        "SystemCallFilter", "SystemCallErrorNumber", "SystemCallArchitectures", "SystemCallLog", "RestrictAddressFamilies",
-        "RestrictNamespaces", "MemoryDenyWriteExecute", "LockPersonality", "RestrictRealtime", "RestrictSUIDSGID",
-        "ProtectClock", "ProtectKernelModules", "ProtectKernelLogs", "ProtectKernelTunables", "ProtectHostname",
-        "PrivateDevices", "NoNewPrivileges",
-    ]
 
     /// Reads a loaded unit.
     public init(_ unit: LoadedUnit, context: SystemdContext) {
@@ -104,6 +106,10 @@ public struct ServiceDescription: Sendable {
     }
 
     mutating func apply(_ a: UnitAssignment, specifiers: SpecifierContext) {
+        if let unknown = UnitKeys.unknownKeyDiagnostic(a, version: directives.context.version) {
+            diagnostics.append(unknown)
+            return
+        }
         let inExec = SystemCallSettings.sections.contains(a.section)
         if inExec, ["SystemCallFilter", "SystemCallErrorNumber", "SystemCallArchitectures", "SystemCallLog"].contains(a.key) {
             diagnostics += syscalls.apply(a)
@@ -174,14 +180,7 @@ public struct ServiceDescription: Sendable {
             }
             umask = m
         default:
-            if let near = Suggestions.nearest(a.key, in: Self.seccompKeys), near != a.key,
-                !Self.seccompKeys.contains(a.key)
-            {
-                diagnostics.append(Diagnostic(severity: .warning, code: "unknown-key",
-                    message: "Unknown key '\(a.key)' in section [\(a.section)], ignoring.", isSystemdMessage: true,
-                    setting: a.key, file: a.source.file, line: a.source.line, column: 1, text: a.key, note: nil,
-                    fix: "did you mean '\(near)'?"))
-            }
+            break
         }
     }
 
