@@ -62,11 +62,6 @@ public struct FilterRequest: Sendable {
         self.context = context
     }
 
-    /// The `SystemCall*=` keys.
-    static let systemCallKeys: Set<String> = [
-        "SystemCallArchitectures", "SystemCallErrorNumber", "SystemCallFilter", "SystemCallLog",
-    ]
-
     /// Whether any input is given.
     public var isEmpty: Bool {
         unit == nil && profile == nil && unitSettings.isEmpty && architectures.isEmpty && errorNumber == nil
@@ -162,15 +157,20 @@ public struct FilterRequest: Sendable {
             let (value, column) = SettingText.stripped(String(raw[raw.index(after: eq)...]))
             let source = ValueSource(file: nil, line: i + 1, valueColumn: key.count + 1 + column)
             let a = UnitAssignment(section: "Service", key: key, value: value, source: source)
-            if ExecDirectives.keys.contains(key) {
-                diagnostics += directives.apply(a)
-            } else if Self.systemCallKeys.contains(key) {
-                diagnostics += syscalls.apply(a)
-            } else {
+            switch UnitKeys.classify(key, version: context.version) {
+            case .seccompBacked:
+                if ExecDirectives.keys.contains(key) {
+                    diagnostics += directives.apply(a)
+                } else {
+                    diagnostics += syscalls.apply(a)
+                }
+            case .unknown:
+                diagnostics += UnitKeys.unknownKeyDiagnostic(a, version: context.version).map { [$0] } ?? []
+            case .known, .unappliedSandboxing, .extensionKey:
                 diagnostics.append(Diagnostic(severity: .error, code: "not-seccomp-backed",
                     message: "--unit-setting \(key)= is not a seccomp-backed setting", setting: key, file: nil,
                     line: i + 1, column: 1, text: key,
-                    fix: "use SystemCall*=, RestrictAddressFamilies=, RestrictNamespaces=, MemoryDenyWriteExecute=, LockPersonality=, RestrictRealtime=, RestrictSUIDSGID=, Protect*= or PrivateDevices="))
+                    fix: "use SystemCall*=, RestrictAddressFamilies=, RestrictNamespaces=, MemoryDenyWriteExecute=, LockPersonality=, RestrictRealtime=, RestrictSUIDSGID=, Protect*= or PrivateDevices= (others need the unit file)"))
             }
         }
         for (i, raw) in architectures.enumerated() {

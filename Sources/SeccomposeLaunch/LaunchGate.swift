@@ -30,15 +30,19 @@ public enum LaunchGate {
         diagnostics.filter { d in
             switch d.severity {
             case .error: return true
-            case .warning: return !strictness.lenient && weakens(d)
+            case .warning: return !strictness.lenient && d.weakensFilter
             case .note: return false
             }
         }
     }
+}
 
-    /// Findings that leave the filter as written (advice, not ignored input).
-    static let advisoryCodes: Set<String> = ["unsafe-user", "deny-list", "no-native-only", "overlap", "version-difference"]
-
-    /// Whether a warning means some input is ignored or the protection is weaker than written.
-    static func weakens(_ d: Diagnostic) -> Bool { !advisoryCodes.contains(d.code) }
+extension UnappliedDirective {
+    /// This directive as an error of a launch that refuses unapplied sandboxing.
+    public var diagnostic: Diagnostic {
+        Diagnostic(severity: .error, code: "unapplied-directive",
+            message: "\(key)=\(value) changes the sandbox, and Seccompose does not apply it", setting: key, file: file,
+            line: line, column: column, text: key, note: UnitKeys.unappliedParts(of: key),
+            fix: "run the unit with systemd, remove the line, or run without --strict (a notice names it)")
+    }
 }

@@ -26,7 +26,7 @@ public struct PreparedLaunch: Sendable {
     public var diagnostics: [Diagnostic]
     /// Directives of the unit the launcher does not apply (ProtectSystem=, PrivateTmp=, …): to
     /// be named before the commands start.
-    public var notices: [Diagnostic]
+    public var notices: [UnappliedDirective]
     /// The commands, in order.
     public var steps: [Step]
 

@@ -60,7 +60,7 @@ public struct UnitLaunch: Sendable {
             throw LaunchFailure(exitStatus: .usage, message: "no unit to run", fix: "give a unit name or file")
         }
         let plan = ExecPlan(service, extraArguments: extraArguments, inherited: inheritedEnvironment)
-        let unapplied: [Diagnostic] = []
+        let unapplied = service.unappliedDirectives
         var prepared = PreparedLaunch(filter: compiled, unit: service.name.name,
             diagnostics: compiled.built.diagnostics + plan.diagnostics, notices: unapplied, steps: [])
         if !plan.diagnostics.isEmpty {
@@ -70,7 +70,8 @@ public struct UnitLaunch: Sendable {
         if strictness.refuseUnappliedDirectives, !unapplied.isEmpty {
             throw LaunchFailure(exitStatus: .seccomp,
                 message: "not running \(service.name.name): it asks for sandboxing Seccompose does not apply",
-                fix: "remove the directives, run the unit with systemd, or drop --strict", diagnostics: unapplied)
+                fix: "remove the directives, run the unit with systemd, or drop --strict",
+                diagnostics: unapplied.map(\.diagnostic))
         }
         // no_new_privs as systemd implies it: NoNewPrivileges=yes, or a seccomp option while
         // CAP_SYS_ADMIN is not effective. The user is switched before the filter is installed,

@@ -145,6 +145,28 @@ struct LaunchStageTests {
         }
     }
 
+    @Test("sandboxing the launcher does not apply: named as notices with positions; refused when asked")
+    func unappliedDirectives() throws {
+        let unit = "[Service]\nExecStart=/bin/sh -c 'echo ran > DIR/marker'\nProtectSystem=strict\nPrivateTmp=yes\n"
+        try Support.withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("sandbox.service").path
+            try Support.write(unit.replacingOccurrences(of: "DIR", with: dir.path), to: URL(fileURLWithPath: path))
+            let prepared = try UnitLaunch(unitAt: path).prepare()
+            #expect(prepared.notices.map(\.key) == ["ProtectSystem", "PrivateTmp"])
+            #expect(prepared.notices.first.map { "\($0)" } == "\(path):3:1: ProtectSystem=strict")
+            var strict = try UnitLaunch(unitAt: path)
+            strict.strictness.refuseUnappliedDirectives = true
+            do {
+                _ = try strict.prepare()
+                Issue.record("--strict must refuse")
+            } catch let error as LaunchFailure {
+                #expect(error.exitStatus == .seccomp)
+                #expect(error.diagnostics.map(\.code) == ["unapplied-directive", "unapplied-directive"])
+            }
+            #expect(!FileManager.default.fileExists(atPath: dir.path + "/marker"))
+        }
+    }
+
     @Test("advisory findings do not stop the launch (User=nobody)")
     func advisory() throws {
         try launch("[Service]\nUser=nobody\nExecStart=/bin/true\nSystemCallFilter=@system-service\n") { result, _, _ in
