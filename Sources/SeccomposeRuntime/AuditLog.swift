@@ -187,16 +187,18 @@ public struct SeccompAuditRecord: Sendable, Hashable {
     public var isKill: Bool { code == 0x8000_0000 || code == 0 }
 }
 
-/// Reads new records from /dev/kmsg (needs CAP_SYSLOG, or `kernel.dmesg_restrict=0`). Lossy:
-/// the kernel rate-limits audit messages to the kernel log. Prefer `AuditSources.open()`.
+/// New seccomp records as the current supervisor polls them: from the audit netlink multicast
+/// group when it can be joined (every record arrives), else from /dev/kmsg (needs CAP_SYSLOG,
+/// or `kernel.dmesg_restrict=0`; rate-limited by the kernel). Prefer `AuditSources.open()`,
+/// which also reports loss.
 public final class KernelAuditLog {
-    private let source: KernelLogSource
+    private let source: any AuditRecordSource
 
-    /// Opens /dev/kmsg at its end, so only records written from now on are read; nil when it
-    /// cannot be opened.
+    /// Starts reading, so only records written from now on are returned; nil when neither the
+    /// audit netlink group nor /dev/kmsg can be read.
     public init?() {
-        guard let source = try? KernelLogSource() else { return nil }
-        self.source = source
+        guard let opened = try? AuditSources.open() else { return nil }
+        source = opened.source
     }
 
     /// The seccomp records written since the last call (or since opening).

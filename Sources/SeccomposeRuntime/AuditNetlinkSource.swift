@@ -157,6 +157,7 @@ public final class AuditNetlinkSource: AuditRecordSource {
         /// Serializes requests on the control socket.
         let control = Mutex(0)
         let markerPrefix: String
+        let wakeup = AuditThread.Wakeup()
 
         init(readerFD: Int32, controlFD: Int32) {
             self.readerFD = readerFD
@@ -170,9 +171,13 @@ public final class AuditNetlinkSource: AuditRecordSource {
             state.withLock { if !$0.notes.contains(text) { $0.notes.append(text) } }
         }
 
-        func stop() { state.withLock { $0.stopping = true } }
+        func stop() {
+            state.withLock { $0.stopping = true }
+            wakeup.signal()
+        }
 
         func close() {
+            wakeup.close()
             _ = Glibc.close(readerFD)
             if controlFD >= 0 { _ = Glibc.close(controlFD) }
         }
@@ -231,7 +236,8 @@ public final class AuditNetlinkSource: AuditRecordSource {
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
             defer { buffer.deallocate() }
             while !state.withLock({ $0.stopping }) {
-                let n = cnetlink_receive(readerFD, buffer, capacity, 100)
+                guard AuditThread.wait(for: readerFD, wake: wakeup, timeoutMilliseconds: 1000) else { continue }
+                let n = cnetlink_receive(readerFD, buffer, capacity, 0)
                 if n == 0 { continue }
                 if n < 0 {
                     let e = Int32(-n)

@@ -132,6 +132,41 @@ enum AuditThread {
         return thread
     }
 
+    /// A pipe that wakes a reader thread blocked in `wait(for:wake:timeoutMilliseconds:)`.
+    struct Wakeup: Sendable {
+        let read: Int32
+        let write: Int32
+
+        init() {
+            var fds: [Int32] = [-1, -1]
+            if pipe(&fds) == 0 {
+                for fd in fds {
+                    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                }
+            }
+            read = fds[0]
+            write = fds[1]
+        }
+
+        func signal() {
+            var byte: UInt8 = 1
+            if write >= 0 { _ = Glibc.write(write, &byte, 1) }
+        }
+
+        func close() {
+            if read >= 0 { _ = Glibc.close(read) }
+            if write >= 0 { _ = Glibc.close(write) }
+        }
+    }
+
+    /// Waits until `fd` is readable (true) or `wake` was signalled or the timeout passed (false).
+    static func wait(for fd: Int32, wake: Wakeup, timeoutMilliseconds: Int32) -> Bool {
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+        let r = poll(&fds, wake.read >= 0 ? 2 : 1, timeoutMilliseconds)
+        return r > 0 && fds[0].revents != 0
+    }
+
     /// Nanoseconds of the monotonic clock.
     static func now() -> UInt64 {
         var ts = timespec()

@@ -84,7 +84,9 @@ public final class ProcessTree: Sendable {
 
     deinit {
         core.state.withLock { $0.stopping = true }
+        core.wakeup.signal()
         if let thread { pthread_join(thread, nil) }
+        core.wakeup.close()
         if core.fd >= 0 { close(core.fd) }
     }
 
@@ -155,6 +157,7 @@ public final class ProcessTree: Sendable {
     final class Core: Sendable {
         let fd: Int32
         let state: Mutex<State>
+        let wakeup = AuditThread.Wakeup()
 
         init(fd: Int32, state: State) {
             self.fd = fd
@@ -163,9 +166,9 @@ public final class ProcessTree: Sendable {
 
         func readLoop() {
             while !state.withLock({ $0.stopping }) {
-                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let r = poll(&p, 1, 100)
-                if r > 0 { state.withLock { drain(&$0) } }
+                if AuditThread.wait(for: fd, wake: wakeup, timeoutMilliseconds: 1000) {
+                    state.withLock { drain(&$0) }
+                }
             }
         }
 

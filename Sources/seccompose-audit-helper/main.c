@@ -4,9 +4,10 @@
  *
  * usage: seccompose-audit-helper burst COUNT NR
  *          makes system call NR (x86_64, no arguments) COUNT times
- *        seccompose-audit-helper thread NR
- *          makes system call NR once in a second thread, prints
- *          "pid P tid T" (the process id and the thread's id) and joins it
+ *        seccompose-audit-helper thread NR [FILE]
+ *          makes system call NR once in a second thread, joins it, and
+ *          prints "pid P tid T" (the process id and the thread's id) to
+ *          FILE (default: stdout)
  *
  * Exit status 0, or 2 for a usage error.
  */
@@ -37,15 +38,18 @@ int main(int argc, char **argv)
             syscall(nr);
         return 0;
     }
-    if (argc == 3 && strcmp(argv[1], "thread") == 0) {
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "thread") == 0) {
         pthread_t t;
         thread_nr = strtol(argv[2], NULL, 10);
         if (pthread_create(&t, NULL, thread_main, NULL) != 0)
             return 1;
         pthread_join(t, NULL);
-        printf("pid %ld tid %ld\n", (long)getpid(), thread_tid);
-        return 0;
+        FILE *out = argc == 4 ? fopen(argv[3], "w") : stdout;
+        if (!out)
+            return 1;
+        fprintf(out, "pid %ld tid %ld\n", (long)getpid(), thread_tid);
+        return fclose(out) == 0 ? 0 : 1;
     }
-    fprintf(stderr, "usage: seccompose-audit-helper burst COUNT NR | thread NR\n");
+    fprintf(stderr, "usage: seccompose-audit-helper burst COUNT NR | thread NR [FILE]\n");
     return 2;
 }
