@@ -6,7 +6,9 @@
 // after the last record of interest comes back through the group after it. The message type
 // matters: with auditing disabled (no auditd, `enabled 0`) the kernel drops every user message
 // except AUDIT_USER_AVC (measured on 6.18: AUDIT_USER and AUDIT_USER_LOGIN vanish,
-// AUDIT_USER_AVC comes back), so the marker is AUDIT_USER_AVC then and AUDIT_USER otherwise.
+// AUDIT_USER_AVC comes back; with auditing enabled AUDIT_USER comes back too), so the marker is
+// AUDIT_USER_AVC then and AUDIT_USER otherwise. Without auditd the kernel also prints the marker
+// to the kernel log, and journald stores it: one record per flush.
 
 import CSeccomp
 import Synchronization

@@ -87,7 +87,9 @@ public enum AuditSources {
             do {
                 let source = try AuditNetlinkSource()
                 let warning = source.isLossless
-                    ? nil : "audit records may be lost: \(source.lossReasons.joined(separator: "; "))"
+                    ? nil
+                    : "audit records may be lost: \(source.lossReasons.joined(separator: "; ")); fix: run as root / "
+                        + "grant CAP_AUDIT_CONTROL and CAP_AUDIT_WRITE in the initial user and pid namespace"
                 return OpenedAuditSource(source: source, kind: .netlink, warning: warning)
             } catch {
                 netlinkProblem = error.message
