@@ -131,6 +131,9 @@ public final class AuditNetlinkSource: AuditRecordSource {
         }
     }
 
+    /// Tests only: stops or resumes reading the socket.
+    func setReaderPaused(_ paused: Bool) { core.state.withLock { $0.paused = paused } }
+
     static func milliseconds(until deadline: UInt64) -> Int32 {
         let now = AuditThread.now()
         return deadline > now ? Int32(clamping: (deadline - now) / 1_000_000) : 0
@@ -147,6 +150,8 @@ public final class AuditNetlinkSource: AuditRecordSource {
         var overruns = 0
         var notes: [String] = []
         var stopping = false
+        /// Tests only: the reader leaves the socket alone (to provoke an overrun).
+        var paused = false
         var readerFailed = false
         var controlBroken = false
     }
@@ -238,6 +243,10 @@ public final class AuditNetlinkSource: AuditRecordSource {
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
             defer { buffer.deallocate() }
             while !state.withLock({ $0.stopping }) {
+                if state.withLock({ $0.paused }) {
+                    usleep(5_000)
+                    continue
+                }
                 guard AuditThread.wait(for: readerFD, wake: wakeup, timeoutMilliseconds: 1000) else { continue }
                 let n = cnetlink_receive(readerFD, buffer, capacity, 0)
                 if n == 0 { continue }
