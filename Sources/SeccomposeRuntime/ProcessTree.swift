@@ -158,11 +158,16 @@ public final class ProcessTree: Sendable {
         let fd: Int32
         let state: Mutex<State>
         let wakeup = AuditThread.Wakeup()
+        /// The receive buffer; used only while `state` is locked.
+        nonisolated(unsafe) let buffer = UnsafeMutableRawPointer.allocate(byteCount: Core.capacity, alignment: 8)
+        static let capacity = 1 << 16
 
         init(fd: Int32, state: State) {
             self.fd = fd
             self.state = Mutex(state)
         }
+
+        deinit { buffer.deallocate() }
 
         func readLoop() {
             while !state.withLock({ $0.stopping }) {
@@ -175,12 +180,9 @@ public final class ProcessTree: Sendable {
         /// Reads every queued event (under the lock, so readers and queries see one order).
         func drain(_ st: inout State) {
             guard fd >= 0 else { return }
-            let capacity = 1 << 16
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-            defer { buffer.deallocate() }
-            var events = [cnetlink_proc_event](repeating: cnetlink_proc_event(), count: 64)
+            var events = [cnetlink_proc_event](repeating: cnetlink_proc_event(), count: 16)
             while true {
-                let n = cnetlink_receive(fd, buffer, capacity, 0)
+                let n = cnetlink_receive(fd, buffer, Core.capacity, 0)
                 if n == 0 { return }
                 if n < 0 {
                     if Int32(-n) == ENOBUFS {
@@ -191,7 +193,7 @@ public final class ProcessTree: Sendable {
                     st.fallbackReason = "the proc connector failed: \(AuditThread.errorText(Int32(-n)))"
                     return
                 }
-                let count = events.withUnsafeMutableBufferPointer { cnetlink_proc_parse(buffer, n, $0.baseAddress, 64) }
+                let count = events.withUnsafeMutableBufferPointer { cnetlink_proc_parse(buffer, n, $0.baseAddress, 16) }
                 for e in events.prefix(Int(count)) { apply(e, &st) }
             }
         }
