@@ -79,6 +79,7 @@ let package = Package(
         // The C test tools and what they share.
         .target(name: "CToolSupport"),
         .executableTarget(name: "seccompose-probe", dependencies: ["CToolSupport"]),
+        .executableTarget(name: "seccompose-audit-helper"),
         .executableTarget(name: "libseccomp-export", dependencies: ["CToolSupport"], linkerSettings: [.linkedLibrary("seccomp")]),
         .executableTarget(
             name: "seccompose",
