@@ -1,91 +1,108 @@
-// RecordCollector.swift: reads the audit feed while the command runs and keeps the records of
-// the launched processes (attributed while they are still alive), on one serial queue.
+// RecordCollector.swift: reads the audit source while the commands run and keeps the records of
+// the launched processes, attributed through the process tree (while they are still alive when
+// the tree has to walk /proc).
 
 import Dispatch
 import SeccomposeRuntime
+import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+/// The audit records of one supervisor's processes.
+final class RecordCollector: Sendable {
+    private struct State {
+        var timer: (any DispatchSourceTimer)?
+        var mine: [SeccompAuditRecord] = []
+        /// Records not attributed: kept for the command-name fallback inside other pid namespaces.
+        var others: [SeccompAuditRecord] = []
+        var flushFailed = false
+    }
 
-/// The audit records of one supervisor's processes. The feed and the scope are used on the
-/// collector's queue only.
-final class RecordCollector: @unchecked Sendable {
-    private let feed: (any AuditFeed)?
-    private let scope: any ProcessScope
+    let source: (any AuditRecordSource)?
+    /// Why the records may be incomplete from the start (the kmsg fallback, or no source at all).
+    let openingWarning: String?
+    let tree: ProcessTree
+    private let state = Mutex(State())
     private let queue = DispatchQueue(label: "seccompose.audit-records")
-    private var timer: (any DispatchSourceTimer)?
-    private var mine: [SeccompAuditRecord] = []
-    /// Records not attributed (yet): kept for the command-name fallback inside other pid namespaces.
-    private var others: [SeccompAuditRecord] = []
 
-    init(feed: (any AuditFeed)?, scope: any ProcessScope) {
-        self.feed = feed
-        self.scope = scope
+    init(source: (any AuditRecordSource)?, warning: String?, tree: ProcessTree) {
+        self.source = source
+        openingWarning = warning
+        self.tree = tree
     }
 
-    var isLossless: Bool { queue.sync { feed?.isLossless ?? false } }
-    var warning: String? {
-        queue.sync {
-            guard let feed else {
-                return "no audit records can be read (needs root for the audit netlink socket, or /dev/kmsg): violations cannot be named"
-            }
-            return feed.warning
-        }
-    }
-    var lostRecords: Int { queue.sync { feed?.lostRecords ?? 0 } }
-
-    /// Follows the descendants of a newly spawned process.
-    func add(root pid: pid_t) { queue.sync { scope.add(root: pid) } }
-
-    /// Starts reading every 20 ms while commands run.
+    /// Starts attributing what arrives every 20 ms while commands run.
     func start() {
-        queue.sync {
-            guard feed != nil, timer == nil else { return }
+        state.withLock { st in
+            guard source != nil, st.timer == nil else { return }
             let t = DispatchSource.makeTimerSource(queue: queue)
             t.schedule(deadline: .now() + .milliseconds(20), repeating: .milliseconds(20))
             t.setEventHandler { [weak self] in self?.collect() }
             t.resume()
-            timer = t
+            st.timer = t
         }
     }
 
     /// Stops the periodic reads.
     func stop() {
-        queue.sync {
-            timer?.cancel()
-            timer = nil
+        state.withLock { st in
+            st.timer?.cancel()
+            st.timer = nil
         }
     }
 
-    /// Runs on the queue: attributes what arrived.
     private func collect() {
-        guard let feed else { return }
-        for r in feed.drain() {
-            if scope.contains(r.pid) { mine.append(r) } else { others.append(r) }
+        guard let source else { return }
+        let records = source.drain()
+        guard !records.isEmpty else { return }
+        let owned = records.map { tree.contains($0.pid) }
+        state.withLock { st in
+            for (r, isMine) in zip(records, owned) {
+                if isMine { st.mine.append(r) } else { st.others.append(r) }
+            }
         }
     }
 
-    /// Waits for what the kernel queued so far, then hands over the records of this
-    /// supervisor's processes (and removes them). Records whose pid is not known but whose
-    /// command is `fallbackCommand` are taken when none of the known processes matched (the
-    /// supervisor runs in another pid namespace than the audit records' pids).
-    func take(flushSeconds: Double, fallbackCommand: String?) -> [SeccompAuditRecord] {
-        queue.sync {
-            if let feed {
-                _ = feed.flush(seconds: flushSeconds)
-                collect()
-            }
-            var out = mine
-            mine = []
+    /// Waits until the source has every record the kernel queued so far, then hands over the
+    /// records of the launched processes (and forgets them). When none matched and
+    /// `fallbackCommand` is given, records of that command name are taken instead (the
+    /// supervisor runs in another pid namespace than the records' pids).
+    func take(flushTimeout: Duration, fallbackCommand: String?) -> [SeccompAuditRecord] {
+        if let source, !source.flush(timeout: flushTimeout) {
+            state.withLock { $0.flushFailed = true }
+        }
+        collect()
+        return state.withLock { st in
+            var out = st.mine
+            st.mine = []
             if out.isEmpty, let fallbackCommand {
-                out = others.filter { $0.command == fallbackCommand }
-                others.removeAll { $0.command == fallbackCommand }
+                out = st.others.filter { $0.command == fallbackCommand }
+                st.others.removeAll { $0.command == fallbackCommand }
             }
             return out
         }
     }
 
-    /// The descendants known to be running.
-    func running() -> [pid_t] { queue.sync { scope.running() } }
+    /// Why the reports may be incomplete, one sentence each.
+    var warnings: [String] {
+        var out: [String] = []
+        if let openingWarning { out.append(openingWarning) }
+        if let source, source.lostRecords > 0 {
+            out.append("\(source.lostRecords) audit record\(source.lostRecords == 1 ? " was" : "s were") lost: "
+                + source.lossReasons.joined(separator: "; "))
+        }
+        if state.withLock({ $0.flushFailed }) {
+            out.append("the audit records could not be confirmed complete (no barrier record arrived in time)")
+        }
+        if let reason = tree.fallbackReason { out.append("descendants are found by walking /proc: \(reason)") }
+        return out
+    }
+
+    /// Whether everything was read from a lossless source and the tree saw every fork.
+    var isComplete: Bool {
+        guard let source else { return false }
+        return openingWarning == nil && source.isLossless && source.lostRecords == 0
+            && !state.withLock({ $0.flushFailed }) && tree.isComplete
+    }
+
+    /// Records known to be lost.
+    var lostRecords: Int { source?.lostRecords ?? 0 }
 }

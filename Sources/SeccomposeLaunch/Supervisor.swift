@@ -34,17 +34,30 @@ public final class Supervisor {
     private let journal: any JournalSink
     private let records: RecordCollector
 
-    /// A supervisor for `filter`, reporting to `journal`; `audit` and `scope` default to the
-    /// kernel's audit records and the launched processes' tree.
+    /// A supervisor for `filter`, reporting to `journal`. The kernel's audit records are read
+    /// from `audit` (default: the audit netlink group, else /dev/kmsg with a warning), and
+    /// attributed through a `ProcessTree` that follows every process the commands start.
     public init(filter: FilterRequest.Compiled, unit: String? = nil, journal: any JournalSink = SystemJournal(),
-        audit: (any AuditFeed)? = AuditFeeds.open(), scope: (any ProcessScope)? = nil)
+        audit: OpenedAuditSource? = nil)
     {
         policy = filter.policy
         program = filter.program
         memoryDenyWriteExecute = filter.needsMemoryDenyWriteExecutePrctl
         self.unit = unit
         self.journal = journal
-        records = RecordCollector(feed: audit, scope: scope ?? ProcParentScope())
+        let tree = ProcessTree()
+        if let audit {
+            records = RecordCollector(source: audit.source, warning: audit.warning, tree: tree)
+        } else {
+            do {
+                let opened = try AuditSources.open()
+                records = RecordCollector(source: opened.source, warning: opened.warning, tree: tree)
+            } catch {
+                records = RecordCollector(source: nil,
+                    warning: "no audit records can be read, so violations cannot be named: \(error.message); fix: \(error.fix)",
+                    tree: tree)
+            }
+        }
         _ = KernelFeatures.becomeChildSubreaper()
     }
 
@@ -121,7 +134,7 @@ public final class Supervisor {
             throw LaunchFailure(exitStatus: error.exitStatus,
                 message: "\(ran ? "could not run" : "not running") \(first): \(error)", ranCommand: ran)
         }
-        records.add(root: pid)
+        records.tree.add(root: pid)
         return Running(pid: pid, command: command)
     }
 
@@ -183,7 +196,7 @@ public final class Supervisor {
     /// once its main process ended. Call when every started command was finished.
     public func stopRemaining() {
         let me = getpid()
-        var left = records.running().filter { ProcParentScope.parent(of: $0) == me }
+        var left = records.tree.members.filter { kill($0, 0) == 0 && Proc.parent(of: $0) == me }.sorted()
         guard !left.isEmpty else { return }
         for p in left { kill(p, SIGTERM) }
         var waited = 0.0
@@ -211,10 +224,10 @@ public final class Supervisor {
     private func report(_ running: Running, _ termination: Termination) -> LaunchOutcome {
         let comm = String((running.command.argv[0].split(separator: "/").last ?? "").prefix(15))
         let killedBySIGSYS = termination == .signaled(SIGSYS)
-        var taken = records.take(flushSeconds: 2, fallbackCommand: nil)
+        var taken = records.take(flushTimeout: .seconds(2), fallbackCommand: nil)
         if killedBySIGSYS && !taken.contains(where: { $0.pid == running.pid && Self.isKill($0.code) }) {
             // Inside another pid namespace the records' pids are not ours: match the command name.
-            taken += records.take(flushSeconds: 0.5, fallbackCommand: comm)
+            taken += records.take(flushTimeout: .milliseconds(500), fallbackCommand: comm)
         }
         var violations: [Violation] = []
         var logged: [String: LoggedCall] = [:]
@@ -252,17 +265,15 @@ public final class Supervisor {
                 ("SECCOMPOSE_ACTION", "log"), ("SECCOMPOSE_COUNT", String(c.count)),
             ])
         }
-        var warnings: [String] = []
-        if let w = records.warning { warnings.append(w) }
+        var warnings = records.warnings
         let lost = records.lostRecords
-        if lost > 0 { warnings.append("\(lost) audit record\(lost == 1 ? " was" : "s were") lost: the reports are incomplete") }
         let unexplainedKill = killedBySIGSYS && !violations.contains { $0.isKill }
         if unexplainedKill {
             warnings.append("\(running.command.argv[0]) was killed by SIGSYS, but the kernel's audit record was not found")
         }
         return LaunchOutcome(command: running.command.argv, pid: running.pid, termination: termination,
             violations: violations, logged: loggedCalls, lostRecords: lost,
-            reportsComplete: records.isLossless && lost == 0 && !unexplainedKill, warnings: warnings)
+            reportsComplete: records.isComplete && !unexplainedKill, warnings: warnings)
     }
 
     static func isKill(_ code: UInt32) -> Bool {
@@ -271,10 +282,4 @@ public final class Supervisor {
         default: return false
         }
     }
-}
-
-/// Opening the kernel's audit records.
-public enum AuditFeeds {
-    /// The best feed this process can read: `/dev/kmsg` for now; nil when none can be opened.
-    public static func open() -> (any AuditFeed)? { KernelLogFeed() }
 }

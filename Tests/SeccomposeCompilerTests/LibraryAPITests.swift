@@ -249,6 +249,24 @@ struct RunCommandTests {
         }
     }
 
+    @Test("run reports every descendant's kill (a sh -c grandchild, a thread) and counts every logged call (1000 of 1000)")
+    func descendantsAndLogs() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        let helper = try Support.requireBuilt("seccompose-audit-helper")
+        let grandchild = try Support.run(seccompose, ["run", "--filter", "~uname", "--", "/bin/sh", "-c", "uname; exit 0"])
+        #expect(grandchild.status == 0, "\(grandchild)")
+        #expect(grandchild.stderr.contains("uname (pid ") && grandchild.stderr.contains(
+            "killed by its seccomp filter: syscall uname (63, x86_64); uname is listed; set by SystemCallFilter= 'uname' at <command line>:1:2"),
+            "\(grandchild)")
+        let thread = try Support.run(seccompose, ["run", "--filter", "~uname", "--", helper, "thread", "63"])
+        #expect(thread.status == 128 + 31, "\(thread)")
+        #expect(thread.stderr.contains("killed by its seccomp filter: syscall uname (63, x86_64)"), "\(thread)")
+        let burst = try Support.run(seccompose, ["run", "--log", "uname", "--", helper, "burst", "1000", "63"])
+        #expect(burst.status == 0, "\(burst)")
+        #expect(burst.stderrLines.contains { $0.hasSuffix("logged uname (63, x86_64) 1000 times") }, "\(burst)")
+        #expect(!burst.stderr.contains("warning:"), "no record may be lost or doubted: \(burst)")
+    }
+
     @Test("run UNIT --filter / --unit-setting add a layer or refuse; the greeting never prints under ~write")
     func unitLayers() throws {
         let seccompose = try Support.requireBuilt("seccompose")
