@@ -72,6 +72,13 @@ public struct OpenedAuditSource: Sendable {
     public let kind: AuditSourceKind
     /// Set when the source may lose records (the kmsg fallback): say it to the user.
     public let warning: String?
+
+    /// An opened `source` reading `kind`, with the `warning` to show (nil when lossless).
+    public init(source: any AuditRecordSource, kind: AuditSourceKind, warning: String?) {
+        self.source = source
+        self.kind = kind
+        self.warning = warning
+    }
 }
 
 /// Opening the best available audit record source.

@@ -222,6 +222,41 @@ struct LaunchStageTests {
         #expect(throws: LaunchFailure.self) { try CommandLaunch(request: request, argv: ["/bin/true"]).prepare() }
     }
 
+    @Test("the supervisor in process with a fake audit source: attribution, losses and a failed barrier are reported")
+    func fakeAuditSource() throws {
+        var request = FilterRequest(context: try SystemdContext())
+        request.filters = ["~mount"]
+        let compiled = try request.compile()
+        let source = InMemoryAuditSource()
+        let journal = RecordingJournal()
+        let supervisor = Supervisor(filter: compiled, journal: journal,
+            audit: OpenedAuditSource(source: source, kind: .netlink, warning: nil))
+        supervisor.forwardSignals = false
+        defer { supervisor.close() }
+        func record(pid: Int32, nr: Int, code: String, comm: String) throws -> SeccompAuditRecord {
+            try #require(SeccompAuditRecord(auditMessage: "audit(1.2:3): auid=0 uid=0 gid=0 ses=1 pid=\(pid) comm=\"\(comm)\" exe=\"/bin/x\" sig=31 arch=c000003e syscall=\(nr) compat=0 ip=0x0 code=\(code)"))
+        }
+        let running = try supervisor.start(LaunchCommand(["/bin/sleep", "0.1"], environment: []))
+        source.deliver([
+            try record(pid: running.pid, nr: 165, code: "0x80000000", comm: "sleep"),
+            try record(pid: 1, nr: 165, code: "0x80000000", comm: "init"),  // not ours
+            try record(pid: running.pid, nr: 63, code: "0x7ffc0000", comm: "sleep"),
+            try record(pid: running.pid, nr: 63, code: "0x7ffc0000", comm: "sleep"),
+        ])
+        let outcome = supervisor.finish(running)
+        #expect(outcome.violations.map(\.name) == ["mount"], "\(outcome.violations)")
+        #expect(outcome.violations.first?.reason.contains("SystemCallFilter= 'mount'") == true)
+        #expect(outcome.logged.map(\.count) == [2] && outcome.logged.first?.name == "uname")
+        #expect(journal.all.contains { $0["SYSCALL"] == "uname" && $0["SECCOMPOSE_COUNT"] == "2" })
+        #expect(outcome.reportsComplete, "\(outcome.warnings)")
+        source.lose(3, reason: "the kernel's lost counter rose by 3")
+        source.setFlushResult(false)
+        let second = supervisor.finish(try supervisor.start(LaunchCommand(["/bin/true"], environment: [])))
+        #expect(!second.reportsComplete && second.lostRecords == 3)
+        #expect(second.warnings.contains { $0.contains("3 audit records were lost") }, "\(second.warnings)")
+        #expect(second.warnings.contains { $0.contains("could not be confirmed complete") }, "\(second.warnings)")
+    }
+
     @Test("exit statuses: one table with the C child path")
     func exitStatuses() {
         let stages: [(LaunchError.Stage, SeccomposeRuntime.ExitStatus)] = [
