@@ -2,6 +2,7 @@
 // Seccompose: a systemd-style syscall-set policy engine.
 //
 // The pipeline is the architecture; each stage is a module that imports only earlier ones:
+//   SeccomposeDiagnostics the one Diagnostic, source position and error protocol of every stage
 //   SeccomposeSyscalls   syscall tables, ABIs, errno names (generated data)
 //   SeccomposeSets       named syscall groups (sets/*.set), per systemd version
 //   SeccomposePolicy     the Policy value the compiler consumes (actions, per-syscall decisions)
@@ -26,6 +27,7 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "Seccompose",
     products: [
+        .library(name: "SeccomposeDiagnostics", targets: ["SeccomposeDiagnostics"]),
         .library(name: "SeccomposeSyscalls", targets: ["SeccomposeSyscalls"]),
         .library(name: "SeccomposeSets", targets: ["SeccomposeSets"]),
         .library(name: "SeccomposePolicy", targets: ["SeccomposePolicy"]),
@@ -44,12 +46,13 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "SeccomposeSyscalls", swiftSettings: swiftSettings),
-        .target(name: "SeccomposeSets", dependencies: ["SeccomposeSyscalls"], swiftSettings: swiftSettings),
-        .target(name: "SeccomposePolicy", dependencies: ["SeccomposeSyscalls"], swiftSettings: swiftSettings),
+        .target(name: "SeccomposeDiagnostics", swiftSettings: swiftSettings),
+        .target(name: "SeccomposeSyscalls", dependencies: ["SeccomposeDiagnostics"], swiftSettings: swiftSettings),
+        .target(name: "SeccomposeSets", dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls"], swiftSettings: swiftSettings),
+        .target(name: "SeccomposePolicy", dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls"], swiftSettings: swiftSettings),
         .target(
             name: "SeccomposeSystemd",
-            dependencies: ["SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy"],
+            dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy"],
             swiftSettings: swiftSettings
         ),
         .target(name: "SeccomposeOCI", dependencies: ["SeccomposeSyscalls", "SeccomposePolicy"], swiftSettings: swiftSettings),
@@ -59,20 +62,23 @@ let package = Package(
         ),
         .target(
             name: "SeccomposeInput",
-            dependencies: ["SeccomposeSyscalls", "SeccomposePolicy", "SeccomposeSystemd", "SeccomposeOCI", "SeccomposeCompiler"],
+            dependencies: [
+                "SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposePolicy", "SeccomposeSystemd", "SeccomposeOCI",
+                "SeccomposeCompiler",
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "CSeccomp"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
-            name: "SeccomposeRuntime", dependencies: ["SeccomposeCompiler", "CSeccomp", "CSystemd"],
+            name: "SeccomposeRuntime", dependencies: ["SeccomposeDiagnostics", "SeccomposeCompiler", "CSeccomp", "CSystemd"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SeccomposeLaunch",
             dependencies: [
-                "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd", "SeccomposeCompiler",
-                "SeccomposeInput", "SeccomposeRuntime",
+                "SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd",
+                "SeccomposeCompiler", "SeccomposeInput", "SeccomposeRuntime",
             ],
             swiftSettings: swiftSettings
         ),
@@ -86,7 +92,7 @@ let package = Package(
             dependencies: [
                 "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd",
                 "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeOCI", "SeccomposeInput", "SeccomposeLaunch",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SeccomposeDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,9 +1,10 @@
 // FilterInputError.swift: why no filter could be built from a request.
 
+import SeccomposeDiagnostics
 import SeccomposeSystemd
 
 /// Why a `FilterRequest` produced no policy or program. Nothing half-built is returned.
-public struct FilterInputError: Error, Sendable, CustomStringConvertible {
+public struct FilterInputError: ReportableError, Sendable {
     /// The kind of failure, which decides the exit status.
     public enum Reason: Sendable, Hashable {
         /// A unit, drop-in or profile file could not be read.
@@ -52,10 +53,8 @@ public struct FilterInputError: Error, Sendable, CustomStringConvertible {
         fix: "give either --profile FILE or the systemd inputs")
 
     /// `WHERE: error: message` and a `fix:` line (the diagnostics are not included).
-    public var description: String {
-        let place = file.map { f in line.map { "\(f):\($0)" } ?? f } ?? (line.map { "<command line>:\($0)" } ?? "seccompose")
-        var s = "\(place): error: \(message)"
-        if let fix { s += "\n  fix: \(fix)" }
-        return s
+    public var report: ErrorReport {
+        ErrorReport(message, at: file == nil && line == nil ? nil : SourcePosition(file: file, line: line ?? 0, column: 0),
+            fix: fix)
     }
 }

@@ -35,7 +35,7 @@ public struct LaunchCommand: Sendable, Hashable {
 
 /// Why a launch did not happen. Nothing ran, unless `ranCommand` says the filter was installed
 /// but the executable could not be run.
-public struct LaunchFailure: Error, Sendable, CustomStringConvertible {
+public struct LaunchFailure: ReportableError, Sendable {
     /// The status to exit with (systemd's for the failing step; 228/SECCOMP when no filter).
     public var exitStatus: ExitStatus
     /// What went wrong.
@@ -64,13 +64,13 @@ public struct LaunchFailure: Error, Sendable, CustomStringConvertible {
         self.ranCommand = ranCommand
     }
 
-    /// `WHERE: error: message` (or `seccompose: message`) and a `fix:` line; the diagnostics
-    /// are not included.
-    public var description: String {
-        let head = file.map { f in "\(f)\(line.map { ":\($0)" } ?? ""): error: " } ?? "seccompose: "
-        return head + message + (fix.map { "\n  fix: \($0)" } ?? "")
+    /// `WHERE: error: message` and a `fix:` line; the diagnostics are not included.
+    public var report: ErrorReport {
+        ErrorReport(message, at: file == nil && line == nil ? nil : SourcePosition(file: file, line: line ?? 0, column: 0),
+            fix: fix)
     }
 }
 
+import SeccomposeDiagnostics
 import SeccomposeRuntime
 import SeccomposeSystemd

@@ -132,7 +132,7 @@ public final class Supervisor {
             }
             let ran = error.stage == .exec
             throw LaunchFailure(exitStatus: error.exitStatus,
-                message: "\(ran ? "could not run" : "not running") \(first): \(error)", ranCommand: ran)
+                message: "\(ran ? "could not run" : "not running") \(first): \(error.message)", fix: error.fix, ranCommand: ran)
         }
         records.tree.add(root: pid)
         return Running(pid: pid, command: command)

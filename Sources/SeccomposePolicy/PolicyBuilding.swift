@@ -1,12 +1,16 @@
 // PolicyBuilding.swift: building policies in code, with the operations libseccomp offers.
 
+import SeccomposeDiagnostics
 import SeccomposeSyscalls
 
 /// A mistake in building a policy through the API, with a way to fix it.
-public struct PolicyError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct PolicyError: ReportableError, Sendable, Hashable {
+    /// What is wrong with the call.
     public var message: String
+    /// How to fix it.
     public var fix: String
-    public var description: String { "error: \(message)\n  fix: \(fix)" }
+    /// `error: MESSAGE` and the fix (an API call has no position).
+    public var report: ErrorReport { ErrorReport(message, fix: fix) }
 }
 
 extension Policy {

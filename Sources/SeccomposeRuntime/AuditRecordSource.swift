@@ -3,6 +3,8 @@
 // is the lossy fallback (the kernel rate-limits audit messages to the kernel log: measured
 // here, 10 of 85 records of one burst arrived).
 
+import SeccomposeDiagnostics
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -45,7 +47,7 @@ public enum AuditSourceKind: String, Sendable, Hashable {
 }
 
 /// Why audit records cannot be read, with how to fix it.
-public struct AuditSourceError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct AuditSourceError: ReportableError, Sendable, Hashable {
     /// The errno of the failing call (0 when none).
     public var code: Int32
     /// What failed.
@@ -61,7 +63,7 @@ public struct AuditSourceError: Error, Sendable, Hashable, CustomStringConvertib
     }
 
     /// `error: MESSAGE` and `fix: FIX` on two lines.
-    public var description: String { "error: \(message)\n  fix: \(fix)" }
+    public var report: ErrorReport { ErrorReport(message, fix: fix) }
 }
 
 /// An opened source and, when it is not the lossless one, the warning to show.

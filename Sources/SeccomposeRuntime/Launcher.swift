@@ -2,6 +2,7 @@
 // in CSeccomp (fork → credentials → no_new_privs → PR_SET_MDWE → seccomp → execve,
 // async-signal-safe).
 
+import SeccomposeDiagnostics
 import CSeccomp
 import SeccomposeCompiler
 
@@ -11,7 +12,7 @@ import SeccomposeCompiler
 
 /// Why a command was not started. Nothing ran unless `stage` is `.exec` (the filter was installed
 /// but the executable could not be run).
-public struct LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct LaunchError: ReportableError, Sendable, Hashable {
     /// The step of the child path that failed (CSeccomp's `enum cseccomp_stage`).
     public enum Stage: Int32, Sendable {
         case fork = 0, workingDirectory = 1, group = 2, user = 3, noNewPrivileges = 4, seccomp = 5, exec = 6
@@ -35,7 +36,8 @@ public struct LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
         exitStatus = stage == .fork ? .seccomp : ExitStatus(rawValue: cseccomp_stage_exit_status(stage.rawValue, code))
     }
 
-    public var description: String {
+    /// What failed, with the errno's text.
+    public var message: String {
         let what: String
         switch stage {
         case .fork: what = "cannot create the process"
@@ -49,6 +51,20 @@ public struct LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
         }
         return "\(what): \(String(cString: strerror(code)))"
     }
+
+    /// How to fix it, per step.
+    public var fix: String {
+        switch stage {
+        case .fork: return "the system is out of processes or memory; try again"
+        case .workingDirectory: return "create the directory or change WorkingDirectory= (prefix it with '-' to ignore)"
+        case .group, .user: return "check User= and Group=; switching needs root"
+        case .noNewPrivileges, .seccomp, .memoryDenyWriteExecute: return "run on a kernel with seccomp filters (Linux 3.17+, PR_SET_MDWE: 6.3+)"
+        case .exec: return code == ENOENT ? "check the command's path (or PATH=)" : "check the file's permissions and format"
+        }
+    }
+
+    /// `error: MESSAGE` and the fix.
+    public var report: ErrorReport { ErrorReport(message, fix: fix) }
 }
 
 /// The kernel features the launch path depends on.

@@ -1,6 +1,7 @@
 // Seccomp.swift: installing compiled programs into the current process. The one seam between
 // Seccompose and the seccomp(2)/prctl(2) system calls is the CSeccomp C target.
 
+import SeccomposeDiagnostics
 import CSeccomp
 import SeccomposeCompiler
 import SeccomposePolicy
@@ -42,12 +43,13 @@ public struct InstallOptions: Sendable, Hashable {
 /// Why a program was not installed. Nothing is half-applied: when `no_new_privs` was set but the
 /// filter failed, the process keeps running without any new filter, and the caller must not
 /// go on to run untrusted code.
-public struct InstallError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct InstallError: ReportableError, Sendable, Hashable {
     /// The errno, or for a TSYNC failure the id of the thread that could not be synchronized.
     public var code: Int32
     public var message: String
     public var fix: String
-    public var description: String { "error: \(message)\n  fix: \(fix)" }
+    /// `error: MESSAGE` and the fix.
+    public var report: ErrorReport { ErrorReport(message, fix: fix) }
 }
 
 /// Installing seccomp programs into the calling process.

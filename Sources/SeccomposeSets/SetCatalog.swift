@@ -1,5 +1,6 @@
 // SetCatalog.swift: the syscall groups of one systemd version, plus user groups.
 
+import SeccomposeDiagnostics
 import SeccomposeSyscalls
 
 /// A syscall group as one systemd version defines it.
@@ -104,7 +105,7 @@ public struct SetCatalog: Sendable {
             do { text = try TextFile.read(path) } catch { throw SetFileError(error) }
             let name = String(entry.dropLast(4))
             let definition = try SetFileParser.parse(text, groupName: name, file: path)
-            let position = FilePosition(file: path, line: 1, column: 1)
+            let position = SourcePosition(file: path, line: 1, column: 1)
             if BuiltinData.groupNames.contains(definition.name) {
                 throw SetFileError(position: position,
                     message: "group \(definition.name) clashes with the built-in group of the same name",

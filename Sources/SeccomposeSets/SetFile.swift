@@ -1,22 +1,7 @@
 // SetFile.swift: the parser for sets/*.set files (format: sets/README.md).
 
+import SeccomposeDiagnostics
 import SeccomposeSyscalls
-
-/// A position in a text file, 1-based.
-public struct FilePosition: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The file's path as the user gave it, or a label such as `<builtin>/basic-io.set`.
-    public var file: String
-    public var line: Int
-    public var column: Int
-
-    public init(file: String, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
-
-    public var description: String { "\(file):\(line):\(column)" }
-}
 
 /// One member line of a set file: a syscall name or an `@group` reference, with the systemd
 /// versions it belongs to.
@@ -28,7 +13,7 @@ public struct SetMember: Sendable, Hashable {
     /// The first version that no longer has the member.
     public var until: Int?
     /// Where the member was written.
-    public var position: FilePosition
+    public var position: SourcePosition
 
     /// Whether the member names a nested group.
     public var isGroup: Bool { name.hasPrefix("@") }
@@ -57,14 +42,15 @@ public struct SetDefinition: Sendable {
 }
 
 /// A problem in a set file, with its position and a way to fix it.
-public struct SetFileError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var position: FilePosition
+public struct SetFileError: ReportableError, Sendable, Equatable {
+    public var position: SourcePosition
     public var message: String
     public var fix: String
 
-    public var description: String { "\(position): error: \(message)\n  fix: \(fix)" }
+    /// `FILE:LINE:COL: error: MESSAGE` and the fix.
+    public var report: ErrorReport { ErrorReport(message, at: position, fix: fix) }
 
-    public init(position: FilePosition, message: String, fix: String) {
+    public init(position: SourcePosition, message: String, fix: String) {
         self.position = position
         self.message = message
         self.fix = fix
@@ -72,7 +58,7 @@ public struct SetFileError: Error, Sendable, Equatable, CustomStringConvertible 
 
     /// Wraps a file access error (reported at line 1, column 1 of the file).
     public init(_ error: FileAccessError) {
-        self.init(position: FilePosition(file: error.path, line: 1, column: 1), message: error.message, fix: error.fix)
+        self.init(position: SourcePosition(file: error.path, line: 1, column: 1), message: error.message, fix: error.fix)
     }
 }
 
@@ -98,7 +84,7 @@ public enum SetFileParser {
         -> SetDefinition
     {
         func fail(_ line: Int, _ column: Int, _ message: String, _ fix: String) -> SetFileError {
-            SetFileError(position: FilePosition(file: file, line: line, column: column), message: message, fix: fix)
+            SetFileError(position: SourcePosition(file: file, line: line, column: column), message: message, fix: fix)
         }
         guard isValidGroupName(Substring(groupName)) else {
             throw fail(1, 1, "invalid group name '\(groupName)' (from the file name)",
@@ -170,7 +156,7 @@ public enum SetFileParser {
                         : "syscall names use lower-case letters, digits and '_'")
             }
             var member = SetMember(name: String(nameWord), since: nil, until: nil,
-                position: FilePosition(file: file, line: lineNumber, column: nameColumn))
+                position: SourcePosition(file: file, line: lineNumber, column: nameColumn))
             for (word, column) in words.dropFirst() {
                 let parts = word.split(separator: "=", maxSplits: 1)
                 guard parts.count == 2, let v = Int(parts[1]), parts[0] == "since" || parts[0] == "until" else {

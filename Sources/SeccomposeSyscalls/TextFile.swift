@@ -1,5 +1,7 @@
 // TextFile.swift: the one seam through which Seccompose reads files (sets, units, profiles).
 
+import SeccomposeDiagnostics
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -7,7 +9,7 @@
 #endif
 
 /// A file that could not be read, with what went wrong and how to fix it.
-public struct FileAccessError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct FileAccessError: ReportableError, Sendable, Equatable {
     /// The path as given.
     public var path: String
     /// What went wrong.
@@ -15,7 +17,8 @@ public struct FileAccessError: Error, Sendable, Equatable, CustomStringConvertib
     /// How to fix it.
     public var fix: String
 
-    public var description: String { "\(path): error: \(message)\n  fix: \(fix)" }
+    /// `PATH: error: MESSAGE` and the fix.
+    public var report: ErrorReport { ErrorReport(message, at: SourcePosition(wholeFile: path), fix: fix) }
 }
 
 /// Reading text files and listing directories through Glibc.

@@ -1,6 +1,7 @@
 // SystemCallSettings.swift: SystemCallFilter=, SystemCallErrorNumber=, SystemCallArchitectures=
 // and SystemCallLog= with systemd's exact semantics (reference: systemd-syscallfilter.md §1).
 
+import SeccomposeDiagnostics
 import SeccomposeSets
 import SeccomposeSyscalls
 

@@ -1,13 +1,22 @@
 // SystemdPolicyBuilder.swift: the Policy equal to the stack of filters systemd installs.
 
+import SeccomposeDiagnostics
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls
 
 /// Why systemd would refuse to start the service (exit status 228/SECCOMP), and so why no
 /// policy is produced.
-public struct PolicyBuildError: Error, Sendable, CustomStringConvertible {
+public struct PolicyBuildError: ReportableError, Sendable {
     public var diagnostics: [Diagnostic]
+    /// The first error, as every stage reports errors; `description` lists every diagnostic.
+    public var report: ErrorReport {
+        let first = diagnostics.first { $0.severity == .error } ?? diagnostics.first
+        return ErrorReport(first?.message ?? "systemd would fail to apply this filter (228/SECCOMP)", at: first?.position,
+            fix: first?.fix)
+    }
+
+    /// Every diagnostic, one after the other.
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 

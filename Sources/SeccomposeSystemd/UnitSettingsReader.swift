@@ -5,6 +5,8 @@
 // values are whitespace-stripped, and assignments are reported at the line where the logical
 // line ends. The complete unit reader (drop-ins, specifiers, every directive) builds on this.
 
+import SeccomposeDiagnostics
+
 /// One `Key=Value` assignment of a unit file.
 public struct UnitAssignment: Sendable, Hashable {
     /// The section, without brackets.

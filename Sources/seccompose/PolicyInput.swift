@@ -67,7 +67,7 @@ struct SettingsOptions: ParsableArguments {
 /// cannot be read, 64 for a malformed request, 1 otherwise.
 func failureExit(_ error: FilterInputError) -> ExitCode {
     reportDiagnostics(error.diagnostics)
-    Terminal.error(error.description)
+    Terminal.report(error)
     switch error.reason {
     case .unreadable: return ExitCode(ExitStatus.unreadable.rawValue)
     case .invalidRequest: return ExitCode(ExitStatus.usage.rawValue)

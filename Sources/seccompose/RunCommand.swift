@@ -75,7 +75,7 @@ struct RunCommand: ParsableCommand {
             }
         } catch let failure as LaunchFailure {
             reportDiagnostics(failure.diagnostics)
-            Terminal.error(failure.description)
+            Terminal.report(failure)
             throw ExitCode(failure.exitStatus.rawValue)
         }
         reportDiagnostics(prepared.diagnostics)
@@ -86,7 +86,7 @@ struct RunCommand: ParsableCommand {
                     .joined(separator: ", "))
         }
         let report = prepared.run()
-        if let failure = report.failure { Terminal.error(failure.description) }
+        if let failure = report.failure { Terminal.report(failure) }
         var warned: Set<String> = []
         for outcome in report.commands {
             for v in outcome.violations { Terminal.error("seccompose: \(v)") }

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import SeccomposeCompiler
+import SeccomposeDiagnostics
 import SeccomposePolicy
 import Foundation
 import SeccomposeSets
@@ -79,6 +80,12 @@ enum Terminal {
 
     static func error(_ s: String) {
         FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
+    }
+
+    /// Prints an error on stderr the way every stage reports one (`seccompose: ` first when it
+    /// has no position of its own).
+    static func report(_ error: any ReportableError) {
+        Terminal.error((error.report.position == nil ? "seccompose: " : "") + error.description)
     }
 
     /// Encodes a value as stable, pretty-printed JSON with sorted keys, plus a newline.

@@ -2,6 +2,7 @@
 // SystemCall*= settings (reference: systemd-argument-directives.md §2), parsed with systemd's
 // value syntax.
 
+import SeccomposeDiagnostics
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls

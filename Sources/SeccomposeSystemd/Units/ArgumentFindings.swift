@@ -2,6 +2,7 @@
 // where the filter systemd installs for the unit and Seccompose's default decide differently,
 // found by evaluating both policies on argument samples, never from a fixed list.
 
+import SeccomposeDiagnostics
 import SeccomposePolicy
 import SeccomposeSyscalls
 

@@ -2,6 +2,7 @@
 // environment: ExecStartPre=, ExecStart=, ExecStartPost= and Type= semantics, Environment= and
 // EnvironmentFile=, and the `$NAME` / `${NAME}` expansion of Exec*= lines.
 
+import SeccomposeDiagnostics
 import SeccomposeSyscalls
 
 /// The commands that start a service, in systemd's order, with the environment they get.

@@ -1,6 +1,7 @@
 // ServiceDescription.swift: what a service unit asks for: its commands, credentials,
 // environment, and its seccomp settings, read from the fragment and drop-ins in order.
 
+import SeccomposeDiagnostics
 import SeccomposeSets
 
 /// One command line of ExecStart= and friends, with its prefixes.

@@ -1,6 +1,7 @@
 // UnitChecker.swift: `seccompose check`: everything systemd warns about, and what it does not
 // say but users need to know, each finding with file:line:column and a fix.
 
+import SeccomposeDiagnostics
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls

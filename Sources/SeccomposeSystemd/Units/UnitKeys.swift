@@ -2,6 +2,7 @@
 // sections (data/unit-keys/, embedded in Generated/UnitKeys+Data.swift), and what Seccompose's
 // launcher does with each of them.
 
+import SeccomposeDiagnostics
 import SeccomposeSets
 
 /// What `seccompose run` does with a key of a service unit (or of `--unit-setting KEY=VALUE`).

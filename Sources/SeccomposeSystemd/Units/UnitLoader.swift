@@ -1,5 +1,6 @@
 // UnitLoader.swift: finding a unit's fragment and drop-ins under a root, as systemd does.
 
+import SeccomposeDiagnostics
 import SeccomposeSyscalls
 
 #if canImport(Glibc)
@@ -7,11 +8,12 @@ import SeccomposeSyscalls
 #endif
 
 /// Why a unit could not be loaded (the user can fix the argument or the files).
-public struct UnitLoadError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct UnitLoadError: ReportableError, Sendable, Hashable {
     public var unit: String
     public var message: String
     public var fix: String
-    public var description: String { "\(unit): error: \(message)\n  fix: \(fix)" }
+    /// `UNIT: error: MESSAGE` and the fix.
+    public var report: ErrorReport { ErrorReport(message, at: SourcePosition(wholeFile: unit), fix: fix) }
 }
 
 /// A unit file read from disk.

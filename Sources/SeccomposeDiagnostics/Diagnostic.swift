@@ -1,20 +1,5 @@
-// Diagnostic.swift: what the systemd front end reports about the text it reads.
-
-/// Where a value came from: a unit-file line, or the n-th value on the command line.
-public struct ValueSource: Sendable, Hashable, Codable {
-    /// The file, or nil for a command-line or API value.
-    public var file: String?
-    /// The 1-based line of the assignment (for command-line values: the value's index, from 1).
-    public var line: Int
-    /// The 1-based column where the value starts on that line (1 for command-line values).
-    public var valueColumn: Int
-
-    public init(file: String?, line: Int, valueColumn: Int = 1) {
-        self.file = file
-        self.line = line
-        self.valueColumn = valueColumn
-    }
-}
+// Diagnostic.swift: what every stage reports about the text it reads (unit files, expressions,
+// set files, profiles), positioned at the word concerned.
 
 /// A warning or error about a setting, positioned at the word it concerns.
 public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -67,6 +52,9 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
         self.note = note
         self.fix = fix
     }
+
+    /// Where the word concerned is.
+    public var position: SourcePosition { SourcePosition(file: file, line: line, column: column) }
 
     /// `FILE:LINE:COL: severity: message [code]`, then `note:` and `fix:` lines.
     public var description: String {
