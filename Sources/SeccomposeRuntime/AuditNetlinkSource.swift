@@ -110,8 +110,8 @@ public final class AuditNetlinkSource: AuditRecordSource {
         }
         core.refreshLost()
         if !seen {
-            core.note("the flush marker did not come back within \(timeout) (audit user messages filtered "
-                + "out, or the reader stopped): records may be missing")
+            core.note("the flush marker did not come back within \(timeout) (the kernel is slow or "
+                + "filters audit user messages out, the socket overran, or the reader stopped): records may be missing")
         }
         return seen
     }
@@ -126,7 +126,8 @@ public final class AuditNetlinkSource: AuditRecordSource {
             var reasons = state.notes
             if state.kernelLost > 0 {
                 reasons.append("the kernel dropped \(state.kernelLost) audit record(s) (its lost counter rose; "
-                    + "raise the backlog limit with auditctl -b, or the rate limit with auditctl -r)")
+                    + "raise the kernel's audit backlog limit (boot parameter audit_backlog_limit=, or auditctl -b) "
+                    + "and lift its rate limit (auditctl -r 0))")
             }
             if state.overruns > 0 {
                 reasons.append("the audit socket's receive buffer overran \(state.overruns) time(s) (ENOBUFS)")
