@@ -60,6 +60,10 @@ public final class AuditNetlinkSource: AuditRecordSource {
                 + "loss cannot be detected and flush cannot be confirmed")
         } else {
             core.readBaseline()
+            if let problem = Self.markerProblem() {
+                core.note(problem)
+                core.state.withLock { $0.controlBroken = true }
+            }
         }
         guard let thread = AuditThread.start({ core.readLoop() }) else {
             core.close()
@@ -106,8 +110,8 @@ public final class AuditNetlinkSource: AuditRecordSource {
         }
         core.refreshLost()
         if !seen {
-            core.note("the flush marker did not come back within \(timeout) (audit user messages filtered "
-                + "out, or the reader stopped): records may be missing")
+            core.note("the flush marker did not come back within \(timeout) (the kernel is slow or "
+                + "filters audit user messages out, the socket overran, or the reader stopped): records may be missing")
         }
         return seen
     }
@@ -122,13 +126,47 @@ public final class AuditNetlinkSource: AuditRecordSource {
             var reasons = state.notes
             if state.kernelLost > 0 {
                 reasons.append("the kernel dropped \(state.kernelLost) audit record(s) (its lost counter rose; "
-                    + "raise the backlog limit with auditctl -b, or the rate limit with auditctl -r)")
+                    + "raise the kernel's audit backlog limit (boot parameter audit_backlog_limit=, or auditctl -b) "
+                    + "and lift its rate limit (auditctl -r 0))")
             }
             if state.overruns > 0 {
                 reasons.append("the audit socket's receive buffer overran \(state.overruns) time(s) (ENOBUFS)")
             }
             return reasons
         }
+    }
+
+    /// Why the flush marker cannot be sent from this process, or nil: the kernel accepts audit
+    /// user messages only with CAP_AUDIT_WRITE and from the initial pid namespace (checked from
+    /// /proc/self/status: `CapEff` bit 29 and a one-level `NSpid`).
+    static func markerProblem() -> String? {
+        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }  // cannot tell: the first flush will say
+        defer { _ = Glibc.close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        var capabilities: UInt64?
+        var pidLevels = 1
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("CapEff:") {
+                capabilities = UInt64(line.dropFirst("CapEff:".count).filter { !$0.isWhitespace }, radix: 16)
+            } else if line.hasPrefix("NSpid:") {
+                pidLevels = line.dropFirst("NSpid:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).count
+            }
+        }
+        let fix = "flush cannot be confirmed; run as root in the initial pid namespace, or grant CAP_AUDIT_WRITE"
+        if let capabilities, capabilities & (1 << 29) == 0 {
+            return "this process lacks CAP_AUDIT_WRITE, which the flush marker needs: " + fix
+        }
+        if pidLevels > 1 {
+            return "this process runs in a child pid namespace, where the kernel refuses audit user messages: " + fix
+        }
+        return nil
     }
 
     /// Tests only: stops or resumes reading the socket.

@@ -85,12 +85,46 @@ public struct OpenedAuditSource: Sendable {
 
 /// Opening the best available audit record source.
 public enum AuditSources {
+    /// The actions whose records the supervisor needs: kills and SystemCallLog='s LOG.
+    public static let requiredLoggedActions = ["kill_process", "kill_thread", "log"]
+
+    /// Which of `actions` (names as in /proc/sys/kernel/seccomp/actions_logged) the kernel is
+    /// configured not to log: no record is ever made for them, so none can be reported. Empty
+    /// when all are logged, or when the setting cannot be read (kernels before 4.14).
+    public static func unloggedActions(_ actions: [String] = requiredLoggedActions) -> [String] {
+        let fd = Glibc.open("/proc/sys/kernel/seccomp/actions_logged", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return [] }
+        let logged = Set(String(decoding: buffer[0..<n], as: UTF8.self).split(whereSeparator: \.isWhitespace).map(String.init))
+        return actions.filter { !logged.contains($0) }
+    }
+
+    /// The warning for actions the kernel does not log, or nil.
+    static func unloggedWarning() -> String? {
+        let missing = unloggedActions()
+        guard !missing.isEmpty else { return nil }
+        return "the kernel does not log seccomp actions \(missing.joined(separator: ", ")) "
+            + "(kernel.seccomp.actions_logged), so they cannot be reported; fix: sysctl -w "
+            + "kernel.seccomp.actions_logged='kill_process kill_thread trap errno user_notif trace log'"
+    }
+
     /// Opens the audit netlink reader, or when that is not possible /dev/kmsg with a warning
-    /// that records may be lost (and why netlink failed). With `allowNetlink: false` only
-    /// /dev/kmsg is tried (for measurements and tests).
+    /// that records may be lost (and why netlink failed). The warning also names seccomp
+    /// actions the kernel is configured not to log (`unloggedActions()`). With
+    /// `allowNetlink: false` only /dev/kmsg is tried (for measurements and tests).
     ///
     /// - Throws: `AuditSourceError` when neither can be opened.
     public static func open(allowNetlink: Bool = true) throws(AuditSourceError) -> OpenedAuditSource {
+        let opened = try openTransport(allowNetlink: allowNetlink)
+        guard let unlogged = unloggedWarning() else { return opened }
+        return OpenedAuditSource(source: opened.source, kind: opened.kind,
+            warning: [opened.warning, unlogged].compactMap { $0 }.joined(separator: "\n"))
+    }
+
+    private static func openTransport(allowNetlink: Bool) throws(AuditSourceError) -> OpenedAuditSource {
         var netlinkProblem = "the audit netlink reader was not requested"
         if allowNetlink {
             do {

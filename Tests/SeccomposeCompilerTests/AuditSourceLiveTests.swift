@@ -166,6 +166,9 @@ struct AuditSourceLiveTests {
     @Test("the factory prefers netlink; without it, kmsg with a warning that says what and how to fix")
     func factory() throws {
         try AuditLive.requireRoot()
+        #expect(AuditSources.unloggedActions().isEmpty, "this machine logs kills and LOG (kernel.seccomp.actions_logged)")
+        #expect(AuditSources.unloggedActions(["log", "no_such_action"]) == ["no_such_action"])
+        #expect(AuditNetlinkSource.markerProblem() == nil, "root in the initial pid namespace can send the marker")
         let best = try AuditSources.open()
         #expect(best.kind == .netlink && best.warning == nil && best.source.isLossless)
         let fallback = try AuditSources.open(allowNetlink: false)
