@@ -53,11 +53,6 @@ public enum UnitSettingsReader {
             return (out, diags)
         }
         var section: String?
-        var pending: String?
-        var physical = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map(String.init)
-        if physical.last == "" { physical.removeLast() }
-        if let first = physical.first, first.hasPrefix("\u{FEFF}") { physical[0] = String(first.dropFirst()) }
         func diag(_ severity: Diagnostic.Severity, _ code: String, _ message: String, systemd: Bool, line: Int,
             _ fix: String)
         {
@@ -98,6 +93,42 @@ public enum UnitSettingsReader {
                 source: ValueSource(file: file, line: line, valueColumn: column), keyColumn: keyColumn))
             return true
         }
+        for logical in logicalLines(of: text) {
+            if logical.isTooLong {
+                diag(.error, "line-too-long", "line longer than \(maximumLineLength) bytes (LONG_LINE_MAX)",
+                    systemd: false, line: logical.line,
+                    "split the value over several assignments; systemd refuses to load this unit")
+                return (out, diags)
+            }
+            if !process(logical.text, line: logical.line) { return (out, diags) }
+        }
+        return (out, diags)
+    }
+}
+
+extension UnitSettingsReader {
+    /// One logical line: physical lines joined at their continuations.
+    public struct LogicalLine: Sendable, Hashable {
+        /// The joined text (each continuation's backslash becomes a space).
+        public var text: String
+        /// The 1-based physical line where it ends (where systemd reports its assignment).
+        public var line: Int
+        /// Whether it grew over `maximumLineLength`; reading stops after it.
+        public var isTooLong: Bool
+    }
+
+    /// The logical lines of a unit file as systemd joins them: a trailing odd number of
+    /// backslashes continues a line, comment lines inside a continuation are skipped, a
+    /// continuation still open at the end of the file is one more line, CR before LF and a
+    /// leading byte-order mark are dropped. The one implementation of these rules, for the
+    /// reader and for anything that shows a logical line (check's carets).
+    public static func logicalLines(of text: String) -> [LogicalLine] {
+        var physical = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map(String.init)
+        if physical.last == "" { physical.removeLast() }
+        if let first = physical.first, first.hasPrefix("\u{FEFF}") { physical[0] = String(first.dropFirst()) }
+        var out: [LogicalLine] = []
+        var pending: String?
         var lineNumber = 0
         for raw in physical {
             lineNumber += 1
@@ -107,10 +138,8 @@ public enum UnitSettingsReader {
             if pending != nil, trimmedStart.hasPrefix("#") || trimmedStart.hasPrefix(";") { continue }
             var logical = (pending ?? "") + line
             if logical.utf8.count > maximumLineLength {
-                diag(.error, "line-too-long", "line longer than \(maximumLineLength) bytes (LONG_LINE_MAX)",
-                    systemd: false, line: lineNumber,
-                    "split the value over several assignments; systemd refuses to load this unit")
-                return (out, diags)
+                out.append(LogicalLine(text: logical, line: lineNumber, isTooLong: true))
+                return out
             }
             let backslashes = logical.reversed().prefix { $0 == "\\" }.count
             if backslashes % 2 == 1 {
@@ -119,11 +148,10 @@ public enum UnitSettingsReader {
                 continue
             }
             pending = nil
-            if !process(logical, line: lineNumber) { return (out, diags) }
+            out.append(LogicalLine(text: logical, line: lineNumber, isTooLong: false))
         }
-        // systemd parses a continuation still open at the end of the file as one more line.
-        if let p = pending { _ = process(p, line: lineNumber + 1) }
-        return (out, diags)
+        if let p = pending { out.append(LogicalLine(text: p, line: lineNumber + 1, isTooLong: false)) }
+        return out
     }
 }
 

@@ -58,7 +58,8 @@ struct CheckCommand: ParsableCommand {
         let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog(),
             argumentWidths: systemd.argumentWidths)
         var reports: [CheckReport] = []
-        var sources: [String: [Substring]] = [:]
+        /// Per file: the text shown under a finding at each line (the logical line ending there).
+        var sources: [String: [Int: String]] = [:]
         var unreadable = false
         for u in units {
             do {
@@ -68,7 +69,8 @@ struct CheckCommand: ParsableCommand {
                     : UnitLoader.systemPaths
                 let loaded = try UnitLoader.load(u, root: root, searchPaths: paths)
                 for s in loaded.sources {
-                    sources[s.path] = s.text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                    sources[s.path] = Dictionary(UnitSettingsReader.logicalLines(of: s.text).map { ($0.line, $0.text) },
+                        uniquingKeysWith: { $1 })
                 }
                 reports.append(UnitChecker.check(loaded, context: context))
             } catch {
@@ -79,7 +81,8 @@ struct CheckCommand: ParsableCommand {
         for path in profiles {
             do {
                 let text = try TextFile.read(path)
-                sources[path] = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                sources[path] = Dictionary(uniqueKeysWithValues: lines.enumerated().map { ($0.offset + 1, String($0.element)) })
                 reports.append(ProfileCheck.check(path: path, text: text, native: nativeABI, mode: systemd.argumentWidths))
             } catch {
                 Terminal.error(error.description)
@@ -120,7 +123,7 @@ enum ProfileCheck {
 
 /// Renderings of check reports (schemas: docs/json.md).
 enum CheckOutput {
-    static func text(_ reports: [CheckReport], sources: [String: [Substring]], colour: Bool) -> String {
+    static func text(_ reports: [CheckReport], sources: [String: [Int: String]], colour: Bool) -> String {
         func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
         var out = ""
         for r in reports {
@@ -133,8 +136,7 @@ enum CheckOutput {
                 case .note: sev = paint("note", "1;36")
                 }
                 out += "\(paint(where_, "1")): \(sev): \(d.message) [\(d.code)]\n"
-                if let file = d.file, let lines = sources[file], d.line >= 1, d.line <= lines.count {
-                    let line = logicalLine(lines, endingAt: d.line - 1)
+                if let file = d.file, let line = sources[file]?[d.line] {
                     out += "    \(line)\n"
                     if d.column >= 1, d.column <= line.count + 1 {
                         out += "    " + String(repeating: " ", count: d.column - 1) + paint("^", "1;32") + "\n"
@@ -149,36 +151,6 @@ enum CheckOutput {
         out += "\(reports.count) unit\(reports.count == 1 ? "" : "s") checked: \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")"
         out += n > 0 ? ", \(n) note\(n == 1 ? "" : "s")\n" : "\n"
         return out
-    }
-
-    /// The logical line ending at physical line `end` (0-based), joined as the unit reader joins
-    /// continuations (trailing backslash → space; comment lines inside are skipped), so columns
-    /// line up with the caret.
-    static func logicalLine(_ lines: [Substring], endingAt end: Int) -> String {
-        func continues(_ l: Substring) -> Bool { l.reversed().prefix { $0 == "\\" }.count % 2 == 1 }
-        func isComment(_ l: Substring) -> Bool {
-            let t = l.drop { $0 == " " || $0 == "\t" }
-            return t.hasPrefix("#") || t.hasPrefix(";")
-        }
-        var start = end
-        while start > 0 {
-            var p = start - 1
-            while p > 0, isComment(lines[p]), continues(lines[p - 1]) || isComment(lines[p - 1]) { p -= 1 }
-            guard continues(lines[p]) else { break }
-            start = p
-        }
-        var joined = ""
-        for i in start...end {
-            var l = lines[i]
-            if i > start, isComment(l) { continue }
-            if i < end, continues(l) {
-                l = l.dropLast()
-                joined += l + " "
-            } else {
-                joined += l
-            }
-        }
-        return joined
     }
 
     struct UnitJSON: Encodable {

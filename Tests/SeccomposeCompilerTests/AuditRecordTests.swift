@@ -9,7 +9,7 @@ import Testing
 
 @Suite("audit records: parsing real texts")
 struct AuditRecordTests {
-    static let probeExe = "/work/wt-audit/.build/x86_64-unknown-linux-gnu/debug/seccompose-probe"
+    static let probeExe = "/srv/seccompose/.build/x86_64-unknown-linux-gnu/debug/seccompose-probe"
 
     @Test("an x86-64 LOG record from the netlink group: every field")
     func x86_64() throws {
