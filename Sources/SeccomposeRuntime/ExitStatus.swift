@@ -21,6 +21,8 @@ public struct ExitStatus: RawRepresentable, Sendable, Hashable, CustomStringConv
     public static let findings = ExitStatus(rawValue: 1)
     /// An input file or set directory could not be read.
     public static let unreadable = ExitStatus(rawValue: 2)
+    /// The compiled program disagreed with its policy (a bug: please report it).
+    public static let internalError = ExitStatus(rawValue: 3)
     /// The command line was not understood (sysexits' `EX_USAGE`).
     public static let usage = ExitStatus(rawValue: 64)
     /// The working directory could not be entered (systemd's `EXIT_CHDIR`).
@@ -44,7 +46,8 @@ public struct ExitStatus: RawRepresentable, Sendable, Hashable, CustomStringConv
 
     /// Every named status, for documentation and tests.
     public static let named: [(name: String, status: ExitStatus)] = [
-        ("success", .success), ("findings", .findings), ("unreadable", .unreadable), ("usage", .usage),
+        ("success", .success), ("findings", .findings), ("unreadable", .unreadable), ("internalError", .internalError),
+        ("usage", .usage),
         ("notExecutable", .notExecutable), ("notFound", .notFound), ("changeDirectory", .changeDirectory),
         ("group", .group), ("user", .user), ("noNewPrivileges", .noNewPrivileges), ("seccomp", .seccomp),
     ]

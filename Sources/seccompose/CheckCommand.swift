@@ -1,6 +1,7 @@
 // CheckCommand.swift: `seccompose check`: lint service units' seccomp settings.
 
 import ArgumentParser
+import SeccomposeRuntime
 import Foundation
 import SeccomposeOCI
 import SeccomposePolicy
@@ -94,9 +95,9 @@ struct CheckCommand: ParsableCommand {
         case .json: try Terminal.json(CheckOutput.json(reports, version: context.version.rawValue))
         case .sarif: try Terminal.json(CheckOutput.sarif(reports))
         }
-        if unreadable { throw ExitCode(2) }
+        if unreadable { throw ExitCode(.unreadable) }
         let errors = reports.reduce(0) { $0 + $1.errorCount }, warnings = reports.reduce(0) { $0 + $1.warningCount }
-        if errors > 0 || (strict && warnings > 0) { throw ExitCode(1) }
+        if errors > 0 || (strict && warnings > 0) { throw ExitCode(.findings) }
     }
 }
 

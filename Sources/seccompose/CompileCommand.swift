@@ -1,6 +1,7 @@
 // CompileCommand.swift: `seccompose compile`, `simulate` and `explain`.
 
 import ArgumentParser
+import SeccomposeRuntime
 import Foundation
 import SeccomposeCompiler
 import SeccomposePolicy
@@ -39,7 +40,7 @@ struct CompileCommand: ParsableCommand {
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
                 Terminal.error("\(output): error: cannot write the output file\n  fix: check the directory and its permissions")
-                throw ExitCode(2)
+                throw ExitCode(.unreadable)
             }
         } else {
             FileHandle.standardOutput.write(Data(bytes))
@@ -163,7 +164,7 @@ struct ExplainCommand: ParsableCommand {
         Terminal.out(s)
         if e.programAction != e.action {
             Terminal.error("seccompose: internal error: the program disagrees with the policy")
-            throw ExitCode(3)
+            throw ExitCode(.internalError)
         }
     }
 }

@@ -1,6 +1,7 @@
 // ExpandCommand.swift: `seccompose expand`: SystemCall*= values → the policy systemd would enforce.
 
 import ArgumentParser
+import SeccomposeRuntime
 import SeccomposeInput
 import SeccomposePolicy
 import SeccomposeSets
@@ -59,7 +60,7 @@ struct ExpandCommand: ParsableCommand {
             try Terminal.json(ExpandReport.json(settings: syscallSettings, result: result, abis: abis, diagnostics: diagnostics))
         }
         reportDiagnostics(diagnostics)
-        if !diagnostics.isEmpty { throw ExitCode(1) }
+        if !diagnostics.isEmpty { throw ExitCode(.findings) }
     }
 
     /// Reports a failure (no policy exists) and exits with status 1.
@@ -72,7 +73,7 @@ struct ExpandCommand: ParsableCommand {
         }
         reportDiagnostics(diagnostics)
         Terminal.error("seccompose: " + message)
-        throw ExitCode(1)
+        throw ExitCode(.findings)
     }
 
     func selectedABIs(_ policy: Policy) throws -> [Architecture] {

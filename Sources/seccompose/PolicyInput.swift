@@ -69,9 +69,9 @@ func failureExit(_ error: FilterInputError) -> ExitCode {
     reportDiagnostics(error.diagnostics)
     Terminal.report(error)
     switch error.reason {
-    case .unreadable: return ExitCode(ExitStatus.unreadable.rawValue)
-    case .invalidRequest: return ExitCode(ExitStatus.usage.rawValue)
-    default: return ExitCode(ExitStatus.findings.rawValue)
+    case .unreadable: return ExitCode(.unreadable)
+    case .invalidRequest: return ExitCode(.usage)
+    default: return ExitCode(.findings)
     }
 }
 

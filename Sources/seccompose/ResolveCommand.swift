@@ -1,6 +1,7 @@
 // ResolveCommand.swift: `seccompose resolve`, like libseccomp's scmp_sys_resolver, for every ABI.
 
 import ArgumentParser
+import SeccomposeRuntime
 import SeccomposeSyscalls
 
 struct ResolveCommand: ParsableCommand {
@@ -65,7 +66,7 @@ struct ResolveCommand: ParsableCommand {
             let where_ = abis.count == 1 ? "on \(abis[0].name)" : "on any ABI"
             Terminal.error("seccompose: '\(q)' is not a syscall \(where_) (tables: Linux \(SyscallTable.sourceVersion))")
         }
-        if !unresolved.isEmpty { throw ExitCode(1) }
+        if !unresolved.isEmpty { throw ExitCode(.findings) }
     }
 }
 

@@ -76,7 +76,7 @@ struct RunCommand: ParsableCommand {
         } catch let failure as LaunchFailure {
             reportDiagnostics(failure.diagnostics)
             Terminal.report(failure)
-            throw ExitCode(failure.exitStatus.rawValue)
+            throw ExitCode(failure.exitStatus)
         }
         reportDiagnostics(prepared.diagnostics)
         for w in prepared.filter.built.profileWarnings { Terminal.error(w.description) }
@@ -93,6 +93,6 @@ struct RunCommand: ParsableCommand {
             for l in outcome.logged { Terminal.error("seccompose: \(outcome.command[0]) \(l)") }
             for w in outcome.warnings where warned.insert(w).inserted { Terminal.error("seccompose: warning: \(w)") }
         }
-        throw ExitCode(report.exitStatus.rawValue)
+        throw ExitCode(report.exitStatus)
     }
 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import SeccomposeCompiler
 import SeccomposeDiagnostics
+import SeccomposeRuntime
 import SeccomposePolicy
 import Foundation
 import SeccomposeSets
@@ -67,7 +68,7 @@ struct SystemdOptions: ParsableArguments {
             return try SetCatalog.load(version: v, userDirectories: setDirectories)
         } catch {
             Terminal.error(error.description)
-            throw ExitCode(2)
+            throw ExitCode(.unreadable)
         }
     }
 }
@@ -97,3 +98,8 @@ enum Terminal {
 }
 
 extension ArgumentWidthMode: ExpressibleByArgument {}
+
+extension ExitCode {
+    /// The exit code for one of Seccompose's named statuses.
+    init(_ status: ExitStatus) { self.init(status.rawValue) }
+}

@@ -1,6 +1,7 @@
 // SyscallFilterCommand.swift: `seccompose syscall-filter`, like `systemd-analyze syscall-filter`.
 
 import ArgumentParser
+import SeccomposeRuntime
 import SeccomposeSets
 
 struct SyscallFilterCommand: ParsableCommand {
@@ -29,14 +30,14 @@ struct SyscallFilterCommand: ParsableCommand {
             let output = SyscallFilterListing.render(catalog: catalog, requested: groups, quiet: quiet, kernelSyscalls: kernel)
             Terminal.out(output.standardOutput)
             if !output.standardError.isEmpty { Terminal.error(output.standardError) }
-            if output.missingGroup != nil { throw ExitCode(1) }
+            if output.missingGroup != nil { throw ExitCode(.findings) }
         case .json:
             let names = groups.isEmpty ? catalog.groups.map(\.name) : groups
             var list: [GroupJSON] = []
             for name in names {
                 guard let g = catalog.group(named: name) else {
                     Terminal.error("Filter set \"\(name)\" not found.")
-                    throw ExitCode(1)
+                    throw ExitCode(.findings)
                 }
                 list.append(GroupJSON(name: g.name, description: g.description, builtin: g.isBuiltin,
                     members: g.memberNames, expanded: catalog.expand(g.name) ?? []))
