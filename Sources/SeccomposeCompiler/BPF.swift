@@ -90,19 +90,36 @@ public enum BPF {
     public static func jumpAlways(_ offset: UInt32) -> BPFInstruction { BPFInstruction(code: jmp | ja, k: offset) }
 }
 
+/// The byte order of a target kernel: how it reads `struct sock_filter`'s fields.
+public enum ByteOrder: String, Sendable, Hashable, Codable {
+    case littleEndian = "little-endian"
+    case bigEndian = "big-endian"
+}
+
 /// A compiled seccomp program with what the compiler knows about it.
 public struct Program: Sendable, Hashable {
     public var instructions: [BPFInstruction]
+    /// The byte order of the kernels the program is for (its ABIs'): raw exports use it.
+    public var byteOrder: ByteOrder
 
-    public init(_ instructions: [BPFInstruction]) { self.instructions = instructions }
+    /// A program of `instructions` for kernels of `byteOrder` (little-endian unless told).
+    public init(_ instructions: [BPFInstruction], byteOrder: ByteOrder = .littleEndian) {
+        self.instructions = instructions
+        self.byteOrder = byteOrder
+    }
 
-    /// Little-endian `struct sock_filter` array, as libseccomp's `seccomp_export_bpf` writes it.
+    /// The `struct sock_filter` array as the target kernel reads it: `u16 code, u8 jt, u8 jf,
+    /// u32 k`, each in the program's byte order (what libseccomp's `seccomp_export_bpf` writes).
     public var rawBytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(instructions.count * 8)
+        let big = byteOrder == .bigEndian
         for i in instructions {
-            out += [UInt8(i.code & 0xFF), UInt8(i.code >> 8), i.jt, i.jf]
-            out += [UInt8(i.k & 0xFF), UInt8((i.k >> 8) & 0xFF), UInt8((i.k >> 16) & 0xFF), UInt8(i.k >> 24)]
+            let code = big ? i.code.bigEndian : i.code.littleEndian
+            let k = big ? i.k.bigEndian : i.k.littleEndian
+            withUnsafeBytes(of: code) { out += $0 }
+            out += [i.jt, i.jf]
+            withUnsafeBytes(of: k) { out += $0 }
         }
         return out
     }
@@ -128,5 +145,6 @@ public struct Program: Sendable, Hashable {
             i += 8
         }
         instructions = ins
+        byteOrder = bigEndian ? .bigEndian : .littleEndian
     }
 }

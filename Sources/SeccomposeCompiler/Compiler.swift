@@ -28,13 +28,19 @@ public struct CompileOptions: Sendable, Hashable {
     /// How argument widths and the socketcall/ipc multiplexers are judged. Default: `.kernel`
     /// (the bits the kernel reads); `.systemd` reproduces systemd 252's comparisons.
     public var argumentWidths: ArgumentWidthMode = .kernel
+    /// Run the program on every plausible syscall number of every ABI (with argument samples
+    /// where rules apply) and refuse it unless it decides each call as the policy (`SelfCheck`).
+    /// Default: true; turning it off is for measuring its cost.
+    public var checkDecisions: Bool = true
 
+    /// Options; every check is on by default.
     public init(maximumInstructions: Int = BPF.maximumInstructions, checkCacheEligibility: Bool = true,
-        argumentWidths: ArgumentWidthMode = .kernel)
+        argumentWidths: ArgumentWidthMode = .kernel, checkDecisions: Bool = true)
     {
         self.maximumInstructions = maximumInstructions
         self.checkCacheEligibility = checkCacheEligibility
         self.argumentWidths = argumentWidths
+        self.checkDecisions = checkDecisions
     }
 }
 
@@ -47,7 +53,8 @@ public enum Compiler {
     /// least the restriction of the direct calls (`effectivePolicy` returns that policy).
     ///
     /// - Throws: `CompileError` when the program would exceed `options.maximumInstructions`,
-    ///   or the policy is malformed (an argument index outside 0...5, no ABI).
+    ///   the policy is malformed (an argument index outside 0...5), mixes ABIs of both byte
+    ///   orders, or (an internal error) the program fails the compiler's own checks.
     public static func compile(_ policy: Policy, options: CompileOptions = CompileOptions()) throws(CompileError)
         -> Program
     {
@@ -62,6 +69,7 @@ public enum Compiler {
         -> (policy: Policy, program: Program)
     {
         try validate(policy)
+        let order = try byteOrder(policy)
         let policy = effectivePolicy(policy, options: options)
         var graph = Graph()
         let entries = resolvedEntries(policy)
@@ -101,7 +109,21 @@ public enum Compiler {
                 }
             }
         }
-        return (policy, Program(instructions))
+        // Fail closed: the program must decide every probed call as the policy does.
+        if options.checkDecisions { try SelfCheck.verify(instructions, implements: policy) }
+        return (policy, Program(instructions, byteOrder: order))
+    }
+
+    /// The byte order of the policy's ABIs: one program is read by one kernel, in its order.
+    static func byteOrder(_ policy: Policy) throws(CompileError) -> ByteOrder {
+        let little = policy.architectures.filter(\.isLittleEndian), big = policy.architectures.filter { !$0.isLittleEndian }
+        guard !little.isEmpty, !big.isEmpty else { return big.isEmpty ? .littleEndian : .bigEndian }
+        let names = { (abis: [Architecture]) in abis.map(\.name).joined(separator: ", ") }
+        throw CompileError(
+            message: "the policy mixes little-endian ABIs (\(names(little))) with big-endian ones (\(names(big))); "
+                + "one seccomp program is read by one kernel, in one byte order",
+            fix: "compile one program per byte order: restrict the ABIs (--architectures / SystemCallArchitectures=, "
+                + "or the profile's architectures) to \(names(little)) for one program and \(names(big)) for the other")
     }
 
     /// The policy the compiled program implements, decision for decision: `policy` with its

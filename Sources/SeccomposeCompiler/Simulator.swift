@@ -52,6 +52,12 @@ public struct SimulationResult: Sendable, Hashable {
     public var returnValue: UInt32
     /// How many instructions ran.
     public var instructionsExecuted: Int
+    /// The `seccomp_data` words the program loaded: bit i for the word at offset 4·i (bit 0 the
+    /// number, bit 1 the arch, bits 2-3 the instruction pointer, bits 4-15 the arguments).
+    public var wordsRead: UInt16 = 0
+
+    /// Whether the program loaded an argument or instruction-pointer word (not only nr and arch).
+    public var readBeyondNumberAndArch: Bool { wordsRead & ~0b11 != 0 }
 
     /// The action the kernel takes for `returnValue` (unknown actions kill the process).
     public var action: Action { Action(returnValue: returnValue) }
@@ -69,9 +75,11 @@ public enum Simulator {
     /// Runs `program` on `data`, as the kernel would after accepting it.
     public static func run(_ program: [BPFInstruction], _ data: SeccompData) throws(SimulationError) -> SimulationResult {
         var a: UInt32 = 0, x: UInt32 = 0
-        var mem = [UInt32](repeating: 0, count: 16)
+        // Scratch memory, allocated on the first store (the compiler's programs never use it).
+        var mem: [UInt32] = []
         var pc = 0
         var steps = 0
+        var read: UInt16 = 0
         while pc < program.count {
             let i = program[pc]
             steps += 1
@@ -85,20 +93,19 @@ public enum Simulator {
                 case BPF.abs:
                     guard i.code & 0x18 == BPF.w, let w = data.word(at: i.k) else { throw fail("bad load at offset \(i.k)") }
                     v = w
+                    read |= 1 << (i.k / 4)
                 case BPF.imm: v = i.k
                 case BPF.mem:
                     guard i.k < 16 else { throw fail("scratch slot \(i.k) out of range") }
-                    v = mem[Int(i.k)]
+                    v = mem.isEmpty ? 0 : mem[Int(i.k)]
                 case BPF.len: v = 64
                 default: throw fail("unsupported load mode 0x\(String(i.code, radix: 16))")
                 }
                 if cls == BPF.ld { a = v } else { x = v }
-            case BPF.st:
+            case BPF.st, BPF.stx:
                 guard i.k < 16 else { throw fail("scratch slot out of range") }
-                mem[Int(i.k)] = a
-            case BPF.stx:
-                guard i.k < 16 else { throw fail("scratch slot out of range") }
-                mem[Int(i.k)] = x
+                if mem.isEmpty { mem = [UInt32](repeating: 0, count: 16) }
+                mem[Int(i.k)] = cls == BPF.st ? a : x
             case BPF.alu:
                 let operand = i.code & BPF.x != 0 ? x : i.k
                 switch i.code & 0xF0 {
@@ -106,7 +113,7 @@ public enum Simulator {
                 case BPF.sub: a = a &- operand
                 case BPF.mul: a = a &* operand
                 case BPF.div:
-                    guard operand != 0 else { return SimulationResult(returnValue: 0, instructionsExecuted: steps) }
+                    guard operand != 0 else { return SimulationResult(returnValue: 0, instructionsExecuted: steps, wordsRead: read) }
                     a /= operand
                 case BPF.or: a |= operand
                 case BPF.and: a &= operand
@@ -135,7 +142,7 @@ public enum Simulator {
                 continue
             case BPF.ret:
                 let v = i.code & 0x18 == BPF.a ? a : i.k
-                return SimulationResult(returnValue: v, instructionsExecuted: steps)
+                return SimulationResult(returnValue: v, instructionsExecuted: steps, wordsRead: read)
             case BPF.misc:
                 if i.code & 0xF8 == BPF.txa { a = x } else { x = a }
             default:
