@@ -15,6 +15,7 @@
 
 import SeccomposePolicy
 import SeccomposeSyscalls
+import Synchronization
 
 /// The compiler's check of its own output against the policy it implements.
 public enum SelfCheck {
@@ -72,10 +73,17 @@ public enum SelfCheck {
         var data = SeccompData(nr: 0, arch: 0)
         for audit in covered {
             let family = Architecture.allCases.filter { $0.auditArch == audit }
+            // One evaluator per ABI of the family, and each ABI's names looked up in bulk.
+            let judges = family.map { (abi: $0, evaluator: Policy.Evaluator(policy, abi: $0), names: names(on: $0)) }
             data.arch = audit
             data.littleEndian = audit & 0x4000_0000 != 0
             for nr in probeNumbers(family) {
-                if let d = check(instructions, policy, &data, number: nr) { return d }
+                guard let abi = Evaluation.abi(auditArch: audit, number: nr), let judge = judges.first(where: { $0.abi == abi })
+                else { continue }
+                data.nr = nr
+                for i in 0..<6 { data.args[i] = 0 }
+                let evaluation = judge.evaluator.evaluate(number: Int(nr), name: judge.names[nr], arguments: data.args)
+                if let d = check(instructions, evaluation, &data) { return d }
             }
         }
         // AUDIT_ARCH values the policy does not judge, and one that no ABI has.
@@ -86,14 +94,28 @@ public enum SelfCheck {
             data.arch = audit
             data.littleEndian = audit & 0x4000_0000 != 0
             for nr in [0, UInt32(base), 0xFFFF_FFFF] {
-                if let d = check(instructions, policy, &data, number: nr) { return d }
+                data.nr = nr
+                for i in 0..<6 { data.args[i] = 0 }
+                let evaluation = policy.evaluate(auditArch: audit, number: nr, arguments: data.args)
+                if let d = check(instructions, evaluation, &data) { return d }
             }
         }
         return nil
     }
 
+    /// The numbers probed per `AUDIT_ARCH` value (they depend on the tables only), made once.
+    static let probeCache = Mutex<[UInt32: [UInt32]]>([:])
+
     /// The numbers probed for the ABIs sharing one `AUDIT_ARCH` value, ascending, distinct.
     static func probeNumbers(_ family: [Architecture]) -> [UInt32] {
+        guard let audit = family.first?.auditArch else { return [] }
+        if let hit = probeCache.withLock({ $0[audit] }) { return hit }
+        let made = makeProbeNumbers(family)
+        probeCache.withLock { $0[audit] = made }
+        return made
+    }
+
+    static func makeProbeNumbers(_ family: [Architecture]) -> [UInt32] {
         var numbers: [UInt32] = Array(0...1023)
         numbers += [0x3FFF_FFFF, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFE, 0xFFFF_FFFF]
         for abi in family {
@@ -111,25 +133,30 @@ public enum SelfCheck {
         return out
     }
 
-    /// Runs one number (with the argument samples its decision needs) and compares.
-    static func check(_ program: [BPFInstruction], _ policy: Policy, _ data: inout SeccompData, number: UInt32)
-        -> Difference?
-    {
-        data.nr = number
-        for i in 0..<6 { data.args[i] = 0 }
-        let evaluation = policy.evaluate(auditArch: data.arch, number: number, arguments: data.args)
-        guard let abi = evaluation.abi, let name = evaluation.name, policy.architectures.contains(abi),
-            let decision = policy.decisions(for: abi)[name], !decision.rules.isEmpty
-        else {
+    /// Each ABI's syscall names by number (base included), made once per ABI.
+    static let nameCache = Mutex<[Architecture: [UInt32: String]]>([:])
+
+    static func names(on abi: Architecture) -> [UInt32: String] {
+        if let hit = nameCache.withLock({ $0[abi] }) { return hit }
+        var made: [UInt32: String] = [:]
+        for (name, n) in SyscallTable.syscalls(on: abi) { made[UInt32(truncatingIfNeeded: n)] = name }
+        nameCache.withLock { $0[abi] = made }
+        return made
+    }
+
+    /// Runs the call in `data` (arguments zero), whose policy evaluation is `evaluation`, then
+    /// the argument samples its decision's rules need, and compares.
+    static func check(_ program: [BPFInstruction], _ evaluation: Evaluation, _ data: inout SeccompData) -> Difference? {
+        guard let abi = evaluation.abi, let decision = evaluation.decision, !decision.rules.isEmpty else {
             // The policy decides without looking at arguments: so must the program, and then
             // this one run stands for every argument value.
             return compare(program, data, evaluation.action, evaluation.abi, argumentFree: true)
         }
         if let d = compare(program, data, evaluation.action, abi, argumentFree: false) { return d }
+        let firstMatch = FirstMatch(decision, argumentBits: abi.argumentBits)
         for args in argumentSamples(decision.rules) {
             for i in 0..<6 { data.args[i] = args[i] }
-            let expected = decision.action(arguments: data.args, argumentBits: abi.argumentBits)
-            if let d = compare(program, data, expected, abi, argumentFree: false) { return d }
+            if let d = compare(program, data, firstMatch.action(data.args), abi, argumentFree: false) { return d }
         }
         return nil
     }
@@ -173,13 +200,54 @@ public enum SelfCheck {
         return out
     }
 
+    /// A decision's first-match evaluation (`SyscallDecision.action(arguments:argumentBits:)`),
+    /// with a lookup table when every rule is one equality test of the same argument on the same
+    /// bits (a value set: ioctl requests, personality values), so that checking n such rules
+    /// costs O(n), not O(n²).
+    struct FirstMatch {
+        let decision: SyscallDecision
+        let argumentBits: Int
+        var index = 0
+        var keep: UInt64 = .max
+        var table: [UInt64: Action]?
+
+        init(_ decision: SyscallDecision, argumentBits: Int) {
+            self.decision = decision
+            self.argumentBits = argumentBits
+            guard decision.rules.count >= 8, let first = decision.rules.first?.conditions.first,
+                first.op == .equal, first.index < 6
+            else { return }
+            let bits = first.comparedBits(argumentBits: argumentBits)
+            var t: [UInt64: Action] = [:]
+            keep = bits >= 64 ? .max : (1 << UInt64(bits)) - 1
+            index = first.index
+            for rule in decision.rules {
+                guard rule.conditions.count == 1, let c = rule.conditions.first, c.op == .equal, c.index == first.index,
+                    c.comparedBits(argumentBits: argumentBits) == bits
+                else { return }
+                if t[c.value & keep] == nil { t[c.value & keep] = rule.action }  // the first rule wins
+            }
+            table = t
+        }
+
+        func action(_ arguments: [UInt64]) -> Action {
+            guard let table else { return decision.action(arguments: arguments, argumentBits: argumentBits) }
+            return table[arguments[index] & keep] ?? decision.action
+        }
+    }
+
     /// Values around a condition's constant: the constant and its neighbours, its words swapped
     /// into the other half, upper-half junk on the low word, the low word sign-extended, and for
     /// masked comparisons the constant with the bits outside and one bit inside the mask changed.
     static func values(for c: ArgumentCondition) -> [UInt64] {
         let v = c.value
         let low = v & 0xFFFF_FFFF
-        var out: [UInt64] = [v, v &- 1, v &+ 1, low, low | 0xFFFF_FFFF_0000_0000, low | 0x1_0000_0000,
+        // Equality: the constant itself is in the rule's base vector; its neighbours and other
+        // words tell whether both halves (or only the compared one) are tested.
+        if c.op == .equal || c.op == .notEqual {
+            return [v &+ 1, v ^ 0x1_0000_0000, low | 0xFFFF_FFFF_0000_0000, UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))]
+        }
+        var out: [UInt64] = [v &- 1, v &+ 1, low, low | 0xFFFF_FFFF_0000_0000, low | 0x1_0000_0000,
             v ^ 0x8000_0000_0000_0000, UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))]
         if c.op == .maskedEqual {
             let m = c.mask

@@ -33,6 +33,9 @@ public struct Evaluation: Sendable, Hashable {
     public var basis: Basis
     /// The text that set the decision, when known.
     public var origin: Origin?
+    /// The syscall's decision in the policy (with all its rules), nil when the default or the
+    /// other-ABI action decides.
+    public var decision: SyscallDecision?
 
     /// Why, in words: `uname is listed; set by SystemCallFilter= 'uname:EBADF' at f:14:19`.
     public var reason: String {
@@ -56,11 +59,27 @@ public struct Evaluation: Sendable, Hashable {
     }
 }
 
+extension Evaluation {
+    /// The first ABI (declaration order) of each `AUDIT_ARCH` value.
+    private static let byAuditArch: [UInt32: Architecture] = {
+        var m: [UInt32: Architecture] = [:]
+        for abi in Architecture.allCases where m[abi.auditArch] == nil { m[abi.auditArch] = abi }
+        return m
+    }()
+
+    /// The ABI the kernel attributes a call to (`Architecture.abi(auditArch:number:among:)` over
+    /// every ABI, without building the candidate list per call), nil for an unknown value.
+    public static func abi(auditArch: UInt32, number: UInt32) -> Architecture? {
+        if auditArch == Architecture.x86_64.auditArch { return Architecture.isX32Number(number) ? .x32 : .x86_64 }
+        return byAuditArch[auditArch]
+    }
+}
+
 extension Policy {
     /// Judges a call as the kernel presents it (`AUDIT_ARCH` value, number, arguments) and says
     /// what decided. `action(auditArch:number:arguments:)` is this evaluation's action.
     public func evaluate(auditArch: UInt32, number: UInt32, arguments: [UInt64]) -> Evaluation {
-        let abi = Architecture.abi(auditArch: auditArch, number: number, among: Architecture.allCases)
+        let abi = Evaluation.abi(auditArch: auditArch, number: number)
         guard let abi, architectures.contains(abi) else {
             return Evaluation(action: otherArchitectureAction, abi: abi, name: nil, number: number, basis: .otherArchitecture)
         }
@@ -70,21 +89,47 @@ extension Policy {
     /// Judges syscall `number` (base included) made through `abi`, which the caller has already
     /// attributed (an ABI the policy does not judge gets the other-ABI action).
     public func evaluate(abi: Architecture, number: Int, arguments: [UInt64]) -> Evaluation {
-        let nr = UInt32(truncatingIfNeeded: number)
-        guard architectures.contains(abi) else {
-            return Evaluation(action: otherArchitectureAction, abi: abi, name: nil, number: nr, basis: .otherArchitecture)
+        Evaluator(self, abi: abi).evaluate(number: number, name: SyscallTable.name(of: number, on: abi), arguments: arguments)
+    }
+
+    /// Judges the calls of one ABI: `evaluate(abi:number:arguments:)` with the ABI's table of
+    /// decisions looked up once, for callers that judge many numbers (the compiler's self-check).
+    public struct Evaluator: Sendable {
+        /// The ABI judged.
+        public let abi: Architecture
+        let covered: Bool
+        let decisions: [String: SyscallDecision]
+        let defaultAction: Action
+        let otherArchitectureAction: Action
+
+        /// An evaluator of `policy`'s decisions for calls through `abi`.
+        public init(_ policy: Policy, abi: Architecture) {
+            self.abi = abi
+            covered = policy.architectures.contains(abi)
+            decisions = covered ? policy.decisions(for: abi) : [:]
+            defaultAction = policy.defaultAction
+            otherArchitectureAction = policy.otherArchitectureAction
         }
-        guard let name = SyscallTable.name(of: number, on: abi) else {
-            return Evaluation(action: defaultAction, abi: abi, name: nil, number: nr, basis: .notASyscall)
+
+        /// Judges syscall `number` (base included), whose name on the ABI is `name`
+        /// (`SyscallTable.name(of: number, on: abi)`, which the caller may have looked up in bulk).
+        public func evaluate(number: Int, name: String?, arguments: [UInt64]) -> Evaluation {
+            let nr = UInt32(truncatingIfNeeded: number)
+            guard covered else {
+                return Evaluation(action: otherArchitectureAction, abi: abi, name: nil, number: nr, basis: .otherArchitecture)
+            }
+            guard let name else {
+                return Evaluation(action: defaultAction, abi: abi, name: nil, number: nr, basis: .notASyscall)
+            }
+            guard let d = decisions[name] else {
+                return Evaluation(action: defaultAction, abi: abi, name: name, number: nr, basis: .unlisted)
+            }
+            for (i, rule) in d.rules.enumerated() where rule.matches(arguments, argumentBits: abi.argumentBits) {
+                return Evaluation(action: rule.action, abi: abi, name: name, number: nr, basis: .rule(rule, index: i),
+                    origin: rule.origin ?? d.origin, decision: d)
+            }
+            return Evaluation(action: d.action, abi: abi, name: name, number: nr, basis: .listed(rules: d.rules.count),
+                origin: d.origin, decision: d)
         }
-        guard let d = decisions(for: abi)[name] else {
-            return Evaluation(action: defaultAction, abi: abi, name: name, number: nr, basis: .unlisted)
-        }
-        for (i, rule) in d.rules.enumerated() where rule.matches(arguments, argumentBits: abi.argumentBits) {
-            return Evaluation(action: rule.action, abi: abi, name: name, number: nr, basis: .rule(rule, index: i),
-                origin: rule.origin ?? d.origin)
-        }
-        return Evaluation(action: d.action, abi: abi, name: name, number: nr, basis: .listed(rules: d.rules.count),
-            origin: d.origin)
     }
 }
