@@ -92,7 +92,9 @@ public enum BPF {
 
 /// The byte order of a target kernel: how it reads `struct sock_filter`'s fields.
 public enum ByteOrder: String, Sendable, Hashable, Codable {
+    /// Least significant byte first (x86-64, x32, i386, arm, aarch64, riscv64, ppc64le, …).
     case littleEndian = "little-endian"
+    /// Most significant byte first (s390x, s390, ppc64, ppc, mips, mips64, parisc, m68k, sheb, …).
     case bigEndian = "big-endian"
 }
 

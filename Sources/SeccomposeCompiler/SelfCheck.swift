@@ -37,6 +37,8 @@ public enum SelfCheck {
         /// read arguments for a call the policy decides by number alone).
         public var failure: String?
 
+        /// The difference in words: ABI, number (decimal and hex), syscall, arguments, what the
+        /// policy says and what the program does.
         public var description: String {
             let abiName = abi?.name ?? "AUDIT_ARCH 0x\(String(auditArch, radix: 16))"
             let name = abi.flatMap { SyscallTable.name(of: Int(number), on: $0) }.map { " (\($0))" } ?? ""
