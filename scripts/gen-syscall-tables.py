@@ -8,6 +8,10 @@ name, one column per ABI column of the CSV, "-" where the call is absent.
 Numbers are stored as the CSV gives them (without the x32 bit or the MIPS
 bases); Architecture.swift applies those.
 
+Corrections: where the CSV numbers a call on an ABI whose kernel table does
+not have it (KERNEL_ABSENT below), the cell is written as absent, so the
+policy never gives that number the decision meant for the call elsewhere.
+
 Usage:
   scripts/gen-syscall-tables.py [--csv PATH] [--check]
 --check exits 1 (and writes nothing) when the committed file is stale.
@@ -20,6 +24,16 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_CSV = os.path.join(ROOT, "data", "syscalls.csv")
 OUT = os.path.join(ROOT, "Sources", "SeccomposeSyscalls", "Generated", "SyscallTable+Data.swift")
+
+
+# (column, name) -> why: calls libseccomp's syscalls.csv numbers on an ABI although the
+# kernel's table for that ABI has no such entry (the kernel answers ENOSYS there). x86-64
+# and x32 share one table file, syscall_64.tbl, whose ABI column says "64" for calls that
+# x32 lacks; the CSV copies the x86-64 number into the x32 column for this one.
+KERNEL_ABSENT = {
+    ("x32", "map_shadow_stack"):
+        "Linux 6.6 arch/x86/entry/syscalls/syscall_64.tbl: '453 64 map_shadow_stack' (x86-64 only)",
+}
 
 
 def render(csv_path):
@@ -39,7 +53,7 @@ def render(csv_path):
         cells = []
         for i, h in columns:
             v = row[i]
-            if v == "PNR":
+            if v == "PNR" or (h, row[0]) in KERNEL_ABSENT:
                 cells.append("-")
             elif v.isdigit():
                 cells.append(v)

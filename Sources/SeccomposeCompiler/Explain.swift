@@ -7,10 +7,13 @@ import SeccomposeSyscalls
 public struct Explanation: Sendable, Hashable {
     public var abi: Architecture
     public var number: Int
-    /// The syscall's name on the ABI, nil when the number is not a syscall there.
+    /// The syscall's name on the ABI that judges the call, nil when the number is not a syscall there.
     public var name: String?
+    /// The ABI the kernel attributes the call to (x86-64 for an x32 number without the x32
+    /// bit, and the reverse), whether or not the policy judges it.
+    public var judgedABI: Architecture?
     public var arguments: [UInt64]
-    /// What the policy decides.
+    /// What the policy decides (the same evaluation as `reason`).
     public var action: Action
     /// Why, in words.
     public var reason: String
@@ -30,30 +33,17 @@ public struct Explanation: Sendable, Hashable {
         let data = SeccompData(abi: abi, number: number, args: arguments)
         let run = try Simulator.run(program.instructions, data)
         let nr = UInt32(truncatingIfNeeded: number)
-        let name = SyscallTable.name(of: number, on: abi)
-        let action = policy.action(auditArch: abi.auditArch, number: nr, arguments: data.args)
-        var reason: String
-        var origin: Origin?
-        if Architecture.abi(auditArch: abi.auditArch, number: nr, among: policy.architectures) == nil {
-            reason = "the policy does not cover \(abi.name): every call through it gets the other-ABI action"
-        } else if let name {
-            if let d = policy.decisions(for: abi)[name] {
-                if let rule = d.decidingRule(arguments: data.args, argumentBits: abi.argumentBits) {
-                    reason = "\(name): rule \"\(rule)\" matches"
-                    origin = rule.origin ?? d.origin
-                } else {
-                    reason = d.rules.isEmpty ? "\(name) is listed" : "\(name) is listed; none of its \(d.rules.count) rules matches"
-                    origin = d.origin
-                }
-                if let o = origin { reason += "; set by \(o.setting)= '\(o.text)' at \(o.file ?? "<command line>"):\(o.line):\(o.column)" }
-            } else {
-                reason = "\(name) is not listed: the default action"
-            }
-        } else {
-            reason = "\(number) is not a syscall on \(abi.name): the default action"
+        // One evaluation gives both the action and its reason.
+        let evaluation = policy.evaluate(auditArch: abi.auditArch, number: nr, arguments: data.args)
+        var reason = evaluation.reason
+        if let judged = evaluation.abi, judged != abi {
+            // x32 and x86-64 share AUDIT_ARCH_X86_64: the number decides which ABI judges the call.
+            let form = judged == .x32 ? "carries the x32 bit (0x40000000)" : "lacks the x32 bit (0x40000000)"
+            let call = evaluation.name.map { "\(judged.name)'s \($0)" } ?? "a call through \(judged.name)"
+            reason = "\(number) \(form), so the kernel takes it as \(call); " + reason
         }
         let cached = CacheAnalysis.isConstantAllow(program.instructions, auditArch: abi.auditArch, nr: nr) && abi != .x32
-        return Explanation(abi: abi, number: number, name: name, arguments: data.args, action: action, reason: reason,
-            origin: origin, programAction: run.action, instructionsExecuted: run.instructionsExecuted, cached: cached)
+        return Explanation(abi: abi, number: number, name: evaluation.name, judgedABI: evaluation.abi, arguments: data.args, action: evaluation.action,
+            reason: reason, origin: evaluation.origin, programAction: run.action, instructionsExecuted: run.instructionsExecuted, cached: cached)
     }
 }

@@ -3,55 +3,18 @@
 import SeccomposePolicy
 import SeccomposeSyscalls
 
-/// The input a seccomp filter sees (`struct seccomp_data`).
-public struct SeccompData: Sendable, Hashable {
-    public var nr: UInt32
-    public var arch: UInt32
-    public var instructionPointer: UInt64
-    public var args: [UInt64]
-    /// Whether the words are laid out little-endian (the running kernel's order).
-    public var littleEndian: Bool
-
-    public init(nr: UInt32, arch: UInt32, instructionPointer: UInt64 = 0, args: [UInt64] = [], littleEndian: Bool = true) {
-        self.nr = nr
-        self.arch = arch
-        self.instructionPointer = instructionPointer
-        self.args = args + Array(repeating: 0, count: max(0, 6 - args.count))
-        self.littleEndian = littleEndian
-    }
-
-    /// A call through `abi` with syscall `number` (base included) and arguments.
-    public init(abi: Architecture, number: Int, args: [UInt64] = [], instructionPointer: UInt64 = 0) {
-        self.init(nr: UInt32(truncatingIfNeeded: number), arch: abi.auditArch, instructionPointer: instructionPointer,
-            args: args, littleEndian: abi.isLittleEndian)
-    }
-
-    /// The 32-bit word at `offset` (4-aligned, < 64), as `BPF_LD|BPF_W|BPF_ABS` reads it.
-    func word(at offset: UInt32) -> UInt32? {
-        guard offset % 4 == 0, offset < 64 else { return nil }
-        switch offset {
-        case 0: return nr
-        case 4: return arch
-        case 8, 12:
-            return half(instructionPointer, second: offset == 12)
-        default:
-            let i = Int(offset - 16) / 8
-            return half(args[i], second: (offset - 16) % 8 == 4)
-        }
-    }
-
-    private func half(_ v: UInt64, second: Bool) -> UInt32 {
-        let low = UInt32(truncatingIfNeeded: v), high = UInt32(truncatingIfNeeded: v >> 32)
-        return littleEndian ? (second ? high : low) : (second ? low : high)
-    }
-}
-
 /// The outcome of running a program.
 public struct SimulationResult: Sendable, Hashable {
     /// The 32-bit value the program returned.
     public var returnValue: UInt32
     /// How many instructions ran.
     public var instructionsExecuted: Int
+    /// The `seccomp_data` words the program loaded: bit i for the word at offset 4·i (bit 0 the
+    /// number, bit 1 the arch, bits 2-3 the instruction pointer, bits 4-15 the arguments).
+    public var wordsRead: UInt16 = 0
+
+    /// Whether the program loaded an argument or instruction-pointer word (not only nr and arch).
+    public var readBeyondNumberAndArch: Bool { wordsRead & ~0b11 != 0 }
 
     /// The action the kernel takes for `returnValue` (unknown actions kill the process).
     public var action: Action { Action(returnValue: returnValue) }
@@ -69,12 +32,37 @@ public enum Simulator {
     /// Runs `program` on `data`, as the kernel would after accepting it.
     public static func run(_ program: [BPFInstruction], _ data: SeccompData) throws(SimulationError) -> SimulationResult {
         var a: UInt32 = 0, x: UInt32 = 0
-        var mem = [UInt32](repeating: 0, count: 16)
+        // Scratch memory, allocated on the first store (the compiler's programs never use it).
+        var mem: [UInt32] = []
         var pc = 0
         var steps = 0
+        var read: UInt16 = 0
         while pc < program.count {
             let i = program[pc]
             steps += 1
+            // The shapes the compiler emits, decided first (the self-check runs thousands of calls).
+            switch i.code {
+            case BPF.ld | BPF.w | BPF.abs:
+                if let w = data.word(at: i.k) {
+                    a = w
+                    read |= 1 << (i.k / 4)
+                    pc += 1
+                    continue
+                }
+            case BPF.jmp | BPF.jeq | BPF.k:
+                pc += 1 + Int(a == i.k ? i.jt : i.jf)
+                continue
+            case BPF.jmp | BPF.jge | BPF.k:
+                pc += 1 + Int(a >= i.k ? i.jt : i.jf)
+                continue
+            case BPF.jmp | BPF.jgt | BPF.k:
+                pc += 1 + Int(a > i.k ? i.jt : i.jf)
+                continue
+            case BPF.ret | BPF.k:
+                return SimulationResult(returnValue: i.k, instructionsExecuted: steps, wordsRead: read)
+            default:
+                break
+            }
             func fail(_ m: String) -> SimulationError { SimulationError(instruction: pc, message: m) }
             let cls = i.code & 0x07
             switch cls {
@@ -85,20 +73,19 @@ public enum Simulator {
                 case BPF.abs:
                     guard i.code & 0x18 == BPF.w, let w = data.word(at: i.k) else { throw fail("bad load at offset \(i.k)") }
                     v = w
+                    read |= 1 << (i.k / 4)
                 case BPF.imm: v = i.k
                 case BPF.mem:
                     guard i.k < 16 else { throw fail("scratch slot \(i.k) out of range") }
-                    v = mem[Int(i.k)]
+                    v = mem.isEmpty ? 0 : mem[Int(i.k)]
                 case BPF.len: v = 64
                 default: throw fail("unsupported load mode 0x\(String(i.code, radix: 16))")
                 }
                 if cls == BPF.ld { a = v } else { x = v }
-            case BPF.st:
+            case BPF.st, BPF.stx:
                 guard i.k < 16 else { throw fail("scratch slot out of range") }
-                mem[Int(i.k)] = a
-            case BPF.stx:
-                guard i.k < 16 else { throw fail("scratch slot out of range") }
-                mem[Int(i.k)] = x
+                if mem.isEmpty { mem = [UInt32](repeating: 0, count: 16) }
+                mem[Int(i.k)] = cls == BPF.st ? a : x
             case BPF.alu:
                 let operand = i.code & BPF.x != 0 ? x : i.k
                 switch i.code & 0xF0 {
@@ -106,7 +93,7 @@ public enum Simulator {
                 case BPF.sub: a = a &- operand
                 case BPF.mul: a = a &* operand
                 case BPF.div:
-                    guard operand != 0 else { return SimulationResult(returnValue: 0, instructionsExecuted: steps) }
+                    guard operand != 0 else { return SimulationResult(returnValue: 0, instructionsExecuted: steps, wordsRead: read) }
                     a /= operand
                 case BPF.or: a |= operand
                 case BPF.and: a &= operand
@@ -135,7 +122,7 @@ public enum Simulator {
                 continue
             case BPF.ret:
                 let v = i.code & 0x18 == BPF.a ? a : i.k
-                return SimulationResult(returnValue: v, instructionsExecuted: steps)
+                return SimulationResult(returnValue: v, instructionsExecuted: steps, wordsRead: read)
             case BPF.misc:
                 if i.code & 0xF8 == BPF.txa { a = x } else { x = a }
             default:

@@ -185,20 +185,15 @@ public struct Policy: Sendable, Hashable, Codable {
     }
 
     /// The action for syscall `number` made through `abi` with `arguments`.
+    /// (`evaluate(abi:number:arguments:)`'s action.)
     public func action(abi: Architecture, number: Int, arguments: [UInt64]) -> Action {
-        guard architectures.contains(abi) else { return otherArchitectureAction }
-        if let name = SyscallTable.name(of: number, on: abi), let d = decisions(for: abi)[name] {
-            return d.action(arguments: arguments, argumentBits: abi.argumentBits)
-        }
-        return defaultAction
+        evaluate(abi: abi, number: number, arguments: arguments).action
     }
 
-    /// The action for a call as the kernel presents it: `AUDIT_ARCH` value, number, arguments.
+    /// The action for a call as the kernel presents it: `AUDIT_ARCH` value, number, arguments
+    /// (`evaluate(auditArch:number:arguments:)`'s action, so it always matches its reason).
     public func action(auditArch: UInt32, number: UInt32, arguments: [UInt64]) -> Action {
-        guard let abi = Architecture.abi(auditArch: auditArch, number: number, among: architectures) else {
-            return otherArchitectureAction
-        }
-        return action(abi: abi, number: Int(number), arguments: arguments)
+        evaluate(auditArch: auditArch, number: number, arguments: arguments).action
     }
 
     /// The action for syscall `number` made through `abi` (arguments all zero).

@@ -157,7 +157,10 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         let e = try callArguments.explain(input)
-        var s = "\(e.abi.name) \(e.name ?? "#\(e.number)") (\(e.number)): \(e.action)\n"
+        // A number the kernel attributes to the other ABI of AUDIT_ARCH_X86_64 says so.
+        let judged = e.judgedABI.flatMap { $0 == e.abi ? nil : $0 }
+        let call = judged.map { "#\(e.number) = \($0.name) \(e.name ?? "#\(e.number)")" } ?? (e.name ?? "#\(e.number)")
+        var s = "\(e.abi.name) \(call) (\(e.number)): \(e.action)\n"
         s += "  because: \(e.reason)\n"
         s += "  program: \(e.programAction) after \(e.instructionsExecuted) instructions"
         s += e.cached ? "; the kernel caches it (no instructions run)\n" : "\n"

@@ -67,10 +67,17 @@ struct ArgumentWidthTableTests {
         for native in Self.natives {
         let written = try unitPolicy(lines, native: native, mode: .kernel)
         let asSystemd = try unitPolicy(lines, native: native, mode: .systemd)
-        let kernel = try Compiler.compile(written, options: CompileOptions(argumentWidths: .kernel)).instructions
-        let strict = try Compiler.compile(written, options: CompileOptions(argumentWidths: .strict)).instructions
-        let compat = try Compiler.compile(asSystemd, options: CompileOptions(argumentWidths: .systemd)).instructions
+        // One program per byte order (ppc64le and mips64 hosts have local ABIs of both).
+        var programs: [Bool: (kernel: [BPFInstruction], strict: [BPFInstruction], compat: [BPFInstruction])] = [:]
+        for group in byteOrderGroups(native.localABIs) {
+            let w = sameByteOrder(written, as: group[0]), s = sameByteOrder(asSystemd, as: group[0])
+            programs[group[0].isLittleEndian] = (
+                try Compiler.compile(w, options: CompileOptions(argumentWidths: .kernel)).instructions,
+                try Compiler.compile(w, options: CompileOptions(argumentWidths: .strict)).instructions,
+                try Compiler.compile(s, options: CompileOptions(argumentWidths: .systemd)).instructions)
+        }
         for abi in native.localABIs {
+            guard let (kernel, strict, compat) = programs[abi.isLittleEndian] else { continue }
             let muxes = Multiplexer.allCases.map(\.rawValue).filter { SyscallTable.number(of: $0, on: abi) != nil }
             for name in names + muxes {
                 guard let nr = SyscallTable.number(of: name, on: abi) else { continue }

@@ -46,11 +46,16 @@ struct CompilerDecisionTests {
             let abis = Self.abiSets[(seed + round) % Self.abiSets.count]
             // Every mode: the program must implement the policy as that mode rewrites it.
             let options = CompileOptions(argumentWidths: ArgumentWidthMode.allCases[round % ArgumentWidthMode.allCases.count])
-            let written = Self.randomPolicy(&rng, abis: abis)
+            let mixed = Self.randomPolicy(&rng, abis: abis)
+            if byteOrderGroups(abis).count > 1 {
+                #expect(throws: CompileError.self, "both byte orders: refused") { try Compiler.compile(mixed, options: options) }
+            }
+            for group in byteOrderGroups(abis) {
+            let written = sameByteOrder(mixed, as: group[0])
             let policy = Compiler.effectivePolicy(written, options: options)
             let program = try Compiler.compile(written, options: options).instructions
             try Verifier.verify(program)
-            for abi in Set(abis + [.x86_64, .x86, .aarch64]) {
+            for abi in Set(abis + [.x86_64, .x86, .aarch64, .x32]) {
                 for nr in probeNumbers(abi) {
                     let name = SyscallTable.name(of: nr, on: abi)
                     let argSets: [[UInt64]] = name.flatMap { policy.syscalls[$0] }.map { _ in
@@ -68,6 +73,7 @@ struct CompilerDecisionTests {
                         }
                     }
                 }
+            }
             }
         }
     }

@@ -13,6 +13,8 @@ struct KernelReadsTests {
     static func decide(_ p: Policy, _ abi: Architecture, _ name: String, _ args: [UInt64], mode: ArgumentWidthMode = .kernel)
         throws -> Action
     {
+        // One program per byte order: the policy's ABIs of `abi`'s order.
+        let p = sameByteOrder(p, as: abi)
         let program = try Compiler.compile(p, options: CompileOptions(argumentWidths: mode))
         let nr = try #require(SyscallTable.number(of: name, on: abi))
         let got = try Simulator.run(program.instructions, SeccompData(abi: abi, number: nr, args: args)).action

@@ -43,3 +43,16 @@ func unitPolicy(_ lines: String, version: SystemdVersion = .v252, native: Archit
     }
     return try SystemdPolicyBuilder.build(settings, directives: directives).policy
 }
+
+/// `p` judging only the ABIs of `abi`'s byte order: one program serves kernels of one byte order,
+/// so a policy over both is compiled once per order (the others get the other-ABI action).
+func sameByteOrder(_ p: Policy, as abi: Architecture) -> Policy {
+    var q = p
+    q.architectures = p.architectures.filter { $0.isLittleEndian == abi.isLittleEndian }
+    return q
+}
+
+/// `abis` split by byte order (little-endian first), leaving out an empty group.
+func byteOrderGroups(_ abis: [Architecture]) -> [[Architecture]] {
+    [abis.filter(\.isLittleEndian), abis.filter { !$0.isLittleEndian }].filter { !$0.isEmpty }
+}

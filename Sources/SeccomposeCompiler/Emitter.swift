@@ -1,0 +1,68 @@
+// Emitter.swift: pass 3, the graph laid out as a program (long jumps rewritten).
+
+/// Lays the graph out as a program, backwards, so every jump target is already placed.
+/// Conditional jumps reach at most 255 instructions: farther targets get a copy of the `RET`
+/// right after the jump, or a `JA` trampoline.
+enum Emitter {
+    static func emit(_ g: Graph, root: Int) -> [BPFInstruction] {
+        // Post-order: successors before their users; the fall-through successor visited last.
+        var order: [Int] = []
+        var state = [UInt8](repeating: 0, count: g.nodes.count)
+        var stack: [(Int, Bool)] = [(root, false)]
+        while let (n, expanded) = stack.popLast() {
+            if expanded {
+                if state[n] != 2 {
+                    state[n] = 2
+                    order.append(n)
+                }
+                continue
+            }
+            if state[n] != 0 { continue }
+            state[n] = 1
+            stack.append((n, true))
+            switch g.nodes[n] {
+            case .ret: break
+            case .load(_, let next), .and(_, let next):
+                if state[next] == 0 { stack.append((next, false)) }
+            case .jump(_, _, let jt, let jf):
+                // Pushed last = visited first = placed farther away; jf (false) stays close.
+                if state[jf] == 0 { stack.append((jf, false)) }
+                if state[jt] == 0 { stack.append((jt, false)) }
+            }
+        }
+        var rev: [BPFInstruction] = []  // rev[0] is the program's last instruction
+        var position = [Int](repeating: -1, count: g.nodes.count)
+        // Distance from a new instruction (appended at rev.count) to target position p.
+        func distance(_ p: Int) -> Int { rev.count - 1 - p }
+        func place(_ i: BPFInstruction) -> Int {
+            rev.append(i)
+            return rev.count - 1
+        }
+        // Makes `target` reachable by a following conditional jump: a RET copy or a JA.
+        func nearby(_ node: Int) -> Int {
+            if case .ret(let v) = g.nodes[node] { return place(BPF.returnValue(v)) }
+            return place(BPF.jumpAlways(UInt32(distance(position[node]))))
+        }
+        for n in order {
+            switch g.nodes[n] {
+            case .ret(let v):
+                position[n] = place(BPF.returnValue(v))
+            case .load(let off, let next), .and(let off, let next):
+                if position[next] != rev.count - 1 { _ = place(BPF.jumpAlways(UInt32(distance(position[next])))) }
+                let ins = { if case .load = g.nodes[n] { return BPF.loadAbsolute(off) } else { return BPF.andK(off) } }()
+                position[n] = place(ins)
+            case .jump(let op, let k, let jt, let jf):
+                var pt = position[jt], pf = position[jf]
+                while distance(pt) > 255 || distance(pf) > 255 {
+                    if distance(pt) > 255 {
+                        pt = nearby(jt)
+                    } else {
+                        pf = nearby(jf)
+                    }
+                }
+                position[n] = place(BPF.jump(op, k, jt: UInt8(distance(pt)), jf: UInt8(distance(pf))))
+            }
+        }
+        return rev.reversed()
+    }
+}
