@@ -9,9 +9,10 @@ public struct CompileOptions: Sendable, Hashable {
     /// Check that every unconditional ALLOW is eligible for the kernel's constant-action cache
     /// (emulating `seccomp_is_const_allow` over the output). Default: true.
     public var checkCacheEligibility: Bool = true
-    /// How argument widths and the socketcall/ipc multiplexers are judged. Default: `.kernel`
-    /// (the bits the kernel reads); `.systemd` reproduces systemd 252's comparisons.
-    public var argumentWidths: ArgumentWidthMode = .kernel
+    /// How argument widths and the socketcall/ipc multiplexers are judged; nil (the default):
+    /// the policy's own `argumentWidths`, else `.kernel` (the bits the kernel reads). `.systemd`
+    /// reproduces systemd 252's comparisons. A mode different from the policy's is refused.
+    public var argumentWidths: ArgumentWidthMode?
     /// Run the program on every plausible syscall number of every ABI (with argument samples
     /// where rules apply) and refuse it unless it decides each call as the policy (`SelfCheck`).
     /// Default: true; turning it off is for measuring its cost.
@@ -19,7 +20,7 @@ public struct CompileOptions: Sendable, Hashable {
 
     /// Options; every check is on by default.
     public init(maximumInstructions: Int = BPF.maximumInstructions, checkCacheEligibility: Bool = true,
-        argumentWidths: ArgumentWidthMode = .kernel, checkDecisions: Bool = true)
+        argumentWidths: ArgumentWidthMode? = nil, checkDecisions: Bool = true)
     {
         self.maximumInstructions = maximumInstructions
         self.checkCacheEligibility = checkCacheEligibility

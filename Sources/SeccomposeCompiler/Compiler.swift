@@ -19,7 +19,8 @@ import SeccomposeSyscalls
 public enum Compiler {
     /// Compiles `policy` into one program.
     ///
-    /// The program judges `policy.judgingKernelReads(options.argumentWidths)`: by default only
+    /// The program judges `policy.judgingKernelReads(mode)`, where the mode is the policy's
+    /// `argumentWidths` or the options' (they must not differ): by default only
     /// the bits the kernel reads of each argument decide, and socketcall/ipc sub-calls get at
     /// least the restriction of the direct calls (`effectivePolicy` returns that policy).
     ///
@@ -40,6 +41,11 @@ public enum Compiler {
         -> (policy: Policy, program: Program)
     {
         try validate(policy)
+        if let wanted = options.argumentWidths, let built = policy.argumentWidths, wanted != built {
+            throw CompileError(
+                message: "the policy was built for argument widths '\(built.rawValue)', the compile options ask for '\(wanted.rawValue)'",
+                fix: "give the mode once: build the policy in the mode you want (SystemdContext.argumentWidths, the profile importer's argumentWidths) and leave CompileOptions.argumentWidths nil")
+        }
         let order = try byteOrder(policy)
         let policy = effectivePolicy(policy, options: options)
         var graph = Graph()
@@ -98,9 +104,10 @@ public enum Compiler {
     }
 
     /// The policy the compiled program implements, decision for decision: `policy` with its
-    /// conditions rewritten for `options.argumentWidths`.
+    /// conditions rewritten for its argument-width mode (the options', else the policy's, else
+    /// `.kernel`).
     public static func effectivePolicy(_ policy: Policy, options: CompileOptions = CompileOptions()) -> Policy {
-        policy.judgingKernelReads(options.argumentWidths)
+        policy.judgingKernelReads(options.argumentWidths ?? policy.argumentWidths ?? .kernel)
     }
 
     static func validate(_ policy: Policy) throws(CompileError) {

@@ -208,7 +208,9 @@ public struct FilterRequest: Sendable {
             do {
                 let imported = try OCIProfileImporter.load(json: bytes, file: profile.path, target: profile.target,
                     argumentWidths: context.argumentWidths)
-                return Built(policy: imported.policy, settings: nil, systemd: nil, profileWarnings: imported.warnings,
+                var policy = imported.policy
+                policy.argumentWidths = context.argumentWidths
+                return Built(policy: policy, settings: nil, systemd: nil, profileWarnings: imported.warnings,
                     diagnostics: [])
             } catch {
                 throw FilterInputError(reason: .invalidProfile, message: error.message, fix: error.fix, file: error.path)
@@ -232,8 +234,8 @@ public struct FilterRequest: Sendable {
     public func compile() throws(FilterInputError) -> Compiled {
         let built = try policy()
         do {
-            let (policy, program) = try Compiler.compiled(built.policy,
-                options: CompileOptions(argumentWidths: context.argumentWidths))
+            // The mode travels with the policy (set by the systemd builder and above).
+            let (policy, program) = try Compiler.compiled(built.policy)
             return Compiled(policy: policy, program: program, built: built)
         } catch {
             throw FilterInputError(reason: .compileFailed, message: error.description,

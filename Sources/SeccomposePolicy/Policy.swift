@@ -170,6 +170,11 @@ public struct Policy: Sendable, Hashable, Codable {
     public var syscalls: [String: SyscallDecision]
     /// Per-ABI tables that replace `syscalls` for their ABI (made by `merge`).
     public var abiSyscalls: [Architecture: [String: SyscallDecision]] = [:]
+    /// How the policy's argument rules are meant to be judged, as the front end that built it
+    /// says (systemd settings and profiles are built for one mode); nil leaves it to the
+    /// compiler's options (default `.kernel`). The compiler refuses options that ask for another
+    /// mode, so the mode is given once.
+    public var argumentWidths: ArgumentWidthMode?
 
     /// The decisions that apply to `abi`: its own table if it has one, else `syscalls`.
     public func decisions(for abi: Architecture) -> [String: SyscallDecision] { abiSyscalls[abi] ?? syscalls }

@@ -87,6 +87,7 @@ public enum SystemdPolicyBuilder {
             layers.append(Policy(defaultAction: filterDefault, architectures: abis, otherArchitectureAction: .allow, syscalls: filterRules))
             policy = libseccompMultiplexing(policy, layers: layers)
         }
+        policy.argumentWidths = ctx.argumentWidths
         return Result(policy: policy, negativeAction: filter.negativeAction, diagnostics: diagnostics)
     }
 
@@ -196,6 +197,7 @@ public enum SystemdPolicyBuilder {
         if emulatesLibseccompMultiplexing(ctx, local) {
             policy = libseccompMultiplexing(policy, layers: layers.map(\.policy))
         }
+        policy.argumentWidths = ctx.argumentWidths
         var result = Result(policy: policy, negativeAction: filter.negativeAction, diagnostics: filter.diagnostics)
         result.layers = layers
         return result

@@ -27,7 +27,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         var cases: [(String, Policy)] = []
-        let context = try SystemdContext(version: .v252, native: .x86_64)
+        let context = try SystemdContext(version: .v252, native: .x86_64, argumentWidths: argumentWidths)
         for (label, lines) in [
             ("@system-service", ["@system-service"]), ("~@privileged @resources (EPERM)", ["~@privileged @resources"]),
         ] {
@@ -39,9 +39,11 @@ struct BenchCommand: ParsableCommand {
         if let docker {
             let bytes = Array(try TextFile.read(docker).utf8)
             let imported = try OCIProfileImporter.load(json: bytes, file: docker, target: OCITarget(architecture: .x86_64))
-            cases.append(("Docker default (amd64)", imported.policy))
+            var policy = imported.policy
+            policy.argumentWidths = argumentWidths
+            cases.append(("Docker default (amd64)", policy))
         }
-        let options = CompileOptions(argumentWidths: argumentWidths)
+        let options = CompileOptions()  // the mode travels with each policy
         for (label, policy) in cases {
             let (effective, program) = try Compiler.compiled(policy, options: options)
             // Warm up, then time.

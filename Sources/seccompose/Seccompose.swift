@@ -46,9 +46,6 @@ struct SystemdOptions: ParsableArguments {
             valueName: "mode"))
     var argumentWidths: ArgumentWidthMode = .kernel
 
-    /// The compiler options these settings ask for.
-    var compileOptions: CompileOptions { CompileOptions(argumentWidths: argumentWidths) }
-
     func validate() throws {
         _ = try systemdVersion()
     }

@@ -4,7 +4,9 @@
 import Foundation
 import SeccomposeInput
 import SeccomposeLaunch
+import SeccomposeCompiler
 import SeccomposeRuntime
+import SeccomposeSyscalls
 import SeccomposeSets
 import SeccomposeSystemd
 import SeccomposeTestSupport
@@ -270,5 +272,30 @@ struct LaunchStageTests {
         #expect(LaunchError(stage: .exec, code: EACCES, pid: nil).exitStatus == .notExecutable)
         #expect(Set(ExitStatus.named.map(\.status)).count == ExitStatus.named.count, "named statuses are distinct")
         #expect(ExitStatus.seccomp.rawValue == 228 && ExitStatus.usage.rawValue == 64)
+    }
+}
+
+@Suite("the argument-width mode is given once")
+struct ArgumentWidthOnceTests {
+    @Test("a policy built in one mode compiles in that mode; options asking for another are refused")
+    func once() throws {
+        var settings = SystemCallSettings(context: try SystemdContext(version: .v252, argumentWidths: .systemd))
+        var directives = ExecDirectives(context: settings.context)
+        _ = directives.apply(UnitAssignment(section: "Service", key: "RestrictNamespaces", value: "~user net",
+            source: ValueSource(file: nil, line: 1, valueColumn: 1)))
+        _ = settings.applyFilter("~mount", source: ValueSource(file: nil, line: 1, valueColumn: 1))
+        let built = try SystemdPolicyBuilder.build(settings, directives: directives).policy
+        #expect(built.argumentWidths == .systemd)
+        // setns(fd, 1<<32) passes systemd's 64-bit comparison, as systemd 252 does (the kernel reads nstype 0).
+        let program = try Compiler.compile(built)
+        let setns = try #require(SyscallTable.number(of: "setns", on: .x86_64))
+        let call = SeccompData(abi: .x86_64, number: setns, args: [3, 0x1_0000_0000])
+        #expect(try Simulator.run(program.instructions, call).action == .allow)
+        #expect(throws: CompileError.self) { try Compiler.compile(built, options: CompileOptions(argumentWidths: .kernel)) }
+        // The same request in the default mode judges the int the kernel reads.
+        var request = FilterRequest(context: try SystemdContext(version: .v252))
+        request.unitSettings = ["RestrictNamespaces=~user net"]
+        let kernel = try request.compile()
+        #expect(try Simulator.run(kernel.program.instructions, call).action != .allow)
     }
 }
