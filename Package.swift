@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(name: "SeccomposeOCI", dependencies: ["SeccomposeSyscalls", "SeccomposePolicy"], swiftSettings: swiftSettings),
         .target(
-            name: "SeccomposeCompiler", dependencies: ["SeccomposeSyscalls", "SeccomposePolicy"],
+            name: "SeccomposeCompiler", dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposePolicy"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -11,7 +11,8 @@ public struct CompileOptions: Sendable, Hashable {
     public var checkCacheEligibility: Bool = true
     /// How argument widths and the socketcall/ipc multiplexers are judged; nil (the default):
     /// the policy's own `argumentWidths`, else `.kernel` (the bits the kernel reads). `.systemd`
-    /// reproduces systemd 252's comparisons. A mode different from the policy's is refused.
+    /// reproduces systemd 252's comparisons. Switching a policy built for systemd's mode to
+    /// another, or the other way round, is refused (its directive layers were built for its mode).
     public var argumentWidths: ArgumentWidthMode?
     /// Run the program on every plausible syscall number of every ABI (with argument samples
     /// where rules apply) and refuse it unless it decides each call as the policy (`SelfCheck`).

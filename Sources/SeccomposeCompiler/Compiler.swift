@@ -41,7 +41,9 @@ public enum Compiler {
         -> (policy: Policy, program: Program)
     {
         try validate(policy)
-        if let wanted = options.argumentWidths, let built = policy.argumentWidths, wanted != built {
+        // Kernel and strict policies are built alike (only systemd's mode builds other layers), so
+        // options may switch between those two; to or from systemd's mode they may not.
+        if let wanted = options.argumentWidths, let built = policy.argumentWidths, (wanted == .systemd) != (built == .systemd) {
             throw CompileError(
                 message: "the policy was built for argument widths '\(built.rawValue)', the compile options ask for '\(wanted.rawValue)'",
                 fix: "give the mode once: build the policy in the mode you want (SystemdContext.argumentWidths, the profile importer's argumentWidths) and leave CompileOptions.argumentWidths nil")

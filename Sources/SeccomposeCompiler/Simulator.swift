@@ -1,5 +1,6 @@
 // Simulator.swift: a classic-BPF interpreter over struct seccomp_data.
 
+import SeccomposeDiagnostics
 import SeccomposePolicy
 import SeccomposeSyscalls
 
@@ -21,10 +22,17 @@ public struct SimulationResult: Sendable, Hashable {
 }
 
 /// Why a program could not run to a return.
-public struct SimulationError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct SimulationError: ReportableError, Sendable, Hashable {
+    /// The index of the instruction that could not run.
     public var instruction: Int
+    /// What went wrong.
     public var message: String
+    /// `instruction N: MESSAGE` (short, for use inside other messages).
     public var description: String { "instruction \(instruction): \(message)" }
+    /// The report every stage gives: the instruction in the message, and how to fix it.
+    public var report: ErrorReport {
+        ErrorReport(description, fix: "the program is not one the kernel would accept; verify it (Verifier.verify) first")
+    }
 }
 
 /// Runs classic-BPF seccomp programs.

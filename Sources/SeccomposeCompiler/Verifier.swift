@@ -1,13 +1,20 @@
 // Verifier.swift: the kernel's load-time checks.
 
+import SeccomposeDiagnostics
 import SeccomposeSyscalls
 
 /// A rule of the kernel's that a program breaks.
-public struct VerificationError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct VerificationError: ReportableError, Sendable, Hashable {
     /// The instruction index, or nil for a whole-program problem.
     public var instruction: Int?
+    /// The kernel rule the program breaks.
     public var message: String
+    /// `instruction N: MESSAGE` (short, for use inside other messages).
     public var description: String { (instruction.map { "instruction \($0): " } ?? "") + message }
+    /// The report every stage gives: the instruction in the message, and how to fix it.
+    public var report: ErrorReport {
+        ErrorReport(description, fix: "the kernel would refuse this program: compile it with Seccompose's compiler")
+    }
 }
 
 /// Applies the kernel's checks for a seccomp filter (`bpf_check_classic` + `seccomp_check_filter`).

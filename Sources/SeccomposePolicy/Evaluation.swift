@@ -54,7 +54,7 @@ public struct Evaluation: Sendable, Hashable {
         case .notASyscall:
             return "\(number) is not a syscall on \(abi?.name ?? "this ABI"): the default action"
         }
-        if let o = origin { s += "; set by \(o.setting)= '\(o.text)' at \(o.file ?? "<command line>"):\(o.line):\(o.column)" }
+        if let o = origin { s += "; set by \(o.setting)= '\(o.text)' at \(o.position)" }
         return s
     }
 }

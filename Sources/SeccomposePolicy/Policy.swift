@@ -1,28 +1,58 @@
 // Policy.swift: the value every front end produces and the compiler consumes.
 
+import SeccomposeDiagnostics
 import SeccomposeSyscalls
 
-/// Where a decision came from: a position in some text (an expression, a unit file line).
+/// Where a decision came from: the word of some setting at a position in some text (an
+/// expression, a unit file line, a profile).
 public struct Origin: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The file, or nil for a value given on the command line or through the API.
-    public var file: String?
-    /// 1-based line; for command-line values, the index of the value (first value = 1).
-    public var line: Int
-    /// 1-based column of the word that decided.
-    public var column: Int
+    /// Where the word that decided is.
+    public var position: SourcePosition
     /// The setting the text belongs to, e.g. `SystemCallFilter`.
     public var setting: String
     /// The word as written, e.g. `~@privileged:EPERM`.
     public var text: String
 
-    public init(file: String?, line: Int, column: Int, setting: String, text: String) {
-        self.file = file
-        self.line = line
-        self.column = column
+    /// The file, or nil for a value given on the command line or through the API.
+    public var file: String? { position.file }
+    /// 1-based line; for command-line values, the index of the value (first value = 1).
+    public var line: Int { position.line }
+    /// 1-based column of the word that decided.
+    public var column: Int { position.column }
+
+    /// The word `text` of `setting` at `position`.
+    public init(position: SourcePosition, setting: String, text: String) {
+        self.position = position
         self.setting = setting
         self.text = text
     }
 
+    /// The word `text` of `setting` at `file`:`line`:`column`.
+    public init(file: String?, line: Int, column: Int, setting: String, text: String) {
+        self.init(position: SourcePosition(file: file, line: line, column: column), setting: setting, text: text)
+    }
+
+    private enum CodingKeys: String, CodingKey { case file, line, column, setting, text }
+
+    /// Decodes the flat form (`file`, `line`, `column`, `setting`, `text`; docs/json.md).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(file: try c.decodeIfPresent(String.self, forKey: .file), line: try c.decode(Int.self, forKey: .line),
+            column: try c.decode(Int.self, forKey: .column), setting: try c.decode(String.self, forKey: .setting),
+            text: try c.decode(String.self, forKey: .text))
+    }
+
+    /// Encodes the flat form (`file` only when there is one).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(file, forKey: .file)
+        try c.encode(line, forKey: .line)
+        try c.encode(column, forKey: .column)
+        try c.encode(setting, forKey: .setting)
+        try c.encode(text, forKey: .text)
+    }
+
+    /// `FILE:LINE:COL: SETTING=… TEXT`.
     public var description: String {
         "\(file.map { $0 + ":" } ?? "")\(line):\(column): \(setting)=… \(text)"
     }

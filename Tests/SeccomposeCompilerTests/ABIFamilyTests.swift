@@ -230,7 +230,7 @@ struct SelfCheckTests {
     @Test("cost: @system-service and Docker's default profile, with and without the check")
     func cost() throws {
         let service = try systemdPolicy("SystemCallFilter=@system-service")
-        let dockerPath = repositoryRoot + "/../shared/fixtures/docker-seccomp-default.json"
+        let dockerPath = repositoryRoot + "/Tests/Fixtures/docker-seccomp-default.json"
         let docker = try OCIProfileImporter.load(json: Array(try TextFile.read(dockerPath).utf8), file: "docker.json",
             target: OCITarget(architecture: .x86_64, kernel: (6, 1))).policy
         for (label, p) in [("@system-service", service), ("Docker default", docker)] {
