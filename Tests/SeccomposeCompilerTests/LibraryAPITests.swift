@@ -267,6 +267,35 @@ struct RunCommandTests {
         #expect(!burst.stderr.contains("warning:"), "no record may be lost or doubted: \(burst)")
     }
 
+    @Test("run-unit-example (the library API in under 40 lines): status, kill, errno, grandchild")
+    func example() throws {
+        let example = try Support.requireBuilt("run-unit-example")
+        let source = try String(contentsOfFile: repositoryRoot + "/Examples/run-unit-example/main.swift", encoding: .utf8)
+        #expect(source.split(separator: "\n", omittingEmptySubsequences: false).count < 40)
+        #expect(!source.contains("import ArgumentParser"))
+        try Support.withTemporaryDirectory { dir in
+            func unit(_ name: String, _ body: String) throws -> String {
+                let path = dir.appendingPathComponent(name).path
+                try Support.write("[Service]\n" + body, to: URL(fileURLWithPath: path))
+                return path
+            }
+            let seven = try Support.run(example, [try unit("seven.service", "ExecStart=/bin/sh -c \"exit 7\"\nSystemCallFilter=~uname\n")])
+            #expect(seven.status == 7, "\(seven)")
+            let kill = try Support.run(example, [try unit("kill.service", "ExecStart=/usr/bin/uname\nSystemCallFilter=~uname\n")])
+            #expect(kill.status == 159 && kill.stderr.contains("syscall uname (63, x86_64)"), "\(kill)")
+            let eperm = try Support.run(example,
+                [try unit("eperm.service", "ExecStart=/usr/bin/uname\nSystemCallFilter=~uname\nSystemCallErrorNumber=EPERM\n")])
+            #expect(eperm.status == 1 && eperm.stderr.contains("Operation not permitted"), "\(eperm)")
+            let grandchild = try Support.run(example,
+                [try unit("grandchild.service", "ExecStart=/bin/sh -c \"uname -a; exit 0\"\nSystemCallFilter=~uname\n")])
+            #expect(grandchild.status == 0, "\(grandchild)")
+            #expect(grandchild.stderr.contains("violation: uname (pid ") && grandchild.stderr.contains("syscall uname (63, x86_64)"),
+                "\(grandchild)")
+            let refused = try Support.run(example, [try unit("typo.service", "ExecStart=/bin/true\nSystemCallFilter=~@sytem-service\n")])
+            #expect(refused.status == 228 && refused.stderr.contains("unknown-group"), "\(refused)")
+        }
+    }
+
     @Test("run UNIT --filter / --unit-setting add a layer or refuse; the greeting never prints under ~write")
     func unitLayers() throws {
         let seccompose = try Support.requireBuilt("seccompose")
