@@ -43,7 +43,7 @@ struct CompileCommand: ParsableCommand {
                 throw ExitCode(.unreadable)
             }
         } else {
-            FileHandle.standardOutput.write(Data(bytes))
+            Terminal.out(bytes)
         }
     }
 }

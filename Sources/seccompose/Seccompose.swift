@@ -9,6 +9,10 @@ import Foundation
 import SeccomposeSets
 import SeccomposeSyscalls
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @main
 struct Seccompose: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,11 +25,29 @@ struct Seccompose: ParsableCommand {
             or the input would have been ignored (--lenient runs anyway); `run` otherwise exits \
             with the command's status (200, 216, 217, 227: systemd's, when a set-up step failed).
             """,
+        version: SeccomposeVersion.current,
         subcommands: [
             SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self, CompileCommand.self, SimulateCommand.self,
             ExplainCommand.self, RunCommand.self, CheckCommand.self, BenchCommand.self,
         ]
     )
+
+    /// Runs the command line; `help NAME` with a NAME that is no subcommand is a usage error.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "help", let name = arguments.dropFirst().first(where: { !$0.hasPrefix("-") }),
+            !configuration.subcommands.contains(where: { $0.configuration.commandName == name })
+        {
+            Terminal.error("Error: no subcommand '\(name)'\nUsage: seccompose help <subcommand>\n  See 'seccompose --help' for the subcommands.")
+            Glibc.exit(ExitStatus.usage.rawValue)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Output formats shared by the subcommands.
@@ -70,14 +92,39 @@ struct SystemdOptions: ParsableArguments {
     }
 }
 
-/// Writing to stdout and stderr.
+/// Writing to stdout and stderr, through write(2): a full disk ends the command with
+/// `seccompose: write error: …` (status 1), a closed pipe ends it quietly (status 141, as SIGPIPE
+/// would); nothing crashes on an output error.
 enum Terminal {
     static func out(_ s: String) {
-        FileHandle.standardOutput.write(Data(s.utf8))
+        out(Array(s.utf8))
+    }
+
+    /// Writes bytes to stdout.
+    static func out(_ bytes: [UInt8]) {
+        if let e = write(bytes, to: 1) {
+            if e == EPIPE { Glibc.exit(141) }
+            _ = write(Array("seccompose: write error: \(String(cString: strerror(e)))\n".utf8), to: 2)
+            Glibc.exit(ExitStatus.findings.rawValue)
+        }
     }
 
     static func error(_ s: String) {
-        FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
+        _ = write(Array((s.hasSuffix("\n") ? s : s + "\n").utf8), to: 2)
+    }
+
+    /// Writes all of `bytes` to `fd`; the errno when that failed.
+    private static func write(_ bytes: [UInt8], to fd: Int32) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += n
+        }
+        return nil
     }
 
     /// Prints an error on stderr the way every stage reports one (`seccompose: ` first when it

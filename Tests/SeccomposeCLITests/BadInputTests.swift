@@ -2,6 +2,7 @@
 // status (64 bad usage, 2 unreadable input, 1 diagnostics), and finishes in bounded time.
 
 import Foundation
+import SeccomposeTestSupport
 import Testing
 
 @Suite("bad input: clear errors, the documented exit status, no crash, no hang")
@@ -240,5 +241,35 @@ struct BadInputTests {
         #expect(!r.timedOut)
         #expect(r.status == 0, "\(r)")
         #expect(r.duration < 30, "took \(r.duration) s")
+    }
+}
+
+@Suite("output errors and the command line's conventions")
+struct OutputConventionTests {
+    @Test("--version prints the one version constant; help for no such subcommand is a usage error")
+    func versionAndHelp() throws {
+        let version = try Support.seccompose(["--version"])
+        #expect(version.status == 0 && version.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil,
+            "\(version)")
+        let source = try String(contentsOfFile: repositoryRoot + "/Sources/SeccomposeDiagnostics/SeccomposeVersion.swift",
+            encoding: .utf8)
+        #expect(source.contains("\"\(version.stdout.dropLast())\""), "one constant: \(version.stdout)")
+        let help = try Support.seccompose(["help", "nosuch"])
+        #expect(help.status == 64 && help.stderr.contains("no subcommand 'nosuch'"), "\(help)")
+        #expect(try Support.seccompose(["help", "run"]).status == 0)
+    }
+
+    @Test("a full disk is a write error (status 1), never a crash; a closed pipe ends quietly",
+        arguments: [["syscall-filter", "--systemd", "252"], ["compile", "--filter", "@system-service", "--format", "raw"],
+            ["compile", "--filter", "@system-service", "--format", "c"]])
+    func outputErrors(arguments: [String]) throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        let command = ([seccompose] + arguments).map(Support.shellQuote).joined(separator: " ")
+        let full = try Support.run("/bin/sh", ["-c", "\(command) > /dev/full"])
+        #expect(full.status == 1, "\(full)")
+        #expect(full.stderr == "seccompose: write error: No space left on device\n", "\(full)")
+        let pipe = try Support.run("/bin/sh", ["-c", "\(command) | head -c 1 >/dev/null; echo \"status=${PIPESTATUS:-x}\""])
+        #expect(!pipe.stderr.contains("write error") && !pipe.stderr.contains("Fatal") && !pipe.stderr.contains("crashed"),
+            "a closed pipe ends quietly: \(pipe)")
     }
 }

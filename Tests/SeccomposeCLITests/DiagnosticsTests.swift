@@ -183,6 +183,7 @@ struct DiagnosticsTests {
             USAGE: seccompose <subcommand>
 
             OPTIONS:
+              --version               Show the version.
               -h, --help              Show help information.
 
             SUBCOMMANDS:
@@ -255,6 +256,7 @@ struct DiagnosticsTests {
                                       action (repeatable; 'all' for the policy's ABIs).
               --format <format>       Output format: text or json. (values: text, json;
                                       default: text)
+              --version               Show the version.
               -h, --help              Show help information.
 
 
