@@ -13,11 +13,11 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark the compiler on reference policies (numbers, not a pass/fail test).",
-        discussion: "Policies: @system-service (systemd 252, x86, x32, x86-64), ~@privileged @resources with EPERM, and a Docker profile for amd64 with Docker's default capabilities."
+        discussion: "Policies: @system-service (systemd 252, x86, x32, x86-64), ~@privileged @resources with EPERM, and a Docker/OCI profile (--profile) for amd64 with Docker's default capabilities."
     )
 
-    @Option(help: ArgumentHelp("The Docker profile to include.", valueName: "file"))
-    var docker: String?
+    @Option(help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) to include.", valueName: "file"))
+    var profile: String?
 
     @Option(help: "Compilations to time per policy.")
     var iterations: Int = 2000
@@ -36,9 +36,9 @@ struct BenchCommand: ParsableCommand {
             for (i, l) in lines.enumerated() { _ = s.applyFilter(l, source: ValueSource(file: nil, line: i + 1)) }
             cases.append((label, try SystemdPolicyBuilder.build(s).policy))
         }
-        if let docker {
-            let bytes = Array(try TextFile.read(docker).utf8)
-            let imported = try OCIProfileImporter.load(json: bytes, file: docker, target: OCITarget(architecture: .x86_64))
+        if let profile {
+            let bytes = Array(try TextFile.read(profile).utf8)
+            let imported = try OCIProfileImporter.load(json: bytes, file: profile, target: OCITarget(architecture: .x86_64))
             var policy = imported.policy
             policy.argumentWidths = argumentWidths
             cases.append(("Docker default (amd64)", policy))
