@@ -140,8 +140,12 @@ struct SimulateCommand: ParsableCommand {
     @OptionGroup var input: PolicyOptions
     @OptionGroup var callArguments: CallArguments
 
+    @Option(help: "Output format: text or json (schema seccompose.call/1, docs/json.md).")
+    var format: OutputFormat = .text
+
     func run() throws {
         let e = try callArguments.explain(input)
+        if format == .json { return try Terminal.json(CallJSON(e)) }
         Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")\n")
     }
 }
@@ -155,8 +159,16 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var input: PolicyOptions
     @OptionGroup var callArguments: CallArguments
 
+    @Option(help: "Output format: text or json (schema seccompose.call/1, docs/json.md).")
+    var format: OutputFormat = .text
+
     func run() throws {
         let e = try callArguments.explain(input)
+        if format == .json {
+            try Terminal.json(CallJSON(e))
+            if e.programAction != e.action { throw ExitCode(.internalError) }
+            return
+        }
         // A number the kernel attributes to the other ABI of AUDIT_ARCH_X86_64 says so.
         let judged = e.judgedABI.flatMap { $0 == e.abi ? nil : $0 }
         let call = judged.map { "#\(e.number) = \($0.name) \(e.name ?? "#\(e.number)")" } ?? (e.name ?? "#\(e.number)")
@@ -169,5 +181,37 @@ struct ExplainCommand: ParsableCommand {
             Terminal.error("seccompose: internal error: the program disagrees with the policy")
             throw ExitCode(.internalError)
         }
+    }
+}
+
+/// One call, explained and simulated (schema `seccompose.call/1`, docs/json.md): what `explain`
+/// and `simulate --format json` print.
+struct CallJSON: Encodable {
+    var schema = "seccompose.call/1"
+    var abi: String
+    var number: Int
+    var name: String?
+    /// The ABI the kernel attributes the number to, when it is the other x86-64/x32 ABI.
+    var judgedAs: String?
+    var arguments: [UInt64]
+    var action: String
+    var reason: String
+    var origin: Origin?
+    var programAction: String
+    var instructionsExecuted: Int
+    var cachedByKernel: Bool
+
+    init(_ e: Explanation) {
+        abi = e.abi.name
+        number = e.number
+        name = e.name
+        judgedAs = e.judgedABI.flatMap { $0 == e.abi ? nil : $0.name }
+        arguments = e.arguments
+        action = e.action.description
+        reason = e.reason
+        origin = e.origin
+        programAction = e.programAction.description
+        instructionsExecuted = e.instructionsExecuted
+        cachedByKernel = e.cached
     }
 }

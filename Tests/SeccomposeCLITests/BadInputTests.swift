@@ -273,3 +273,29 @@ struct OutputConventionTests {
             "a closed pipe ends quietly: \(pipe)")
     }
 }
+
+@Suite("explain and simulate as JSON")
+struct CallJSONTests {
+    struct Call: Decodable {
+        var schema: String
+        var abi: String
+        var number: Int
+        var name: String?
+        var action: String
+        var reason: String
+        var programAction: String
+        var instructionsExecuted: Int
+    }
+
+    @Test("seccompose.call/1: the policy's action and reason, the program's action and path length")
+    func callJSON() throws {
+        let unit = repositoryRoot + "/units-examples/hardened-daemon.service"
+        let explain = try Support.seccompose(["explain", "--systemd", "252", "--unit", unit, "--arch", "x86_64", "--format", "json", "uname"])
+        let e = try Support.decode(Call.self, from: explain)
+        #expect(e.schema == "seccompose.call/1" && e.name == "uname" && e.number == 63)
+        #expect(e.action == "errno(EBADF)" && e.programAction == e.action && e.reason.contains("hardened-daemon.service:14:19"))
+        let simulate = try Support.seccompose(["simulate", "--filter", "~mount", "--arch", "x86", "--format", "json", "mount"])
+        let s = try Support.decode(Call.self, from: simulate)
+        #expect(s.abi == "x86" && s.programAction == "kill-process" && s.instructionsExecuted > 0)
+    }
+}
