@@ -74,7 +74,9 @@ public enum LibseccompPrecedence {
                     }
                 }
             }
-            guard hasDirect else { continue }
+            // (Without the copies, the direct rule is kept even where the ABI lacks the call: the
+            // importer reads it to give the sub-call the direct call's decision.)
+            guard hasDirect || !copies else { continue }
             do { try db.add(r.action, syscall: r.name, r.conditions, source: k) } catch {
                 throw refusal(error, rule: r, rules: rules, via: nil, abis: abis, file: file)
             }

@@ -331,12 +331,14 @@ public struct LibseccompRuleDatabase: Sendable {
                 return
             } else if !x.sortsBefore(n) {
                 guard let next = x.nextSibling else {
+                    try Self.refuseCycle(n, level: x)
                     n.previousSibling = x
                     x.nextSibling = n
                     return
                 }
                 x = next
             } else {
+                try Self.refuseCycle(n, level: x)
                 n.previousSibling = x.previousSibling
                 x.previousSibling?.nextSibling = n
                 n.nextSibling = x
@@ -344,6 +346,21 @@ public struct LibseccompRuleDatabase: Sendable {
                 if existing === x { existing = n }
                 return
             }
+        }
+    }
+
+    /// libseccomp links the exits of an ordering comparison to one shared chain; when a later
+    /// rule merges into both, the second merge inserts a node into the level it already sits
+    /// in, which links it to itself, and libseccomp 2.5.4 never returns (runc hangs).
+    static func refuseCycle(_ n: Node, level x: Node) throws(Refusal) {
+        var cur: Node? = x.head
+        var steps = 0
+        while let c = cur, steps < 100_000 {
+            if c === n {
+                throw Refusal(conflicting: nil, reason: "libseccomp links this rule's comparison to itself and never returns (an ordering comparison shared with an earlier rule, followed by conditions on other arguments); runc hangs loading the profile")
+            }
+            cur = c.nextSibling
+            steps += 1
         }
     }
 
@@ -410,9 +427,10 @@ public struct LibseccompRuleDatabase: Sendable {
         guard let e = entries[name] else { return nil }
         if let u = e.unconditional { return SyscallDecision(action: u.action, origin: u.source.flatMap(origin)) }
         guard let root = e.chains else { return nil }
-        var budget = 1 << 16
+        var budget = 1 << 14
+        var memo: [MemoKey: [FlatRule]] = [:]
         let list = try Self.rules(root.head, [FlatRule(conditions: [], leaf: Leaf(action: defaultAction, source: nil))],
-            known: [:], wide: wide, budget: &budget)
+            known: [:], wide: wide, budget: &budget, memo: &memo)
         let simplified = Self.simplify(list, defaultAction: defaultAction)
         guard simplified.count <= 4096 else {
             throw Refusal(conflicting: nil, reason: "the rules of \(name) make a decision tree of more than 4096 paths")
@@ -458,25 +476,43 @@ public struct LibseccompRuleDatabase: Sendable {
 
     /// The level starting at `start`, then `k` (a list ending in an unconditional rule), as a
     /// first-match list: for each node, its true branch under its condition, then its false branch.
-    static func rules(_ start: Node?, _ k: [FlatRule], known: [Int: UInt32], wide: Bool, budget: inout Int) throws(Refusal)
-        -> [FlatRule]
+    struct MemoKey: Hashable {
+        var node: ObjectIdentifier
+        var known: [Int: UInt32]
+        var k: [FlatRule]
+    }
+
+    static func rules(_ start: Node?, _ k: [FlatRule], known: [Int: UInt32], wide: Bool, budget: inout Int,
+        memo: inout [MemoKey: [FlatRule]]) throws(Refusal) -> [FlatRule]
     {
         guard let node = start else { return k }
+        // Shared subtrees (libseccomp links both exits of an ordering comparison to one chain)
+        // are written once per continuation.
+        let key = MemoKey(node: ObjectIdentifier(node), known: known, k: k)
+        if let done = memo[key] { return done }
+        let out = try rulesUncached(node, k, known: known, wide: wide, budget: &budget, memo: &memo)
+        memo[key] = out
+        return out
+    }
+
+    static func rulesUncached(_ node: Node, _ k: [FlatRule], known: [Int: UInt32], wide: Bool, budget: inout Int,
+        memo: inout [MemoKey: [FlatRule]]) throws(Refusal) -> [FlatRule]
+    {
         budget -= 1
         guard budget > 0 else { throw Refusal(conflicting: nil, reason: "the decision tree is too large to write down") }
-        let rest = try rules(node.nextSibling, k, known: known, wide: wide, budget: &budget)
+        let rest = try rules(node.nextSibling, k, known: known, wide: wide, budget: &budget, memo: &memo)
         var knownTrue = known
         if wide, node.high, node.test != .greater, node.test != .greaterOrEqual, node.mask == .max { knownTrue[node.arg] = node.datum }
         let t: [FlatRule], f: [FlatRule]
         if let sub = node.nextTrue {
-            t = try rules(sub.head, rest, known: knownTrue, wide: wide, budget: &budget)
+            t = try rules(sub.head, rest, known: knownTrue, wide: wide, budget: &budget, memo: &memo)
         } else if let a = node.actionTrue {
             t = [FlatRule(conditions: [], leaf: a)]
         } else {
             t = rest
         }
         if let sub = node.nextFalse {
-            f = try rules(sub.head, rest, known: known, wide: wide, budget: &budget)
+            f = try rules(sub.head, rest, known: known, wide: wide, budget: &budget, memo: &memo)
         } else if let a = node.actionFalse {
             f = [FlatRule(conditions: [], leaf: a)]
         } else {
@@ -486,9 +522,57 @@ public struct LibseccompRuleDatabase: Sendable {
         // When the false branch is the tail of the true one, the true branch's own rules suffice.
         var prefix = t
         if f.count <= t.count, Array(t.suffix(f.count)) == f { prefix = Array(t.dropLast(f.count)) }
-        budget -= prefix.count
+        var out = prefix.map { FlatRule(conditions: [c] + $0.conditions, leaf: $0.leaf) } + f
+        // Both branches ending in the rest of the level: with the test's negation the rest is
+        // written once (c && true-rules, not-c && false-rules, rest).
+        var common = 0
+        while common < min(t.count, f.count), t[t.count - 1 - common] == f[f.count - 1 - common] { common += 1 }
+        if common > 0, let negations = negations(node, known: known, wide: wide) {
+            let pt = t.dropLast(common), pf = f.dropLast(common)
+            let alternative = pt.map { FlatRule(conditions: [c] + $0.conditions, leaf: $0.leaf) }
+                + negations.flatMap { n in pf.map { FlatRule(conditions: [n] + $0.conditions, leaf: $0.leaf) } } + t.suffix(common)
+            if alternative.count < out.count { out = alternative }
+        }
+        budget -= out.count
         guard budget > 0 else { throw Refusal(conflicting: nil, reason: "the decision tree is too large to write down") }
-        return prefix.map { FlatRule(conditions: [c] + $0.conditions, leaf: $0.leaf) } + f
+        return out
+    }
+
+    /// Conditions whose disjunction is the negation of a node's test, or nil when none is simple.
+    static func negations(_ n: Node, known: [Int: UInt32], wide: Bool) -> [ArgumentCondition]? {
+        let full = n.mask == .max
+        guard wide else {
+            switch n.test {
+            case .equal, .maskedEqual: return full ? [ArgumentCondition(index: n.arg, .notEqual, UInt64(n.datum))] : nil
+            case .greater: return [ArgumentCondition(index: n.arg, .lessOrEqual, UInt64(n.datum))]
+            case .greaterOrEqual: return [ArgumentCondition(index: n.arg, .less, UInt64(n.datum))]
+            }
+        }
+        let d = UInt64(n.datum)
+        if n.high {
+            switch n.test {
+            case .greater: return [ArgumentCondition(index: n.arg, .lessOrEqual, d << 32 | 0xFFFF_FFFF)]
+            case .greaterOrEqual: return [ArgumentCondition(index: n.arg, .less, d << 32)]
+            case .equal, .maskedEqual:
+                guard full else { return nil }
+                var out: [ArgumentCondition] = []
+                if d > 0 { out.append(ArgumentCondition(index: n.arg, .less, d << 32)) }
+                if d < 0xFFFF_FFFF { out.append(ArgumentCondition(index: n.arg, .greater, d << 32 | 0xFFFF_FFFF)) }
+                return out
+            }
+        }
+        guard let h = known[n.arg].map(UInt64.init) else {
+            switch n.test {
+            case .greater: return [ArgumentCondition(index: n.arg, .lessOrEqual, d, is32Bit: true)]
+            case .greaterOrEqual: return [ArgumentCondition(index: n.arg, .less, d, is32Bit: true)]
+            case .equal, .maskedEqual: return full ? [ArgumentCondition(index: n.arg, .notEqual, d, is32Bit: true)] : nil
+            }
+        }
+        switch n.test {
+        case .greater: return [ArgumentCondition(index: n.arg, .lessOrEqual, h << 32 | d)]
+        case .greaterOrEqual: return [ArgumentCondition(index: n.arg, .less, h << 32 | d)]
+        case .equal, .maskedEqual: return full ? [ArgumentCondition(index: n.arg, .notEqual, h << 32 | d)] : nil
+        }
     }
 
     /// Shorter, equivalent lists: word tests of one argument joined, trivial tests dropped, the

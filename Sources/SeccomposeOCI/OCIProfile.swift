@@ -146,9 +146,10 @@ public enum OCIProfileImporter {
     ///   architectures, an argument index outside 0…5, `architectures` with `archMap`, or a
     ///   rule libseccomp refuses (so runc fails to load the profile), at `file:line:col`.
     /// `argumentWidths` is the compiler mode the warnings describe (the multiplexer closures exist
-    /// outside `.systemd` only).
-    public static func load(json: [UInt8], file: String, target: OCITarget, argumentWidths: ArgumentWidthMode = .kernel)
-        throws(OCIDiagnostic) -> OCIImport
+    /// outside `.systemd` only). `libseccomp` is the release whose rule merging is followed
+    /// (2.6.1's by default; `.v2_5_4` reproduces the merge fixed by GHSA-4q85-33p6-j5g6).
+    public static func load(json: [UInt8], file: String, target: OCITarget, argumentWidths: ArgumentWidthMode = .kernel,
+        libseccomp: LibseccompRuleDatabase.Release = .v2_6_1) throws(OCIDiagnostic) -> OCIImport
     {
         let profile: OCIProfile
         do {
@@ -160,7 +161,7 @@ public enum OCIProfileImporter {
             throw OCIDiagnostic(severity: "error", path: file, message: "\(error)", fix: "check the file is JSON")
         }
         return try evaluate(profile, file: file, target: target, text: String(decoding: json, as: UTF8.self),
-            argumentWidths: argumentWidths)
+            argumentWidths: argumentWidths, libseccomp: libseccomp)
     }
 
     static func action(_ name: String, errno: UInt32?, path: String) throws(OCIDiagnostic) -> Action {
@@ -181,7 +182,8 @@ public enum OCIProfileImporter {
     }
 
     static func evaluate(_ p: OCIProfile, file: String, target: OCITarget, text: String? = nil,
-        argumentWidths: ArgumentWidthMode = .kernel) throws(OCIDiagnostic) -> OCIImport
+        argumentWidths: ArgumentWidthMode = .kernel, libseccomp: LibseccompRuleDatabase.Release = .v2_6_1)
+        throws(OCIDiagnostic) -> OCIImport
     {
         var warnings: [OCIDiagnostic] = []
         // The first rule with arguments per syscall name (its index in syscalls[]).
@@ -280,7 +282,7 @@ public enum OCIProfileImporter {
             }
         }
         let built = try LibseccompPrecedence.build(added, abis: abis, defaultAction: defaultAction, file: file,
-            libseccompMultiplexing: argumentWidths == .systemd)
+            libseccompMultiplexing: argumentWidths == .systemd, release: libseccomp)
         var policy = built.policy
         policy.otherArchitectureAction = .killThread
         warnings += built.findings

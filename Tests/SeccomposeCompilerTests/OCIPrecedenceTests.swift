@@ -162,6 +162,47 @@ struct OCIPrecedenceTests {
     }
 }
 
+@Suite("docs/oci-profiles.md: every row of the precedence table holds")
+struct OCIPrecedenceTableTests {
+    typealias T = OCIPrecedenceTests
+    /// (row, default, arch, rules, call, arguments, expected action or nil for a refusal).
+    static let rows: [(Int, String, String, [String], String, [UInt64], Action?)] = [
+        (1, "SCMP_ACT_ALLOW", "SCMP_ARCH_X86_64", [T.rule("close", "SCMP_ACT_LOG", [(0, "SCMP_CMP_GT", 100)]), T.rule("close", "SCMP_ACT_ERRNO", errno: 1)], "close", [200], .errno(1)),
+        (2, "SCMP_ACT_KILL", "SCMP_ARCH_X86_64", [T.rule("read", "SCMP_ACT_ALLOW"), T.rule("read", "SCMP_ACT_ERRNO", errno: 5)], "read", [0], .allow),
+        (3, "SCMP_ACT_KILL", "SCMP_ARCH_X86_64", [T.rule("read", "SCMP_ACT_ERRNO", errno: 5, [(0, "SCMP_CMP_EQ", 1)]), T.rule("read", "SCMP_ACT_ERRNO", errno: 6, [(1, "SCMP_CMP_EQ", 2)])], "read", [1, 2, 0], .errno(6)),
+        (4, "SCMP_ACT_KILL", "SCMP_ARCH_X86_64", [T.rule("read", "SCMP_ACT_ERRNO", errno: 5, [(2, "SCMP_CMP_GT", 3)]), T.rule("read", "SCMP_ACT_ERRNO", errno: 6, [(2, "SCMP_CMP_EQ", 7)])], "read", [0, 0, 7], .errno(6)),
+        (5, "SCMP_ACT_KILL", "SCMP_ARCH_X86_64", [T.rule("read", "SCMP_ACT_ERRNO", errno: 5, [(2, "SCMP_CMP_GT", 128)]), T.rule("read", "SCMP_ACT_ERRNO", errno: 6, [(2, "SCMP_CMP_GT", 256)])], "read", [0, 0, 300], .errno(6)),
+        (6, "SCMP_ACT_KILL", "SCMP_ARCH_X86_64", [T.rule("read", "SCMP_ACT_ERRNO", errno: 5, [(0, "SCMP_CMP_EQ", 1), (1, "SCMP_CMP_EQ", 2)]), T.rule("read", "SCMP_ACT_ALLOW", [(0, "SCMP_CMP_EQ", 1), (2, "SCMP_CMP_GT", 5)])], "read", [1, 2, 9], .allow),
+        (7, "SCMP_ACT_KILL", "SCMP_ARCH_X86_64", [T.rule("read", "SCMP_ACT_ERRNO", errno: 5, [(2, "SCMP_CMP_GT", 128)]), T.rule("read", "SCMP_ACT_ERRNO", errno: 6, [(2, "SCMP_CMP_GT", 128)])], "read", [0, 0, 200], nil),
+        (8, "SCMP_ACT_KILL", "SCMP_ARCH_X86_64", [T.rule("read", "SCMP_ACT_ERRNO", errno: 6, [(0, "SCMP_CMP_EQ", 1), (1, "SCMP_CMP_EQ", 2)]), T.rule("read", "SCMP_ACT_ERRNO", errno: 5, [(0, "SCMP_CMP_EQ", 1)])], "read", [1, 2], nil),
+        (9, "SCMP_ACT_KILL", "SCMP_ARCH_X86_64", [T.rule("mmap", "SCMP_ACT_ALLOW", [(0, "SCMP_CMP_LT", 0x1_0000_0010)]), T.rule("mmap", "SCMP_ACT_ERRNO", errno: 1, [(0, "SCMP_CMP_LT", 0x1_0000_0005)])], "mmap", [5], .errno(1)),
+        (10, "SCMP_ACT_LOG", "SCMP_ARCH_X86_64", [T.rule("close", "SCMP_ACT_KILL_PROCESS", [(0, "SCMP_CMP_GE", 0x1_0000_0010), (1, "SCMP_CMP_EQ", 0x1_0000_0005)]), "{\"names\": [\"close\"], \"action\": \"SCMP_ACT_TRAP\", \"args\": [{\"index\": 0, \"value\": 4294967312, \"op\": \"SCMP_CMP_GE\"}, {\"index\": 2, \"value\": 240, \"valueTwo\": 0, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}"], "close", [0], nil),
+        (11, "SCMP_ACT_KILL", "SCMP_ARCH_X86", [T.rule("read", "SCMP_ACT_ERRNO", errno: 5, [(0, "SCMP_CMP_EQ", 1)]), T.rule("read", "SCMP_ACT_ERRNO", errno: 6, [(0, "SCMP_CMP_EQ", 0x1_0000_0001)])], "read", [1], nil),
+        (11, "SCMP_ACT_KILL", "SCMP_ARCH_X86_64", [T.rule("mmap", "SCMP_ACT_ERRNO", errno: 5, [(0, "SCMP_CMP_EQ", 1)]), T.rule("mmap", "SCMP_ACT_ERRNO", errno: 6, [(0, "SCMP_CMP_EQ", 0x1_0000_0001)])], "mmap", [0x1_0000_0001], .errno(6)),
+        (12, "SCMP_ACT_KILL", "SCMP_ARCH_X86", [T.rule("socket", "SCMP_ACT_ALLOW")], "socketcall", [1], .allow),
+    ]
+
+    @Test("each row's example decides as the table says, in every mode", arguments: 0..<13)
+    func row(_ i: Int) throws {
+        let (n, def, arch, rules, name, args, expected) = Self.rows[i]
+        let json = T.profile(def, arches: [arch], rules)
+        let abi = try #require(Architecture(name: arch))
+        guard let expected else {
+            #expect(throws: OCIDiagnostic.self, "row \(n)") { try T.load(json) }
+            return
+        }
+        var seen: Set<Action> = []
+        for mode in ArgumentWidthMode.allCases {
+            let p = try T.load(json, mode).policy
+            let program = try Compiler.compile(p, options: CompileOptions(argumentWidths: mode))
+            let nr = try #require(SyscallTable.number(of: name, on: abi))
+            seen.insert(try Simulator.run(program.instructions, SeccompData(abi: abi, number: nr, args: args)).action)
+        }
+        #expect(seen == [expected], "row \(n)")
+        #expect(try TextFile.read(repositoryRoot + "/docs/oci-profiles.md").contains("| \(n) |"))
+    }
+}
+
 @Suite("OCI profiles: socketcall()/ipc() sub-calls of unconditional rules")
 struct OCIMultiplexerPrecedenceTests {
     static let json = #"{"defaultAction":"SCMP_ACT_KILL","architectures":["SCMP_ARCH_X86"],"syscalls":[{"names":["socket","semget"],"action":"SCMP_ACT_ALLOW"}]}"#
