@@ -166,10 +166,12 @@ public enum LibseccompPrecedence {
         for c in conditions {
             var list = candidates[c.index] ?? []
             let base = c.op == .maskedEqual ? c.value & c.mask : c.value
-            for v in [base, base &+ 1, base &- 1, base | ~c.mask, 0, .max, 0xFFFF_FFFF, 0x1_0000_0000] where !list.contains(v) {
-                list.append(v)
-            }
+            for v in [base, base &+ 1, base &- 1, base | ~c.mask] where !list.contains(v) { list.append(v) }
             candidates[c.index] = list
+        }
+        // The constants and their neighbours first (small examples), then the extremes.
+        for (i, list) in candidates {
+            candidates[i] = list.sorted() + [0, 0xFFFF_FFFF, 0x1_0000_0000, .max].filter { !list.contains($0) }
         }
         let indexes = candidates.keys.sorted()
         var args = [UInt64](repeating: 0, count: 6)
