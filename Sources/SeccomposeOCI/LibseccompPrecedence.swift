@@ -27,12 +27,6 @@ public struct RuncRule: Sendable, Hashable {
         self.conditions = conditions
         self.origin = origin
     }
-
-    init(index: Int, name: String, action: Action, conditions: [ArgumentCondition], origin: Origin,
-        position: (line: Int, column: Int))
-    {
-        self.init(index: index, name: name, action: action, conditions: conditions, origin: origin)
-    }
 }
 
 /// Builds a profile's policy with libseccomp's precedence (docs/oci-profiles.md).
@@ -204,7 +198,8 @@ public enum LibseccompPrecedence {
         let bits = db.wide ? 64 : 32
         var byName: [String: [Int]] = [:]
         for (k, r) in rules.enumerated() { byName[r.name, default: []].append(k) }
-        for name in byName.keys.sorted() {
+        // (A name the database lacks has no direct call on these ABIs: nothing to judge.)
+        for name in byName.keys.sorted() where db.contains(name) {
             guard let ks = byName[name] else { continue }
             let deciding = db.sources(of: name)
             for k in ks where !deciding.contains(k) {

@@ -277,7 +277,7 @@ public enum OCIProfileImporter {
                 }
                 if !conditions.isEmpty, firstArgumentRule[name] == nil { firstArgumentRule[name] = ri }
                 for group in split ? conditions.map({ [$0] }) : [conditions] {
-                    added.append(RuncRule(index: ri, name: name, action: act, conditions: group, origin: origin, position: at))
+                    added.append(RuncRule(index: ri, name: name, action: act, conditions: group, origin: origin))
                 }
             }
         }

@@ -115,6 +115,15 @@ struct OCIPrecedenceTests {
         #expect(same.warnings.contains { $0.code == "shadowed" && $0.path.hasSuffix("syscalls[1]") })
     }
 
+    @Test("Docker's default profile: no precedence findings (its rules are disjoint), no refusal")
+    func dockerDefault() throws {
+        let path = repositoryRoot + "/Tests/Fixtures/docker-seccomp-default.json"
+        let imported = try OCIProfileImporter.load(json: Array(try TextFile.read(path).utf8), file: "docker.json",
+            target: OCITarget(architecture: .x86_64))
+        #expect(imported.warnings.filter { ["shadowed", "precedence", "libseccomp-refuses"].contains($0.code) }.isEmpty,
+            "\(imported.warnings.map(\.description))")
+    }
+
     @Test("a shorter rule may not replace a longer one's different action (EEXIST); a longer one below an action is absorbed")
     func prefixRules() throws {
         let long = Self.rule("read", "SCMP_ACT_ERRNO", errno: 6, [(0, "SCMP_CMP_EQ", 1), (1, "SCMP_CMP_EQ", 2)])
