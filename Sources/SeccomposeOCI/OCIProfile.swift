@@ -107,9 +107,19 @@ public struct OCIDiagnostic: Error, Sendable, Hashable, CustomStringConvertible 
     public var code: String = "profile"
     public var description: String { "\(path): \(severity): \(message)\n  fix: \(fix)" }
 
-    /// The JSON path inside the profile (`syscalls[3].args[0]`), when `path` names one in `file`.
+    /// The JSON path inside the profile (`syscalls[3].args[0]`), when `path` names one in `file`
+    /// (`FILE: PATH`, or `FILE:LINE:COLUMN: PATH` for findings that carry their position).
     public func jsonPath(file: String) -> String? {
-        path.hasPrefix(file + ": ") ? String(path.dropFirst(file.count + 2)) : nil
+        guard path.hasPrefix(file + ":") else { return nil }
+        var rest = path.dropFirst(file.count + 1)
+        if rest.hasPrefix(" ") { return String(rest.dropFirst()) }
+        // LINE:COLUMN: PATH
+        for _ in 0..<2 {
+            let digits = rest.prefix { $0.isNumber }
+            guard !digits.isEmpty, rest.dropFirst(digits.count).first == ":" else { return nil }
+            rest = rest.dropFirst(digits.count + 1)
+        }
+        return rest.hasPrefix(" ") ? String(rest.dropFirst()) : nil
     }
 }
 
@@ -126,16 +136,20 @@ public enum OCIProfileImporter {
     /// Parses and evaluates a profile for `target`.
     ///
     /// Semantics: `includes` needs every listed condition, `excludes` drops the rule if any
-    /// holds (as Docker evaluates them); a rule's `args` are ANDed; several rules for one name
-    /// are tried in profile order, conditional ones first, and the first unconditional one
-    /// decides when none matches (so the rules of one name with one action are ORed).
+    /// holds (as Docker evaluates them); then the rules mean what runc makes of them with
+    /// libseccomp: a rule whose action is the default action is dropped, a rule naming one
+    /// argument twice becomes one rule per condition, a rule's conditions are ANDed, and several
+    /// rules for one name combine by libseccomp's precedence, not by their order
+    /// (`LibseccompRuleDatabase`, docs/oci-profiles.md).
     ///
     /// - Throws: `OCIDiagnostic` for invalid JSON, unknown actions, operators or
-    ///   architectures, an argument index outside 0…5, or `architectures` with `archMap`.
+    ///   architectures, an argument index outside 0…5, `architectures` with `archMap`, or a
+    ///   rule libseccomp refuses (so runc fails to load the profile), at `file:line:col`.
     /// `argumentWidths` is the compiler mode the warnings describe (the multiplexer closures exist
-    /// outside `.systemd` only).
-    public static func load(json: [UInt8], file: String, target: OCITarget, argumentWidths: ArgumentWidthMode = .kernel)
-        throws(OCIDiagnostic) -> OCIImport
+    /// outside `.systemd` only). `libseccomp` is the release whose rule merging is followed
+    /// (2.6.1's by default; `.v2_5_4` reproduces the merge fixed by GHSA-4q85-33p6-j5g6).
+    public static func load(json: [UInt8], file: String, target: OCITarget, argumentWidths: ArgumentWidthMode = .kernel,
+        libseccomp: LibseccompRuleDatabase.Release = .v2_6_1) throws(OCIDiagnostic) -> OCIImport
     {
         let profile: OCIProfile
         do {
@@ -147,7 +161,7 @@ public enum OCIProfileImporter {
             throw OCIDiagnostic(severity: "error", path: file, message: "\(error)", fix: "check the file is JSON")
         }
         return try evaluate(profile, file: file, target: target, text: String(decoding: json, as: UTF8.self),
-            argumentWidths: argumentWidths)
+            argumentWidths: argumentWidths, libseccomp: libseccomp)
     }
 
     static func action(_ name: String, errno: UInt32?, path: String) throws(OCIDiagnostic) -> Action {
@@ -168,7 +182,8 @@ public enum OCIProfileImporter {
     }
 
     static func evaluate(_ p: OCIProfile, file: String, target: OCITarget, text: String? = nil,
-        argumentWidths: ArgumentWidthMode = .kernel) throws(OCIDiagnostic) -> OCIImport
+        argumentWidths: ArgumentWidthMode = .kernel, libseccomp: LibseccompRuleDatabase.Release = .v2_6_1)
+        throws(OCIDiagnostic) -> OCIImport
     {
         var warnings: [OCIDiagnostic] = []
         // The first rule with arguments per syscall name (its index in syscalls[]).
@@ -198,8 +213,10 @@ public enum OCIProfileImporter {
             throw OCIDiagnostic(severity: "error", path: "\(file): flags[\(i)]", message: "unknown flag '\(f)'",
                 fix: "use " + knownFlags.sorted().joined(separator: ", "))
         }
-        var decisions: [String: (conditional: [Rule], unconditional: Action?)] = [:]
-        var order: [String] = []
+        // The rules as runc hands them to libseccomp, in profile order: one per name, a rule whose
+        // action is the default's dropped, a rule naming one argument twice split into one rule
+        // per condition (runc's fallback, so those conditions are ORed).
+        var added: [RuncRule] = []
         for (ri, rule) in (p.syscalls ?? []).enumerated() {
             let path = "\(file): syscalls[\(ri)]"
             if rule.name != nil, rule.names != nil {
@@ -233,6 +250,22 @@ public enum OCIProfileImporter {
                     : ArgumentCondition(index: a.index, op, a.value))
             }
             guard applies(rule, to: target) else { continue }
+            let at = text.flatMap { JSONLocator.locate("syscalls[\(ri)]", in: $0) } ?? (line: 1, column: 1)
+            let origin = Origin(file: file, line: at.line, column: at.column, setting: "syscalls[\(ri)]",
+                text: rule.comment ?? rule.action)
+            if act == defaultAction {
+                warnings.append(OCIDiagnostic(severity: "warning", path: path + ".action",
+                    message: "this rule's action \(act) is the default action: runc drops it (libseccomp refuses such rules), so it decides nothing",
+                    fix: "remove the rule, or give it another action", code: "ignored-rule"))
+                continue
+            }
+            let indexes = conditions.map(\.index)
+            let split = Set(indexes).count != indexes.count
+            if split {
+                warnings.append(OCIDiagnostic(severity: "warning", path: path + ".args",
+                    message: "this rule compares one argument more than once: runc adds each of its \(conditions.count) conditions as a rule of its own, so they are ORed, not ANDed",
+                    fix: "write one rule per alternative, or keep one condition per argument", code: "ored-conditions"))
+            }
             for name in ruleNames {
                 guard SyscallTable.isKnown(name) else {
                     warnings.append(OCIDiagnostic(severity: "warning", path: path, message: "unknown syscall '\(name)' is ignored",
@@ -242,26 +275,17 @@ public enum OCIProfileImporter {
                 for (ai, c) in conditions.enumerated() {
                     if let w = ignoredBits(c, name: name, abis: abis, argument: "\(path).args[\(ai)]") { warnings.append(w) }
                 }
-                if decisions[name] == nil { order.append(name) }
-                var d = decisions[name] ?? ([], nil)
-                if conditions.isEmpty {
-                    if d.unconditional == nil { d.unconditional = act }
-                } else {
-                    // The rule's place in the text (line:column of syscalls[ri]) when the text is known.
-                    let at = text.flatMap { JSONLocator.locate("syscalls[\(ri)]", in: $0) } ?? (line: 1, column: 1)
-                    d.conditional.append(Rule(conditions, action: act,
-                        origin: Origin(file: file, line: at.line, column: at.column, setting: "syscalls[\(ri)]",
-                            text: rule.comment ?? rule.action)))
-                    if firstArgumentRule[name] == nil { firstArgumentRule[name] = ri }
+                if !conditions.isEmpty, firstArgumentRule[name] == nil { firstArgumentRule[name] = ri }
+                for group in split ? conditions.map({ [$0] }) : [conditions] {
+                    added.append(RuncRule(index: ri, name: name, action: act, conditions: group, origin: origin))
                 }
-                decisions[name] = d
             }
         }
-        var policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: .killThread)
-        for name in order {
-            guard let d = decisions[name] else { continue }
-            policy.syscalls[name] = SyscallDecision(action: d.unconditional ?? defaultAction, rules: d.conditional)
-        }
+        let built = try LibseccompPrecedence.build(added, abis: abis, defaultAction: defaultAction, file: file,
+            libseccompMultiplexing: argumentWidths == .systemd, release: libseccomp)
+        var policy = built.policy
+        policy.otherArchitectureAction = .killThread
+        warnings += built.findings
         if argumentWidths != .systemd {
             warnings += multiplexerWarnings(policy, file: file, firstArgumentRule: firstArgumentRule, mode: argumentWidths)
         }

@@ -162,6 +162,20 @@ public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The ABIs on which libseccomp (2.6; 2.5.4 lacks m68k and sh) turns a rule for a socket or
+    /// SysV IPC call into a socketcall()/ipc() rule as well, `call == SYS_X` replacing the
+    /// rule's condition on argument 0 (docs/argument-widths.md lists the same ABIs; a test
+    /// compares them).
+    public static let libseccompMultiplexingABIs: Set<Architecture> = [
+        .x86, .s390, .s390x, .ppc, .ppc64, .ppc64le, .mips, .mipsel, .m68k, .sh, .sheb,
+    ]
+
+    /// The sub-call a rule selects when its only condition is this multiplexer's selector.
+    func selectorOnly(_ rule: Rule) -> UInt64? {
+        guard rule.conditions.count == 1, let c = rule.conditions.first else { return nil }
+        return subcalls.first { selects($0.call) == c }?.call
+    }
+
     /// The multiplexer that reaches `name`, with its sub-call number.
     public static func reaching(_ name: String) -> (Multiplexer, UInt64)? {
         for m in allCases { if let s = m.subcalls.first(where: { $0.name == name }) { return (m, s.call) } }
@@ -271,7 +285,9 @@ extension Policy {
                 if wanted.precedence <= least.precedence { continue }
                 // Where the sub-call passes the arguments in registers, the direct call's rules
                 // move over (judged at the direct call's widths), never below the multiplexer's action.
-                if mux.rules.isEmpty, !direct.rules.isEmpty,
+                // (The multiplexer's own rules may only select other sub-calls, e.g. the
+                // exact rules a profile's importer gives sub-calls of unconditional calls.)
+                if mux.rules.allSatisfy({ m.selectorOnly($0).map { $0 != call } ?? false }), !direct.rules.isEmpty,
                     case let movedRules = direct.rules.map({ r in r.conditions.compactMap { m.moved($0, of: name, on: abi) } }),
                     zip(direct.rules, movedRules).allSatisfy({ $0.conditions.count == $1.count })
                 {

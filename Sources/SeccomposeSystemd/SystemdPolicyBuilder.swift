@@ -91,9 +91,9 @@ public enum SystemdPolicyBuilder {
         return Result(policy: policy, negativeAction: filter.negativeAction, diagnostics: diagnostics)
     }
 
-    /// The ABIs on which libseccomp 2.5 turns a rule for a socket or SysV IPC call into a
+    /// The ABIs on which libseccomp turns a rule for a socket or SysV IPC call into a
     /// socketcall()/ipc() rule as well (`seccomp_rule_add` with a multiplexed syscall).
-    static let libseccompMultiplexingABIs: Set<Architecture> = [.x86, .s390, .s390x, .ppc, .ppc64, .ppc64le, .mips, .mipsel]
+    static var libseccompMultiplexingABIs: Set<Architecture> { Multiplexer.libseccompMultiplexingABIs }
 
     /// Whether the build must model libseccomp's socketcall()/ipc() rules: in the systemd mode,
     /// when one of `abis` is multiplexed.

@@ -24,6 +24,11 @@
  *                           single-architecture filter, translated for more
  *                           (libseccomp refuses exact rules with -EOPNOTSUPP
  *                           once a filter has several architectures).
+ *   output bpf|pfc          what to write: the raw program (default) or
+ *                           libseccomp's pseudo filter code
+ *                           (seccomp_export_pfc), which is rendered from the
+ *                           rule database, not from the program: where the
+ *                           two differ, libseccomp miscompiled the filter.
  *   rule ACTION SYSCALL [ARG OP DATUM [DATUM2]]...
  *                           SYSCALL is a name (resolved with
  *                           seccomp_syscall_resolve_name, so syscalls absent
@@ -93,6 +98,7 @@ struct spec {
     unsigned optimize_line;
     uint32_t optimize_level;
     enum rules_mode rules_mode;
+    int output_pfc;
     unsigned narch;
     struct arch arch[MAX_ARCHES];
     size_t nrule, rule_cap;
@@ -298,7 +304,7 @@ static void parse_spec(FILE *in, struct spec *spec)
                 fail(line, EINVAL, "trailing words after the action");
             *seen = line;
         } else if (strcmp(words[0], "optimize") != 0 && strcmp(words[0], "arch") != 0 &&
-                   strcmp(words[0], "rules") != 0) {
+                   strcmp(words[0], "rules") != 0 && strcmp(words[0], "output") != 0) {
             fail(line, EINVAL, "unknown directive '%s'", words[0]);
         } else if (n != 2) {
             fail(line, EINVAL, "'%s' takes exactly one operand", words[0]);
@@ -321,6 +327,13 @@ static void parse_spec(FILE *in, struct spec *spec)
             a->name = strdup(words[1]);
             if (a->name == NULL)
                 fail(line, ENOMEM, "out of memory");
+        } else if (strcmp(words[0], "output") == 0) {
+            if (strcmp(words[1], "bpf") == 0)
+                spec->output_pfc = 0;
+            else if (strcmp(words[1], "pfc") == 0)
+                spec->output_pfc = 1;
+            else
+                fail(line, EINVAL, "output takes bpf or pfc");
         } else { /* rules */
             if (strcmp(words[1], "exact") == 0)
                 spec->rules_mode = RULES_EXACT;
@@ -426,9 +439,10 @@ int main(int argc, char **argv)
     apply_arches(ctx, &spec);
     apply_rules(ctx, &spec);
 
-    rc = seccomp_export_bpf(ctx, STDOUT_FILENO);
+    rc = spec.output_pfc ? seccomp_export_pfc(ctx, STDOUT_FILENO)
+                         : seccomp_export_bpf(ctx, STDOUT_FILENO);
     if (rc < 0)
-        fail(0, -rc, "seccomp_export_bpf");
+        fail(0, -rc, spec.output_pfc ? "seccomp_export_pfc" : "seccomp_export_bpf");
     seccomp_release(ctx);
     return 0;
 }

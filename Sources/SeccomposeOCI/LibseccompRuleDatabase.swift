@@ -1,0 +1,660 @@
+// LibseccompRuleDatabase.swift: how libseccomp combines several rules for one syscall.
+//
+// runc and crun hand every rule of a profile to libseccomp (`seccomp_rule_add_array`), which
+// does not keep them as a list: it merges each rule into a per-syscall decision tree, and the
+// tree decides, whatever order the rules came in. This file models that tree, written from
+// libseccomp's documented behaviour and checked against its programs (docs/oci-profiles.md):
+//
+//   - a rule is a chain of comparison nodes in ascending argument order; on ABIs with 64-bit
+//     arguments each comparison is two or three nodes on the upper and lower 32-bit words;
+//     `!=`, `<` and `<=` are `==`, `>=` and `>` nodes whose action sits on the false branch;
+//   - nodes on one level are kept sorted: higher argument first, then `==`/`!=`/masked before
+//     `<`/`<=` before `>`/`>=`, then the larger constant first (the smaller one for `<`/`<=`);
+//     a call tries them in that order and the first that reaches an action decides;
+//   - a node equal to an existing one (argument, word, test, constant, mask) is merged into it:
+//     an action meets an action (different ones: refused, EEXIST), or a subtree (whose actions
+//     must all equal it, else EEXIST; then it replaces the subtree); a longer rule below an
+//     existing action is absorbed;
+//   - an unconditional rule replaces every conditional rule of its syscall, and absorbs every
+//     later rule of it (a second unconditional one included).
+
+import SeccomposePolicy
+import SeccomposeSyscalls
+
+/// libseccomp's rule database for one ABI word size: per syscall, either one unconditional
+/// action or a decision tree merged from conditional rules. Feed it rules in the order runc
+/// adds them (`add`); read the decisions back as first-match rule lists (`decision(for:)`).
+public struct LibseccompRuleDatabase: Sendable {
+    /// Which libseccomp release's merge to follow.
+    public enum Release: Sendable, Hashable {
+        /// 2.6.1 and later: two `<`/`<=`/`!=` rules sharing an upper-word node keep the action
+        /// of the one with the smaller constant (GHSA-4q85-33p6-j5g6 fixed).
+        case v2_6_1
+        /// 2.5.4 (Debian 12): that update is lost (a typo writes the true branch instead), so the
+        /// first such rule's action stays (the advisory's weakening). Used to explain departures.
+        case v2_5_4
+    }
+
+    /// What decides: an action and the index of the rule that set it (nil: the filter default).
+    public struct Leaf: Sendable, Hashable {
+        /// The action.
+        public var action: Action
+        /// The index of the rule (as given to `add`) that put the action there.
+        public var source: Int?
+    }
+
+    /// Why libseccomp refuses a rule.
+    public struct Refusal: Error, Sendable, Hashable {
+        /// The rule that conflicts (its index as given to `add`), when one does.
+        public var conflicting: Int?
+        /// A sentence for messages.
+        public var reason: String
+    }
+
+    final class Node: @unchecked Sendable {
+        enum Test: Sendable { case equal, maskedEqual, greater, greaterOrEqual }
+        let arg: Int
+        let high: Bool
+        let test: Test
+        let original: ArgumentCondition.Operator
+        let datum: UInt32
+        let mask: UInt32
+        let full: UInt64
+        var actionTrue: Leaf?
+        var actionFalse: Leaf?
+        var nextTrue: Node?
+        var nextFalse: Node?
+        weak var previousSibling: Node?
+        var nextSibling: Node?
+
+        init(arg: Int, high: Bool, test: Test, original: ArgumentCondition.Operator, datum: UInt32, mask: UInt32, full: UInt64) {
+            self.arg = arg
+            self.high = high
+            self.test = test
+            self.original = original
+            self.mask = mask
+            self.datum = datum & mask
+            self.full = full
+        }
+
+        var isLeaf: Bool { nextTrue == nil && nextFalse == nil }
+        var head: Node {
+            var h = self
+            while let p = h.previousSibling { h = p }
+            return h
+        }
+
+        /// The same comparison (libseccomp merges such nodes).
+        func sameTest(as o: Node) -> Bool {
+            arg == o.arg && high == o.high && test == o.test && datum == o.datum && mask == o.mask
+        }
+
+        var rank: Int { arg << 1 + (high ? 1 : 0) }
+
+        static func opRank(_ op: ArgumentCondition.Operator) -> Int {
+            switch op {
+            case .equal, .notEqual, .maskedEqual: return 3
+            case .less, .lessOrEqual: return 2
+            case .greater, .greaterOrEqual: return 1
+            }
+        }
+
+        /// Whether this node sorts after `o` on a level (levels are kept in descending order).
+        func sortsBefore(_ o: Node) -> Bool {
+            if rank != o.rank { return rank < o.rank }
+            let a = Node.opRank(original), b = Node.opRank(o.original)
+            if a != b { return a < b }
+            switch original {
+            case .less, .lessOrEqual: return datum > o.datum
+            default: return datum < o.datum
+            }
+        }
+
+        func holds(word: UInt32) -> Bool {
+            let v = word & mask
+            switch test {
+            case .equal, .maskedEqual: return v == datum
+            case .greater: return v > datum
+            case .greaterOrEqual: return v >= datum
+            }
+        }
+    }
+
+    struct Entry: @unchecked Sendable {
+        var unconditional: Leaf?
+        var chains: Node?
+    }
+
+    /// Whether arguments are 64 bits (two words per comparison) or 32.
+    public let wide: Bool
+    /// The release whose merge is followed.
+    public let release: Release
+    /// The filter's default action (what a call no rule decides gets).
+    public let defaultAction: Action
+    var entries: [String: Entry] = [:]
+    /// Syscall names in the order they were first added.
+    public private(set) var names: [String] = []
+
+    /// An empty database for an ABI with 64-bit (`wide`) or 32-bit arguments.
+    public init(wide: Bool, defaultAction: Action, release: Release = .v2_6_1) {
+        self.wide = wide
+        self.defaultAction = defaultAction
+        self.release = release
+    }
+
+    /// Adds a rule (`seccomp_rule_add_array`, not exact): at most one condition per argument.
+    ///
+    /// - Throws: `Refusal` where libseccomp refuses the rule (EEXIST: a rule with the same
+    ///   comparisons and another action, or one whose action differs from a longer rule's it
+    ///   would replace; EINVAL: two conditions on one argument).
+    public mutating func add(_ action: Action, syscall name: String, _ conditions: [ArgumentCondition], source: Int) throws(Refusal) {
+        var byArg: [Int: ArgumentCondition] = [:]
+        for c in conditions {
+            guard byArg[c.index] == nil else {
+                throw Refusal(conflicting: nil, reason: "two conditions on argument \(c.index) in one rule (EINVAL)")
+            }
+            byArg[c.index] = c
+        }
+        let leaf = Leaf(action: action, source: source)
+        let chain = wide ? Self.chain64(byArg, leaf) : Self.chain32(byArg, leaf)
+        if entries[name] == nil { names.append(name) }
+        var e = entries[name] ?? Entry()
+        // An unconditional rule absorbs every later rule of its syscall.
+        guard e.unconditional == nil else { return }
+        guard let chain else {
+            // ... and replaces the conditional ones before it.
+            entries[name] = Entry(unconditional: leaf, chains: nil)
+            return
+        }
+        if var root = e.chains {
+            try add(&root, chain)
+            e.chains = root
+        } else {
+            e.chains = chain
+        }
+        entries[name] = e
+    }
+
+    /// libseccomp's chain for a rule on a 32-bit ABI: one node per condition, on the low word.
+    static func chain32(_ byArg: [Int: ArgumentCondition], _ leaf: Leaf) -> Node? {
+        var first: Node?, previous: Node?, previousOnTrue = true
+        for arg in byArg.keys.sorted() {
+            guard let c = byArg[arg] else { continue }
+            let mask = c.op == .maskedEqual ? UInt32(truncatingIfNeeded: c.mask) : .max
+            if c.op == .maskedEqual, mask == 0 { continue }
+            let (test, onTrue): (Node.Test, Bool)
+            switch c.op {
+            case .equal: (test, onTrue) = (.equal, true)
+            case .notEqual: (test, onTrue) = (.equal, false)
+            case .maskedEqual: (test, onTrue) = (.maskedEqual, true)
+            case .greater: (test, onTrue) = (.greater, true)
+            case .lessOrEqual: (test, onTrue) = (.greater, false)
+            case .greaterOrEqual: (test, onTrue) = (.greaterOrEqual, true)
+            case .less: (test, onTrue) = (.greaterOrEqual, false)
+            }
+            let n = Node(arg: arg, high: false, test: test, original: c.op, datum: UInt32(truncatingIfNeeded: c.value),
+                mask: mask, full: c.value)
+            if let p = previous {
+                if previousOnTrue { p.nextTrue = n } else { p.nextFalse = n }
+            } else {
+                first = n
+            }
+            previous = n
+            previousOnTrue = onTrue
+        }
+        if let p = previous {
+            if previousOnTrue { p.actionTrue = leaf } else { p.actionFalse = leaf }
+        }
+        return first
+    }
+
+    /// libseccomp's chain for a rule on a 64-bit ABI: per condition, upper word then lower word
+    /// (`==`, `!=`, masked), or upper `>`, upper `==`, lower `>`/`>=` (ordering comparisons).
+    static func chain64(_ byArg: [Int: ArgumentCondition], _ leaf: Leaf) -> Node? {
+        var first: Node?
+        // Where the next condition's first node hangs: (node, on its true branch).
+        var exits: [(Node, Bool)] = []
+        for arg in byArg.keys.sorted() {
+            guard let c = byArg[arg] else { continue }
+            let mask = c.op == .maskedEqual ? c.mask : .max
+            if c.op == .maskedEqual, mask == 0 { continue }
+            let hiMask = UInt32(truncatingIfNeeded: mask >> 32), loMask = UInt32(truncatingIfNeeded: mask)
+            let hi = UInt32(truncatingIfNeeded: c.value >> 32), lo = UInt32(truncatingIfNeeded: c.value)
+            let head: Node
+            var next: [(Node, Bool)]
+            switch c.op {
+            case .equal, .notEqual, .maskedEqual:
+                let test: Node.Test = c.op == .maskedEqual ? .maskedEqual : .equal
+                let h = Node(arg: arg, high: true, test: test, original: c.op, datum: hi, mask: hiMask, full: c.value)
+                let l = Node(arg: arg, high: false, test: test, original: c.op, datum: lo, mask: loMask, full: c.value)
+                h.nextTrue = l
+                head = h
+                next = c.op == .notEqual ? [(h, false), (l, false)] : [(l, true)]
+            case .greater, .greaterOrEqual, .less, .lessOrEqual:
+                let h0 = Node(arg: arg, high: true, test: .greater, original: c.op, datum: hi, mask: .max, full: c.value)
+                let h1 = Node(arg: arg, high: true, test: .equal, original: c.op, datum: hi, mask: .max, full: c.value)
+                let lowTest: Node.Test = c.op == .greater || c.op == .lessOrEqual ? .greater : .greaterOrEqual
+                let l = Node(arg: arg, high: false, test: lowTest, original: c.op, datum: lo, mask: .max, full: c.value)
+                h0.nextFalse = h1
+                h1.nextTrue = l
+                head = h0
+                next = c.op == .greater || c.op == .greaterOrEqual ? [(h0, true), (l, true)] : [(h1, false), (l, false)]
+            }
+            if exits.isEmpty {
+                first = head
+            } else {
+                for (n, onTrue) in exits {
+                    if onTrue { n.nextTrue = head } else { n.nextFalse = head }
+                }
+            }
+            exits = next
+        }
+        for (n, onTrue) in exits {
+            if onTrue { n.actionTrue = leaf } else { n.actionFalse = leaf }
+        }
+        return first
+    }
+
+    /// Whether every action in the levels below `node` is `action` (libseccomp's check before an
+    /// action replaces a subtree).
+    static func allActions(_ node: Node?, are action: Action) -> Leaf? {
+        guard let node else { return nil }
+        var n: Node? = node.head
+        while let x = n {
+            if let a = x.actionTrue, a.action != action { return a }
+            if let a = x.actionFalse, a.action != action { return a }
+            if let a = allActions(x.nextTrue, are: action) { return a }
+            if let a = allActions(x.nextFalse, are: action) { return a }
+            n = x.nextSibling
+        }
+        return nil
+    }
+
+    /// Merges the chain `new` into the level that `existing` points into.
+    func add(_ existing: inout Node, _ new: Node) throws(Refusal) {
+        var x = existing
+        let n = new
+        while true {
+            if x.sameTest(as: n) {
+                if let t = n.actionTrue {
+                    if let have = x.actionTrue {
+                        if have.action != t.action {
+                            if n.high, n.full > x.full { x.actionTrue = t }
+                            if x.isLeaf || n.isLeaf {
+                                throw Refusal(conflicting: have.source, reason: "the same comparisons as another rule with a different action (EEXIST)")
+                            }
+                        }
+                    } else {
+                        if let other = Self.allActions(x.nextTrue, are: t.action) {
+                            throw Refusal(conflicting: other.source, reason: "it would replace a longer rule with a different action (EEXIST)")
+                        }
+                        x.nextTrue = nil
+                        x.actionTrue = t
+                    }
+                }
+                if let f = n.actionFalse {
+                    if let have = x.actionFalse {
+                        if have.action != f.action {
+                            if n.high, n.full < x.full, release == .v2_6_1 { x.actionFalse = f }
+                            if x.isLeaf || n.isLeaf {
+                                throw Refusal(conflicting: have.source, reason: "the same comparisons as another rule with a different action (EEXIST)")
+                            }
+                        }
+                    } else {
+                        if let other = Self.allActions(x.nextFalse, are: f.action) {
+                            throw Refusal(conflicting: other.source, reason: "it would replace a longer rule with a different action (EEXIST)")
+                        }
+                        x.nextFalse = nil
+                        x.actionFalse = f
+                    }
+                }
+                if let nt = n.nextTrue {
+                    if var xt = x.nextTrue {
+                        try add(&xt, nt)
+                        x.nextTrue = xt
+                    } else if x.actionTrue == nil {
+                        x.nextTrue = nt
+                    } else {
+                        return  // an existing action covers the rest of the new rule
+                    }
+                }
+                if let nf = n.nextFalse {
+                    if var xf = x.nextFalse {
+                        try add(&xf, nf)
+                        x.nextFalse = xf
+                    } else if x.actionFalse == nil {
+                        x.nextFalse = nf
+                    } else {
+                        return
+                    }
+                }
+                return
+            } else if !x.sortsBefore(n) {
+                guard let next = x.nextSibling else {
+                    try Self.refuseCycle(n, level: x)
+                    n.previousSibling = x
+                    x.nextSibling = n
+                    return
+                }
+                x = next
+            } else {
+                try Self.refuseCycle(n, level: x)
+                n.previousSibling = x.previousSibling
+                x.previousSibling?.nextSibling = n
+                n.nextSibling = x
+                x.previousSibling = n
+                if existing === x { existing = n }
+                return
+            }
+        }
+    }
+
+    /// libseccomp links the exits of an ordering comparison to one shared chain; when a later
+    /// rule merges into both, the second merge inserts a node into the level it already sits
+    /// in, which links it to itself, and libseccomp 2.5.4 never returns (runc hangs).
+    static func refuseCycle(_ n: Node, level x: Node) throws(Refusal) {
+        var cur: Node? = x.head
+        var steps = 0
+        while let c = cur, steps < 100_000 {
+            if c === n {
+                throw Refusal(conflicting: nil, reason: "libseccomp links this rule's comparison to itself and never returns (an ordering comparison shared with an earlier rule, followed by conditions on other arguments); runc hangs loading the profile")
+            }
+            cur = c.nextSibling
+            steps += 1
+        }
+    }
+
+    // MARK: Reading the database
+
+    /// What the database decides for a call of `name` (`nil` when it has no rule for it).
+    public func evaluate(_ name: String, arguments: [UInt64]) -> Leaf? {
+        guard let e = entries[name] else { return nil }
+        if let u = e.unconditional { return u }
+        guard let root = e.chains else { return nil }
+        let fallback = Leaf(action: defaultAction, source: nil)
+        func word(_ n: Node) -> UInt32 {
+            let v = n.arg < arguments.count ? arguments[n.arg] : 0
+            return UInt32(truncatingIfNeeded: n.high ? v >> 32 : v)
+        }
+        func run(_ start: Node?, _ k: () -> Leaf) -> Leaf {
+            var cur = start
+            while let node = cur {
+                let t = node.holds(word: word(node))
+                if let sub = t ? node.nextTrue : node.nextFalse {
+                    return run(sub.head) { node.nextSibling.map { s in run(s, k) } ?? k() }
+                }
+                if let a = t ? node.actionTrue : node.actionFalse { return a }
+                cur = node.nextSibling
+            }
+            return k()
+        }
+        return run(root.head) { fallback }
+    }
+
+    /// Every rule index that sets an action somewhere in `name`'s decision.
+    public func sources(of name: String) -> Set<Int> {
+        guard let e = entries[name] else { return [] }
+        if let u = e.unconditional { return u.source.map { [$0] } ?? [] }
+        var out: Set<Int> = []
+        var seen: Set<ObjectIdentifier> = []
+        func walk(_ node: Node?) {
+            var n = node?.head
+            while let x = n {
+                if seen.insert(ObjectIdentifier(x)).inserted {
+                    if let s = x.actionTrue?.source { out.insert(s) }
+                    if let s = x.actionFalse?.source { out.insert(s) }
+                    walk(x.nextTrue)
+                    walk(x.nextFalse)
+                }
+                n = x.nextSibling
+            }
+        }
+        walk(e.chains)
+        return out
+    }
+
+    /// Whether `name` is decided by one unconditional rule.
+    public func isUnconditional(_ name: String) -> Bool { entries[name]?.unconditional != nil }
+
+    /// Whether the database holds rules for `name`.
+    public func contains(_ name: String) -> Bool { entries[name] != nil }
+
+    /// The decision for `name` as a first-match rule list (`SyscallDecision`'s semantics), or nil
+    /// when the database has no rule for it. `origin` gives each rule index its origin.
+    ///
+    /// - Throws: `Refusal` when the tree needs more than 4096 rules to write down.
+    public func decision(for name: String, origin: (Int) -> Origin?) throws(Refusal) -> SyscallDecision? {
+        guard let e = entries[name] else { return nil }
+        if let u = e.unconditional { return SyscallDecision(action: u.action, origin: u.source.flatMap(origin)) }
+        guard let root = e.chains else { return nil }
+        var budget = 1 << 14
+        var memo: [MemoKey: [FlatRule]] = [:]
+        let list = try Self.rules(root.head, [FlatRule(conditions: [], leaf: Leaf(action: defaultAction, source: nil))],
+            known: [:], wide: wide, budget: &budget, memo: &memo)
+        let simplified = Self.simplify(list, defaultAction: defaultAction)
+        guard simplified.count <= 4096 else {
+            throw Refusal(conflicting: nil, reason: "the rules of \(name) make a decision tree of more than 4096 paths")
+        }
+        guard let last = simplified.last else { return nil }
+        return SyscallDecision(action: last.leaf.action, origin: last.leaf.source.flatMap(origin),
+            rules: simplified.dropLast().map { Rule($0.conditions, action: $0.leaf.action, origin: $0.leaf.source.flatMap(origin)) })
+    }
+
+    struct FlatRule: Hashable {
+        var conditions: [ArgumentCondition]
+        var leaf: Leaf
+    }
+
+    /// A node's test as a condition on the whole argument; `known` holds the upper words fixed by
+    /// the `==` tests on the path (a lower-word ordering test always sits under one).
+    static func condition(_ n: Node, known: [Int: UInt32], wide: Bool) -> ArgumentCondition {
+        guard wide else {
+            switch n.test {
+            case .equal: return ArgumentCondition(index: n.arg, .equal, UInt64(n.datum))
+            case .maskedEqual: return ArgumentCondition(index: n.arg, .maskedEqual, UInt64(n.datum), mask: UInt64(n.mask))
+            case .greater: return ArgumentCondition(index: n.arg, .greater, UInt64(n.datum))
+            case .greaterOrEqual: return ArgumentCondition(index: n.arg, .greaterOrEqual, UInt64(n.datum))
+            }
+        }
+        if n.high {
+            switch n.test {
+            case .equal, .maskedEqual:
+                return ArgumentCondition(index: n.arg, .maskedEqual, UInt64(n.datum) << 32, mask: UInt64(n.mask) << 32)
+            case .greater: return ArgumentCondition(index: n.arg, .greater, UInt64(n.datum) << 32 | 0xFFFF_FFFF)
+            case .greaterOrEqual: return ArgumentCondition(index: n.arg, .greaterOrEqual, UInt64(n.datum) << 32)
+            }
+        }
+        switch n.test {
+        case .equal, .maskedEqual:
+            return ArgumentCondition(index: n.arg, .maskedEqual, UInt64(n.datum), mask: UInt64(n.mask))
+        case .greater, .greaterOrEqual:
+            let op: ArgumentCondition.Operator = n.test == .greater ? .greater : .greaterOrEqual
+            if let h = known[n.arg] { return ArgumentCondition(index: n.arg, op, UInt64(h) << 32 | UInt64(n.datum)) }
+            return ArgumentCondition(index: n.arg, op, UInt64(n.datum), is32Bit: true)
+        }
+    }
+
+    /// The level starting at `start`, then `k` (a list ending in an unconditional rule), as a
+    /// first-match list: for each node, its true branch under its condition, then its false branch.
+    struct MemoKey: Hashable {
+        var node: ObjectIdentifier
+        var known: [Int: UInt32]
+        var k: [FlatRule]
+    }
+
+    static func rules(_ start: Node?, _ k: [FlatRule], known: [Int: UInt32], wide: Bool, budget: inout Int,
+        memo: inout [MemoKey: [FlatRule]]) throws(Refusal) -> [FlatRule]
+    {
+        guard let node = start else { return k }
+        // Shared subtrees (libseccomp links both exits of an ordering comparison to one chain)
+        // are written once per continuation.
+        let key = MemoKey(node: ObjectIdentifier(node), known: known, k: k)
+        if let done = memo[key] { return done }
+        let out = try rulesUncached(node, k, known: known, wide: wide, budget: &budget, memo: &memo)
+        memo[key] = out
+        return out
+    }
+
+    static func rulesUncached(_ node: Node, _ k: [FlatRule], known: [Int: UInt32], wide: Bool, budget: inout Int,
+        memo: inout [MemoKey: [FlatRule]]) throws(Refusal) -> [FlatRule]
+    {
+        budget -= 1
+        guard budget > 0 else { throw Refusal(conflicting: nil, reason: "the decision tree is too large to write down") }
+        let rest = try rules(node.nextSibling, k, known: known, wide: wide, budget: &budget, memo: &memo)
+        var knownTrue = known
+        if wide, node.high, node.test != .greater, node.test != .greaterOrEqual, node.mask == .max { knownTrue[node.arg] = node.datum }
+        let t: [FlatRule], f: [FlatRule]
+        if let sub = node.nextTrue {
+            t = try rules(sub.head, rest, known: knownTrue, wide: wide, budget: &budget, memo: &memo)
+        } else if let a = node.actionTrue {
+            t = [FlatRule(conditions: [], leaf: a)]
+        } else {
+            t = rest
+        }
+        if let sub = node.nextFalse {
+            f = try rules(sub.head, rest, known: known, wide: wide, budget: &budget, memo: &memo)
+        } else if let a = node.actionFalse {
+            f = [FlatRule(conditions: [], leaf: a)]
+        } else {
+            f = rest
+        }
+        let c = condition(node, known: known, wide: wide)
+        // When the false branch is the tail of the true one, the true branch's own rules suffice.
+        var prefix = t
+        if f.count <= t.count, Array(t.suffix(f.count)) == f { prefix = Array(t.dropLast(f.count)) }
+        var out = prefix.map { FlatRule(conditions: [c] + $0.conditions, leaf: $0.leaf) } + f
+        // Both branches ending in the rest of the level: with the test's negation the rest is
+        // written once (c && true-rules, not-c && false-rules, rest).
+        var common = 0
+        while common < min(t.count, f.count), t[t.count - 1 - common] == f[f.count - 1 - common] { common += 1 }
+        if common > 0, let negations = negations(node, known: known, wide: wide) {
+            let pt = t.dropLast(common), pf = f.dropLast(common)
+            let alternative = pt.map { FlatRule(conditions: [c] + $0.conditions, leaf: $0.leaf) }
+                + negations.flatMap { n in pf.map { FlatRule(conditions: [n] + $0.conditions, leaf: $0.leaf) } } + t.suffix(common)
+            if alternative.count < out.count { out = alternative }
+        }
+        budget -= out.count
+        guard budget > 0 else { throw Refusal(conflicting: nil, reason: "the decision tree is too large to write down") }
+        return out
+    }
+
+    /// Conditions whose disjunction is the negation of a node's test, or nil when none is simple.
+    static func negations(_ n: Node, known: [Int: UInt32], wide: Bool) -> [ArgumentCondition]? {
+        let full = n.mask == .max
+        guard wide else {
+            switch n.test {
+            case .equal, .maskedEqual: return full ? [ArgumentCondition(index: n.arg, .notEqual, UInt64(n.datum))] : nil
+            case .greater: return [ArgumentCondition(index: n.arg, .lessOrEqual, UInt64(n.datum))]
+            case .greaterOrEqual: return [ArgumentCondition(index: n.arg, .less, UInt64(n.datum))]
+            }
+        }
+        let d = UInt64(n.datum)
+        if n.high {
+            switch n.test {
+            case .greater: return [ArgumentCondition(index: n.arg, .lessOrEqual, d << 32 | 0xFFFF_FFFF)]
+            case .greaterOrEqual: return [ArgumentCondition(index: n.arg, .less, d << 32)]
+            case .equal, .maskedEqual:
+                guard full else { return nil }
+                var out: [ArgumentCondition] = []
+                if d > 0 { out.append(ArgumentCondition(index: n.arg, .less, d << 32)) }
+                if d < 0xFFFF_FFFF { out.append(ArgumentCondition(index: n.arg, .greater, d << 32 | 0xFFFF_FFFF)) }
+                return out
+            }
+        }
+        guard let h = known[n.arg].map(UInt64.init) else {
+            switch n.test {
+            case .greater: return [ArgumentCondition(index: n.arg, .lessOrEqual, d, is32Bit: true)]
+            case .greaterOrEqual: return [ArgumentCondition(index: n.arg, .less, d, is32Bit: true)]
+            case .equal, .maskedEqual: return full ? [ArgumentCondition(index: n.arg, .notEqual, d, is32Bit: true)] : nil
+            }
+        }
+        switch n.test {
+        case .greater: return [ArgumentCondition(index: n.arg, .lessOrEqual, h << 32 | d)]
+        case .greaterOrEqual: return [ArgumentCondition(index: n.arg, .less, h << 32 | d)]
+        case .equal, .maskedEqual: return full ? [ArgumentCondition(index: n.arg, .notEqual, h << 32 | d)] : nil
+        }
+    }
+
+    /// Shorter, equivalent lists: word tests of one argument joined, trivial tests dropped, the
+    /// upper/lower split of ordering comparisons undone, redundant trailing rules dropped.
+    static func simplify(_ list: [FlatRule], defaultAction: Action) -> [FlatRule] {
+        var out: [FlatRule] = []
+        for r in list {
+            var conds: [ArgumentCondition] = []
+            for c in r.conditions {
+                if c.op == .maskedEqual, c.mask == 0 { continue }
+                if conds.contains(c) { continue }
+                // Upper and lower masked tests of one argument: one masked test.
+                if c.op == .maskedEqual, !c.is32Bit,
+                    let i = conds.firstIndex(where: { $0.index == c.index && $0.op == .maskedEqual && !$0.is32Bit && $0.mask & c.mask == 0 })
+                {
+                    let m = conds[i].mask | c.mask
+                    conds[i] = m == .max
+                        ? ArgumentCondition(index: c.index, .equal, conds[i].value | c.value)
+                        : ArgumentCondition(index: c.index, .maskedEqual, conds[i].value | c.value, mask: m)
+                    continue
+                }
+                conds.append(c)
+            }
+            out.append(FlatRule(conditions: conds, leaf: r.leaf))
+            if conds.isEmpty { break }
+        }
+        // `a > H:FFFFFFFF` then `a & HI == H:0 && a >(=) H:L` with one action: `a >(=) H:L`.
+        var i = 0
+        while i + 1 < out.count {
+            if out[i].leaf.action == out[i + 1].leaf.action, let merged = joinOrdering(out[i], out[i + 1]) {
+                out[i] = merged
+                out.remove(at: i + 1)
+                if i > 0 { i -= 1 }
+                continue
+            }
+            i += 1
+        }
+        // Rules before the final one that lead to its action change nothing.
+        while out.count >= 2, out[out.count - 2].leaf.action == out[out.count - 1].leaf.action {
+            out.remove(at: out.count - 2)
+        }
+        // One condition, then everything else: the negation reads better.
+        if out.count == 2, out[0].leaf.action == defaultAction, out[1].leaf.action != defaultAction,
+            out[0].conditions.count == 1, let neg = negation(out[0].conditions[0])
+        {
+            out = [FlatRule(conditions: [neg], leaf: out[1].leaf), FlatRule(conditions: [], leaf: out[0].leaf)]
+        }
+        return out
+    }
+
+    static func negation(_ c: ArgumentCondition) -> ArgumentCondition? {
+        var n = c
+        switch c.op {
+        case .equal: n.op = .notEqual
+        case .notEqual: n.op = .equal
+        case .less: n.op = .greaterOrEqual
+        case .greaterOrEqual: n.op = .less
+        case .greater: n.op = .lessOrEqual
+        case .lessOrEqual: n.op = .greater
+        case .maskedEqual: return nil
+        }
+        return n
+    }
+
+    static func joinOrdering(_ a: FlatRule, _ b: FlatRule) -> FlatRule? {
+        // a: S + [x > H:FFFFFFFF]; b: S + [x & HI == H:0, x >(=) K] with K's upper word H.
+        for (ai, above) in a.conditions.enumerated() where above.op == .greater && !above.is32Bit && above.value & 0xFFFF_FFFF == 0xFFFF_FFFF {
+            let h = above.value >> 32
+            let rest = a.conditions.enumerated().filter { $0.offset != ai }.map(\.element)
+            guard let ei = b.conditions.firstIndex(where: {
+                $0.index == above.index && $0.op == .maskedEqual && !$0.is32Bit && $0.mask == 0xFFFF_FFFF_0000_0000 && $0.value == h << 32
+            }), let oi = b.conditions.firstIndex(where: {
+                $0.index == above.index && ($0.op == .greater || $0.op == .greaterOrEqual) && !$0.is32Bit && $0.value >> 32 == h
+            }) else { continue }
+            let others = b.conditions.enumerated().filter { $0.offset != ei && $0.offset != oi }.map(\.element)
+            guard Set(others) == Set(rest), others.count == rest.count else { continue }
+            var joined = b.conditions
+            joined.remove(at: max(ei, oi))
+            joined.remove(at: min(ei, oi))
+            joined.insert(b.conditions[oi], at: min(ei, oi))
+            return FlatRule(conditions: joined, leaf: b.leaf)
+        }
+        return nil
+    }
+}
