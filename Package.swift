@@ -55,7 +55,10 @@ let package = Package(
             dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "SeccomposeOCI", dependencies: ["SeccomposeSyscalls", "SeccomposePolicy"], swiftSettings: swiftSettings),
+        .target(
+            name: "SeccomposeOCI", dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposePolicy"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SeccomposeCompiler", dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposePolicy"],
             swiftSettings: swiftSettings

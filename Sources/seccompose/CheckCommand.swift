@@ -105,19 +105,16 @@ struct CheckCommand: ParsableCommand {
 /// line and column of the JSON value it is about.
 enum ProfileCheck {
     static func check(path: String, text: String, native: Architecture, mode: ArgumentWidthMode) -> CheckReport {
-        func finding(_ d: OCIDiagnostic, _ severity: Diagnostic.Severity) -> Diagnostic {
-            let jsonPath = d.jsonPath(file: path)
-            let at = jsonPath.flatMap { JSONLocator.locate($0, in: text) } ?? (line: 1, column: 1)
-            return Diagnostic(severity: severity, code: d.code, message: d.message, isSystemdMessage: false,
-                setting: jsonPath ?? "profile", file: path, line: at.line, column: at.column, text: "", note: nil, fix: d.fix)
-        }
         do {
             let imported = try OCIProfileImporter.load(json: Array(text.utf8), file: path, target: OCITarget(architecture: native),
                 argumentWidths: mode)
-            return CheckReport(unit: path, files: [path], findings: imported.warnings.map { finding($0, .warning) },
-                policy: imported.policy)
+            var findings = imported.warnings.map { $0.diagnostic(file: path, text: text) }
+            for i in findings.indices where findings[i].severity == .error { findings[i].severity = .warning }
+            return CheckReport(unit: path, files: [path], findings: findings, policy: imported.policy)
         } catch {
-            return CheckReport(unit: path, files: [path], findings: [finding(error, .error)])
+            var finding = error.diagnostic(file: path, text: text)
+            finding.severity = .error
+            return CheckReport(unit: path, files: [path], findings: [finding])
         }
     }
 }
