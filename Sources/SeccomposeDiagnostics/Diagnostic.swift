@@ -84,7 +84,9 @@ extension Diagnostic {
         "invalid-boolean", "unknown-address-family", "unknown-namespace", "unknown-personality",
         "invalid-protect-hostname", "invalid-hostname",
         // OCI profiles
-        "profile",
+        "profile", "libseccomp-refuses", "ored-conditions",
+        // what the launcher refuses
+        "not-seccomp-backed", "environment-file", "no-exec-start", "unapplied-directive",
     ]
 
     /// Codes of advisory findings: the input is applied as written, and the finding is about
@@ -94,6 +96,8 @@ extension Diagnostic {
     public static let advisoryCodes: Set<String> = [
         "unsafe-user", "unfiltered-command", "deny-list", "no-native-only", "overlap", "version-difference",
         "ignored-bits", "multiplexer", "abi-coverage", "wide-read", "unclean-upper-half",
+        // OCI profiles: rules that never decide, or whose outcome is libseccomp's order, not the profile's
+        "shadowed", "precedence", "ignored-rule",
     ]
 
     /// Whether this finding means the filter, a seccomp-backed directive or the unit as a whole

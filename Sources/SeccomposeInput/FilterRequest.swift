@@ -88,9 +88,8 @@ public struct FilterRequest: Sendable {
         public var settings: Settings?
         /// systemd's layers and negative action (nil for a profile).
         public var systemd: SystemdPolicyBuilder.Result?
-        /// The profile's warnings (empty for systemd inputs).
-        public var profileWarnings: [OCIDiagnostic]
-        /// Every diagnostic of the systemd inputs, the policy builder's included.
+        /// Every diagnostic of the input: the systemd inputs' and the policy builder's, or the
+        /// profile's findings (at their JSON values).
         public var diagnostics: [Diagnostic]
     }
 
@@ -201,25 +200,32 @@ public struct FilterRequest: Sendable {
             guard unit == nil, unitSettings.isEmpty, architectures.isEmpty, errorNumber == nil, log.isEmpty,
                 filters.isEmpty
             else { throw FilterInputError.profileCombined }
-            let bytes: [UInt8]
-            do { bytes = Array(try TextFile.read(profile.path).utf8) } catch {
+            let text: String
+            do { text = try TextFile.read(profile.path) } catch {
                 throw FilterInputError(reason: .unreadable, message: error.message, fix: error.fix, file: profile.path)
             }
             do {
-                let imported = try OCIProfileImporter.load(json: bytes, file: profile.path, target: profile.target,
+                let imported = try OCIProfileImporter.load(json: Array(text.utf8), file: profile.path, target: profile.target,
                     argumentWidths: context.argumentWidths)
                 var policy = imported.policy
                 policy.argumentWidths = context.argumentWidths
-                return Built(policy: policy, settings: nil, systemd: nil, profileWarnings: imported.warnings,
-                    diagnostics: [])
+                // The profile's findings as the one Diagnostic, at their JSON values.
+                let diagnostics = imported.warnings.map { w in
+                    var d = w.diagnostic(file: profile.path, text: text)
+                    if d.severity == .error { d.severity = .warning }
+                    return d
+                }
+                return Built(policy: policy, settings: nil, systemd: nil, diagnostics: diagnostics)
             } catch {
-                throw FilterInputError(reason: .invalidProfile, message: error.message, fix: error.fix, file: error.path)
+                let d = error.diagnostic(file: profile.path, text: text)
+                throw FilterInputError(reason: .invalidProfile, message: error.message, fix: error.fix, file: profile.path,
+                    line: d.line, diagnostics: [d])
             }
         }
         let settings = try settings()
         do {
             let result = try SystemdPolicyBuilder.build(settings.syscalls, directives: settings.directives)
-            return Built(policy: result.policy, settings: settings, systemd: result, profileWarnings: [],
+            return Built(policy: result.policy, settings: settings, systemd: result,
                 diagnostics: settings.diagnostics + result.diagnostics)
         } catch {
             throw FilterInputError(reason: .filterNotApplied,

@@ -123,7 +123,6 @@ struct PolicyOptions: ParsableArguments {
         do {
             let c = try r.compile()
             reportDiagnostics(c.built.diagnostics)
-            for w in c.built.profileWarnings { Terminal.error(w.description) }
             return (c.policy, c.program)
         } catch {
             throw failureExit(error)

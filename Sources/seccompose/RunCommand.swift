@@ -79,7 +79,6 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(failure.exitStatus)
         }
         reportDiagnostics(prepared.diagnostics)
-        for w in prepared.filter.built.profileWarnings { Terminal.error(w.description) }
         if !prepared.notices.isEmpty {
             Terminal.error("seccompose: notice: \(prepared.unit ?? "the unit") asks for sandboxing Seccompose does not apply "
                 + "(--strict refuses such units): " + prepared.notices.map { "\($0.key)= at \($0.file ?? "<command line>"):\($0.line):\($0.column)" }
