@@ -36,22 +36,29 @@ static void grow_receive_buffer(int fd, int rcvbuf, int *effective)
     }
 }
 
-int cnetlink_audit_open_reader(int rcvbuf, int *effective_rcvbuf)
+/* A non-blocking netlink socket of `type` and `protocol`, its receive buffer grown, bound to
+ * the multicast `groups`. Returns the fd or -errno. */
+static int open_multicast(int type, int protocol, unsigned int groups, int rcvbuf, int *effective_rcvbuf)
 {
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
+    int fd = socket(AF_NETLINK, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
     if (fd < 0)
         return -errno;
     grow_receive_buffer(fd, rcvbuf, effective_rcvbuf);
     struct sockaddr_nl addr;
     memset(&addr, 0, sizeof addr);
     addr.nl_family = AF_NETLINK;
-    addr.nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1);
+    addr.nl_groups = groups;
     if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
         int e = errno;
         close(fd);
         return -e;
     }
     return fd;
+}
+
+int cnetlink_audit_open_reader(int rcvbuf, int *effective_rcvbuf)
+{
+    return open_multicast(SOCK_RAW, NETLINK_AUDIT, 1u << (AUDIT_NLGRP_READLOG - 1), rcvbuf, effective_rcvbuf);
 }
 
 int cnetlink_audit_open_control(void)
@@ -194,19 +201,9 @@ int cnetlink_audit_send_user(int fd, int type, const char *text, int timeout_ms)
 
 int cnetlink_proc_open(int rcvbuf, int *effective_rcvbuf)
 {
-    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+    int fd = open_multicast(SOCK_DGRAM, NETLINK_CONNECTOR, CN_IDX_PROC, rcvbuf, effective_rcvbuf);
     if (fd < 0)
-        return -errno;
-    grow_receive_buffer(fd, rcvbuf, effective_rcvbuf);
-    struct sockaddr_nl addr;
-    memset(&addr, 0, sizeof addr);
-    addr.nl_family = AF_NETLINK;
-    addr.nl_groups = CN_IDX_PROC;
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
+        return fd;
     char buf[NLMSG_SPACE(sizeof(struct cn_msg) + sizeof(enum proc_cn_mcast_op))] __attribute__((aligned(8)));
     memset(buf, 0, sizeof buf);
     struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
