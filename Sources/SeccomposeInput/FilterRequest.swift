@@ -152,8 +152,8 @@ public struct FilterRequest: Sendable {
                 throw FilterInputError(reason: .invalidRequest, message: "--unit-setting '\(raw)' is not KEY=VALUE",
                     fix: "write e.g. --unit-setting RestrictNamespaces=yes", file: nil, line: i + 1)
             }
-            let key = SettingText.stripped(String(raw[..<eq])).value
-            let (value, column) = SettingText.stripped(String(raw[raw.index(after: eq)...]))
+            let key = UnitSettingsReader.strippedValue(String(raw[..<eq])).value
+            let (value, column) = UnitSettingsReader.strippedValue(String(raw[raw.index(after: eq)...]))
             let source = ValueSource(file: nil, line: i + 1, valueColumn: key.count + 1 + column)
             let a = UnitAssignment(section: "Service", key: key, value: value, source: source)
             switch UnitKeys.classify(key, version: context.version) {
@@ -173,19 +173,19 @@ public struct FilterRequest: Sendable {
             }
         }
         for (i, raw) in architectures.enumerated() {
-            let (value, column) = SettingText.stripped(raw)
+            let (value, column) = UnitSettingsReader.strippedValue(raw)
             diagnostics += syscalls.applyArchitectures(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
         }
         if let errorNumber {
-            let (value, column) = SettingText.stripped(errorNumber)
+            let (value, column) = UnitSettingsReader.strippedValue(errorNumber)
             diagnostics += syscalls.applyErrorNumber(value, source: ValueSource(file: nil, line: 1, valueColumn: column))
         }
         for (i, raw) in log.enumerated() {
-            let (value, column) = SettingText.stripped(raw)
+            let (value, column) = UnitSettingsReader.strippedValue(raw)
             diagnostics += syscalls.applyLog(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
         }
         for (i, raw) in filters.enumerated() {
-            let (value, column) = SettingText.stripped(raw)
+            let (value, column) = UnitSettingsReader.strippedValue(raw)
             diagnostics += syscalls.applyFilter(value, source: ValueSource(file: nil, line: i + 1, valueColumn: column))
         }
         return Settings(service: service, syscalls: syscalls, directives: directives, diagnostics: diagnostics)
@@ -247,18 +247,5 @@ public struct FilterRequest: Sendable {
             throw FilterInputError(reason: .compileFailed, message: error.description,
                 fix: "simplify the policy or report the input as a bug", diagnostics: built.diagnostics)
         }
-    }
-}
-
-/// Setting values as systemd's configuration parser sees them.
-public enum SettingText {
-    /// systemd's conf parser strips whitespace around a value; so does Seccompose, keeping the
-    /// 1-based column where the value starts.
-    public static func stripped(_ raw: String) -> (value: String, column: Int) {
-        let isWS: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        let lead = raw.prefix(while: isWS).count
-        var v = Substring(raw).dropFirst(lead)
-        while let last = v.last, isWS(last) { v = v.dropLast() }
-        return (String(v), lead + 1)
     }
 }

@@ -27,13 +27,7 @@ public enum LaunchGate {
     /// whose input is ignored or weakens the filter unless `lenient`. Advisory findings (a
     /// special user, notes) never stop it.
     public static func blocking(_ diagnostics: [Diagnostic], _ strictness: LaunchStrictness) -> [Diagnostic] {
-        diagnostics.filter { d in
-            switch d.severity {
-            case .error: return true
-            case .warning: return !strictness.lenient && d.weakensFilter
-            case .note: return false
-            }
-        }
+        diagnostics.filter { $0.severity == .error || (!strictness.lenient && $0.weakensFilter) }
     }
 }
 

@@ -3,7 +3,6 @@
 // tested in process with fakes as well as end to end.
 
 import SeccomposeRuntime
-import SeccomposeSyscalls
 
 /// Where start, violation and exit entries go.
 public protocol JournalSink: Sendable {
@@ -18,16 +17,4 @@ public struct SystemJournal: JournalSink {
     public init() {}
 
     public func send(_ fields: [(String, String)]) { Journal.send(fields) }
-}
-
-/// Reading /proc.
-enum Proc {
-    /// The parent pid from /proc/PID/stat (field 4, after the parenthesised command).
-    static func parent(of pid: Int32) -> Int32? {
-        guard let text = try? TextFile.read("/proc/\(pid)/stat", limit: 1 << 16),
-            let close = text.lastIndex(of: ")")
-        else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? Int32(fields[1]) : nil
-    }
 }

@@ -196,7 +196,7 @@ public final class Supervisor {
     /// once its main process ended. Call when every started command was finished.
     public func stopRemaining() {
         let me = getpid()
-        var left = records.tree.members.filter { kill($0, 0) == 0 && Proc.parent(of: $0) == me }.sorted()
+        var left = records.tree.members.filter { kill($0, 0) == 0 && ProcessTree.parentPID(of: $0) == me }.sorted()
         guard !left.isEmpty else { return }
         for p in left { kill(p, SIGTERM) }
         var waited = 0.0
@@ -225,7 +225,7 @@ public final class Supervisor {
         let comm = String((running.command.argv[0].split(separator: "/").last ?? "").prefix(15))
         let killedBySIGSYS = termination == .signaled(SIGSYS)
         var taken = records.take(flushTimeout: .seconds(2), fallbackCommand: nil)
-        if killedBySIGSYS && !taken.contains(where: { $0.pid == running.pid && Self.isKill($0.code) }) {
+        if killedBySIGSYS && !taken.contains(where: { $0.pid == running.pid && $0.isKill }) {
             // Inside another pid namespace the records' pids are not ours: match the command name.
             taken += records.take(flushTimeout: .milliseconds(500), fallbackCommand: comm)
         }
@@ -233,11 +233,10 @@ public final class Supervisor {
         var logged: [String: LoggedCall] = [:]
         var loggedOrder: [String] = []
         for r in taken {
-            let abi = Architecture.abi(auditArch: r.arch, number: UInt32(truncatingIfNeeded: r.syscall),
-                among: Architecture.allCases) ?? .x86_64
+            let abi = r.abi ?? .x86_64
             let number = abi == .x32 ? r.syscall & ~0x4000_0000 : r.syscall
             let name = SyscallTable.name(of: r.syscall, on: abi)
-            let action = Action(returnValue: r.code)
+            let action = r.action
             if action == .log {
                 let key = "\(abi.name)/\(number)"
                 if logged[key] == nil { loggedOrder.append(key) }
@@ -274,12 +273,5 @@ public final class Supervisor {
         return LaunchOutcome(command: running.command.argv, pid: running.pid, termination: termination,
             violations: violations, logged: loggedCalls, lostRecords: lost,
             reportsComplete: records.isComplete && !unexplainedKill, warnings: warnings)
-    }
-
-    static func isKill(_ code: UInt32) -> Bool {
-        switch Action(returnValue: code) {
-        case .killProcess, .killThread: return true
-        default: return false
-        }
     }
 }

@@ -186,21 +186,3 @@ public struct SeccompAuditRecord: Sendable, Hashable {
     /// Whether the record reports a kill (KILL_PROCESS or KILL_THREAD).
     public var isKill: Bool { code == 0x8000_0000 || code == 0 }
 }
-
-/// New seccomp records as the current supervisor polls them: from the audit netlink multicast
-/// group when it can be joined (every record arrives), else from /dev/kmsg (needs CAP_SYSLOG,
-/// or `kernel.dmesg_restrict=0`; rate-limited by the kernel). Prefer `AuditSources.open()`,
-/// which also reports loss.
-public final class KernelAuditLog {
-    private let source: any AuditRecordSource
-
-    /// Starts reading, so only records written from now on are returned; nil when neither the
-    /// audit netlink group nor /dev/kmsg can be read.
-    public init?() {
-        guard let opened = try? AuditSources.open() else { return nil }
-        source = opened.source
-    }
-
-    /// The seccomp records written since the last call (or since opening).
-    public func newRecords() -> [SeccompAuditRecord] { source.drain() }
-}

@@ -241,7 +241,7 @@ public final class ProcessTree: Sendable {
     }
 
     /// The parent pid from /proc/PID/stat (`pid (comm) state ppid …`; comm may hold `)`).
-    static func parentPID(of pid: Int32) -> Int32? {
+    public static func parentPID(of pid: Int32) -> Int32? {
         let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

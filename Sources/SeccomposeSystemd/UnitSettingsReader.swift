@@ -107,6 +107,13 @@ public enum UnitSettingsReader {
 }
 
 extension UnitSettingsReader {
+    /// A value as systemd's configuration parser sees it, surrounding whitespace stripped (as
+    /// the reader strips keys and values), with the 1-based column where it starts in `raw`.
+    public static func strippedValue(_ raw: String) -> (value: String, column: Int) {
+        let text = Substring(raw), value = text.trimmingWhitespace()
+        return (String(value), text.distance(from: text.startIndex, to: value.startIndex) + 1)
+    }
+
     /// One logical line: physical lines joined at their continuations.
     public struct LogicalLine: Sendable, Hashable {
         /// The joined text (each continuation's backslash becomes a space).
