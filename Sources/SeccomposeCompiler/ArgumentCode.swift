@@ -55,34 +55,38 @@ enum ArgumentCode {
 extension ArgumentCode {
     /// `switch argument { case v1: action1 … default: otherwise }` for distinct constants: the
     /// high word (64-bit) is loaded once and searched, then the low word is loaded once and
-    /// searched, with JGE splits down to short JEQ chains.
+    /// searched, with JGE splits down to JEQ chains of at most `leafRun` values (longer runs:
+    /// fewer splits, so a smaller program, and a longer worst path).
     static func valueSet(
         _ cases: [(UInt64, Action)], condition c: ArgumentCondition, otherwise: Int, argumentBits: Int,
-        littleEndian: Bool, _ g: inout Graph
+        littleEndian: Bool, leafRun: Int, _ g: inout Graph
     ) -> Int {
+        g.hasValueSearch = true
         let wide = c.comparedBits(argumentBits: argumentBits) > 32
         let lo = BPF.offsetArgument(c.index, highHalf: false, littleEndian: littleEndian)
         let hi = BPF.offsetArgument(c.index, highHalf: true, littleEndian: littleEndian)
         // Binary search over sorted 32-bit keys; the accumulator holds the word already.
-        func search(_ keys: [(UInt32, Int)], _ miss: Int) -> Int {
-            if keys.count <= 3 {
+        func search(_ keys: ArraySlice<(UInt32, Int)>, _ miss: Int) -> Int {
+            if keys.count <= leafRun {
                 var next = miss
                 for (k, target) in keys.reversed() { next = g.add(.jump(BPF.jeq, k, jt: target, jf: next)) }
                 return next
             }
-            let mid = keys.count / 2
-            let right = search(Array(keys[mid...]), miss)
-            let left = search(Array(keys[..<mid]), miss)
+            // Split at a multiple of the run length, so that every leaf but the last is a full run.
+            let runs = (keys.count + leafRun - 1) / leafRun
+            let mid = keys.startIndex + (runs / 2) * leafRun
+            let right = search(keys[mid...], miss)
+            let left = search(keys[..<mid], miss)
             return g.add(.jump(BPF.jge, keys[mid].0, jt: right, jf: left))
         }
         func lowSearch(_ items: [(UInt64, Action)]) -> Int {
             let keys = items.map { (UInt32(truncatingIfNeeded: $0.0), g.ret($0.1.returnValue)) }.sorted { $0.0 < $1.0 }
-            return g.add(.load(lo, next: search(keys, otherwise)))
+            return g.add(.load(lo, next: search(keys[...], otherwise)))
         }
         guard wide else { return lowSearch(cases) }
         var byHigh: [UInt32: [(UInt64, Action)]] = [:]
         for item in cases { byHigh[UInt32(truncatingIfNeeded: item.0 >> 32), default: []].append(item) }
         let highKeys = byHigh.keys.sorted().map { h in (h, lowSearch(byHigh[h] ?? [])) }
-        return g.add(.load(hi, next: search(highKeys, otherwise)))
+        return g.add(.load(hi, next: search(highKeys[...], otherwise)))
     }
 }

@@ -50,13 +50,23 @@ public enum Compiler {
         }
         let order = try byteOrder(policy)
         let policy = effectivePolicy(policy, options: options)
-        var graph = Graph()
         let entries = resolvedEntries(policy)
-        let root = buildRoot(policy, entries: entries, &graph)
-        let instructions = Emitter.emit(graph, root: root)
+        // The fastest layout that fits: longer runs of value tests make a smaller program with a
+        // longer worst path, so a policy is refused only when even the smallest does not fit.
+        var instructions: [BPFInstruction] = []
+        var sizes: [Int] = []
+        for layout in Layout.escalation {
+            var graph = Graph()
+            let root = buildRoot(policy, entries: entries, layout: layout, &graph)
+            instructions = Emitter.emit(graph, root: root)
+            sizes.append(instructions.count)
+            if instructions.count <= options.maximumInstructions || !graph.hasValueSearch { break }
+        }
         guard instructions.count <= options.maximumInstructions else {
+            let tried = sizes.count > 1
+                ? " (the fastest layout needs \(sizes[0]), the smallest \(instructions.count))" : ""
             throw CompileError(
-                message: "the program needs \(instructions.count) instructions; the limit is \(options.maximumInstructions)",
+                message: "the program needs \(instructions.count) instructions\(tried); the limit is \(options.maximumInstructions)",
                 fix: "reduce the number of argument rules or ABIs, or split the policy")
         }
         // The compiler checks its own output: the kernel's load-time rules, and that every

@@ -5,7 +5,7 @@ import SeccomposePolicy
 import SeccomposeSyscalls
 
 extension Compiler {
-    static func buildRoot(_ policy: Policy, entries: Entries, _ g: inout Graph) -> Int {
+    static func buildRoot(_ policy: Policy, entries: Entries, layout: Layout, _ g: inout Graph) -> Int {
         let otherABIs = g.ret(policy.otherArchitectureAction.returnValue)
         // One dispatch entry per distinct AUDIT_ARCH value, in Architecture order (x86-64 first).
         var audits: [UInt32] = []
@@ -17,7 +17,7 @@ extension Compiler {
             // The first ABI checked may use one level more than a balanced tree (the bound is
             // 4 + ⌈log2 R⌉ + 1); later ones already pay one test per earlier ABI.
             let tree = buildTree(intervals, weights: weights(intervals, audit: audit, policy: policy),
-                slack: position == 0 ? 1 : 0, &g, &leafCache)
+                slack: position == 0 ? 1 : 0, layout: layout, &g, &leafCache)
             let block = g.add(.load(BPF.offsetNr, next: tree))
             next = g.add(.jump(BPF.jeq, audit, jt: block, jf: next))
         }
@@ -47,7 +47,7 @@ extension Compiler {
     /// depth budget (a subtree of n leaves may not be deeper than `budget`), so the worst case
     /// stays within `⌈log2 R⌉ + slack` tests while frequent ranges sit closer to the root.
     static func buildTree(
-        _ iv: [Interval], weights: [Double], slack: Int, _ g: inout Graph, _ cache: inout [LeafKey: Int]
+        _ iv: [Interval], weights: [Double], slack: Int, layout: Layout, _ g: inout Graph, _ cache: inout [LeafKey: Int]
     ) -> Int {
         var prefix = [0.0]
         prefix.reserveCapacity(weights.count + 1)
@@ -56,7 +56,7 @@ extension Compiler {
         while (1 << depth) < iv.count { depth += 1 }
         func build(_ lo: Int, _ hi: Int, _ budget: Int) -> Int {  // intervals lo..<hi
             let n = hi - lo
-            if n == 1 { return leaf(iv[lo].key, &g, &cache) }
+            if n == 1 { return leaf(iv[lo].key, layout: layout, &g, &cache) }
             let half = budget >= 1 ? 1 << (budget - 1) : 1
             // Left sizes that keep both sides within budget - 1.
             let minLeft = max(1, n - half), maxLeft = min(n - 1, half)
@@ -77,7 +77,7 @@ extension Compiler {
         return build(0, iv.count, depth + slack)
     }
 
-    static func leaf(_ key: LeafKey, _ g: inout Graph, _ cache: inout [LeafKey: Int]) -> Int {
+    static func leaf(_ key: LeafKey, layout: Layout, _ g: inout Graph, _ cache: inout [LeafKey: Int]) -> Int {
         if let n = cache[key] { return n }
         let d = key.decision
         var next = g.ret(d.action.returnValue)
@@ -89,7 +89,7 @@ extension Compiler {
             // does not matter: it becomes one binary search that loads each word once.
             if let set = valueSet(ending: rules, argumentBits: key.argumentBits), set.count >= 3 {
                 next = ArgumentCode.valueSet(set.map { ($0.conditions[0].value, $0.action) }, condition: last.conditions[0],
-                    otherwise: next, argumentBits: key.argumentBits, littleEndian: key.littleEndian, &g)
+                    otherwise: next, argumentBits: key.argumentBits, littleEndian: key.littleEndian, leafRun: layout.leafRun, &g)
                 rules = rules.dropLast(set.count)
                 continue
             }

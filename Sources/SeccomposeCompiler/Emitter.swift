@@ -2,7 +2,7 @@
 
 /// Lays the graph out as a program, backwards, so every jump target is already placed.
 /// Conditional jumps reach at most 255 instructions: farther targets get a copy of the `RET`
-/// right after the jump, or a `JA` trampoline.
+/// right after the jump, or a `JA` trampoline, which later jumps share while in reach.
 enum Emitter {
     static func emit(_ g: Graph, root: Int) -> [BPFInstruction] {
         // Post-order: successors before their users; the fall-through successor visited last.
@@ -38,10 +38,21 @@ enum Emitter {
             rev.append(i)
             return rev.count - 1
         }
-        // Makes `target` reachable by a following conditional jump: a RET copy or a JA.
-        func nearby(_ node: Int) -> Int {
-            if case .ret(let v) = g.nodes[node] { return place(BPF.returnValue(v)) }
-            return place(BPF.jumpAlways(UInt32(distance(position[node]))))
+        // The latest copy of each node placed for far jumps (-1: none): jumps after it reuse it
+        // while it is in reach, so a far target costs one copy per 256 instructions, not one
+        // per jump (thousands of argument values all jump to one RET).
+        var copy = [Int](repeating: -1, count: g.nodes.count)
+        // A position of `node` (or of a copy) that a following conditional jump reaches: the
+        // node itself, the latest copy, or a new RET copy or JA placed here.
+        func reach(_ node: Int) -> Int {
+            if distance(position[node]) <= 255 { return position[node] }
+            if copy[node] >= 0, distance(copy[node]) <= 255 { return copy[node] }
+            if case .ret(let v) = g.nodes[node] {
+                copy[node] = place(BPF.returnValue(v))
+            } else {
+                copy[node] = place(BPF.jumpAlways(UInt32(distance(position[node]))))
+            }
+            return copy[node]
         }
         for n in order {
             switch g.nodes[n] {
@@ -52,12 +63,13 @@ enum Emitter {
                 let ins = { if case .load = g.nodes[n] { return BPF.loadAbsolute(off) } else { return BPF.andK(off) } }()
                 position[n] = place(ins)
             case .jump(let op, let k, let jt, let jf):
-                var pt = position[jt], pf = position[jf]
+                var pt = reach(jt), pf = reach(jf)
+                // A copy placed for one target moves the other one step farther.
                 while distance(pt) > 255 || distance(pf) > 255 {
                     if distance(pt) > 255 {
-                        pt = nearby(jt)
+                        pt = reach(jt)
                     } else {
-                        pf = nearby(jf)
+                        pf = reach(jf)
                     }
                 }
                 position[n] = place(BPF.jump(op, k, jt: UInt8(distance(pt)), jf: UInt8(distance(pf))))

@@ -11,6 +11,8 @@ struct Graph {
 
     var nodes: [Node] = []
     var index: [Node: Int] = [:]
+    /// Whether a value-set search was built (only then does another `Layout` change the program).
+    var hasValueSearch = false
 
     mutating func add(_ n: Node) -> Int {
         if let i = index[n] { return i }

@@ -10,6 +10,18 @@ extension Compiler {
         var decision: SyscallDecision
         var argumentBits: Int
         var littleEndian: Bool
+
+        /// Hashes the decision's action, rule count and end rules only: a decision with
+        /// thousands of rules (ioctl values) is hashed in constant time; equality still compares
+        /// it whole.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(argumentBits)
+            hasher.combine(littleEndian)
+            hasher.combine(decision.action)
+            hasher.combine(decision.rules.count)
+            hasher.combine(decision.rules.first)
+            hasher.combine(decision.rules.last)
+        }
     }
 
     struct Interval {

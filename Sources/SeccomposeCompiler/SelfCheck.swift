@@ -156,11 +156,14 @@ public enum SelfCheck {
         }
         if let d = compare(program, data, evaluation.action, abi, argumentFree: false) { return d }
         let firstMatch = FirstMatch(decision, argumentBits: abi.argumentBits)
-        for args in argumentSamples(decision.rules) {
+        var found: Difference?
+        var scratch = [UInt64](repeating: 0, count: 6)
+        forEachArgumentSample(decision.rules, into: &scratch) { args in
             for i in 0..<6 { data.args[i] = args[i] }
-            if let d = compare(program, data, firstMatch.action(data.args), abi, argumentFree: false) { return d }
+            found = compare(program, data, firstMatch.action(args), abi, argumentFree: false)
+            return found == nil
         }
-        return nil
+        return found
     }
 
     /// Runs the program on `data`; a difference when it returns something else than `expected`,
@@ -187,19 +190,31 @@ public enum SelfCheck {
     /// per condition.
     static func argumentSamples(_ rules: [Rule]) -> [[UInt64]] {
         var out: [[UInt64]] = []
-        for rule in rules {
-            var base = [UInt64](repeating: 0, count: 6)
-            for c in rule.conditions where (0...5).contains(c.index) { base[c.index] = c.value }
-            out.append(base)
-            for c in rule.conditions where (0...5).contains(c.index) {
-                for v in values(for: c) {
-                    var x = base
-                    x[c.index] = v
-                    out.append(x)
-                }
-            }
+        var scratch = [UInt64](repeating: 0, count: 6)
+        forEachArgumentSample(rules, into: &scratch) { args in
+            out.append(args)
+            return true
         }
         return out
+    }
+
+    /// Calls `body` with each vector `argumentSamples` lists, built in `buffer` (six words) without
+    /// allocating one array per vector; stops when `body` returns false.
+    static func forEachArgumentSample(_ rules: [Rule], into buffer: inout [UInt64], _ body: ([UInt64]) -> Bool) {
+        var base = [UInt64](repeating: 0, count: 6)
+        for rule in rules {
+            for i in 0..<6 { base[i] = 0 }
+            for c in rule.conditions where (0...5).contains(c.index) { base[c.index] = c.value }
+            for i in 0..<6 { buffer[i] = base[i] }
+            guard body(buffer) else { return }
+            for c in rule.conditions where (0...5).contains(c.index) {
+                for v in values(for: c) {
+                    buffer[c.index] = v
+                    guard body(buffer) else { return }
+                }
+                buffer[c.index] = base[c.index]
+            }
+        }
     }
 
     /// A decision's first-match evaluation (`SyscallDecision.action(arguments:argumentBits:)`),

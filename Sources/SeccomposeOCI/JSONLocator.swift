@@ -35,11 +35,49 @@ public enum JSONLocator {
     /// when the text has no such value or is not JSON.
     public static func locate(_ path: String, in text: String) -> (line: Int, column: Int)? {
         guard let steps = steps(path) else { return nil }
-        let bytes = Array(text.utf8)
+        var scanner = Scanner(bytes: Array(text.utf8))
+        for step in steps { guard scanner.enter(step) else { return nil } }
+        guard scanner.atValue(), let at = scanner.positions([scanner.p]).first else { return nil }
+        return at
+    }
+
+    /// Where each element of the array at `path` starts (line and column, as `locate` gives
+    /// them), found in one pass over the text; nil when the value at `path` is not an array.
+    public static func elementPositions(of path: String, in text: String) -> [(line: Int, column: Int)]? {
+        guard let steps = steps(path) else { return nil }
+        var scanner = Scanner(bytes: Array(text.utf8))
+        for step in steps { guard scanner.enter(step) else { return nil } }
+        scanner.skipSpace()
+        guard scanner.p < scanner.bytes.count, scanner.bytes[scanner.p] == UInt8(ascii: "[") else { return nil }
+        scanner.p += 1
+        var offsets: [Int] = []
+        while scanner.atValue() {
+            offsets.append(scanner.p)
+            guard scanner.skipValue() else { return nil }
+            scanner.skipSpace()
+            guard scanner.p < scanner.bytes.count, scanner.bytes[scanner.p] == UInt8(ascii: ",") else { break }
+            scanner.p += 1
+        }
+        return scanner.positions(offsets)
+    }
+
+    /// A cursor over JSON text that steps into objects and arrays without building them.
+    struct Scanner {
+        let bytes: [UInt8]
         var p = 0
-        func skipSpace() { while p < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[p]) { p += 1 } }
-        // Skips one value starting at p (after whitespace); false on malformed input.
-        func skipValue() -> Bool {
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        mutating func skipSpace() { while p < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[p]) { p += 1 } }
+
+        /// Whether a value (not the end of its container) starts at the next non-blank byte.
+        mutating func atValue() -> Bool {
+            skipSpace()
+            return p < bytes.count && bytes[p] != UInt8(ascii: "]") && bytes[p] != UInt8(ascii: "}")
+        }
+
+        /// Skips one value starting at p (after whitespace); false on malformed input.
+        mutating func skipValue() -> Bool {
             skipSpace()
             guard p < bytes.count else { return false }
             switch bytes[p] {
@@ -68,8 +106,9 @@ public enum JSONLocator {
                 return true
             }
         }
-        // Reads a string starting at the quote at p; returns its raw bytes.
-        func readString() -> [UInt8]? {
+
+        /// Reads a string starting at the quote at p; returns its raw bytes.
+        mutating func readString() -> [UInt8]? {
             guard p < bytes.count, bytes[p] == UInt8(ascii: "\"") else { return nil }
             p += 1
             var out: [UInt8] = []
@@ -87,48 +126,62 @@ public enum JSONLocator {
             }
             return nil
         }
-        for step in steps {
+
+        /// Moves p to the start of the value `step` names inside the value at p.
+        mutating func enter(_ step: Step) -> Bool {
             skipSpace()
-            guard p < bytes.count else { return nil }
+            guard p < bytes.count else { return false }
             switch step {
             case .key(let key):
-                guard bytes[p] == UInt8(ascii: "{") else { return nil }
+                guard bytes[p] == UInt8(ascii: "{") else { return false }
                 p += 1
-                var found = false
-                while !found {
+                let wanted = Array(key.utf8)
+                while true {
                     skipSpace()
-                    guard p < bytes.count, bytes[p] != UInt8(ascii: "}"), let k = readString() else { return nil }
+                    guard p < bytes.count, bytes[p] != UInt8(ascii: "}"), let k = readString() else { return false }
                     skipSpace()
-                    guard p < bytes.count, bytes[p] == UInt8(ascii: ":") else { return nil }
+                    guard p < bytes.count, bytes[p] == UInt8(ascii: ":") else { return false }
                     p += 1
-                    if k == Array(key.utf8) {
-                        found = true
-                    } else {
-                        guard skipValue() else { return nil }
-                        skipSpace()
-                        if p < bytes.count, bytes[p] == UInt8(ascii: ",") { p += 1 }
-                    }
+                    if k == wanted { return true }
+                    guard skipValue() else { return false }
+                    skipSpace()
+                    if p < bytes.count, bytes[p] == UInt8(ascii: ",") { p += 1 }
                 }
             case .index(let n):
-                guard bytes[p] == UInt8(ascii: "[") else { return nil }
+                guard bytes[p] == UInt8(ascii: "[") else { return false }
                 p += 1
                 for _ in 0..<n {
-                    guard skipValue() else { return nil }
+                    guard skipValue() else { return false }
                     skipSpace()
-                    guard p < bytes.count, bytes[p] == UInt8(ascii: ",") else { return nil }
+                    guard p < bytes.count, bytes[p] == UInt8(ascii: ",") else { return false }
                     p += 1
                 }
+                return true
             }
         }
-        skipSpace()
-        guard p < bytes.count, bytes[p] != UInt8(ascii: "]"), bytes[p] != UInt8(ascii: "}") else { return nil }
-        // Line and column (characters, not bytes) of offset p.
-        var line = 1, lineStart = 0
-        for (i, b) in bytes[..<p].enumerated() where b == 0x0A {
-            line += 1
-            lineStart = i + 1
+
+        /// Line and column (characters, not bytes) of each offset, ascending, in one pass.
+        func positions(_ offsets: [Int]) -> [(line: Int, column: Int)] {
+            var out: [(line: Int, column: Int)] = []
+            out.reserveCapacity(offsets.count)
+            // Columns are counted from the previous offset on the same line (values start at
+            // character boundaries), so a one-line profile is not recounted from its start.
+            var line = 1, lineStart = 0, i = 0
+            var counted = 0, column = 1
+            for offset in offsets {
+                while i < offset {
+                    if bytes[i] == 0x0A {
+                        line += 1
+                        lineStart = i + 1
+                    }
+                    i += 1
+                }
+                if counted < lineStart { (counted, column) = (lineStart, 1) }
+                column += String(decoding: bytes[counted..<offset], as: UTF8.self).count
+                counted = offset
+                out.append((line, column))
+            }
+            return out
         }
-        let column = String(decoding: bytes[lineStart..<p], as: UTF8.self).count + 1
-        return (line, column)
     }
 }

@@ -353,6 +353,8 @@ public struct LibseccompRuleDatabase: Sendable {
     /// rule merges into both, the second merge inserts a node into the level it already sits
     /// in, which links it to itself, and libseccomp 2.5.4 never returns (runc hangs).
     static func refuseCycle(_ n: Node, level x: Node) throws(Refusal) {
+        // A node in no level yet (a new rule's) cannot link to itself: only a shared one can.
+        if n.previousSibling == nil, n.nextSibling == nil, n !== x { return }
         var cur: Node? = x.head
         var steps = 0
         while let c = cur, steps < 100_000 {
@@ -427,10 +429,13 @@ public struct LibseccompRuleDatabase: Sendable {
         guard let e = entries[name] else { return nil }
         if let u = e.unconditional { return SyscallDecision(action: u.action, origin: u.source.flatMap(origin)) }
         guard let root = e.chains else { return nil }
-        var budget = 1 << 14
-        var memo: [MemoKey: [FlatRule]] = [:]
-        let list = try Self.rules(root.head, [FlatRule(conditions: [], leaf: Leaf(action: defaultAction, source: nil))],
-            known: [:], wide: wide, budget: &budget, memo: &memo)
+        var state = Flattening(wide: wide, cellLimit: 1 << 16)
+        let end = state.lists.cons(FlatRule(conditions: [], leaf: Leaf(action: defaultAction, source: nil)), SharedRuleLists.empty)
+        let written = try Self.rules(root.head, end, known: [:], &state)
+        guard state.lists.count(written) <= 1 << 16 else {
+            throw Refusal(conflicting: nil, reason: "the rules of \(name) make a decision tree of more than \(1 << 16) paths")
+        }
+        let list = state.lists.elements(written)
         let simplified = Self.simplify(list, defaultAction: defaultAction)
         guard simplified.count <= 4096 else {
             throw Refusal(conflicting: nil, reason: "the rules of \(name) make a decision tree of more than 4096 paths")
@@ -479,62 +484,85 @@ public struct LibseccompRuleDatabase: Sendable {
     struct MemoKey: Hashable {
         var node: ObjectIdentifier
         var known: [Int: UInt32]
-        var k: [FlatRule]
+        var k: Int
     }
 
-    static func rules(_ start: Node?, _ k: [FlatRule], known: [Int: UInt32], wide: Bool, budget: inout Int,
-        memo: inout [MemoKey: [FlatRule]]) throws(Refusal) -> [FlatRule]
-    {
-        guard let node = start else { return k }
+    /// What flattening one syscall's tree carries along: the shared lists, the memo of levels
+    /// already written (per continuation), and the budget of cells.
+    struct Flattening {
+        var lists = SharedRuleLists()
+        var memo: [MemoKey: Int] = [:]
+        let wide: Bool
+        let cellLimit: Int
+    }
+
+    static func rules(_ start: Node?, _ k: Int, known: [Int: UInt32], _ state: inout Flattening) throws(Refusal) -> Int {
+        guard let head = start else { return k }
         // Shared subtrees (libseccomp links both exits of an ordering comparison to one chain)
         // are written once per continuation.
-        let key = MemoKey(node: ObjectIdentifier(node), known: known, k: k)
-        if let done = memo[key] { return done }
-        let out = try rulesUncached(node, k, known: known, wide: wide, budget: &budget, memo: &memo)
-        memo[key] = out
-        return out
+        let key = MemoKey(node: ObjectIdentifier(head), known: known, k: k)
+        if let done = state.memo[key] { return done }
+        // The level's nodes, written from the last (whose rest is `k`) to the first: a loop, so a
+        // level of thousands of values does not recurse thousands deep.
+        var level: [Node] = []
+        var cursor: Node? = head
+        while let n = cursor {
+            level.append(n)
+            cursor = n.nextSibling
+        }
+        var rest = k
+        for node in level.reversed() {
+            rest = try rules(of: node, then: rest, known: known, &state)
+        }
+        state.memo[key] = rest
+        return rest
     }
 
-    static func rulesUncached(_ node: Node, _ k: [FlatRule], known: [Int: UInt32], wide: Bool, budget: inout Int,
-        memo: inout [MemoKey: [FlatRule]]) throws(Refusal) -> [FlatRule]
-    {
-        budget -= 1
-        guard budget > 0 else { throw Refusal(conflicting: nil, reason: "the decision tree is too large to write down") }
-        let rest = try rules(node.nextSibling, k, known: known, wide: wide, budget: &budget, memo: &memo)
+    /// One node of a level, then `rest` (the level's later nodes and the continuation).
+    static func rules(of node: Node, then rest: Int, known: [Int: UInt32], _ state: inout Flattening) throws(Refusal) -> Int {
+        let wide = state.wide
         var knownTrue = known
         if wide, node.high, node.test != .greater, node.test != .greaterOrEqual, node.mask == .max { knownTrue[node.arg] = node.datum }
-        let t: [FlatRule], f: [FlatRule]
+        let t: Int, f: Int
         if let sub = node.nextTrue {
-            t = try rules(sub.head, rest, known: knownTrue, wide: wide, budget: &budget, memo: &memo)
+            t = try rules(sub.head, rest, known: knownTrue, &state)
         } else if let a = node.actionTrue {
-            t = [FlatRule(conditions: [], leaf: a)]
+            t = state.lists.cons(FlatRule(conditions: [], leaf: a), SharedRuleLists.empty)
         } else {
             t = rest
         }
         if let sub = node.nextFalse {
-            f = try rules(sub.head, rest, known: known, wide: wide, budget: &budget, memo: &memo)
+            f = try rules(sub.head, rest, known: known, &state)
         } else if let a = node.actionFalse {
-            f = [FlatRule(conditions: [], leaf: a)]
+            f = state.lists.cons(FlatRule(conditions: [], leaf: a), SharedRuleLists.empty)
         } else {
             f = rest
         }
         let c = condition(node, known: known, wide: wide)
-        // When the false branch is the tail of the true one, the true branch's own rules suffice.
-        var prefix = t
-        if f.count <= t.count, Array(t.suffix(f.count)) == f { prefix = Array(t.dropLast(f.count)) }
-        var out = prefix.map { FlatRule(conditions: [c] + $0.conditions, leaf: $0.leaf) } + f
-        // Both branches ending in the rest of the level: with the test's negation the rest is
-        // written once (c && true-rules, not-c && false-rules, rest).
-        var common = 0
-        while common < min(t.count, f.count), t[t.count - 1 - common] == f[f.count - 1 - common] { common += 1 }
-        if common > 0, let negations = negations(node, known: known, wide: wide) {
-            let pt = t.dropLast(common), pf = f.dropLast(common)
-            let alternative = pt.map { FlatRule(conditions: [c] + $0.conditions, leaf: $0.leaf) }
-                + negations.flatMap { n in pf.map { FlatRule(conditions: [n] + $0.conditions, leaf: $0.leaf) } } + t.suffix(common)
-            if alternative.count < out.count { out = alternative }
+        func under(_ cs: ArgumentCondition, _ rs: [FlatRule]) -> [FlatRule] {
+            rs.map { FlatRule(conditions: [cs] + $0.conditions, leaf: $0.leaf) }
         }
-        budget -= out.count
-        guard budget > 0 else { throw Refusal(conflicting: nil, reason: "the decision tree is too large to write down") }
+        // Both branches end in a common tail (when the false branch is the tail of the true
+        // one, the true branch's own rules suffice): c && true-rules, then the false branch.
+        let common = state.lists.commonSuffix(t, f)
+        let (nt, nf, nc) = (state.lists.count(t), state.lists.count(f), state.lists.count(common))
+        var out: Int
+        if nc == nf {
+            out = state.lists.list(under(c, state.lists.rules(of: t, before: common)), then: f)
+        } else if nc > 0, let negations = negations(node, known: known, wide: wide),
+            (nt - nc) + negations.count * (nf - nc) + nc < nt + nf
+        {
+            // With the test's negation the common tail is written once
+            // (c && true-rules, not-c && false-rules, tail).
+            let pf = state.lists.rules(of: f, before: common)
+            out = state.lists.list(negations.flatMap { under($0, pf) }, then: common)
+            out = state.lists.list(under(c, state.lists.rules(of: t, before: common)), then: out)
+        } else {
+            out = state.lists.list(under(c, state.lists.elements(t)), then: f)
+        }
+        guard state.lists.cellCount <= state.cellLimit else {
+            throw Refusal(conflicting: nil, reason: "the decision tree is too large to write down (over \(state.cellLimit) rules)")
+        }
         return out
     }
 
@@ -600,16 +628,19 @@ public struct LibseccompRuleDatabase: Sendable {
             if conds.isEmpty { break }
         }
         // `a > H:FFFFFFFF` then `a & HI == H:0 && a >(=) H:L` with one action: `a >(=) H:L`.
-        var i = 0
-        while i + 1 < out.count {
-            if out[i].leaf.action == out[i + 1].leaf.action, let merged = joinOrdering(out[i], out[i + 1]) {
-                out[i] = merged
-                out.remove(at: i + 1)
-                if i > 0 { i -= 1 }
-                continue
+        // Each rule is joined with the one before it while they join (a stack, so long lists stay linear).
+        var joined: [FlatRule] = []
+        joined.reserveCapacity(out.count)
+        for r in out {
+            joined.append(r)
+            while joined.count >= 2, joined[joined.count - 2].leaf.action == joined[joined.count - 1].leaf.action,
+                let merged = joinOrdering(joined[joined.count - 2], joined[joined.count - 1])
+            {
+                joined.removeLast()
+                joined[joined.count - 1] = merged
             }
-            i += 1
         }
+        out = joined
         // Rules before the final one that lead to its action change nothing.
         while out.count >= 2, out[out.count - 2].leaf.action == out[out.count - 1].leaf.action {
             out.remove(at: out.count - 2)

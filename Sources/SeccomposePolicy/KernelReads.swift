@@ -341,13 +341,15 @@ extension SyscallDecision {
         var narrowed: [Rule] = [], clean: [Rule] = []
         var ambiguous = false
         let ipc64Command = Multiplexer.directIPC64Command(of: name, on: abi)
+        // Each argument's width looked up once per decision, not once per condition.
+        let widths = (0...5).map { ArgumentWidths.width(of: name, argument: $0, on: abi) }
         for rule in rules {
             var n = rule, c = rule
             n.conditions = []
             c.conditions = []
             var cleanHolds = true, narrowedHolds = true
             for cond in rule.conditions {
-                guard let width = ArgumentWidths.width(of: name, argument: cond.index, on: abi) else {
+                guard let width = (0...5).contains(cond.index) ? widths[cond.index] : nil else {
                     n.conditions.append(cond)
                     c.conditions.append(cond)
                     continue
