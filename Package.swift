@@ -90,6 +90,12 @@ let package = Package(
         .executableTarget(name: "seccompose-probe", dependencies: ["CToolSupport"]),
         .executableTarget(name: "seccompose-audit-helper"),
         .executableTarget(name: "libseccomp-export", dependencies: ["CToolSupport"], linkerSettings: [.linkedLibrary("seccomp")]),
+        // The compiler at scale beside libseccomp, in one process (issue 19's table).
+        .systemLibrary(name: "CLibseccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .executableTarget(
+            name: "seccompose-scale-bench", dependencies: ["CLibseccomp", "SeccomposeOCI", "SeccomposeCompiler"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "seccompose",
             dependencies: [

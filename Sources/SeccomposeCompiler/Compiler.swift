@@ -56,11 +56,10 @@ public enum Compiler {
         var instructions: [BPFInstruction] = []
         var sizes: [Int] = []
         for layout in Layout.escalation {
-            var graph = Graph()
-            let root = buildRoot(policy, entries: entries, layout: layout, &graph)
-            instructions = Emitter.emit(graph, root: root)
+            let (laid, searches) = program(policy, entries: entries, layout: layout)
+            instructions = laid
             sizes.append(instructions.count)
-            if instructions.count <= options.maximumInstructions || !graph.hasValueSearch { break }
+            if instructions.count <= options.maximumInstructions || !searches { break }
         }
         guard instructions.count <= options.maximumInstructions else {
             let tried = sizes.count > 1
@@ -101,6 +100,14 @@ public enum Compiler {
         // Fail closed: the program must decide every probed call as the policy does.
         if options.checkDecisions { try SelfCheck.verify(instructions, implements: policy) }
         return (policy, Program(instructions, byteOrder: order))
+    }
+
+    /// The instructions for an effective policy in one layout (unchecked), and whether it has a
+    /// value search (only then does another layout change it).
+    static func program(_ policy: Policy, entries: Entries, layout: Layout) -> (instructions: [BPFInstruction], valueSearch: Bool) {
+        var graph = Graph()
+        let root = buildRoot(policy, entries: entries, layout: layout, &graph)
+        return (Emitter.emit(graph, root: root), graph.hasValueSearch)
     }
 
     /// The byte order of the policy's ABIs: one program is read by one kernel, in its order.

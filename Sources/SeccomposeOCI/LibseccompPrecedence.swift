@@ -226,20 +226,51 @@ public enum LibseccompPrecedence {
                     fix: "remove it, or change the rule that decides instead (docs/oci-profiles.md)", code: "shadowed"))
             }
             let conditional = ks.filter { deciding.contains($0) && !rules[$0].conditions.isEmpty }
-            for (x, i) in conditional.enumerated() {
-                for j in conditional[(x + 1)...] where rules[i].action != rules[j].action && rules[i].index != rules[j].index {
-                    guard let w = witness(rules[i].conditions + rules[j].conditions, bits: bits),
-                        let leaf = db.evaluate(name, arguments: w), leaf.source == j
-                    else { continue }
-                    let a = rules[i], b = rules[j]
-                    out.append(OCIDiagnostic(severity: "warning",
-                        path: "\(file):\(b.origin.line):\(b.origin.column): syscalls[\(b.index)]",
-                        message: "this rule (\(describe(b))) and syscalls[\(a.index)] (line \(a.origin.line), \(describe(a))) both match calls such as \(call(name, w)): libseccomp's precedence gives them \(b.action), this later rule's action, not \(a.action) as the profile's order suggests",
-                        fix: "make the two rules' conditions disjoint so that their order does not matter (precedence: docs/oci-profiles.md)",
-                        code: "precedence"))
+            // Only rules with different actions can disagree: pairs are formed across actions
+            // (thousands of rules with one action, an ioctl allow-list, make no pairs at all).
+            var byAction: [Action: [Int]] = [:]
+            var actionOrder: [Action] = []
+            for k in conditional {
+                if byAction[rules[k].action] == nil { actionOrder.append(rules[k].action) }
+                byAction[rules[k].action, default: []].append(k)
+            }
+            var pairs: [(Int, Int)] = []
+            for (x, a) in actionOrder.enumerated() {
+                for b in actionOrder[(x + 1)...] {
+                    for i in byAction[a] ?? [] {
+                        for j in byAction[b] ?? [] where rules[i].index != rules[j].index
+                            && !Self.equalitiesDisagree(rules[i].conditions, rules[j].conditions, bits: bits)
+                        {
+                            pairs.append(i < j ? (i, j) : (j, i))
+                        }
+                    }
                 }
+            }
+            pairs.sort { $0 < $1 }
+            for (i, j) in pairs {
+                guard let w = witness(rules[i].conditions + rules[j].conditions, bits: bits),
+                    let leaf = db.evaluate(name, arguments: w), leaf.source == j
+                else { continue }
+                let a = rules[i], b = rules[j]
+                out.append(OCIDiagnostic(severity: "warning",
+                    path: "\(file):\(b.origin.line):\(b.origin.column): syscalls[\(b.index)]",
+                    message: "this rule (\(describe(b))) and syscalls[\(a.index)] (line \(a.origin.line), \(describe(a))) both match calls such as \(call(name, w)): libseccomp's precedence gives them \(b.action), this later rule's action, not \(a.action) as the profile's order suggests",
+                    fix: "make the two rules' conditions disjoint so that their order does not matter (precedence: docs/oci-profiles.md)",
+                    code: "precedence"))
             }
         }
         return out
+    }
+
+    /// Whether two rules test one argument for equality with different constants (then no call
+    /// matches both: a quick test before searching for a witness).
+    static func equalitiesDisagree(_ a: [ArgumentCondition], _ b: [ArgumentCondition], bits: Int) -> Bool {
+        for x in a where x.op == .equal {
+            for y in b where y.op == .equal && y.index == x.index {
+                let keep: UInt64 = bits <= 32 || x.is32Bit || y.is32Bit ? 0xFFFF_FFFF : .max
+                if x.value & keep != y.value & keep { return true }
+            }
+        }
+        return false
     }
 }

@@ -65,7 +65,13 @@ public struct LibseccompRuleDatabase: Sendable {
         var nextTrue: Node?
         var nextFalse: Node?
         weak var previousSibling: Node?
-        var nextSibling: Node?
+        var nextSibling: Node? {
+            didSet { nextUnretained = nextSibling.map { Unmanaged.passUnretained($0) } }
+        }
+        /// `nextSibling` without a reference count: the search for a rule's place in a level of
+        /// thousands of nodes walks these (nodes that are also weakly referenced pay a slow,
+        /// side-table retain for every strong load).
+        var nextUnretained: Unmanaged<Node>?
 
         init(arg: Int, high: Bool, test: Test, original: ArgumentCondition.Operator, datum: UInt32, mask: UInt32, full: UInt64) {
             self.arg = arg
@@ -272,8 +278,16 @@ public struct LibseccompRuleDatabase: Sendable {
 
     /// Merges the chain `new` into the level that `existing` points into.
     func add(_ existing: inout Node, _ new: Node) throws(Refusal) {
-        var x = existing
         let n = new
+        // Skip the nodes that sort after the new one, without retaining each (the level lives
+        // through `existing` meanwhile): the loop below starts where it would stop anyway.
+        var scan = Unmanaged.passUnretained(existing)
+        while let next = scan._withUnsafeGuaranteedRef({ x in
+            x.sameTest(as: n) || x.sortsBefore(n) ? nil : x.nextUnretained
+        }) {
+            scan = next
+        }
+        var x = scan.takeUnretainedValue()
         while true {
             if x.sameTest(as: n) {
                 if let t = n.actionTrue {
@@ -549,6 +563,20 @@ public struct LibseccompRuleDatabase: Sendable {
         var out: Int
         if nc == nf {
             out = state.lists.list(under(c, state.lists.rules(of: t, before: common)), then: f)
+        } else if nc == nt, let negations = negations(node, known: known, wide: wide) {
+            // The true branch is the tail of the false one (a test whose action sits on its false
+            // branch, as `<` and `!=` are written): not-c && the false branch's own rules, then
+            // the tail, which is never copied under c (N such rules would copy it N times).
+            out = state.lists.list(negations.flatMap { under($0, state.lists.rules(of: f, before: common)) }, then: t)
+        } else if let negations = negations(node, known: known, wide: wide), nt > state.lists.count(rest),
+            state.lists.suffix(t, length: state.lists.count(rest)) == rest,
+            state.lists.suffix(f, length: min(nf, state.lists.count(rest))) != rest
+        {
+            // Only the true branch continues into the rest of the level (the false one ends in an
+            // action of its own): c && its rules, not-c && the false branch (which always decides),
+            // then the rest, written once instead of once more under c for every such node.
+            out = state.lists.list(negations.flatMap { under($0, state.lists.elements(f)) }, then: rest)
+            out = state.lists.list(under(c, state.lists.rules(of: t, before: rest)), then: out)
         } else if nc > 0, let negations = negations(node, known: known, wide: wide),
             (nt - nc) + negations.count * (nf - nc) + nc < nt + nf
         {

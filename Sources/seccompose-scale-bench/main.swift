@@ -1,0 +1,184 @@
+// seccompose-scale-bench: the compiler at scale, beside libseccomp in the same process.
+//
+// The policy of issue 19: a Docker/OCI profile that allows read, write, close and exit_group,
+// and ioctl for N request numbers (one `SCMP_CMP_EQ` rule on argument 1 per value), default
+// `SCMP_ACT_ERRNO` 1. For each row (N, ABIs) it prints, for Seccompose (profile text → policy →
+// verified program, in process) and for libseccomp 2.5.4 (seccomp_init, one
+// seccomp_rule_add_array per rule, seccomp_export_bpf, in process): the median time, the
+// program's length and its worst executed path (both programs run in Seccompose's simulator on
+// every value, its neighbours and the other syscalls). Numbers, not a pass/fail test.
+//
+// usage: seccompose-scale-bench [ITERATIONS]   (default 10 timed builds per row and side)
+
+import CLibseccomp
+import Foundation
+import SeccomposeCompiler
+import SeccomposeOCI
+import SeccomposePolicy
+import SeccomposeSyscalls
+
+struct Row {
+    var values: Int
+    var abis: [Architecture]
+}
+
+/// The request numbers: spread like real ioctl numbers (type byte, number byte, size bits).
+func requestValues(_ n: Int) -> [UInt32] {
+    (0..<n).map { i -> UInt32 in
+        let type = UInt32(i % 97) << 16, number = UInt32(i / 97) << 8, size = UInt32((i * 7) & 0xFF)
+        return 0x4000_0000 | type | number | size
+    }
+}
+
+func ociName(_ abi: Architecture) -> String {
+    switch abi {
+    case .x86: return "SCMP_ARCH_X86"
+    case .x32: return "SCMP_ARCH_X32"
+    default: return "SCMP_ARCH_X86_64"
+    }
+}
+
+func profile(_ row: Row) -> String {
+    var rules = [#"{"names": ["read", "write", "close", "exit_group"], "action": "SCMP_ACT_ALLOW"}"#]
+    for v in requestValues(row.values) {
+        rules.append(#"{"names": ["ioctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "op": "SCMP_CMP_EQ", "value": \#(v)}]}"#)
+    }
+    let arches = row.abis.map { "\"\(ociName($0))\"" }.joined(separator: ", ")
+    return #"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1, "architectures": [\#(arches)], "syscalls": [\#n"#
+        + rules.joined(separator: ",\n") + "\n]}\n"
+}
+
+func milliseconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
+}
+
+/// Median and fastest of `runs` timed calls of `body`.
+func timed(_ runs: Int, _ body: () throws -> Void) rethrows -> (median: Double, fastest: Double) {
+    let clock = ContinuousClock()
+    var ms: [Double] = []
+    for _ in 0..<runs { ms.append(milliseconds(try clock.measure(body))) }
+    ms.sort()
+    return (ms[ms.count / 2], ms[0])
+}
+
+enum BenchError: Error, CustomStringConvertible {
+    case libseccomp(String, Int32)
+    var description: String {
+        switch self {
+        case .libseccomp(let what, let rc): return "libseccomp: \(what) failed: \(rc)"
+        }
+    }
+}
+
+/// libseccomp's program for the row, exported to `fd`.
+func libseccompBuild(_ row: Row, exportTo fd: Int32) throws {
+    guard let ctx = seccomp_init(0x0005_0000 | 1) else { throw BenchError.libseccomp("seccomp_init", -1) }
+    defer { seccomp_release(ctx) }
+    let native = seccomp_arch_native()
+    let tokens = row.abis.map { abi -> UInt32 in
+        seccomp_arch_resolve_name(abi == .x86 ? "x86" : abi == .x32 ? "x32" : "x86_64")
+    }
+    if !tokens.contains(native) {
+        let rc = seccomp_arch_remove(ctx, native)
+        guard rc == 0 else { throw BenchError.libseccomp("seccomp_arch_remove", rc) }
+    }
+    for t in tokens where t != native {
+        let rc = seccomp_arch_add(ctx, t)
+        guard rc == 0 else { throw BenchError.libseccomp("seccomp_arch_add", rc) }
+    }
+    let allow: UInt32 = 0x7FFF_0000
+    for name in ["read", "write", "close", "exit_group"] {
+        let rc = seccomp_rule_add_array(ctx, allow, seccomp_syscall_resolve_name(name), 0, nil)
+        guard rc == 0 else { throw BenchError.libseccomp("seccomp_rule_add_array(\(name))", rc) }
+    }
+    let ioctl = seccomp_syscall_resolve_name("ioctl")
+    for v in requestValues(row.values) {
+        var cmp = scmp_arg_cmp(arg: 1, op: SCMP_CMP_EQ, datum_a: UInt64(v), datum_b: 0)
+        let rc = seccomp_rule_add_array(ctx, allow, ioctl, 1, &cmp)
+        guard rc == 0 else { throw BenchError.libseccomp("seccomp_rule_add_array(ioctl)", rc) }
+    }
+    let rc = seccomp_export_bpf(ctx, fd)
+    guard rc == 0 else { throw BenchError.libseccomp("seccomp_export_bpf", rc) }
+}
+
+/// libseccomp's program for the row, read back through a memfd.
+func libseccompProgram(_ row: Row) throws -> [BPFInstruction] {
+    var template = Array("/tmp/seccompose-scale-bench-XXXXXX".utf8CString)
+    let fd = mkstemp(&template)
+    guard fd >= 0 else { throw BenchError.libseccomp("mkstemp", errno) }
+    unlink(template)
+    defer { close(fd) }
+    try libseccompBuild(row, exportTo: fd)
+    let size = Int(lseek(fd, 0, SEEK_END))
+    var bytes = [UInt8](repeating: 0, count: size)
+    _ = pread(fd, &bytes, size, 0)
+    return Program(rawBytes: bytes)?.instructions ?? []
+}
+
+/// The most instructions any probed call executes: ioctl with every value, its neighbours and
+/// zero, and the four allowed calls, on every ABI of the row.
+func worstPath(_ program: [BPFInstruction], _ row: Row) throws -> Int {
+    var worst = 0
+    for abi in row.abis {
+        var probes: [(String, UInt64)] = ["read", "write", "close", "exit_group"].map { ($0, 0) }
+        probes.append(("ioctl", 0))
+        for v in requestValues(row.values) {
+            probes += [("ioctl", UInt64(v)), ("ioctl", UInt64(v) + 1)]
+        }
+        for (name, arg) in probes {
+            guard let nr = SyscallTable.number(of: name, on: abi) else { continue }
+            let data = SeccompData(abi: abi, number: nr, args: [0, arg])
+            worst = max(worst, try Simulator.run(program, data).instructionsExecuted)
+        }
+    }
+    return worst
+}
+
+let iterations = CommandLine.arguments.count > 1 ? max(1, Int(CommandLine.arguments[1]) ?? 10) : 10
+let rows = [
+    Row(values: 100, abis: [.x86_64]), Row(values: 1000, abis: [.x86_64]), Row(values: 3000, abis: [.x86_64]),
+    Row(values: 1000, abis: [.x86_64, .x32, .x86]), Row(values: 3000, abis: [.x86_64, .x32, .x86]),
+]
+print("| N (ABIs) | Seccompose import+compile | compile only | length | worst path | libseccomp compile | length | worst path |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+let devNull = open("/dev/null", O_WRONLY)
+let f = { (x: Double) in x < 10 ? String(format: "%.2f ms", x) : String(format: "%.0f ms", x) }
+for row in rows {
+    let label = "\(row.values) (\(row.abis.map(\.name).joined(separator: ", ")))"
+    let text = Array(profile(row).utf8)
+    let target = OCITarget(architecture: .x86_64)
+    func importAndCompile() throws -> (Policy, Program) {
+        let imported = try OCIProfileImporter.load(json: text, file: "bench.json", target: target)
+        return (imported.policy, try Compiler.compile(imported.policy))
+    }
+    // Seccompose: a row that takes over two seconds is built once (a slow compiler's numbers
+    // are still numbers); a refusal is a result too, and the other rows still run.
+    var ours = "", compileOnly = "", length = "", path = ""
+    do {
+        var built: (Policy, Program)?
+        let first = milliseconds(try ContinuousClock().measure { built = try importAndCompile() })
+        if let (policy, program) = built {
+            length = "\(program.instructions.count)"
+            path = "\(try worstPath(program.instructions, row))"
+            if first > 2000 {
+                ours = f(first) + " (one build)"
+                compileOnly = "-"
+            } else {
+                ours = f(try timed(iterations) { _ = try importAndCompile() }.median)
+                compileOnly = f(try timed(iterations) { _ = try Compiler.compile(policy) }.median)
+            }
+        }
+    } catch {
+        ours = "refused: " + (String(describing: error).split(separator: "\n").first.map(String.init) ?? "")
+    }
+    var theirs = "", theirLength = "", theirPath = ""
+    do {
+        theirs = f(try timed(iterations) { try libseccompBuild(row, exportTo: devNull) }.median)
+        let program = try libseccompProgram(row)
+        theirLength = "\(program.count)"
+        theirPath = "\(try worstPath(program, row))"
+    } catch {
+        theirs = "failed: \(error)"
+    }
+    print("| \(label) | \(ours) | \(compileOnly) | \(length) | \(path) | \(theirs) | \(theirLength) | \(theirPath) |")
+}
