@@ -130,6 +130,7 @@ let package = Package(
         .testTarget(
             name: "SeccomposeCLITests",
             dependencies: ["seccompose", "SeccomposeSyscalls", "SeccomposeTestSupport"],
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,6 +1,7 @@
 // CompileCommand.swift: `seccompose compile`, `simulate` and `explain`.
 
 import ArgumentParser
+import SeccomposeDiagnostics
 import SeccomposeRuntime
 import Foundation
 import SeccomposeCompiler
@@ -11,7 +12,11 @@ struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compile",
         abstract: "Compile SystemCall*= settings into one seccomp BPF program for all ABIs.",
-        discussion: "Fails closed: if the settings cannot be turned into a policy, nothing is written and the exit status is 1."
+        discussion: """
+            Fails closed: if the settings cannot be turned into a policy, nothing is written and \
+            the exit status is 1. When the input gave warnings (parts systemd ignores), the program \
+            is written and the exit status is 1.
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -19,6 +24,9 @@ struct CompileCommand: ParsableCommand {
     }
 
     @OptionGroup var input: PolicyOptions
+
+    @Argument(help: ArgumentHelp("A unit to compile (the same as --unit UNIT).", valueName: "unit"))
+    var unitName: String?
 
     @Option(help: "Output: raw (struct sock_filter bytes), c, pfc (pseudo code), asm (disassembly) or json.")
     var format: Format = .asm
@@ -28,7 +36,7 @@ struct CompileCommand: ParsableCommand {
 
     func run() throws {
         // The PFC and JSON renderings show the policy as the program implements it (widths, multiplexers).
-        let (policy, program) = try input.compiled()
+        let (policy, program, findings) = try input.compiled(positionalUnit: unitName)
         let bytes: [UInt8]
         switch format {
         case .raw: bytes = Export.raw(program)
@@ -45,6 +53,7 @@ struct CompileCommand: ParsableCommand {
         } else {
             Terminal.out(bytes)
         }
+        if findings { throw ExitCode(.findings) }
     }
 }
 
@@ -65,6 +74,8 @@ enum ProgramJSON {
 
     struct Document: Encodable {
         var schema = "seccompose.program/1"
+        /// The Seccompose version that wrote this document.
+        var seccomposeVersion = SeccomposeVersion.current
         var length: Int
         var architectures: [ABIStats]
         var otherArchitectures: String
@@ -92,19 +103,28 @@ struct CallArguments: ParsableArguments {
     @Option(help: ArgumentHelp("The ABI of the call.", valueName: "abi"))
     var arch: String = Architecture.native.name
 
-    @Argument(help: ArgumentHelp("The syscall (name or number), then up to six arguments (decimal, 0x hex, or negative).",
+    @Argument(help: ArgumentHelp("An optional unit (a path, or a name ending in .service; the same as --unit UNIT), "
+        + "then the syscall (name or number) and up to six arguments (decimal, 0x hex, or negative).",
         valueName: "syscall"))
     var call: [String]
 
-    /// Compiles `input`'s policy and explains this call against it.
-    func explain(_ input: PolicyOptions) throws -> Explanation {
+    /// The unit given positionally (first, recognised by a `/` or `.service`).
+    var positionalUnit: String? { call.first.flatMap { UnitArgument.looksLikeUnit($0) ? $0 : nil } }
+
+    /// The syscall and its arguments, after the unit.
+    var syscallAndArguments: ArraySlice<String> { positionalUnit == nil ? call[...] : call.dropFirst() }
+
+    /// Compiles `input`'s policy and explains this call against it; whether the input gave
+    /// warnings (exit status 1 after the output).
+    func explain(_ input: PolicyOptions) throws -> (Explanation, findings: Bool) {
         let (abi, number, args) = try resolved()
-        let (policy, program) = try input.compiled()
-        return try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args)
+        let (policy, program, findings) = try input.compiled(positionalUnit: positionalUnit)
+        return (try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args), findings)
     }
 
     func resolved() throws -> (Architecture, Int, [UInt64]) {
         guard let abi = Architecture(name: arch) else { throw ValidationError("unknown ABI '\(arch)'") }
+        let call = syscallAndArguments
         guard let first = call.first else { throw ValidationError("give the syscall (name or number)") }
         let number: Int
         if let n = Int(first) {
@@ -144,9 +164,13 @@ struct SimulateCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let e = try callArguments.explain(input)
-        if format == .json { return try Terminal.json(CallJSON(e)) }
-        Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")\n")
+        let (e, findings) = try callArguments.explain(input)
+        if format == .json {
+            try Terminal.json(CallJSON(e))
+        } else {
+            Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")\n")
+        }
+        if findings { throw ExitCode(.findings) }
     }
 }
 
@@ -163,10 +187,11 @@ struct ExplainCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let e = try callArguments.explain(input)
+        let (e, findings) = try callArguments.explain(input)
         if format == .json {
             try Terminal.json(CallJSON(e))
             if e.programAction != e.action { throw ExitCode(.internalError) }
+            if findings { throw ExitCode(.findings) }
             return
         }
         // A number the kernel attributes to the other ABI of AUDIT_ARCH_X86_64 says so.
@@ -181,6 +206,7 @@ struct ExplainCommand: ParsableCommand {
             Terminal.error("seccompose: internal error: the program disagrees with the policy")
             throw ExitCode(.internalError)
         }
+        if findings { throw ExitCode(.findings) }
     }
 }
 
@@ -188,6 +214,8 @@ struct ExplainCommand: ParsableCommand {
 /// and `simulate --format json` print.
 struct CallJSON: Encodable {
     var schema = "seccompose.call/1"
+    /// The Seccompose version that wrote this document.
+    var seccomposeVersion = SeccomposeVersion.current
     var abi: String
     var number: Int
     var name: String?

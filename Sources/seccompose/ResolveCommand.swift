@@ -1,6 +1,7 @@
 // ResolveCommand.swift: `seccompose resolve`, like libseccomp's scmp_sys_resolver, for every ABI.
 
 import ArgumentParser
+import SeccomposeDiagnostics
 import SeccomposeRuntime
 import SeccomposeSyscalls
 
@@ -60,7 +61,10 @@ struct ResolveCommand: ParsableCommand {
             for r in rows { s += "\(r.abi)\t\(r.name ?? "-")\t\(r.number.map(String.init) ?? "-")\n" }
             Terminal.out(s)
         case .json:
-            try Terminal.json(["schema": AnyEncodable("seccompose.resolve/1"), "results": AnyEncodable(rows)])
+            try Terminal.json([
+                "schema": AnyEncodable("seccompose.resolve/1"), "seccomposeVersion": AnyEncodable(SeccomposeVersion.current),
+                "results": AnyEncodable(rows),
+            ])
         }
         for q in unresolved {
             let where_ = abis.count == 1 ? "on \(abis[0].name)" : "on any ABI"

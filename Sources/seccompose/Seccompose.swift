@@ -18,13 +18,7 @@ struct Seccompose: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seccompose",
         abstract: "A systemd-style syscall-set policy engine.",
-        discussion: """
-            Exit status: 0 success; 1 the input produced warnings or errors (printed on stderr), or a \
-            query found nothing; 2 an input file or set directory could not be read; 64 bad usage; \
-            228 `run` did not start the command because no filter could be compiled or installed, \
-            or the input would have been ignored (--lenient runs anyway); `run` otherwise exits \
-            with the command's status (200, 216, 217, 227: systemd's, when a set-up step failed).
-            """,
+        discussion: String(ExitStatus.commandLineTableText.dropLast()),
         version: SeccomposeVersion.current,
         subcommands: [
             SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self, CompileCommand.self, SimulateCommand.self,
@@ -53,6 +47,24 @@ struct Seccompose: ParsableCommand {
 /// Output formats shared by the subcommands.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
+}
+
+/// When to colour output (`--color`).
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+
+    /// Whether output on `fd` is coloured: `always` and `never` decide; `auto` colours a terminal
+    /// unless `NO_COLOR` is set to a non-empty value (no-color.org) or `TERM` is `dumb`.
+    func enabled(fd: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let v = environment["NO_COLOR"], !v.isEmpty { return false }
+            if environment["TERM"] == "dumb" { return false }
+            return isatty(fd) == 1
+        }
+    }
 }
 
 /// Options every subcommand that reads groups takes.
