@@ -86,7 +86,7 @@ extension Diagnostic {
         // OCI profiles
         "profile", "libseccomp-refuses", "ored-conditions",
         // what the launcher refuses
-        "not-seccomp-backed", "environment-file", "no-exec-start", "unapplied-directive",
+        "not-seccomp-backed", "environment-file", "no-exec-start", "multiple-exec-start", "unapplied-directive",
     ]
 
     /// Codes of advisory findings: the input is applied as written, and the finding is about

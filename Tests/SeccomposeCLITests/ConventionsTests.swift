@@ -238,4 +238,43 @@ struct ConventionsTests {
             }
         }
     }
+
+    // MARK: Unit semantics systemd enforces
+
+    @Test("two ExecStart= outside Type=oneshot: check reports systemd's refusal, run starts nothing", arguments: [
+        ("", true), ("Type=simple\n", true), ("Type=exec\n", true), ("Type=notify\n", true), ("Type=oneshot\n", false),
+        ("Type=\n", true),
+    ])
+    func multipleExecStart(type: String, refused: Bool) throws {
+        try Support.withTemporaryDirectory { dir in
+            let marker = dir.appendingPathComponent("ran").path
+            let unit = dir.appendingPathComponent("two.service")
+            try Support.write("[Service]\n\(type)ExecStart=/bin/true\nExecStart=/usr/bin/touch \(marker)\n", to: unit)
+            let line = type.isEmpty ? 3 : 4
+            let c = try Support.seccompose(["check", "--systemd", "252", "--color", "never", unit.path])
+            let header = "\(unit.path):\(line):11: error: Service has more than one ExecStart= setting, which is only allowed "
+                + "for Type=oneshot services. Refusing. [multiple-exec-start]"
+            #expect(c.stdout.contains(header) == refused, "\(c)")
+            #expect(c.status == (refused ? 1 : c.status), "\(c)")
+            // Support.run: run's 228 is systemd's SECCOMP status, not a crash.
+            let r = try Support.run(try Support.seccompose(), ["run", "--systemd", "252", unit.path])
+            if refused {
+                #expect(r.status == 228, "\(r)")
+                #expect(r.stderr.contains("multiple-exec-start"), "\(r)")
+                #expect(!FileManager.default.fileExists(atPath: marker), "nothing may run: \(r)")
+            } else {
+                #expect(FileManager.default.fileExists(atPath: marker), "\(r)")
+            }
+        }
+    }
+
+    @Test("an empty ExecStart= resets the list: one command left is no refusal")
+    func execStartReset() throws {
+        try Support.withTemporaryDirectory { dir in
+            let unit = dir.appendingPathComponent("reset.service")
+            try Support.write("[Service]\nExecStart=/bin/false\nExecStart=\nExecStart=/bin/true\n", to: unit)
+            let c = try Support.seccompose(["check", "--systemd", "252", unit.path])
+            #expect(!c.stdout.contains("multiple-exec-start"), "\(c)")
+        }
+    }
 }

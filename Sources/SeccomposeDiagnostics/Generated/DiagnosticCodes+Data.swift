@@ -26,6 +26,7 @@ extension DiagnosticCodes {
         "line-too-long": "a logical line over 1 MiB; systemd refuses to load the unit",
         "masked-unit": "an empty unit file or a link to /dev/null",
         "missing-equals": "a line that is not Key=Value",
+        "multiple-exec-start": "more than one ExecStart= in a service whose Type= is not oneshot: systemd refuses to load the unit (check reports it, run starts nothing)",
         "multiplexer": "an argument rule on a call that an ABI of the filter also reaches through socketcall() (arguments behind a pointer: the sub-call is refused outright) or ipc() (arguments in registers: the rule is applied there too); systemd leaves that path open",
         "no-exec-start": "the unit has no ExecStart=: systemd refuses to start it",
         "no-native-only": "SystemCallArchitectures=native is missing",
