@@ -149,9 +149,10 @@ enum CheckOutput {
                 }
                 out += "\(paint(where_, "1")): \(sev): \(d.message) [\(d.code)]\n"
                 if let file = d.file, let line = sources[file]?[d.line] {
-                    out += "    \(line)\n"
-                    if d.column >= 1, d.column <= line.count + 1 {
-                        out += "    " + String(repeating: " ", count: d.column - 1) + paint("^", "1;32") + "\n"
+                    let (shown, caret) = excerpt(line, column: d.column)
+                    out += "    \(shown)\n"
+                    if let caret {
+                        out += "    " + String(repeating: " ", count: caret - 1) + paint("^", "1;32") + "\n"
                     }
                 }
                 if let note = d.note { out += "  note: \(note)\n" }
@@ -163,6 +164,24 @@ enum CheckOutput {
         out += "\(reports.count) unit\(reports.count == 1 ? "" : "s") checked: \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")"
         out += n > 0 ? ", \(n) note\(n == 1 ? "" : "s")\n" : "\n"
         return out
+    }
+
+    /// The widest source line echoed whole; longer ones are shown as an excerpt around the column.
+    static let excerptWidth = 120
+
+    /// `line` as echoed under a finding, and the caret's column in it (nil when `column` is not
+    /// on the line): a line longer than `excerptWidth` characters becomes the `excerptWidth`
+    /// characters around `column`, with `…` where it was cut (a 10 MB line is never printed whole).
+    static func excerpt(_ line: String, column: Int) -> (text: String, caret: Int?) {
+        let count = line.count
+        let onLine = column >= 1 && column <= count + 1
+        guard count > excerptWidth else { return (line, onLine ? column : nil) }
+        let centre = onLine ? column - 1 : 0
+        let start = max(0, min(centre - excerptWidth / 2, count - excerptWidth))
+        let end = min(count, start + excerptWidth)
+        let from = line.index(line.startIndex, offsetBy: start), to = line.index(from, offsetBy: end - start)
+        let head = start > 0 ? "…" : "", tail = end < count ? "…" : ""
+        return (head + line[from..<to] + tail, onLine ? centre - start + 1 + head.count : nil)
     }
 
     struct UnitJSON: Encodable {

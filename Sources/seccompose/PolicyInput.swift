@@ -103,7 +103,8 @@ enum UnitArgument {
 /// cannot be read, 64 for a malformed request, 1 otherwise.
 func failureExit(_ error: FilterInputError) -> ExitCode {
     reportDiagnostics(error.diagnostics)
-    Terminal.report(error)
+    // A profile's error is its one diagnostic already: not printed twice.
+    if !error.diagnostics.contains(where: { $0.severity == .error && $0.message == error.message }) { Terminal.report(error) }
     switch error.reason {
     case .unreadable: return ExitCode(.unreadable)
     case .invalidRequest: return ExitCode(.usage)

@@ -277,4 +277,65 @@ struct ConventionsTests {
             #expect(!c.stdout.contains("multiple-exec-start"), "\(c)")
         }
     }
+
+    // MARK: Diagnostics
+
+    @Test("OCI profile numbers a field cannot hold: file:line:col at the field, not 'not valid JSON'", arguments: [
+        ("\"defaultErrnoRet\": -1,\n  \"syscalls\": []", 2, 22, "'defaultErrnoRet' is -1, not an errno number"),
+        ("\"syscalls\": [ { \"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": -1 } ]", 2, 78,
+            "'errnoRet' is -1, not an errno number"),
+        ("\"syscalls\": [ { \"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 4294967296 } ]", 2, 78,
+            "'errnoRet' is 4294967296, not an errno number"),
+        ("\"syscalls\": [ { \"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\",\n  \"args\": [ { \"index\": 0, \"value\": -1, \"op\": \"SCMP_CMP_EQ\" } ] } ]",
+            3, 36, "'value' is -1: runc reads argument values as unsigned 64-bit numbers"),
+    ])
+    func profileNumbers(body: String, line: Int, column: Int, message: String) throws {
+        try Support.withTemporaryDirectory { dir in
+            let profile = dir.appendingPathComponent("p.json")
+            try Support.write("{ \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \(body)\n}\n", to: profile)
+            let c = try Support.seccompose(["check", "--profile", profile.path])
+            #expect(c.status == 1, "\(c)")
+            #expect(c.stdout.contains("\(profile.path):\(line):\(column): error: \(message)"), "\(c)")
+            #expect(!c.stdout.contains("not valid JSON"), "\(c)")
+            let compile = try Support.seccompose(["compile", "--profile", profile.path])
+            #expect(compile.status == 1 && compile.stdout.isEmpty, "\(compile)")
+            #expect(compile.stderr.components(separatedBy: message).count == 2, "reported once, at the field: \(compile)")
+            #expect(compile.stderr.hasPrefix("\(profile.path):\(line):\(column): error: "), "\(compile)")
+        }
+    }
+
+    @Test("a very long unit line is echoed as an excerpt around the caret")
+    func longLineExcerpt() throws {
+        try Support.withTemporaryDirectory { dir in
+            let unit = dir.appendingPathComponent("long.service")
+            let value = String(repeating: "read ", count: 80_000) + "bogus " + String(repeating: "write ", count: 80_000)
+            try Support.write("[Service]\nExecStart=/bin/true\nSystemCallFilter=\(value)\n", to: unit)
+            let r = try Support.seccompose(["check", "--systemd", "252", "--color", "never", unit.path])
+            #expect(r.status == 1)
+            #expect(r.stdoutData.count < 20_000, "the 880 kB line is not printed whole: \(r.stdoutData.count) bytes")
+            let lines = r.stdoutLines
+            let i = try #require(lines.firstIndex { $0.contains("ignoring: bogus [unknown-syscall]") }, "\(r)")
+            let excerpt = lines[i + 1], caret = lines[i + 2]
+            #expect(excerpt.hasPrefix("    …") && excerpt.hasSuffix("…"), "\(excerpt)")
+            #expect(excerpt.count <= 4 + 120 + 2, "\(excerpt.count)")
+            // The caret stands under the word the finding is about.
+            let at = caret.firstIndex(of: "^").map { caret.distance(from: caret.startIndex, to: $0) }
+            let word = excerpt.range(of: "bogus").map { excerpt.distance(from: excerpt.startIndex, to: $0.lowerBound) }
+            #expect(at != nil && at == word, "\(excerpt)\n\(caret)")
+        }
+    }
+
+    @Test("the overlap note names the allow line that granted the calls, not a fixed example")
+    func overlapNote() throws {
+        try Support.withTemporaryDirectory { dir in
+            let unit = dir.appendingPathComponent("o.service")
+            try Support.write("[Service]\nExecStart=/bin/true\nSystemCallFilter=@basic-io @system-service\nSystemCallFilter=~@resources\n",
+                to: unit)
+            let r = try Support.seccompose(["check", "--systemd", "252", unit.path])
+            #expect(r.stdout.contains("warning: '@resources' also removes syscalls an earlier allow line granted"), "\(r)")
+            #expect(r.stdout.contains("note: granted by '@system-service' (line 3); '@resources' names them too, and the later line wins"),
+                "\(r)")
+            #expect(!r.stdout.contains("@privileged"), "\(r)")
+        }
+    }
 }
