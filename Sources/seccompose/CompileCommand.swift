@@ -103,10 +103,15 @@ struct CallArguments: ParsableArguments {
     @Option(help: ArgumentHelp("The ABI of the call.", valueName: "abi"))
     var arch: String = Architecture.native.name
 
-    @Argument(help: ArgumentHelp("An optional unit (a path, or a name ending in .service; the same as --unit UNIT), "
-        + "then the syscall (name or number) and up to six arguments (decimal, 0x hex, or negative).",
-        valueName: "syscall"))
+    @Argument(parsing: .allUnrecognized,
+        help: ArgumentHelp("An optional unit (a path, or a name ending in .service; the same as --unit UNIT), "
+            + "then the syscall (name, or the number the kernel sees in nr) and up to six arguments (decimal, 0x hex, "
+            + "negative as two's complement; no '--' needed).", valueName: "syscall"))
     var call: [String]
+
+    func validate() throws {
+        try rejectOptions(Array(syscallAndArguments))
+    }
 
     /// The unit given positionally (first, recognised by a `/` or `.service`).
     var positionalUnit: String? { call.first.flatMap { UnitArgument.looksLikeUnit($0) ? $0 : nil } }
@@ -127,7 +132,7 @@ struct CallArguments: ParsableArguments {
         let call = syscallAndArguments
         guard let first = call.first else { throw ValidationError("give the syscall (name or number)") }
         let number: Int
-        if let n = Int(first) {
+        if let n = NumberSyntax.syscallNumber(first) {
             number = n
         } else if let n = SyscallTable.number(of: first, on: abi) {
             number = n
@@ -137,15 +142,10 @@ struct CallArguments: ParsableArguments {
         guard call.count <= 7 else { throw ValidationError("at most six arguments") }
         var args: [UInt64] = []
         for a in call.dropFirst() {
-            if let v = UInt64(a) {
-                args.append(v)
-            } else if a.hasPrefix("0x"), let v = UInt64(a.dropFirst(2), radix: 16) {
-                args.append(v)
-            } else if let v = Int64(a) {
-                args.append(UInt64(bitPattern: v))
-            } else {
-                throw ValidationError("argument '\(a)' is not a number")
+            guard let v = NumberSyntax.value(a) else {
+                throw ValidationError("argument '\(a)' is not a number: write decimal, 0x hex, or a negative number")
             }
+            args.append(v)
         }
         return (abi, number, args)
     }

@@ -338,4 +338,49 @@ struct ConventionsTests {
             #expect(!r.stdout.contains("@privileged"), "\(r)")
         }
     }
+
+    // MARK: One number parser
+
+    @Test("resolve agrees with scmp_sys_resolver on numbers, x32 with or without its bit; hex and negatives parse alike")
+    func resolveNumbers() throws {
+        let resolver = try Support.requireTool("scmp_sys_resolver", package: "seccomp")
+        for (abi, numbers) in [("x86_64", [0, 1, 59, 231, 334, 435, 999]), ("x86", [0, 3, 11, 102, 117, 451]),
+            ("x32", [0, 1, 59, 512, 520, 0x4000_0000, 0x4000_0000 + 520]), ("aarch64", [0, 63, 221, 435])]
+        {
+            for n in numbers {
+                let theirs = try Support.run(resolver, ["-a", abi, String(n)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                for text in [String(n), "0x" + String(n, radix: 16)] {
+                    let ours = try Self.run(["resolve", "--arch", abi, text])
+                    let name = ours.stdout.split(separator: "\t").dropFirst().first.map(String.init) ?? ""
+                    #expect(name == (theirs == "UNKNOWN" ? "-" : theirs), "\(abi) \(text): scmp_sys_resolver says \(theirs)\n\(ours)")
+                    #expect(ours.status == (theirs == "UNKNOWN" ? 1 : 0), "\(ours)")
+                }
+            }
+        }
+        // A negative number needs no '--' and resolves to nothing, as scmp_sys_resolver's UNKNOWN.
+        let negative = try Self.run(["resolve", "--arch", "x86_64", "-1"])
+        #expect(negative.status == 1 && negative.stderr.contains("'-1' is not a syscall on x86_64"), "\(negative)")
+        let typo = try Self.run(["resolve", "--fliter", "read"])
+        #expect(typo.status == 64 && typo.stderr.contains("unknown option '--fliter'"), "\(typo)")
+    }
+
+    @Test("simulate and explain take negative and hex arguments and numbers without '--'")
+    func callNumbers() throws {
+        let setting = ["--systemd", "252", "--unit-setting", "RestrictNamespaces=~user net", "--arch", "x86_64"]
+        let forms = [["setns", "3", "-1"], ["setns", "3", "0xffffffffffffffff"], ["setns", "3", "18446744073709551615"],
+            ["308", "0x3", "-0x1"]]
+        var outputs: Set<String> = []
+        for f in forms {
+            let r = try Self.run(["explain", "--format", "json"] + setting + f)
+            #expect(r.status == 0, "\(r)")
+            let object = try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any]
+            #expect((object?["arguments"] as? [NSNumber])?.prefix(2).map(\.uint64Value) == [3, UInt64.max], "\(r)")
+            outputs.insert(try Self.run(["simulate"] + setting + f).stdout)
+        }
+        #expect(outputs.count == 1, "every spelling gives the same simulation: \(outputs)")
+        let bad = try Self.run(["simulate", "--filter", "read", "read", "1x"])
+        #expect(bad.status == 64 && bad.stderr.contains("argument '1x' is not a number"), "\(bad)")
+        let typo = try Self.run(["simulate", "--filter", "read", "read", "--fliter"])
+        #expect(typo.status == 64 && typo.stderr.contains("unknown option '--fliter'"), "\(typo)")
+    }
 }
