@@ -5,6 +5,7 @@ import SeccomposeDiagnostics
 import SeccomposeRuntime
 import Foundation
 import SeccomposeOCI
+import SeccomposeSets
 import SeccomposePolicy
 import SeccomposeSyscalls
 import SeccomposeSystemd
@@ -106,7 +107,9 @@ struct CheckCommand: ParsableCommand {
             }
         }
         switch format {
-        case .text: Terminal.out(CheckOutput.text(reports, sources: sources, colour: color.enabled(fd: 1)))
+        case .text:
+            Terminal.out(CheckOutput.text(reports, sources: sources, colour: color.enabled(fd: 1),
+                systemd: allUnits.isEmpty ? nil : context.version))
         case .json: try Terminal.json(CheckOutput.json(reports, version: context.version.rawValue))
         case .sarif: try Terminal.json(CheckOutput.sarif(reports, currentDirectory: FileManager.default.currentDirectoryPath))
         }
@@ -135,7 +138,11 @@ enum ProfileCheck {
 
 /// Renderings of check reports (schemas: docs/json.md).
 enum CheckOutput {
-    static func text(_ reports: [CheckReport], sources: [String: [Int: String]], colour: Bool) -> String {
+    /// The findings, compiler-style, and a summary line naming the systemd version units were
+    /// judged as (`systemd`, nil when only profiles were checked).
+    static func text(_ reports: [CheckReport], sources: [String: [Int: String]], colour: Bool, systemd: SystemdVersion?)
+        -> String
+    {
         func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
         var out = ""
         for r in reports {
@@ -161,7 +168,7 @@ enum CheckOutput {
         }
         let e = reports.reduce(0) { $0 + $1.errorCount }, w = reports.reduce(0) { $0 + $1.warningCount }
         let n = reports.reduce(0) { $0 + $1.noteCount }
-        out += "\(reports.count) unit\(reports.count == 1 ? "" : "s") checked: \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")"
+        out += "\(reports.count) unit\(reports.count == 1 ? "" : "s") checked\(systemd.map { " as systemd \($0)" } ?? ""): \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")"
         out += n > 0 ? ", \(n) note\(n == 1 ? "" : "s")\n" : "\n"
         return out
     }

@@ -6,6 +6,7 @@ import SeccomposeRuntime
 import Foundation
 import SeccomposeCompiler
 import SeccomposePolicy
+import SeccomposeSets
 import SeccomposeSyscalls
 
 struct CompileCommand: ParsableCommand {
@@ -36,14 +37,14 @@ struct CompileCommand: ParsableCommand {
 
     func run() throws {
         // The PFC and JSON renderings show the policy as the program implements it (widths, multiplexers).
-        let (policy, program, findings) = try input.compiled(positionalUnit: unitName)
+        let (policy, program, findings, systemd) = try input.compiledWithVersion(positionalUnit: unitName)
         let bytes: [UInt8]
         switch format {
         case .raw: bytes = Export.raw(program)
         case .c: bytes = Array(Export.cArray(program).utf8)
         case .pfc: bytes = Array(Export.pseudoCode(policy).utf8)
         case .asm: bytes = Array(Export.disassembly(program).utf8)
-        case .json: bytes = Array(try ProgramJSON.encode(policy: policy, program: program).utf8)
+        case .json: bytes = Array(try ProgramJSON.encode(policy: policy, program: program, systemd: systemd).utf8)
         }
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
@@ -76,6 +77,8 @@ enum ProgramJSON {
         var schema = "seccompose.program/1"
         /// The Seccompose version that wrote this document.
         var seccomposeVersion = SeccomposeVersion.current
+        /// The systemd version the settings were read as (absent for a profile).
+        var systemd: Int?
         var length: Int
         var architectures: [ABIStats]
         var otherArchitectures: String
@@ -83,8 +86,9 @@ enum ProgramJSON {
         var instructions: [Instruction]
     }
 
-    static func encode(policy: Policy, program: Program) throws -> String {
+    static func encode(policy: Policy, program: Program, systemd: SystemdVersion?) throws -> String {
         let doc = Document(
+            systemd: systemd?.rawValue,
             length: program.instructions.count,
             architectures: policy.architectures.map {
                 ABIStats(abi: $0.name, auditArch: $0.auditArch,
@@ -121,10 +125,11 @@ struct CallArguments: ParsableArguments {
 
     /// Compiles `input`'s policy and explains this call against it; whether the input gave
     /// warnings (exit status 1 after the output).
-    func explain(_ input: PolicyOptions) throws -> (Explanation, findings: Bool) {
+    func explain(_ input: PolicyOptions) throws -> (Explanation, findings: Bool, systemd: SystemdVersion?) {
         let (abi, number, args) = try resolved()
-        let (policy, program, findings) = try input.compiled(positionalUnit: positionalUnit)
-        return (try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args), findings)
+        let (policy, program, findings, systemd) = try input.compiledWithVersion(positionalUnit: positionalUnit)
+        return (try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args), findings,
+            systemd)
     }
 
     func resolved() throws -> (Architecture, Int, [UInt64]) {
@@ -164,9 +169,9 @@ struct SimulateCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let (e, findings) = try callArguments.explain(input)
+        let (e, findings, systemd) = try callArguments.explain(input)
         if format == .json {
-            try Terminal.json(CallJSON(e))
+            try Terminal.json(CallJSON(e, systemd: systemd))
         } else {
             Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")\n")
         }
@@ -187,9 +192,9 @@ struct ExplainCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let (e, findings) = try callArguments.explain(input)
+        let (e, findings, systemd) = try callArguments.explain(input)
         if format == .json {
-            try Terminal.json(CallJSON(e))
+            try Terminal.json(CallJSON(e, systemd: systemd))
             if e.programAction != e.action { throw ExitCode(.internalError) }
             if findings { throw ExitCode(.findings) }
             return
@@ -216,6 +221,8 @@ struct CallJSON: Encodable {
     var schema = "seccompose.call/1"
     /// The Seccompose version that wrote this document.
     var seccomposeVersion = SeccomposeVersion.current
+    /// The systemd version the settings were read as (absent for a profile).
+    var systemd: Int?
     var abi: String
     var number: Int
     var name: String?
@@ -229,7 +236,8 @@ struct CallJSON: Encodable {
     var instructionsExecuted: Int
     var cachedByKernel: Bool
 
-    init(_ e: Explanation) {
+    init(_ e: Explanation, systemd: SystemdVersion?) {
+        self.systemd = systemd?.rawValue
         abi = e.abi.name
         number = e.number
         name = e.name

@@ -154,6 +154,14 @@ struct PolicyOptions: ParsableArguments {
     /// program, and whether the input gave warnings (the command then exits 1 after its output);
     /// diagnostics and profile warnings are printed, failures exit (1, 2 or 64).
     func compiled(positionalUnit: String? = nil) throws -> (policy: Policy, program: Program, findings: Bool) {
+        let (policy, program, findings, _) = try compiledWithVersion(positionalUnit: positionalUnit)
+        return (policy, program, findings)
+    }
+
+    /// `compiled(positionalUnit:)`, and the systemd version the settings were read as (nil for a profile).
+    func compiledWithVersion(positionalUnit: String? = nil) throws
+        -> (policy: Policy, program: Program, findings: Bool, systemd: SystemdVersion?)
+    {
         let r = try request(positionalUnit: positionalUnit)
         guard !r.isEmpty else {
             throw ValidationError("nothing to compile: give UNIT, --filter VALUE…, --unit UNIT, --profile FILE, --architectures or --log")
@@ -161,7 +169,8 @@ struct PolicyOptions: ParsableArguments {
         do {
             let c = try r.compile()
             reportDiagnostics(c.built.diagnostics)
-            return (c.policy, c.program, hasFindings(c.built.diagnostics))
+            return (c.policy, c.program, hasFindings(c.built.diagnostics),
+                r.profile == nil ? r.context.version : nil)
         } catch {
             throw failureExit(error)
         }

@@ -69,8 +69,10 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// Options every subcommand that reads groups takes.
 struct SystemdOptions: ParsableArguments {
-    @Option(name: .customLong("systemd"), help: "The systemd version to emulate: 252 (Debian 12) or 262 (262.1).")
-    var version: String = SystemdVersion.newest.description
+    @Option(name: .customLong("systemd"),
+        help: ArgumentHelp("The systemd version to emulate: 252 (Debian 12) or 262 (262.1); default: the host's systemd "
+            + "when it is one of these, otherwise 262. Outputs say which was used.", valueName: "version"))
+    var version: String?
 
     @Option(name: .customLong("sets"), help: ArgumentHelp("A directory of extra .set files (repeatable).", valueName: "dir"))
     var setDirectories: [String] = []
@@ -85,12 +87,22 @@ struct SystemdOptions: ParsableArguments {
     }
 
     func systemdVersion() throws -> SystemdVersion {
+        guard let version else { return SystemdOptions.defaultVersion }
         guard let v = SystemdVersion(string: version) else {
             throw ValidationError("unknown systemd version '\(version)'; use one of: "
                 + SystemdVersion.allCases.map(\.description).joined(separator: ", "))
         }
         return v
     }
+
+    /// The version used without --systemd: the host's when supported, otherwise the newest.
+    /// The host's systemd is found in `SECCOMPOSE_SYSTEMD_LIBDIR` (colon-separated directories)
+    /// when that is set, so that tests do not depend on the machine they run on.
+    static let defaultVersion: SystemdVersion = {
+        let env = ProcessInfo.processInfo.environment["SECCOMPOSE_SYSTEMD_LIBDIR"]
+        let dirs = env.map { $0.split(separator: ":").map(String.init) } ?? SystemdVersion.hostLibraryDirectories
+        return SystemdVersion.defaultVersion(hostMajorVersion: SystemdVersion.hostMajorVersion(directories: dirs))
+    }()
 
     /// The catalog of groups, or exit 2 with the set-file error.
     func catalog() throws -> SetCatalog {

@@ -131,7 +131,7 @@ struct CheckTests {
             let r = try Self.check(["--systemd", version, "units-examples/clean-daemon.service"])
             #expect(r.status == 0, "\(r)")
             // Notes (how other systemd versions differ) are information, not findings to fix.
-            #expect(r.stdoutLines.last(where: { !$0.isEmpty })?.hasPrefix("1 unit checked: 0 errors, 0 warnings") == true, "\(r)")
+            #expect(r.stdoutLines.last(where: { !$0.isEmpty })?.hasPrefix("1 unit checked as systemd \(version): 0 errors, 0 warnings") == true, "\(r)")
             #expect(!r.stdout.contains(": warning:") && !r.stdout.contains(": error:"), "\(r)")
         }
     }

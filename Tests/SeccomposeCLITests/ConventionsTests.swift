@@ -383,4 +383,43 @@ struct ConventionsTests {
         let typo = try Self.run(["simulate", "--filter", "read", "read", "--fliter"])
         #expect(typo.status == 64 && typo.stderr.contains("unknown option '--fliter'"), "\(typo)")
     }
+
+    // MARK: The default systemd version
+
+    @Test("without --systemd: the host's systemd when supported, otherwise the newest; every output names it", arguments: [
+        (["libsystemd-shared-252.so"], 252), (["libsystemd-shared-262.so", "libsystemd-core-262.so"], 262),
+        (["libsystemd-shared-257.so"], 262), ([], 262), (["libsystemd-shared-252.so.bak"], 262),
+    ])
+    func defaultSystemdVersion(files: [String], expected: Int) throws {
+        let binary = try Support.seccompose()
+        try Support.withTemporaryDirectory { dir in
+            for f in files { try Support.write("", to: dir.appendingPathComponent(f)) }
+            func run(_ arguments: [String]) throws -> RunResult {
+                try Support.run("/usr/bin/env", ["SECCOMPOSE_SYSTEMD_LIBDIR=" + dir.path, binary] + arguments,
+                    in: URL(fileURLWithPath: repositoryRoot))
+            }
+            let expand = try run(["expand", "@basic-io"])
+            #expect(expand.stdoutLines.first == "# systemd \(expected) on x86_64", "\(expand)")
+            for arguments in [["expand", "--format", "json", "read"], ["check", "--format", "json", "units-examples/clean-daemon.service"],
+                ["syscall-filter", "--format", "json", "@basic-io"], ["explain", "--format", "json", "--filter", "read", "read"],
+                ["simulate", "--format", "json", "--filter", "read", "read"], ["compile", "--format", "json", "--filter", "read"]]
+            {
+                let r = try run(arguments)
+                let object = try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any]
+                #expect(object?["systemd"] as? Int == expected, "\(arguments): \(r)")
+            }
+            let check = try run(["check", "units-examples/clean-daemon.service"])
+            #expect(check.stdout.contains("1 unit checked as systemd \(expected): "), "\(check)")
+            // --systemd still decides.
+            let pinned = try run(["expand", "--systemd", expected == 252 ? "262" : "252", "@basic-io"])
+            #expect(pinned.stdoutLines.first != "# systemd \(expected) on x86_64", "\(pinned)")
+        }
+    }
+
+    @Test("a profile's JSON names no systemd version")
+    func profileHasNoSystemdVersion() throws {
+        let r = try Self.run(["compile", "--format", "json", "--profile", "Tests/Fixtures/docker-seccomp-default.json"])
+        let object = try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any]
+        #expect(object != nil && object?["systemd"] == nil, "\(r.stderr)")
+    }
 }
