@@ -43,8 +43,19 @@ struct BenchCommand: ParsableCommand {
             cases.append((label, try SystemdPolicyBuilder.build(s).policy))
         }
         if let profile {
-            let bytes = Array(try TextFile.read(profile).utf8)
-            let imported = try OCIProfileImporter.load(json: bytes, file: profile, target: OCITarget(architecture: .x86_64))
+            // The exit-status table: 2 when the profile cannot be read, 1 when it cannot be used.
+            let text: String
+            do { text = try TextFile.read(profile) } catch {
+                Terminal.report(error)
+                throw ExitCode(.unreadable)
+            }
+            let imported: OCIImport
+            do {
+                imported = try OCIProfileImporter.load(json: Array(text.utf8), file: profile, target: OCITarget(architecture: .x86_64))
+            } catch {
+                reportDiagnostics([error.diagnostic(file: profile, text: text)])
+                throw ExitCode(.findings)
+            }
             var policy = imported.policy
             policy.argumentWidths = argumentWidths
             cases.append(("Docker default (amd64)", policy))

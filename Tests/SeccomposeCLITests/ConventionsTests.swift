@@ -57,6 +57,19 @@ struct ConventionsTests {
         #expect(clean.stderr.isEmpty, "\(clean)")
     }
 
+    @Test("bench follows the table: an unreadable profile 2, an unusable one 1 at its field")
+    func benchProfileErrors() throws {
+        let missing = try Self.run(["bench", "--iterations", "10", "--profile", "/nonexistent/p.json"])
+        #expect(missing.status == 2 && missing.stderr.contains("/nonexistent/p.json: error: cannot open"), "\(missing)")
+        try Support.withTemporaryDirectory { dir in
+            let profile = dir.appendingPathComponent("p.json")
+            try Support.write("{ \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"defaultErrnoRet\": -1 }\n", to: profile)
+            let r = try Self.run(["bench", "--iterations", "10", "--profile", profile.path])
+            #expect(r.status == 1 && r.stdout.isEmpty, "\(r)")
+            #expect(r.stderr.hasPrefix("\(profile.path):2:22: error: 'defaultErrnoRet' is -1"), "\(r)")
+        }
+    }
+
     @Test("bench --iterations below 10 is bad usage (64)", arguments: ["0", "-1", "9"])
     func benchIterations(value: String) throws {
         let r = try Self.run(["bench", "--iterations=\(value)"])
