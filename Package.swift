@@ -136,6 +136,7 @@ let package = Package(
         .testTarget(
             name: "SeccomposeCLITests",
             dependencies: ["seccompose", "SeccomposeSyscalls", "SeccomposeTestSupport"],
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ]

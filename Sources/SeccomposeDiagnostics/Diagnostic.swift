@@ -6,7 +6,7 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// How serious the problem is.
     public enum Severity: String, Sendable, Hashable, Codable {
         /// Information worth knowing that needs no change (e.g. how other systemd versions differ);
-        /// never affects the exit status.
+        /// affects the exit status only under `check --strict`.
         case note
         /// The word or value is ignored, or the result is probably not what was meant.
         case warning
@@ -86,7 +86,7 @@ extension Diagnostic {
         // OCI profiles
         "profile", "libseccomp-refuses", "ored-conditions",
         // what the launcher refuses
-        "not-seccomp-backed", "environment-file", "no-exec-start", "unapplied-directive",
+        "not-seccomp-backed", "environment-file", "no-exec-start", "multiple-exec-start", "unapplied-directive",
     ]
 
     /// Codes of advisory findings: the input is applied as written, and the finding is about

@@ -155,6 +155,7 @@ public enum OCIProfileImporter {
         do {
             profile = try JSONDecoder().decode(OCIProfile.self, from: Data(json))
         } catch let error as DecodingError {
+            if let problem = numberProblem(json: json, file: file) { throw problem }
             throw OCIDiagnostic(severity: "error", path: file + ": " + decodingPath(error), message: decodingMessage(error),
                 fix: "see the OCI runtime-spec LinuxSeccomp schema and docs/json.md")
         } catch {

@@ -53,4 +53,48 @@ public struct ExitStatus: RawRepresentable, Sendable, Hashable, CustomStringConv
     ]
 
     public var description: String { String(rawValue) }
+
+    /// One row of the command line's exit-status table: the status (or a range such as `*`)
+    /// and its meaning, pre-wrapped to lines short enough for an 80-column terminal.
+    public struct TableRow: Sendable {
+        /// The status as printed: a number, or `*` for "any other".
+        public var status: String
+        /// The meaning, one or more lines of at most 70 characters.
+        public var meaning: [String]
+    }
+
+    /// The exit statuses of the `seccompose` command, the one table `seccompose --help`, the
+    /// README and the man page print (tests compare them). Every command follows it.
+    public static let commandLineTable: [TableRow] = [
+        TableRow(status: "\(success)", meaning: ["success: the input is clean (no warnings or errors)"]),
+        TableRow(status: "\(findings)", meaning: [
+            "findings: the input gave warnings or errors (printed on stderr; the",
+            "output is still printed), with check --strict notes too; a query found",
+            "nothing; the output could not be written",
+        ]),
+        TableRow(status: "\(unreadable)", meaning: ["an input file, unit or set directory could not be read"]),
+        TableRow(status: "\(internalError)", meaning: ["internal error: a compiled program disagreed with its policy"]),
+        TableRow(status: "\(usage)", meaning: ["bad usage: an unknown, misplaced or malformed option or argument"]),
+        TableRow(status: "\(seccomp)", meaning: [
+            "run: nothing started: no filter could be compiled or installed, or",
+            "input would be ignored (--lenient runs anyway)",
+        ]),
+        TableRow(status: "*", meaning: [
+            "run: the command's own status (128+N: ended by signal N; "
+                + "\(notExecutable), \(notFound),",
+            "\(changeDirectory), \(group), \(user), \(noNewPrivileges): a set-up step failed, as with systemd)",
+        ]),
+    ]
+
+    /// The table as text: a heading, then one status per row with its meaning indented.
+    public static var commandLineTableText: String {
+        var s = "Exit status:\n"
+        for row in commandLineTable {
+            for (i, line) in row.meaning.enumerated() {
+                let label = i == 0 ? row.status : ""
+                s += "  " + label + String(repeating: " ", count: max(1, 5 - label.count)) + line + "\n"
+            }
+        }
+        return s
+    }
 }

@@ -29,6 +29,31 @@ public enum SystemdVersion: Int, CaseIterable, Sendable, Hashable, Codable, Comp
         self = v
     }
 
+    /// The directories searched for the host's `libsystemd-shared-VERSION.so` by default.
+    public static let hostLibraryDirectories = ["/usr/lib/systemd", "/lib/systemd"]
+
+    /// The major version of the systemd installed on the host, read from the name of its
+    /// `libsystemd-shared-VERSION.so` (systemd installs one per release, named by its major
+    /// version) in the first of `directories` that has one; nil when none has.
+    public static func hostMajorVersion(directories: [String] = hostLibraryDirectories) -> Int? {
+        for d in directories {
+            guard let names = try? TextFile.listDirectory(d) else { continue }
+            let versions = names.compactMap { name -> Int? in
+                guard name.hasPrefix("libsystemd-shared-"), name.hasSuffix(".so") else { return nil }
+                let tag = name.dropFirst("libsystemd-shared-".count).dropLast(".so".count)
+                return Int(tag.prefix { $0.isNumber })
+            }
+            if let newest = versions.max() { return newest }
+        }
+        return nil
+    }
+
+    /// The version used when none is given: the host's systemd when it is a supported release
+    /// (252 on Debian 12), otherwise the newest supported one.
+    public static func defaultVersion(hostMajorVersion: Int?) -> SystemdVersion {
+        hostMajorVersion.flatMap { SystemdVersion(rawValue: $0) } ?? newest
+    }
+
     /// Whether this systemd resolves `name` as a syscall (libseccomp's view at run time).
     ///
     /// For 252 that is Debian 12's libseccomp 2.5.4, which lacks the names listed in

@@ -28,14 +28,34 @@ public enum TextFile {
 
     /// Reads a whole file as UTF-8 text.
     ///
-    /// - Throws: `FileAccessError` when the file cannot be opened or read, is larger than
-    ///   `limit` bytes, contains a NUL byte (binary data) or is not valid UTF-8.
+    /// - Throws: `FileAccessError` when the file cannot be opened or read, is not a regular file
+    ///   (a FIFO or device would block or never end), is larger than `limit` bytes, contains a
+    ///   NUL byte (binary data) or is not valid UTF-8.
     public static func read(_ path: String, limit: Int = defaultLimit) throws(FileAccessError) -> String {
         func failure(_ message: String, _ fix: String) -> FileAccessError {
             FileAccessError(path: path, message: message, fix: fix)
         }
-        guard let f = fopen(path, "rb") else {
+        // O_NONBLOCK: opening a FIFO does not wait for a writer; the type is checked before reading.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
             throw failure("cannot open: \(String(cString: strerror(errno)))", "check the path and its permissions")
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let e = errno
+            close(fd)
+            throw failure("cannot read: \(String(cString: strerror(e)))", "check the path and its permissions")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw failure("not a regular file (\(kind(of: st.st_mode)))", "pass the path of a regular text file")
+        }
+        // Reads block again (a regular file never blocks; this keeps reads simple).
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        guard let f = fdopen(fd, "rb") else {
+            let e = errno
+            close(fd)
+            throw failure("cannot open: \(String(cString: strerror(e)))", "check the path and its permissions")
         }
         defer { fclose(f) }
         var bytes: [UInt8] = []
@@ -60,6 +80,24 @@ public enum TextFile {
             throw failure("the file is not valid UTF-8", "save the file as UTF-8 text")
         }
         return text
+    }
+
+    /// Whether `path` names a regular file (following symbolic links).
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// What kind of file a `st_mode` describes, for messages.
+    static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "not a regular file"
+        }
     }
 
     /// The entry names of a directory (without `.` and `..`), unsorted.

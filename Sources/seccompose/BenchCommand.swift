@@ -19,11 +19,17 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) to include.", valueName: "file"))
     var profile: String?
 
-    @Option(help: "Compilations to time per policy.")
+    @Option(help: "Compilations to time per policy (at least 10: ten batches are timed).")
     var iterations: Int = 2000
 
     @Option(name: .customLong("argument-widths"), help: ArgumentHelp("The compiler's argument mode: kernel, strict or systemd.", valueName: "mode"))
     var argumentWidths: ArgumentWidthMode = .kernel
+
+    func validate() throws {
+        guard iterations >= 10 else {
+            throw ValidationError("--iterations \(iterations): give at least 10 (the time is the median of ten batches)")
+        }
+    }
 
     func run() throws {
         var cases: [(String, Policy)] = []
@@ -37,8 +43,19 @@ struct BenchCommand: ParsableCommand {
             cases.append((label, try SystemdPolicyBuilder.build(s).policy))
         }
         if let profile {
-            let bytes = Array(try TextFile.read(profile).utf8)
-            let imported = try OCIProfileImporter.load(json: bytes, file: profile, target: OCITarget(architecture: .x86_64))
+            // The exit-status table: 2 when the profile cannot be read, 1 when it cannot be used.
+            let text: String
+            do { text = try TextFile.read(profile) } catch {
+                Terminal.report(error)
+                throw ExitCode(.unreadable)
+            }
+            let imported: OCIImport
+            do {
+                imported = try OCIProfileImporter.load(json: Array(text.utf8), file: profile, target: OCITarget(architecture: .x86_64))
+            } catch {
+                reportDiagnostics([error.diagnostic(file: profile, text: text)])
+                throw ExitCode(.findings)
+            }
             var policy = imported.policy
             policy.argumentWidths = argumentWidths
             cases.append(("Docker default (amd64)", policy))
@@ -50,7 +67,7 @@ struct BenchCommand: ParsableCommand {
             for _ in 0..<50 { _ = try Compiler.compile(policy, options: options) }
             // Ten batches; the median batch is reported (robust to a busy machine), with the fastest.
             let clock = ContinuousClock()
-            let batch = max(1, iterations / 10)
+            let batch = iterations / 10
             var perCompile: [Double] = []
             for _ in 0..<10 {
                 let elapsed = try clock.measure {

@@ -1,9 +1,11 @@
 // CheckCommand.swift: `seccompose check`: lint service units' seccomp settings.
 
 import ArgumentParser
+import SeccomposeDiagnostics
 import SeccomposeRuntime
 import Foundation
 import SeccomposeOCI
+import SeccomposeSets
 import SeccomposePolicy
 import SeccomposeSyscalls
 import SeccomposeSystemd
@@ -18,8 +20,9 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check service units' seccomp settings: systemd's warnings and the traps it does not mention.",
         discussion: """
             UNIT is a unit name (searched under --root in systemd's unit paths, with its drop-ins) or a \
-            path to a unit file. --profile checks a Docker/OCI seccomp profile as well. Exit status: 0 clean; 1 findings at error level (warnings too with \
-            --strict); 2 usage errors or unreadable input.
+            path to a unit file. --profile checks a Docker/OCI seccomp profile as well. Exit status: \
+            0 clean or notes only; 1 warnings or errors (notes too with --strict); 2 a unit or \
+            profile could not be read; 64 bad usage.
             """
     )
 
@@ -29,8 +32,11 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var systemd: SystemdOptions
 
-    @Option(help: ArgumentHelp("The root directory for unit search paths.", valueName: "dir"))
-    var root: String = "/"
+    @Option(help: ArgumentHelp("The root directory for unit search paths (default: /).", valueName: "dir"))
+    var root: String?
+
+    @Option(name: .customLong("unit"), help: ArgumentHelp("A unit to check, the same as UNIT (repeatable).", valueName: "unit"))
+    var unitOptions: [String] = []
 
     @Option(help: ArgumentHelp("The ABI systemd runs on.", valueName: "abi"))
     var native: String = Architecture.native.name
@@ -38,11 +44,15 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Search the user manager's unit paths (of the invoking user) instead of the system's.")
     var user = false
 
-    @Flag(help: "Exit with status 1 on warnings too.")
+    @Flag(help: "Exit with status 1 on notes too (warnings and errors always give 1).")
     var strict = false
 
     @Option(help: "Output: text (compiler-style), json or sarif (SARIF 2.1.0).")
     var format: Format = .text
+
+    @Option(help: ArgumentHelp("Colour the text output: auto (on a terminal, unless NO_COLOR is set), always or never.",
+        valueName: "when"))
+    var color: ColorChoice = .auto
 
     @Option(name: .customLong("profile"), help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) to check (repeatable).", valueName: "file"))
     var profiles: [String] = []
@@ -51,8 +61,13 @@ struct CheckCommand: ParsableCommand {
     var units: [String] = []
 
     func validate() throws {
-        if units.isEmpty && profiles.isEmpty { throw ValidationError("give at least one unit name or unit file, or --profile FILE") }
+        if color != .auto, format != .text { throw ValidationError("--color applies to --format text only") }
+        if root != nil, allUnits.isEmpty { throw ValidationError("--root applies to units only: give UNIT or --unit UNIT") }
+        if allUnits.isEmpty && profiles.isEmpty { throw ValidationError("give at least one unit name or unit file, or --profile FILE") }
     }
+
+    /// The units given positionally and with --unit, in that order.
+    var allUnits: [String] { units + unitOptions }
 
     func run() throws {
         guard let nativeABI = Architecture(name: native) else { throw ValidationError("unknown ABI '\(native)' for --native") }
@@ -62,13 +77,14 @@ struct CheckCommand: ParsableCommand {
         /// Per file: the text shown under a finding at each line (the logical line ending there).
         var sources: [String: [Int: String]] = [:]
         var unreadable = false
-        for u in units {
+        for u in allUnits {
             do {
                 let env = ProcessInfo.processInfo.environment
                 let paths = user
                     ? UnitLoader.userPaths(home: env["HOME"] ?? "/root", runtime: env["XDG_RUNTIME_DIR"] ?? "/run/user/\(getuid())")
                     : UnitLoader.systemPaths
-                let loaded = try UnitLoader.load(u, root: root, searchPaths: paths)
+                let loaded = try UnitLoader.load(u, root: root ?? "/", searchPaths: paths,
+                    asFile: UnitArgument.isPath(u, root: root))
                 for s in loaded.sources {
                     sources[s.path] = Dictionary(UnitSettingsReader.logicalLines(of: s.text).map { ($0.line, $0.text) },
                         uniquingKeysWith: { $1 })
@@ -91,13 +107,14 @@ struct CheckCommand: ParsableCommand {
             }
         }
         switch format {
-        case .text: Terminal.out(CheckOutput.text(reports, sources: sources, colour: isatty(1) == 1))
+        case .text:
+            Terminal.out(CheckOutput.text(reports, sources: sources, colour: color.enabled(fd: 1),
+                systemd: allUnits.isEmpty ? nil : context.version))
         case .json: try Terminal.json(CheckOutput.json(reports, version: context.version.rawValue))
-        case .sarif: try Terminal.json(CheckOutput.sarif(reports))
+        case .sarif: try Terminal.json(CheckOutput.sarif(reports, currentDirectory: FileManager.default.currentDirectoryPath))
         }
         if unreadable { throw ExitCode(.unreadable) }
-        let errors = reports.reduce(0) { $0 + $1.errorCount }, warnings = reports.reduce(0) { $0 + $1.warningCount }
-        if errors > 0 || (strict && warnings > 0) { throw ExitCode(.findings) }
+        if hasFindings(reports.flatMap(\.findings), strict: strict) { throw ExitCode(.findings) }
     }
 }
 
@@ -121,7 +138,11 @@ enum ProfileCheck {
 
 /// Renderings of check reports (schemas: docs/json.md).
 enum CheckOutput {
-    static func text(_ reports: [CheckReport], sources: [String: [Int: String]], colour: Bool) -> String {
+    /// The findings, compiler-style, and a summary line naming the systemd version units were
+    /// judged as (`systemd`, nil when only profiles were checked).
+    static func text(_ reports: [CheckReport], sources: [String: [Int: String]], colour: Bool, systemd: SystemdVersion?)
+        -> String
+    {
         func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
         var out = ""
         for r in reports {
@@ -135,9 +156,10 @@ enum CheckOutput {
                 }
                 out += "\(paint(where_, "1")): \(sev): \(d.message) [\(d.code)]\n"
                 if let file = d.file, let line = sources[file]?[d.line] {
-                    out += "    \(line)\n"
-                    if d.column >= 1, d.column <= line.count + 1 {
-                        out += "    " + String(repeating: " ", count: d.column - 1) + paint("^", "1;32") + "\n"
+                    let (shown, caret) = excerpt(line, column: d.column)
+                    out += "    \(shown)\n"
+                    if let caret {
+                        out += "    " + String(repeating: " ", count: caret - 1) + paint("^", "1;32") + "\n"
                     }
                 }
                 if let note = d.note { out += "  note: \(note)\n" }
@@ -146,9 +168,27 @@ enum CheckOutput {
         }
         let e = reports.reduce(0) { $0 + $1.errorCount }, w = reports.reduce(0) { $0 + $1.warningCount }
         let n = reports.reduce(0) { $0 + $1.noteCount }
-        out += "\(reports.count) unit\(reports.count == 1 ? "" : "s") checked: \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")"
+        out += "\(reports.count) unit\(reports.count == 1 ? "" : "s") checked\(systemd.map { " as systemd \($0)" } ?? ""): \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")"
         out += n > 0 ? ", \(n) note\(n == 1 ? "" : "s")\n" : "\n"
         return out
+    }
+
+    /// The widest source line echoed whole; longer ones are shown as an excerpt around the column.
+    static let excerptWidth = 120
+
+    /// `line` as echoed under a finding, and the caret's column in it (nil when `column` is not
+    /// on the line): a line longer than `excerptWidth` characters becomes the `excerptWidth`
+    /// characters around `column`, with `…` where it was cut (a 10 MB line is never printed whole).
+    static func excerpt(_ line: String, column: Int) -> (text: String, caret: Int?) {
+        let count = line.count
+        let onLine = column >= 1 && column <= count + 1
+        guard count > excerptWidth else { return (line, onLine ? column : nil) }
+        let centre = onLine ? column - 1 : 0
+        let start = max(0, min(centre - excerptWidth / 2, count - excerptWidth))
+        let end = min(count, start + excerptWidth)
+        let from = line.index(line.startIndex, offsetBy: start), to = line.index(from, offsetBy: end - start)
+        let head = start > 0 ? "…" : "", tail = end < count ? "…" : ""
+        return (head + line[from..<to] + tail, onLine ? centre - start + 1 + head.count : nil)
     }
 
     struct UnitJSON: Encodable {
@@ -163,6 +203,8 @@ enum CheckOutput {
 
     struct CheckJSON: Encodable {
         var schema = "seccompose.check/1"
+        /// The Seccompose version that wrote this document.
+        var seccomposeVersion = SeccomposeVersion.current
         var systemd: Int
         var units: [UnitJSON]
     }
@@ -174,39 +216,85 @@ enum CheckOutput {
         })
     }
 
-    /// SARIF 2.1.0: one run, one result per finding, rules named by diagnostic code.
-    static func sarif(_ reports: [CheckReport]) -> [String: AnyEncodable] {
-        var rules: [String: String] = [:]
+    /// SARIF 2.1.0 as CI services take it: the tool's name and version, one rule per finding
+    /// code with its help text (docs/diagnostics.md), and each result's file as a URI relative
+    /// to `SRCROOT` (the current directory) when it lies there.
+    static func sarif(_ reports: [CheckReport], currentDirectory: String) -> [String: AnyEncodable] {
+        var firstMessage: [String: String] = [:]
+        for r in reports { for d in r.findings where firstMessage[d.code] == nil { firstMessage[d.code] = d.message } }
+        let codes = firstMessage.keys.sorted()
+        let ruleIndex = Dictionary(uniqueKeysWithValues: codes.enumerated().map { ($0.element, $0.offset) })
         var results: [[String: AnyEncodable]] = []
         for r in reports {
             for d in r.findings {
-                rules[d.code] = rules[d.code] ?? d.message
                 var message = d.message
+                if let note = d.note { message += (message.hasSuffix(".") ? " " : ". ") + "Note: \(note)" }
                 if let fix = d.fix { message += (message.hasSuffix(".") ? " " : ". ") + "Fix: \(fix)" }
                 results.append([
                     "ruleId": AnyEncodable(d.code),
+                    "ruleIndex": AnyEncodable(ruleIndex[d.code] ?? 0),
                     "level": AnyEncodable(d.severity == .error ? "error" : d.severity == .warning ? "warning" : "note"),
                     "message": AnyEncodable(["text": message]),
                     "locations": AnyEncodable([[
                         "physicalLocation": AnyEncodable([
-                            "artifactLocation": AnyEncodable(["uri": d.file ?? r.unit]),
+                            "artifactLocation": artifactLocation(d.file ?? r.unit, currentDirectory: currentDirectory),
                             "region": AnyEncodable(["startLine": max(1, d.line), "startColumn": max(1, d.column)]),
                         ])
                     ]]),
                 ])
             }
         }
+        let rules: [[String: AnyEncodable]] = codes.map { code in
+            let help = DiagnosticCodes.help(for: code) ?? firstMessage[code] ?? code
+            return [
+                "id": AnyEncodable(code),
+                "name": AnyEncodable(code.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()),
+                "shortDescription": AnyEncodable(["text": code.replacingOccurrences(of: "-", with: " ")]),
+                "fullDescription": AnyEncodable(["text": help]),
+                "help": AnyEncodable(["text": help]),
+            ]
+        }
         let driver: [String: AnyEncodable] = [
             "name": AnyEncodable("seccompose"),
-            "informationUri": AnyEncodable("https://example.invalid/seccompose"),
-            "rules": AnyEncodable(rules.keys.sorted().map { id in
-                ["id": AnyEncodable(id), "shortDescription": AnyEncodable(["text": id.replacingOccurrences(of: "-", with: " ")])]
-            }),
+            "version": AnyEncodable(SeccomposeVersion.current),
+            "semanticVersion": AnyEncodable(SeccomposeVersion.current),
+            "rules": AnyEncodable(rules),
         ]
+        let base = currentDirectory.hasSuffix("/") ? currentDirectory : currentDirectory + "/"
         return [
             "$schema": AnyEncodable("https://json.schemastore.org/sarif-2.1.0.json"),
             "version": AnyEncodable("2.1.0"),
-            "runs": AnyEncodable([["tool": AnyEncodable(["driver": AnyEncodable(driver)]), "results": AnyEncodable(results)]]),
+            "runs": AnyEncodable([[
+                "tool": AnyEncodable(["driver": AnyEncodable(driver)]),
+                "originalUriBaseIds": AnyEncodable(["SRCROOT": ["uri": fileURI(base)]]),
+                "results": AnyEncodable(results),
+            ]]),
         ]
     }
+
+    /// A file's SARIF artifact location: relative to `SRCROOT` when the path is relative or lies
+    /// under the current directory, an absolute `file://` URI otherwise.
+    static func artifactLocation(_ path: String, currentDirectory: String) -> AnyEncodable {
+        let base = currentDirectory.hasSuffix("/") ? currentDirectory : currentDirectory + "/"
+        var relative: String?
+        if !path.hasPrefix("/") {
+            relative = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
+        } else if path.hasPrefix(base) {
+            relative = String(path.dropFirst(base.count))
+        }
+        if let relative {
+            return AnyEncodable(["uri": AnyEncodable(uriPath(relative)), "uriBaseId": AnyEncodable("SRCROOT")])
+        }
+        return AnyEncodable(["uri": AnyEncodable(fileURI(path))])
+    }
+
+    /// `path` percent-encoded for a URI's path.
+    static func uriPath(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: ";")
+        return path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+    }
+
+    /// An absolute path as a `file://` URI.
+    static func fileURI(_ absolutePath: String) -> String { "file://" + uriPath(absolutePath) }
 }

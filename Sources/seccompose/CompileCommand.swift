@@ -1,17 +1,23 @@
 // CompileCommand.swift: `seccompose compile`, `simulate` and `explain`.
 
 import ArgumentParser
+import SeccomposeDiagnostics
 import SeccomposeRuntime
 import Foundation
 import SeccomposeCompiler
 import SeccomposePolicy
+import SeccomposeSets
 import SeccomposeSyscalls
 
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compile",
         abstract: "Compile SystemCall*= settings into one seccomp BPF program for all ABIs.",
-        discussion: "Fails closed: if the settings cannot be turned into a policy, nothing is written and the exit status is 1."
+        discussion: """
+            Fails closed: if the settings cannot be turned into a policy, nothing is written and \
+            the exit status is 1. When the input gave warnings (parts systemd ignores), the program \
+            is written and the exit status is 1.
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -19,6 +25,9 @@ struct CompileCommand: ParsableCommand {
     }
 
     @OptionGroup var input: PolicyOptions
+
+    @Argument(help: ArgumentHelp("A unit to compile (the same as --unit UNIT).", valueName: "unit"))
+    var unitName: String?
 
     @Option(help: "Output: raw (struct sock_filter bytes), c, pfc (pseudo code), asm (disassembly) or json.")
     var format: Format = .asm
@@ -28,14 +37,14 @@ struct CompileCommand: ParsableCommand {
 
     func run() throws {
         // The PFC and JSON renderings show the policy as the program implements it (widths, multiplexers).
-        let (policy, program) = try input.compiled()
+        let (policy, program, findings, systemd) = try input.compiledWithVersion(positionalUnit: unitName)
         let bytes: [UInt8]
         switch format {
         case .raw: bytes = Export.raw(program)
         case .c: bytes = Array(Export.cArray(program).utf8)
         case .pfc: bytes = Array(Export.pseudoCode(policy).utf8)
         case .asm: bytes = Array(Export.disassembly(program).utf8)
-        case .json: bytes = Array(try ProgramJSON.encode(policy: policy, program: program).utf8)
+        case .json: bytes = Array(try ProgramJSON.encode(policy: policy, program: program, systemd: systemd).utf8)
         }
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
@@ -45,6 +54,7 @@ struct CompileCommand: ParsableCommand {
         } else {
             Terminal.out(bytes)
         }
+        if findings { throw ExitCode(.findings) }
     }
 }
 
@@ -65,6 +75,10 @@ enum ProgramJSON {
 
     struct Document: Encodable {
         var schema = "seccompose.program/1"
+        /// The Seccompose version that wrote this document.
+        var seccomposeVersion = SeccomposeVersion.current
+        /// The systemd version the settings were read as (absent for a profile).
+        var systemd: Int?
         var length: Int
         var architectures: [ABIStats]
         var otherArchitectures: String
@@ -72,8 +86,9 @@ enum ProgramJSON {
         var instructions: [Instruction]
     }
 
-    static func encode(policy: Policy, program: Program) throws -> String {
+    static func encode(policy: Policy, program: Program, systemd: SystemdVersion?) throws -> String {
         let doc = Document(
+            systemd: systemd?.rawValue,
             length: program.instructions.count,
             architectures: policy.architectures.map {
                 ABIStats(abi: $0.name, auditArch: $0.auditArch,
@@ -92,22 +107,37 @@ struct CallArguments: ParsableArguments {
     @Option(help: ArgumentHelp("The ABI of the call.", valueName: "abi"))
     var arch: String = Architecture.native.name
 
-    @Argument(help: ArgumentHelp("The syscall (name or number), then up to six arguments (decimal, 0x hex, or negative).",
-        valueName: "syscall"))
+    @Argument(parsing: .allUnrecognized,
+        help: ArgumentHelp("An optional unit (a path, or a name ending in .service; the same as --unit UNIT), "
+            + "then the syscall (name, or the number the kernel sees in nr) and up to six arguments (decimal, 0x hex, "
+            + "negative as two's complement; no '--' needed).", valueName: "syscall"))
     var call: [String]
 
-    /// Compiles `input`'s policy and explains this call against it.
-    func explain(_ input: PolicyOptions) throws -> Explanation {
+    func validate() throws {
+        try rejectOptions(Array(syscallAndArguments))
+    }
+
+    /// The unit given positionally (first, recognised by a `/` or `.service`).
+    var positionalUnit: String? { call.first.flatMap { UnitArgument.looksLikeUnit($0) ? $0 : nil } }
+
+    /// The syscall and its arguments, after the unit.
+    var syscallAndArguments: ArraySlice<String> { positionalUnit == nil ? call[...] : call.dropFirst() }
+
+    /// Compiles `input`'s policy and explains this call against it; whether the input gave
+    /// warnings (exit status 1 after the output).
+    func explain(_ input: PolicyOptions) throws -> (Explanation, findings: Bool, systemd: SystemdVersion?) {
         let (abi, number, args) = try resolved()
-        let (policy, program) = try input.compiled()
-        return try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args)
+        let (policy, program, findings, systemd) = try input.compiledWithVersion(positionalUnit: positionalUnit)
+        return (try Explanation.explain(policy: policy, program: program, abi: abi, number: number, arguments: args), findings,
+            systemd)
     }
 
     func resolved() throws -> (Architecture, Int, [UInt64]) {
         guard let abi = Architecture(name: arch) else { throw ValidationError("unknown ABI '\(arch)'") }
+        let call = syscallAndArguments
         guard let first = call.first else { throw ValidationError("give the syscall (name or number)") }
         let number: Int
-        if let n = Int(first) {
+        if let n = NumberSyntax.syscallNumber(first) {
             number = n
         } else if let n = SyscallTable.number(of: first, on: abi) {
             number = n
@@ -117,15 +147,10 @@ struct CallArguments: ParsableArguments {
         guard call.count <= 7 else { throw ValidationError("at most six arguments") }
         var args: [UInt64] = []
         for a in call.dropFirst() {
-            if let v = UInt64(a) {
-                args.append(v)
-            } else if a.hasPrefix("0x"), let v = UInt64(a.dropFirst(2), radix: 16) {
-                args.append(v)
-            } else if let v = Int64(a) {
-                args.append(UInt64(bitPattern: v))
-            } else {
-                throw ValidationError("argument '\(a)' is not a number")
+            guard let v = NumberSyntax.value(a) else {
+                throw ValidationError("argument '\(a)' is not a number: write decimal, 0x hex, or a negative number")
             }
+            args.append(v)
         }
         return (abi, number, args)
     }
@@ -144,9 +169,13 @@ struct SimulateCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let e = try callArguments.explain(input)
-        if format == .json { return try Terminal.json(CallJSON(e)) }
-        Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")\n")
+        let (e, findings, systemd) = try callArguments.explain(input)
+        if format == .json {
+            try Terminal.json(CallJSON(e, systemd: systemd))
+        } else {
+            Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")\n")
+        }
+        if findings { throw ExitCode(.findings) }
     }
 }
 
@@ -163,10 +192,11 @@ struct ExplainCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let e = try callArguments.explain(input)
+        let (e, findings, systemd) = try callArguments.explain(input)
         if format == .json {
-            try Terminal.json(CallJSON(e))
+            try Terminal.json(CallJSON(e, systemd: systemd))
             if e.programAction != e.action { throw ExitCode(.internalError) }
+            if findings { throw ExitCode(.findings) }
             return
         }
         // A number the kernel attributes to the other ABI of AUDIT_ARCH_X86_64 says so.
@@ -181,6 +211,7 @@ struct ExplainCommand: ParsableCommand {
             Terminal.error("seccompose: internal error: the program disagrees with the policy")
             throw ExitCode(.internalError)
         }
+        if findings { throw ExitCode(.findings) }
     }
 }
 
@@ -188,6 +219,10 @@ struct ExplainCommand: ParsableCommand {
 /// and `simulate --format json` print.
 struct CallJSON: Encodable {
     var schema = "seccompose.call/1"
+    /// The Seccompose version that wrote this document.
+    var seccomposeVersion = SeccomposeVersion.current
+    /// The systemd version the settings were read as (absent for a profile).
+    var systemd: Int?
     var abi: String
     var number: Int
     var name: String?
@@ -201,7 +236,8 @@ struct CallJSON: Encodable {
     var instructionsExecuted: Int
     var cachedByKernel: Bool
 
-    init(_ e: Explanation) {
+    init(_ e: Explanation, systemd: SystemdVersion?) {
+        self.systemd = systemd?.rawValue
         abi = e.abi.name
         number = e.number
         name = e.name

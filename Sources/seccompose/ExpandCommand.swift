@@ -1,6 +1,7 @@
 // ExpandCommand.swift: `seccompose expand`: SystemCall*= values → the policy systemd would enforce.
 
 import ArgumentParser
+import SeccomposeDiagnostics
 import SeccomposeRuntime
 import SeccomposeInput
 import SeccomposePolicy
@@ -15,8 +16,8 @@ struct ExpandCommand: ParsableCommand {
         discussion: """
             Each VALUE is one SystemCallFilter= line, applied in order (the first non-empty one fixes \
             allow- or deny-list mode; an empty one resets). --unit reads a unit file first: its \
-            drop-ins and every seccomp-backed directive. Diagnostics go to stderr as FILE:LINE:COLUMN (for VALUEs: \
-            <command line>:INDEX:COLUMN); any diagnostic makes the exit status 1.
+            drop-ins and every seccomp-backed directive (UNIT among the VALUEs is the same). Diagnostics go to stderr as FILE:LINE:COLUMN (for VALUEs: \
+            <command line>:INDEX:COLUMN); a warning or error makes the exit status 1.
             """
     )
 
@@ -28,10 +29,15 @@ struct ExpandCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Argument(help: ArgumentHelp("SystemCallFilter= values, one line each.", valueName: "value"))
+    @Argument(help: ArgumentHelp("SystemCallFilter= values, one line each; an argument with a '/' or ending in "
+        + ".service is a unit (the same as --unit UNIT).", valueName: "value"))
     var values: [String] = []
 
+    /// The unit among the arguments, if one is given there.
+    var positionalUnits: [String] { values.filter(UnitArgument.looksLikeUnit) }
+
     func validate() throws {
+        if positionalUnits.count > 1 { throw ValidationError("give one unit, not \(positionalUnits.count): \(positionalUnits.joined(separator: ", "))") }
         for a in arch where a != "all" && Architecture(name: a) == nil {
             throw ValidationError("unknown ABI '\(a)' for --arch")
         }
@@ -43,7 +49,8 @@ struct ExpandCommand: ParsableCommand {
         let syscallSettings: SystemCallSettings
         let diagnostics: [Diagnostic]
         do {
-            let built = try settings.request(filters: values).policy()
+            let built = try settings.request(filters: values.filter { !UnitArgument.looksLikeUnit($0) },
+                positionalUnit: positionalUnits.first).policy()
             guard let r = built.systemd, let s = built.settings else { throw ValidationError("expand reads systemd inputs only") }
             (result, syscallSettings, diagnostics) = (r, s.syscalls, built.diagnostics)
         } catch let error as FilterInputError {
@@ -60,7 +67,7 @@ struct ExpandCommand: ParsableCommand {
             try Terminal.json(ExpandReport.json(settings: syscallSettings, result: result, abis: abis, diagnostics: diagnostics))
         }
         reportDiagnostics(diagnostics)
-        if !diagnostics.isEmpty { throw ExitCode(.findings) }
+        if hasFindings(diagnostics) { throw ExitCode(.findings) }
     }
 
     /// Reports a failure (no policy exists) and exits with status 1.
@@ -156,6 +163,8 @@ enum ExpandReport {
     /// The document printed when there is no policy.
     struct FailureJSON: Encodable {
         var schema = "seccompose.expand/1"
+        /// The Seccompose version that wrote this document.
+        var seccomposeVersion = SeccomposeVersion.current
         var systemd: Int
         var native: String
         var outcome: Outcome
@@ -165,6 +174,8 @@ enum ExpandReport {
 
     struct ExpandJSON: Encodable {
         var schema = "seccompose.expand/1"
+        /// The Seccompose version that wrote this document.
+        var seccomposeVersion = SeccomposeVersion.current
         var outcome = Outcome.policy
         var systemd: Int
         var native: String

@@ -19,6 +19,12 @@ func reportDiagnostics(_ diagnostics: [Diagnostic]) {
     if !s.isEmpty { Terminal.error(s) }
 }
 
+/// Whether `diagnostics` make the exit status 1 (the exit-status table, `seccompose --help`):
+/// warnings and errors do; notes only when `strict`.
+func hasFindings(_ diagnostics: [Diagnostic], strict: Bool = false) -> Bool {
+    diagnostics.contains { $0.severity != .note || strict }
+}
+
 /// The SystemCall*= settings given as options, shared by every command that builds a policy.
 struct SettingsOptions: ParsableArguments {
     @OptionGroup var systemd: SystemdOptions
@@ -35,9 +41,13 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: ArgumentHelp("SystemCallLog= value (repeatable).", valueName: "value"))
     var log: [String] = []
 
-    @Option(help: ArgumentHelp("Read this unit file first (with its drop-ins and every seccomp-backed directive).",
-        valueName: "file"))
+    @Option(help: ArgumentHelp("Read this unit first (with its drop-ins and every seccomp-backed directive): a unit name "
+        + "searched in systemd's unit paths under --root, or a unit file's path; the same as giving it as UNIT.",
+        valueName: "unit"))
     var unit: String?
+
+    @Option(help: ArgumentHelp("With a unit: the root directory for the unit search paths.", valueName: "dir"))
+    var root: String?
 
     @Option(name: .customLong("unit-setting"),
         help: ArgumentHelp("A unit setting such as RestrictNamespaces=yes, as if in [Service] (repeatable).", valueName: "key=value"))
@@ -50,10 +60,14 @@ struct SettingsOptions: ParsableArguments {
             argumentWidths: systemd.argumentWidths)
     }
 
-    /// The request these options describe, with the given SystemCallFilter= values.
-    func request(filters: [String]) throws -> FilterRequest {
+    /// The request these options describe, with the given SystemCallFilter= values and the
+    /// unit given positionally (`positionalUnit`), if any.
+    func request(filters: [String], positionalUnit: String? = nil) throws -> FilterRequest {
         var r = FilterRequest(context: try context())
-        r.unit = unit.map { .file($0) }
+        if positionalUnit != nil, unit != nil { throw ValidationError("give the unit either as UNIT or with --unit, not both") }
+        let given = positionalUnit ?? unit
+        if given == nil, root != nil { throw ValidationError("--root applies to a unit only: give UNIT or --unit UNIT") }
+        r.unit = given.map { UnitArgument.reference($0, root: root) }
         r.unitSettings = unitSettings
         r.architectures = architectures
         r.errorNumber = errorNumber
@@ -63,11 +77,34 @@ struct SettingsOptions: ParsableArguments {
     }
 }
 
+/// A unit as every command takes it, positionally or with `--unit`: a path (it has a `/`, or
+/// names a file in the current directory) or a unit name searched in systemd's unit paths.
+enum UnitArgument {
+    /// Whether a positional argument is a unit rather than a syscall, group or
+    /// `SystemCallFilter=` value: those never contain a `/` or a `.`, so a unit is recognised
+    /// by a `/` or a unit suffix.
+    static func looksLikeUnit(_ argument: String) -> Bool {
+        argument.contains("/") || argument.hasSuffix(".service")
+    }
+
+    /// The request's reference for `argument`, searched under `root` (default `/`).
+    static func reference(_ argument: String, root: String?) -> FilterRequest.UnitReference {
+        isPath(argument, root: root) ? .file(argument) : .named(argument, root: root ?? "/")
+    }
+
+    /// Whether `argument` is read as a file path: it has a `/`, or (without `--root`) names a
+    /// regular file in the current directory.
+    static func isPath(_ argument: String, root: String?) -> Bool {
+        argument.contains("/") || (root == nil && TextFile.exists(argument))
+    }
+}
+
 /// Prints a failed request's diagnostics and error, and exits with its status: 2 when a file
 /// cannot be read, 64 for a malformed request, 1 otherwise.
 func failureExit(_ error: FilterInputError) -> ExitCode {
     reportDiagnostics(error.diagnostics)
-    Terminal.report(error)
+    // A profile's error is its one diagnostic already: not printed twice.
+    if !error.diagnostics.contains(where: { $0.severity == .error && $0.message == error.message }) { Terminal.report(error) }
     switch error.reason {
     case .unreadable: return ExitCode(.unreadable)
     case .invalidRequest: return ExitCode(.usage)
@@ -92,9 +129,9 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --profile: the host kernel version for minKernel, as X.Y.", valueName: "version"))
     var kernel: String = "6.1"
 
-    /// The request these options describe.
-    func request() throws -> FilterRequest {
-        var r = try settings.request(filters: filter)
+    /// The request these options describe (with the unit given positionally, if any).
+    func request(positionalUnit: String? = nil) throws -> FilterRequest {
+        var r = try settings.request(filters: filter, positionalUnit: positionalUnit)
         if let profile {
             guard let abi = Architecture(name: settings.native) else { throw ValidationError("unknown ABI for --native") }
             let parts = kernel.split(separator: ".").compactMap { Int($0) }
@@ -114,16 +151,26 @@ struct PolicyOptions: ParsableArguments {
     }
 
     /// The policy as the compiled program judges it (argument widths, multiplexers), and the
-    /// program; diagnostics and profile warnings are printed, failures exit (1, 2 or 64).
-    func compiled() throws -> (policy: Policy, program: Program) {
-        let r = try request()
+    /// program, and whether the input gave warnings (the command then exits 1 after its output);
+    /// diagnostics and profile warnings are printed, failures exit (1, 2 or 64).
+    func compiled(positionalUnit: String? = nil) throws -> (policy: Policy, program: Program, findings: Bool) {
+        let (policy, program, findings, _) = try compiledWithVersion(positionalUnit: positionalUnit)
+        return (policy, program, findings)
+    }
+
+    /// `compiled(positionalUnit:)`, and the systemd version the settings were read as (nil for a profile).
+    func compiledWithVersion(positionalUnit: String? = nil) throws
+        -> (policy: Policy, program: Program, findings: Bool, systemd: SystemdVersion?)
+    {
+        let r = try request(positionalUnit: positionalUnit)
         guard !r.isEmpty else {
-            throw ValidationError("nothing to compile: give --filter VALUE…, --unit FILE, --profile FILE, --architectures or --log")
+            throw ValidationError("nothing to compile: give UNIT, --filter VALUE…, --unit UNIT, --profile FILE, --architectures or --log")
         }
         do {
             let c = try r.compile()
             reportDiagnostics(c.built.diagnostics)
-            return (c.policy, c.program)
+            return (c.policy, c.program, hasFindings(c.built.diagnostics),
+                r.profile == nil ? r.context.version : nil)
         } catch {
             throw failureExit(error)
         }

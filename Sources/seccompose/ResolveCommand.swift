@@ -1,6 +1,7 @@
 // ResolveCommand.swift: `seccompose resolve`, like libseccomp's scmp_sys_resolver, for every ABI.
 
 import ArgumentParser
+import SeccomposeDiagnostics
 import SeccomposeRuntime
 import SeccomposeSyscalls
 
@@ -17,7 +18,9 @@ struct ResolveCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Argument(help: ArgumentHelp("Syscall names or numbers.", valueName: "name|number"))
+    @Argument(parsing: .allUnrecognized,
+        help: ArgumentHelp("Syscall names or numbers (decimal, 0x hex, negative as two's complement; x32 numbers with or "
+            + "without the 0x40000000 bit).", valueName: "name|number"))
     var queries: [String]
 
     struct Row: Encodable {
@@ -33,6 +36,7 @@ struct ResolveCommand: ParsableCommand {
                 + Architecture.allCases.map(\.name).joined(separator: " "))
         }
         if queries.isEmpty { throw ValidationError("give at least one syscall name or number") }
+        try rejectOptions(queries)
     }
 
     func run() throws {
@@ -42,8 +46,7 @@ struct ResolveCommand: ParsableCommand {
         for q in queries {
             var found = false
             for abi in abis {
-                if let n = Int(q) {
-                    let name = SyscallTable.name(of: n, on: abi)
+                if let (name, n) = NumberSyntax.syscall(q, on: abi) {
                     found = found || name != nil
                     rows.append(Row(query: q, abi: abi.name, name: name, number: name == nil ? nil : n))
                 } else {
@@ -60,13 +63,24 @@ struct ResolveCommand: ParsableCommand {
             for r in rows { s += "\(r.abi)\t\(r.name ?? "-")\t\(r.number.map(String.init) ?? "-")\n" }
             Terminal.out(s)
         case .json:
-            try Terminal.json(["schema": AnyEncodable("seccompose.resolve/1"), "results": AnyEncodable(rows)])
+            try Terminal.json([
+                "schema": AnyEncodable("seccompose.resolve/1"), "seccomposeVersion": AnyEncodable(SeccomposeVersion.current),
+                "results": AnyEncodable(rows),
+            ])
         }
         for q in unresolved {
             let where_ = abis.count == 1 ? "on \(abis[0].name)" : "on any ABI"
             Terminal.error("seccompose: '\(q)' is not a syscall \(where_) (tables: Linux \(SyscallTable.sourceVersion))")
         }
         if !unresolved.isEmpty { throw ExitCode(.findings) }
+    }
+}
+
+/// Refuses a word of a list that takes negative numbers (`parsing: .allUnrecognized`) when it
+/// is an option no command knows rather than a number: `--fliter` is a typo, `-1` a number.
+func rejectOptions(_ words: [String]) throws {
+    for w in words where w.hasPrefix("-") && NumberSyntax.value(w) == nil {
+        throw ValidationError("unknown option '\(w)' (a negative number is written -N or -0xN)")
     }
 }
 

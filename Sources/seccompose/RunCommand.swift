@@ -21,7 +21,7 @@ struct RunCommand: ParsableCommand {
             them. Otherwise the exit status is the main command's (128+N when signal N ended it). \
             Every kill by the filter in any process the command started is reported with the \
             syscall and the setting that denied it, and logged calls are counted, on stderr and \
-            in the journal when one runs. With UNIT, --filter, --unit-setting, --architectures, \
+            in the journal when one runs. UNIT and --unit UNIT are the same. With a unit, --filter, --unit-setting, --architectures, \
             --error-number and --log add to the unit's settings as a drop-in would.
             """
     )
@@ -37,9 +37,6 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Refuse to run a unit whose sandboxing directives Seccompose does not apply.")
     var strict = false
 
-    @Option(help: ArgumentHelp("With UNIT: the root directory for unit search paths.", valueName: "dir"))
-    var root: String?
-
     @Argument(help: ArgumentHelp("A unit name or unit file to run (its ExecStartPre=, ExecStart=, ExecStartPost=).",
         valueName: "unit"))
     var unitName: String?
@@ -51,24 +48,23 @@ struct RunCommand: ParsableCommand {
         if unitName != nil, input.settings.unit != nil {
             throw ValidationError("give the unit either as UNIT or with --unit, not both")
         }
-        if unitName == nil, root != nil { throw ValidationError("--root applies to UNIT only") }
-        if unitName == nil, command.isEmpty { throw ValidationError("give a UNIT, or the command after '--'") }
-        if unitName == nil, strict { throw ValidationError("--strict applies to UNIT only (the ad-hoc form applies no directives)") }
+        let hasUnit = unitName != nil || input.settings.unit != nil
+        if !hasUnit, command.isEmpty { throw ValidationError("give a UNIT, or the command after '--'") }
+        if !hasUnit, strict { throw ValidationError("--strict applies to UNIT only (the ad-hoc form applies no directives)") }
     }
 
     func run() throws {
         let prepared: PreparedLaunch
         do {
-            if let unitName {
-                var request = try input.request()
-                request.unit = .named(unitName, root: root ?? "/")
+            let request = try input.request(positionalUnit: unitName)
+            if request.unit != nil {
                 var launch = UnitLaunch(request: request)
                 launch.extraArguments = command
                 launch.strictness = LaunchStrictness(lenient: lenient, refuseUnappliedDirectives: strict)
                 launch.neverSetNoNewPrivileges = keepPrivileges
                 prepared = try launch.prepare()
             } else {
-                var launch = CommandLaunch(request: try input.request(), argv: command)
+                var launch = CommandLaunch(request: request, argv: command)
                 launch.strictness = LaunchStrictness(lenient: lenient)
                 launch.neverSetNoNewPrivileges = keepPrivileges
                 prepared = try launch.prepare()

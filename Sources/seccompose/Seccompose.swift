@@ -18,13 +18,7 @@ struct Seccompose: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seccompose",
         abstract: "A systemd-style syscall-set policy engine.",
-        discussion: """
-            Exit status: 0 success; 1 the input produced warnings or errors (printed on stderr), or a \
-            query found nothing; 2 an input file or set directory could not be read; 64 bad usage; \
-            228 `run` did not start the command because no filter could be compiled or installed, \
-            or the input would have been ignored (--lenient runs anyway); `run` otherwise exits \
-            with the command's status (200, 216, 217, 227: systemd's, when a set-up step failed).
-            """,
+        discussion: String(ExitStatus.commandLineTableText.dropLast()),
         version: SeccomposeVersion.current,
         subcommands: [
             SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self, CompileCommand.self, SimulateCommand.self,
@@ -55,10 +49,30 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
+/// When to colour output (`--color`).
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+
+    /// Whether output on `fd` is coloured: `always` and `never` decide; `auto` colours a terminal
+    /// unless `NO_COLOR` is set to a non-empty value (no-color.org) or `TERM` is `dumb`.
+    func enabled(fd: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let v = environment["NO_COLOR"], !v.isEmpty { return false }
+            if environment["TERM"] == "dumb" { return false }
+            return isatty(fd) == 1
+        }
+    }
+}
+
 /// Options every subcommand that reads groups takes.
 struct SystemdOptions: ParsableArguments {
-    @Option(name: .customLong("systemd"), help: "The systemd version to emulate: 252 (Debian 12) or 262 (262.1).")
-    var version: String = SystemdVersion.newest.description
+    @Option(name: .customLong("systemd"),
+        help: ArgumentHelp("The systemd version to emulate: 252 (Debian 12) or 262 (262.1); default: the host's systemd "
+            + "when it is one of these, otherwise 262. Outputs say which was used.", valueName: "version"))
+    var version: String?
 
     @Option(name: .customLong("sets"), help: ArgumentHelp("A directory of extra .set files (repeatable).", valueName: "dir"))
     var setDirectories: [String] = []
@@ -73,12 +87,22 @@ struct SystemdOptions: ParsableArguments {
     }
 
     func systemdVersion() throws -> SystemdVersion {
+        guard let version else { return SystemdOptions.defaultVersion }
         guard let v = SystemdVersion(string: version) else {
             throw ValidationError("unknown systemd version '\(version)'; use one of: "
                 + SystemdVersion.allCases.map(\.description).joined(separator: ", "))
         }
         return v
     }
+
+    /// The version used without --systemd: the host's when supported, otherwise the newest.
+    /// The host's systemd is found in `SECCOMPOSE_SYSTEMD_LIBDIR` (colon-separated directories)
+    /// when that is set, so that tests do not depend on the machine they run on.
+    static let defaultVersion: SystemdVersion = {
+        let env = ProcessInfo.processInfo.environment["SECCOMPOSE_SYSTEMD_LIBDIR"]
+        let dirs = env.map { $0.split(separator: ":").map(String.init) } ?? SystemdVersion.hostLibraryDirectories
+        return SystemdVersion.defaultVersion(hostMajorVersion: SystemdVersion.hostMajorVersion(directories: dirs))
+    }()
 
     /// The catalog of groups, or exit 2 with the set-file error.
     func catalog() throws -> SetCatalog {

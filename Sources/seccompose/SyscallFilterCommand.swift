@@ -1,6 +1,7 @@
 // SyscallFilterCommand.swift: `seccompose syscall-filter`, like `systemd-analyze syscall-filter`.
 
 import ArgumentParser
+import SeccomposeDiagnostics
 import SeccomposeRuntime
 import SeccomposeSets
 
@@ -57,6 +58,8 @@ struct SyscallFilterCommand: ParsableCommand {
 
     struct ListingJSON: Encodable {
         var schema: String
+        /// The Seccompose version that wrote this document.
+        var seccomposeVersion = SeccomposeVersion.current
         var systemd: Int
         var groups: [GroupJSON]
         var ungrouped: [String]?

@@ -165,102 +165,46 @@ struct DiagnosticsTests {
             """)
     }
 
-    @Test("pinned: seccompose --help")
-    func pinnedRootHelp() throws {
-        let r = try Support.seccompose(["--help"])
-        #expect(r.status == 0)
-        #expect(r.stderr.isEmpty)
-        #expect(r.stdout == """
-            OVERVIEW: A systemd-style syscall-set policy engine.
-
-            Exit status: 0 success; 1 the input produced warnings or errors (printed on
-            stderr), or a query found nothing; 2 an input file or set directory could not
-            be read; 64 bad usage; 228 `run` did not start the command because no filter
-            could be compiled or installed, or the input would have been ignored (--lenient
-            runs anyway); `run` otherwise exits with the command's status (200, 216, 217,
-            227: systemd's, when a set-up step failed).
-
-            USAGE: seccompose <subcommand>
-
-            OPTIONS:
-              --version               Show the version.
-              -h, --help              Show help information.
-
-            SUBCOMMANDS:
-              syscall-filter          List syscall groups and their members, as
-                                      systemd-analyze syscall-filter does.
-              expand                  Expand SystemCallFilter= values into the per-syscall
-                                      decisions systemd would enforce.
-              resolve                 Translate syscall names to numbers and numbers to
-                                      names, per ABI.
-              compile                 Compile SystemCall*= settings into one seccomp BPF
-                                      program for all ABIs.
-              simulate                Run the compiled program on one call and print the
-                                      action and the instructions executed.
-              explain                 Say which setting or rule decides a call, and what
-                                      the compiled program does with it.
-              run                     Run a unit, or a command (after '--'), under the
-                                      compiled filter.
-              check                   Check service units' seccomp settings: systemd's
-                                      warnings and the traps it does not mention.
-              bench                   Benchmark the compiler on reference policies
-                                      (numbers, not a pass/fail test).
-
-              See 'seccompose help <subcommand>' for detailed help.
-
-            """)
+    /// The help of the root command and of every subcommand it lists, pinned in
+    /// Tests/SeccomposeCLITests/Snapshots/help-NAME.txt. After changing help texts (or adding a
+    /// subcommand), record them again with `SECCOMPOSE_RECORD_SNAPSHOTS=1 swift test --filter
+    /// pinnedHelp` and review the diff.
+    @Test("pinned: seccompose --help and every subcommand's --help (Snapshots/help-*.txt)")
+    func pinnedHelp() throws {
+        let root = try Support.seccompose(["--help"])
+        #expect(root.status == 0 && root.stderr.isEmpty, "\(root)")
+        var pinned = [("help-seccompose.txt", root)]
+        for name in Self.subcommands(inRootHelp: root.stdout) {
+            let r = try Support.seccompose([name, "--help"])
+            #expect(r.status == 0 && r.stderr.isEmpty, "\(r)")
+            pinned.append(("help-\(name).txt", r))
+        }
+        #expect(pinned.count >= 10, "the root help lists the subcommands: \(root)")
+        let dir = repositoryRoot + "/Tests/SeccomposeCLITests/Snapshots/"
+        let recording = ProcessInfo.processInfo.environment["SECCOMPOSE_RECORD_SNAPSHOTS"] == "1"
+        for (file, r) in pinned {
+            if recording {
+                try r.stdoutData.write(to: URL(fileURLWithPath: dir + file))
+                Issue.record("recorded \(file); run again without SECCOMPOSE_RECORD_SNAPSHOTS and review the diff")
+                continue
+            }
+            guard let want = FileManager.default.contents(atPath: dir + file) else {
+                Issue.record("no snapshot \(file): record it with SECCOMPOSE_RECORD_SNAPSHOTS=1 swift test --filter pinnedHelp")
+                continue
+            }
+            #expect(r.stdout == String(decoding: want, as: UTF8.self),
+                "\(file) is stale: record it with SECCOMPOSE_RECORD_SNAPSHOTS=1 swift test --filter pinnedHelp, review the diff")
+        }
     }
 
-    @Test("pinned: seccompose expand --help")
-    func pinnedExpandHelp() throws {
-        let r = try Support.seccompose(["expand", "--help"])
-        #expect(r.status == 0)
-        #expect(r.stderr.isEmpty)
-        #expect(r.stdout == """
-            OVERVIEW: Expand SystemCallFilter= values into the per-syscall decisions
-            systemd would enforce.
-
-            Each VALUE is one SystemCallFilter= line, applied in order (the first non-empty
-            one fixes allow- or deny-list mode; an empty one resets). --unit reads a unit
-            file first: its drop-ins and every seccomp-backed directive. Diagnostics go to
-            stderr as FILE:LINE:COLUMN (for VALUEs: <command line>:INDEX:COLUMN); any
-            diagnostic makes the exit status 1.
-
-            USAGE: seccompose expand [--systemd <systemd>] [--sets <dir> ...] [--argument-widths <mode>] [--native <abi>] [--error-number <errno>] [--architectures <archs> ...] [--log <value> ...] [--unit <file>] [--unit-setting <key=value> ...] [--arch <abi> ...] [--format <format>] [<value> ...]
-
-            ARGUMENTS:
-              <value>                 SystemCallFilter= values, one line each.
-
-            OPTIONS:
-              --systemd <systemd>     The systemd version to emulate: 252 (Debian 12) or
-                                      262 (262.1). (default: 262)
-              --sets <dir>            A directory of extra .set files (repeatable).
-              --argument-widths <mode>
-                                      How argument rules are judged: kernel (the bits the
-                                      kernel reads; socketcall/ipc closed), strict (kernel,
-                                      and 32-bit arguments with unclean upper halves
-                                      denied) or systemd (systemd 252's comparisons,
-                                      decision for decision). (values: kernel, strict,
-                                      systemd; default: kernel)
-              --native <abi>          The ABI systemd runs on (what 'native' means).
-                                      (default: x86_64)
-              --error-number <errno>  SystemCallErrorNumber= value.
-              --architectures <archs> SystemCallArchitectures= value (repeatable).
-              --log <value>           SystemCallLog= value (repeatable).
-              --unit <file>           Read this unit file first (with its drop-ins and
-                                      every seccomp-backed directive).
-              --unit-setting <key=value>
-                                      A unit setting such as RestrictNamespaces=yes, as if
-                                      in [Service] (repeatable).
-              --arch <abi>            Also list every syscall number of this ABI with its
-                                      action (repeatable; 'all' for the policy's ABIs).
-              --format <format>       Output format: text or json. (values: text, json;
-                                      default: text)
-              --version               Show the version.
-              -h, --help              Show help information.
-
-
-            """)
+    /// The subcommand names in the root help's SUBCOMMANDS section.
+    static func subcommands(inRootHelp help: String) -> [String] {
+        guard let start = help.range(of: "SUBCOMMANDS:\n") else { return [] }
+        return help[start.upperBound...].split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let word = line.split(separator: " ").first,
+                word.allSatisfy({ $0.isLowercase || $0 == "-" }) else { return nil }
+            return String(word)
+        }
     }
 
     @Test("`seccompose help expand` prints the same as `seccompose expand --help`")

@@ -186,6 +186,9 @@ public enum Support {
         env["SYSTEMD_LOG_COLOR"] = "0"
         env["LC_ALL"] = "C.UTF-8"
         env["SECCOMPOSE_BIN"] = nil
+        // No host systemd: the default --systemd is the newest, whatever the machine has
+        // (ConventionsTests sets its own directory to test the detection).
+        env["SECCOMPOSE_SYSTEMD_LIBDIR"] = "/nonexistent/seccompose-tests"
         return env
     }
 

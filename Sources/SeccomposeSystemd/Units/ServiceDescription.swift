@@ -104,6 +104,20 @@ public struct ServiceDescription: Sendable {
                 apply(a, specifiers: specifiers)
             }
         }
+        diagnostics += Self.execStartCount(type: type, starts: commands["ExecStart"] ?? [])
+    }
+
+    /// systemd's `service_verify()`: only `Type=oneshot` may have more than one `ExecStart=`;
+    /// any other type makes systemd refuse to load the unit.
+    static func execStartCount(type: String, starts: [ExecCommand]) -> [Diagnostic] {
+        guard type != "oneshot", starts.count > 1 else { return [] }
+        let second = starts[1]
+        return [Diagnostic(severity: .error, code: "multiple-exec-start",
+            message: "Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.",
+            isSystemdMessage: true, setting: "ExecStart", file: second.source.file, line: second.source.line,
+            column: second.source.valueColumn, text: second.argv.joined(separator: " "),
+            note: "Type=\(type) has one main process; systemd refuses the unit and starts nothing",
+            fix: "keep one ExecStart= (move set-up commands to ExecStartPre=), or set Type=oneshot")]
     }
 
     mutating func apply(_ a: UnitAssignment, specifiers: SpecifierContext) {
@@ -139,7 +153,7 @@ public struct ServiceDescription: Sendable {
                 return
             }
             commands[a.key, default: []] += parseCommands(a, expand: expanded)
-        case "Type": type = a.value
+        case "Type": type = a.value.isEmpty ? "simple" : a.value
         case "User":
             user = a.value.isEmpty ? nil : expanded(a.value)
             if let u = user, u == "nobody" || u == "65534" {

@@ -116,22 +116,31 @@ public enum UnitChecker {
                     fix: "do not remove \(r.name); deny a narrower set"))
             }
             // Overlaps: a ~ line taking back what an earlier allow line's group granted.
-            var byWord: [(SystemCallSettings.WordOrigin, [String])] = []  // in the order the removals happened
+            // In the order the removals happened: the ~ word, the names, the allow words that granted them.
+            var byWord: [(SystemCallSettings.WordOrigin, [String], [SystemCallSettings.WordOrigin])] = []
             for r in s.removals where !defaults.contains(r.name) && r.had.action == nil && !r.had.origin.implicitDefault
                 && directName(r.by.word) != r.name && directName(r.had.origin.word) != r.name && denied(r.name)
             {
                 if let i = byWord.firstIndex(where: { $0.0 == r.by }) {
                     byWord[i].1.append(r.name)
+                    if !byWord[i].2.contains(r.had.origin) { byWord[i].2.append(r.had.origin) }
                 } else {
-                    byWord.append((r.by, [r.name]))
+                    byWord.append((r.by, [r.name], [r.had.origin]))
                 }
             }
-            for (origin, names) in byWord {
+            /// `'@group' (line N)`, with the file when it is not the ~ word's.
+            func granting(_ g: SystemCallSettings.WordOrigin, for origin: SystemCallSettings.WordOrigin) -> String {
+                let place = g.source.file == origin.source.file
+                    ? "line \(g.source.line)" : "\(g.source.file ?? "<command line>"):\(g.source.line)"
+                return "'\(g.word)' (\(place))"
+            }
+            for (origin, names, grantedBy) in byWord {
                 let sorted = names.sorted()
                 let shown = sorted.prefix(8).joined(separator: ", ") + (sorted.count > 8 ? ", … (\(sorted.count) in all)" : "")
                 out.append(make(.warning, "overlap",
                     "'\(origin.word)' also removes syscalls an earlier allow line granted: \(shown)",
-                    at: origin, note: "groups overlap (e.g. @system-service and @privileged share @chown, setuid, capset); the later ~ line wins",
+                    at: origin, note: "granted by " + grantedBy.map { granting($0, for: origin) }.joined(separator: ", ")
+                        + "; '\(origin.word)' names them too, and the later line wins",
                     fix: "re-add what the service needs after the ~ line, e.g. SystemCallFilter=\(sorted.prefix(3).joined(separator: " "))"))
             }
         }
