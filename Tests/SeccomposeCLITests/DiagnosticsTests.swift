@@ -205,6 +205,10 @@ struct DiagnosticsTests {
                                       warnings and the traps it does not mention.
               bench                   Benchmark the compiler on reference policies
                                       (numbers, not a pass/fail test).
+              diff                    Compare two filters by what they decide, exactly:
+                                      every ABI, syscall and argument class.
+              dump                    Print the seccomp filters a running process has
+                                      (newest first) and what they decide.
 
               See 'seccompose help <subcommand>' for detailed help.
 

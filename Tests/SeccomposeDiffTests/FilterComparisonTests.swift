@@ -136,3 +136,28 @@ struct FilterComparisonTests {
         #expect(e.isIdentical, "\(e.changes.map(\.description))")
     }
 }
+
+@Suite("diff across systemd versions")
+struct VersionDiffTests {
+    @Test("@system-service, 252 → 262: every syscall 262 adds appears, loosened to allow, on every ABI that has it")
+    func systemService() throws {
+        let old = try unitSide(["SystemCallFilter=@system-service"], version: .v252, label: "252")
+        let new = try unitSide(["SystemCallFilter=@system-service"], version: .v262, label: "262")
+        let d = try FilterComparison.compare(old, new)
+        let v252 = Set(try #require(try SetCatalog.builtin(.v252).expand("@system-service")))
+        let v262 = Set(try #require(try SetCatalog.builtin(.v262).expand("@system-service")))
+        let added = v262.subtracting(v252)
+        #expect(!added.isEmpty)
+        var checked = 0
+        for name in added.sorted() {
+            for abi in [Architecture.x86_64, .x32, .x86] where SyscallTable.number(of: name, on: abi) != nil {
+                let change = d.changes.first { $0.abi == abi.name && $0.syscall == name }
+                #expect(change?.new == "allow" && change?.direction == .loosened, "\(abi.name) \(name): \(String(describing: change))")
+                checked += 1
+            }
+        }
+        #expect(checked > 0)
+        // Nothing 252's @system-service allowed is denied by 262's.
+        #expect(d.changes(.tightened).filter { $0.old == "allow" }.isEmpty, "\(d.changes(.tightened).prefix(5))")
+    }
+}
