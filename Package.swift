@@ -75,7 +75,7 @@ let package = Package(
         ),
         .target(
             name: "SeccomposeDiff",
-            dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposePolicy", "SeccomposeCompiler"],
+            dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposePolicy", "SeccomposeOCI", "SeccomposeCompiler"],
             swiftSettings: swiftSettings
         ),
         .target(name: "CSeccomp"),
