@@ -46,6 +46,7 @@ public enum FilterComparison {
         for target in targets {
             let littleEndian = target.abis.first?.isLittleEndian ?? true
             let nrTests = try collect(sides, given: [1: target.arch], littleEndian: littleEndian)[0] ?? []
+            let table = NamedNumbers(arch: target.arch, abis: target.abis)
             for nrClass in WordClass.partition(nrTests) {
                 // 3. Argument cells.
                 let given = [0: nrClass.witness, 1: target.arch]
@@ -86,7 +87,7 @@ public enum FilterComparison {
                 }
                 guard !differing.isEmpty else { continue }
                 let wholeCall = differing.count == product && Set(differing.map { "\($0.old)|\($0.new)" }).count == 1
-                for member in members(of: nrClass, arch: target.arch, abis: target.abis) {
+                for member in members(of: nrClass, arch: target.arch, abis: target.abis, named: table) {
                     let abiName = member.abi?.name ?? "other"
                     let order = member.abi.flatMap { Architecture.allCases.firstIndex(of: $0) } ?? Architecture.allCases.count
                     let argumentBits = member.abi?.argumentBits ?? 64
@@ -143,18 +144,42 @@ public enum FilterComparison {
     }
 
     /// The syscalls and unnamed number runs of a number class on an arch value.
-    static func members(of nrClass: WordClass, arch: UInt32, abis: [Architecture]) -> [Member] {
+    /// The named numbers of an arch value, sorted: (number, ABI, name).
+    struct NamedNumbers {
+        var entries: [(number: UInt32, abi: Architecture, name: String)]
+
+        init(arch: UInt32, abis: [Architecture]) {
+            entries = []
+            for abi in abis {
+                for (name, n) in SyscallTable.syscalls(on: abi) {
+                    let nr = UInt32(truncatingIfNeeded: n)
+                    guard Architecture.abi(auditArch: arch, number: nr, among: abis) == abi else { continue }
+                    entries.append((nr, abi, name))
+                }
+            }
+            entries.sort { $0.number < $1.number }
+        }
+
+        /// The entries with numbers in `lower…upper`.
+        func within(_ lower: UInt32, _ upper: UInt32) -> ArraySlice<(number: UInt32, abi: Architecture, name: String)> {
+            var lo = 0, hi = entries.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if entries[mid].number < lower { lo = mid + 1 } else { hi = mid }
+            }
+            var end = lo
+            while end < entries.count, entries[end].number <= upper { end += 1 }
+            return entries[lo..<end]
+        }
+    }
+
+    static func members(of nrClass: WordClass, arch: UInt32, abis: [Architecture], named table: NamedNumbers) -> [Member] {
         var named: [Member] = []
         var numbers: [UInt32] = []
-        for abi in abis {
-            for (name, n) in SyscallTable.syscalls(on: abi) {
-                let nr = UInt32(truncatingIfNeeded: n)
-                guard Architecture.abi(auditArch: arch, number: nr, among: abis) == abi else { continue }
-                numbers.append(nr)
-                if nrClass.contains(nr) { named.append(Member(abi: abi, name: name, first: nr, last: nr)) }
-            }
+        for e in table.within(nrClass.lower, nrClass.upper) {
+            numbers.append(e.number)
+            if nrClass.contains(e.number) { named.append(Member(abi: e.abi, name: e.name, first: e.number, last: e.number)) }
         }
-        numbers.sort()
         // Unnamed runs: the class's interval without the named numbers, cut where the ABI changes.
         var cuts: [UInt32] = []
         if arch == Architecture.x86_64.auditArch { cuts = [0x4000_0000, 0x8000_0000, 0xC000_0000, 0xFFFF_FFFF] }

@@ -41,9 +41,11 @@ struct PredicateCollector {
             DiffError("\(programLabel): instruction \(pc) \(what); the diff cannot judge it exactly",
                 fix: "compare filters that only compare seccomp_data words (after AND masks) with constants")
         }
+        // Until the first fork there is one path, so no state can repeat: remember states only after.
+        var forked = false
         while var s = pending.popLast() {
             while true {
-                guard seen.insert(s).inserted else { break }
+                if forked { guard seen.insert(s).inserted else { break } }
                 guard s.pc >= 0, s.pc < program.count else {
                     throw DiffError("\(programLabel): runs past its end at instruction \(s.pc)",
                         fix: "the program is not one the kernel accepts; verify it first")
@@ -108,6 +110,7 @@ struct PredicateCollector {
                         var other = s
                         other.pc = f
                         pending.append(other)
+                        forked = true
                         next = t
                     case (.constant(let k), .word(let w, let mask)):
                         // k op (word & mask): the same partition as a test on the word.
@@ -123,6 +126,7 @@ struct PredicateCollector {
                         var other = s
                         other.pc = f
                         pending.append(other)
+                        forked = true
                         next = t
                     case (.word, .word):
                         throw unsupported(s.pc, "compares two input words")

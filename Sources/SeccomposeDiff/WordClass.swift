@@ -9,7 +9,8 @@ public struct WordClass: Sendable, Hashable {
     public var upper: UInt32
     /// Masked tests and their outcomes, for classes that are not whole intervals.
     public var literals: [WordLiteral]
-    /// The smallest value in the class: the representative every decision is judged on.
+    /// A value in the class (the smallest one unless a masked test split it): the
+    /// representative every decision is judged on.
     public var witness: UInt32
 
     /// Whether `word` belongs to the class.
@@ -61,7 +62,7 @@ public struct WordClass: Sendable, Hashable {
             refined.reserveCapacity(classes.count * 2)
             for c in classes {
                 let outcome = p.holds(c.witness)
-                if let other = WordSolver.smallest(c.allLiterals + [WordLiteral(p, !outcome)]) {
+                if let other = quickOther(c, p, outcome) ?? WordSolver.smallest(c.allLiterals + [WordLiteral(p, !outcome)]) {
                     var a = c, b = c
                     a.literals.append(WordLiteral(p, outcome))
                     b.literals.append(WordLiteral(p, !outcome))
@@ -75,5 +76,20 @@ public struct WordClass: Sendable, Hashable {
             classes = refined
         }
         return classes
+    }
+
+    /// A value of class `c` on which `p` does not give `outcome`, found by flipping one masked bit
+    /// of the witness or by giving it the predicate's constant; nil when none of those is one
+    /// (the solver then decides, exactly).
+    static func quickOther(_ c: WordClass, _ p: WordPredicate, _ outcome: Bool) -> UInt32? {
+        let w = c.witness
+        var candidates: [UInt32] = [(w & ~p.mask) | (p.constant & p.mask)]
+        var bits = p.mask
+        while bits != 0 {
+            let low = bits & (0 &- bits)
+            candidates.append(w ^ low)
+            bits &= bits - 1
+        }
+        return candidates.first { p.holds($0) != outcome && c.contains($0) }
     }
 }

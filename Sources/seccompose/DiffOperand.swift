@@ -52,6 +52,11 @@ enum DiffOperand {
         let head = (try? handle.read(upToCount: 4096)) ?? Data()
         try? handle.close()
         let first = head.first { !(" \t\r\n" as String).utf8.contains($0) }
+        let firstLine = String(decoding: head.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        if ["1", "2"].contains(firstLine.trimmingCharacters(in: .whitespaces)) {
+            throw DiffError("\(text):1:1: an LXC seccomp policy (version \(firstLine.trimmingCharacters(in: .whitespaces))); Seccompose does not read LXC policies yet",
+                fix: "compare its container's live filters instead: diff pid:N (the container's init) against the other operand")
+        }
         self = first == UInt8(ascii: "{") ? .profile(text) : .unit(text)
     }
 

@@ -83,6 +83,17 @@ struct DiffCommandTests {
         #expect(r.stdout.isEmpty)
     }
 
+    @Test("an LXC policy is recognised and refused with a fix (2), not read as a unit")
+    func lxc() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let policy = dir.appendingPathComponent("lxc.seccomp")
+        try "2\ndenylist\n[all]\nmount\n".write(to: policy, atomically: true, encoding: .utf8)
+        let r = try Support.seccompose(["diff", policy.path, "expr:~mount"])
+        #expect(r.status == 2, "\(r)")
+        #expect(r.stderr.contains("LXC seccomp policy") && r.stderr.contains("fix:"), "\(r)")
+    }
+
     @Test("a raw program that is not whole instructions is an error (2) with a fix")
     func badRaw() throws {
         let dir = try scratch()

