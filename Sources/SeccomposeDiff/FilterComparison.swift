@@ -7,7 +7,8 @@ import SeccomposeSyscalls
 /// Compares two filter stacks decision by decision, exactly.
 ///
 /// 1. The arch word is partitioned by the tests both sides make on it; every known
-///    `AUDIT_ARCH` value is judged, and one value of each class that holds no known one.
+///    `AUDIT_ARCH` value is judged, and one unknown value of each class (reported as ABI
+///    `other`; a real kernel never presents one, but a filter may treat them differently).
 /// 2. For each arch value, the number word is partitioned by both sides' tests (with the arch
 ///    fixed): numbers in one class follow the same paths in both programs, so one
 ///    representative per class judges them all — names are attached afterwards.
@@ -39,8 +40,10 @@ public enum FilterComparison {
         var knownArchs: [UInt32] = []
         for abi in Architecture.allCases where !knownArchs.contains(abi.auditArch) { knownArchs.append(abi.auditArch) }
         for value in knownArchs { targets.append((value, Architecture.allCases.filter { $0.auditArch == value })) }
-        for c in WordClass.partition(archTests) where !knownArchs.contains(where: c.contains) {
-            targets.append((c.witness, []))
+        // One value no known ABI has per class that holds one (a class of only known values has none).
+        let unknown = knownArchs.map { WordLiteral(WordPredicate(.equal, $0), false) }
+        for c in WordClass.partition(archTests) {
+            if let w = WordSolver.smallest(c.allLiterals + unknown) { targets.append((w, [])) }
         }
         // 2. Number classes per arch value.
         for target in targets {
@@ -96,8 +99,10 @@ public enum FilterComparison {
                         for (i, dim) in dimensions.enumerated() { w[dim.word] = dim.classes[d.cell[i]].witness }
                         let data = seccompData(w, littleEndian: littleEndian)
                         let usesIP = dimensions.contains { $0.word == 2 || $0.word == 3 }
-                        let description = wholeCall ? nil : describe(dimensions: dimensions, cell: d.cell,
+                        let argumentClass = wholeCall ? nil : describe(dimensions: dimensions, cell: d.cell,
                             littleEndian: littleEndian, argumentBits: argumentBits)
+                        let parts = [member.numbers, argumentClass].compactMap { $0 }
+                        let description = parts.isEmpty ? nil : parts.joined(separator: " && ")
                         changes.append(PolicyDiff.Change(abi: abiName, abiOrder: order, syscall: member.name,
                             firstNumber: member.first, lastNumber: member.last, arguments: description, example: data.args,
                             instructionPointer: usesIP ? data.instructionPointer : nil, old: d.old, new: d.new))
@@ -141,6 +146,8 @@ public enum FilterComparison {
         var name: String?
         var first: UInt32
         var last: UInt32
+        /// For an unnamed run of a masked number class: which numbers of the run it holds.
+        var numbers: String? = nil
     }
 
     /// The syscalls and unnamed number runs of a number class on an arch value.
@@ -203,14 +210,19 @@ public enum FilterComparison {
         var unnamed: [Member] = []
         for (s, e) in runs {
             // A masked class holds only some numbers of the run; keep runs with a member.
+            var first = s, qualifier: String?
             if !nrClass.literals.isEmpty {
+                // A masked class holds only some numbers of the run: start at its first member
+                // and say which numbers of the run it holds.
                 var bounded = nrClass
                 bounded.lower = max(s, nrClass.lower)
                 bounded.upper = min(e, nrClass.upper)
-                guard WordSolver.smallest(bounded.allLiterals) != nil else { continue }
+                guard let member = WordSolver.smallest(bounded.allLiterals) else { continue }
+                first = member
+                qualifier = render(WordClass(lower: 0, upper: .max, literals: nrClass.literals, witness: member), "nr")
             }
-            let abi = abis.isEmpty ? nil : Architecture.abi(auditArch: arch, number: s, among: abis)
-            unnamed.append(Member(abi: abi, name: nil, first: s, last: e))
+            let abi = abis.isEmpty ? nil : Architecture.abi(auditArch: arch, number: first, among: abis)
+            unnamed.append(Member(abi: abi, name: nil, first: first, last: e, numbers: qualifier))
         }
         return named + unnamed
     }
