@@ -111,6 +111,9 @@ public enum FilterComparison {
                 }
             }
         }
+        // Unknown arch values of several classes can change alike: one line each.
+        var seen: Set<String> = []
+        changes = changes.filter { seen.insert($0.description).inserted }
         return PolicyDiff(oldLabel: old.label, newLabel: new.label, changes: changes.sorted(), architecturesJudged: targets.count,
             cellsJudged: cells)
     }
