@@ -161,3 +161,20 @@ struct VersionDiffTests {
         #expect(d.changes(.tightened).filter { $0.old == "allow" }.isEmpty, "\(d.changes(.tightened).prefix(5))")
     }
 }
+
+@Suite("filter summary (dump)")
+struct FilterSummaryTests {
+    @Test("every x86-64 syscall is counted once; socket depends on its arguments; unnamed numbers get the default")
+    func summary() throws {
+        let side = try unitSide(["SystemCallFilter=@system-service", "SystemCallErrorNumber=EPERM",
+            "RestrictAddressFamilies=AF_UNIX", "SystemCallArchitectures=native"])
+        let s = try #require(try FilterSummary.summarize(side, abis: [.x86_64]).first)
+        #expect(s.abi == "x86_64")
+        #expect(s.argumentDependent.contains("socket"), "\(s.argumentDependent)")
+        #expect(s.decisions.values.reduce(0, +) + s.argumentDependent.count == SyscallTable.syscalls(on: .x86_64).count)
+        #expect((s.decisions["allow"] ?? 0) > 300 && (s.decisions["errno(EPERM)"] ?? 0) > 0, "\(s.decisions)")
+        // systemd 262 gives numbers it does not know ENOSYS (so libc falls back), not the errno.
+        #expect(s.unnamedNumbers == ["errno(ENOSYS)"], "\(s.unnamedNumbers)")
+        #expect(s.line.hasPrefix("x86_64: "))
+    }
+}
