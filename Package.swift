@@ -10,6 +10,7 @@
 //   SeccomposeOCI        Docker/OCI seccomp profiles (JSON) → Policy
 //   SeccomposeCompiler   Policy → one classic-BPF program; simulator, verifier, exporters
 //   SeccomposeInput      the one way from any input (unit, settings, profile) to (policy, program)
+//   SeccomposeDiff       the exact comparison of two filters (policies or BPF stacks) by decision
 //   SeccomposeRuntime    installing programs into the kernel (through the CSeccomp C target)
 //   SeccomposeLaunch     starting and supervising commands and units under a program: outcomes,
 //                        violations, logged calls
@@ -35,6 +36,7 @@ let package = Package(
         .library(name: "SeccomposeOCI", targets: ["SeccomposeOCI"]),
         .library(name: "SeccomposeCompiler", targets: ["SeccomposeCompiler"]),
         .library(name: "SeccomposeInput", targets: ["SeccomposeInput"]),
+        .library(name: "SeccomposeDiff", targets: ["SeccomposeDiff"]),
         .library(name: "SeccomposeRuntime", targets: ["SeccomposeRuntime"]),
         .library(name: "SeccomposeLaunch", targets: ["SeccomposeLaunch"]),
         .executable(name: "seccompose", targets: ["seccompose"]),
@@ -71,6 +73,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SeccomposeDiff",
+            dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposePolicy", "SeccomposeOCI", "SeccomposeCompiler"],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CSeccomp"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
@@ -101,7 +108,7 @@ let package = Package(
             dependencies: [
                 "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd",
                 "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeOCI", "SeccomposeInput", "SeccomposeLaunch",
-                "SeccomposeDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SeccomposeDiff", "SeccomposeDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -130,6 +137,14 @@ let package = Package(
                 "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeOCI",
                 "SeccomposeSyscalls", "SeccomposeTestSupport", "CSeccomp", "seccompose-probe", "libseccomp-export",
                 "SeccomposeInput", "SeccomposeLaunch",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SeccomposeDiffTests",
+            dependencies: [
+                "SeccomposeDiff", "SeccomposeCompiler", "SeccomposePolicy", "SeccomposeSyscalls", "SeccomposeInput",
+                "SeccomposeSystemd", "SeccomposeSets", "SeccomposeTestSupport",
             ],
             swiftSettings: swiftSettings
         ),

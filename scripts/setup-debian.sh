@@ -10,11 +10,12 @@
 #   util-linux                   unshare, for the journal tests
 #   gcc, libc6-dev               the C oracles the tests build
 #   linux-source-6.1, xz-utils   the kernel sources data/syscall-arg-types.csv is regenerated from
+#   runc                         runs a container under an exported OCI profile (compile --format oci)
 set -euo pipefail
 
 packages=(
     systemd libsystemd-shared seccomp libseccomp-dev libsystemd-dev pkg-config python3 util-linux
-    gcc libc6-dev linux-source-6.1 xz-utils
+    gcc libc6-dev linux-source-6.1 xz-utils runc
 )
 
 if [ "$(id -u)" = 0 ]; then

@@ -31,7 +31,14 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    @Flag(help: "Time the exact diff of two hardened units instead (see docs/diff.md); --iterations diffs.")
+    var diff = false
+
     func run() throws {
+        if diff {
+            if profile != nil { throw ValidationError("--profile is not used by --diff (it compares two built-in hardened units)") }
+            return try DiffBench.run(iterations: iterations == 2000 ? 20 : iterations, mode: argumentWidths)
+        }
         var cases: [(String, Policy)] = []
         let context = try SystemdContext(version: .v252, native: .x86_64, argumentWidths: argumentWidths)
         for (label, lines) in [

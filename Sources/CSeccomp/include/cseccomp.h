@@ -103,8 +103,9 @@ long cseccomp_syscall6(long nr, unsigned long a0, unsigned long a1,
 
 /**
  * Fetch the classic-BPF program of filter number `index` of the stopped
- * tracee `pid` (PTRACE_SECCOMP_GET_FILTER; index 0 is the most recently
- * installed filter).  The caller must already be ptrace-attached to `pid`,
+ * tracee `pid` (PTRACE_SECCOMP_GET_FILTER; index 0 is the OLDEST filter:
+ * the kernel's get_nth_filter() walks back from the newest count-index-1
+ * times, whatever ptrace(2) says; DumpLiveTests checks the order).  The caller must already be ptrace-attached to `pid`,
  * `pid` must be in a ptrace stop, and the caller needs CAP_SYS_ADMIN.
  *
  * If buf is NULL or capacity is 0, only the number of instructions is

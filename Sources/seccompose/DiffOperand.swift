@@ -1,0 +1,84 @@
+// DiffOperand.swift: the operands of `seccompose diff`: what each names and how it becomes a
+// filter stack (policies through the library's one FilterRequest).
+
+import Foundation
+import SeccomposeCompiler
+import SeccomposeDiagnostics
+import SeccomposeDiff
+import SeccomposeInput
+import SeccomposeOCI
+import SeccomposeRuntime
+import SeccomposeSets
+import SeccomposeSyscalls
+import SeccomposeSystemd
+
+/// One operand of `diff`, by kind.
+enum DiffOperand {
+    /// A unit file (with its drop-ins).
+    case unit(String)
+    /// A Docker/OCI profile (JSON).
+    case profile(String)
+    /// A raw program (`struct sock_filter` bytes, as `compile --format raw` writes them).
+    case raw(String)
+    /// The filters of a running process.
+    case pid(Int32)
+    /// A `SystemCallFilter=` value.
+    case expression(String)
+
+    /// The operand `text` names: `pid:N`, `expr:VALUE`, a `.bpf` file, a JSON profile (a file
+    /// whose first non-blank character is `{`), otherwise a unit file.
+    ///
+    /// - Throws: `DiffError` for a malformed `pid:` or an unreadable file.
+    init(_ text: String) throws(DiffError) {
+        if text.hasPrefix("pid:") {
+            guard let pid = Int32(text.dropFirst(4)), pid > 0 else {
+                throw DiffError("operand '\(text)': 'pid:' needs a process id", fix: "write e.g. pid:1234")
+            }
+            self = .pid(pid)
+            return
+        }
+        if text.hasPrefix("expr:") {
+            self = .expression(String(text.dropFirst(5)))
+            return
+        }
+        if text.hasSuffix(".bpf") {
+            self = .raw(text)
+            return
+        }
+        guard let handle = FileHandle(forReadingAtPath: text) else {
+            throw DiffError("\(text): cannot open the file",
+                fix: "give a unit file, a profile (.json), a raw program (.bpf), pid:N or expr:VALUE")
+        }
+        let head = (try? handle.read(upToCount: 4096)) ?? Data()
+        try? handle.close()
+        let first = head.first { !(" \t\r\n" as String).utf8.contains($0) }
+        let firstLine = String(decoding: head.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        if ["1", "2"].contains(firstLine.trimmingCharacters(in: .whitespaces)) {
+            throw DiffError("\(text):1:1: an LXC seccomp policy (version \(firstLine.trimmingCharacters(in: .whitespaces))); Seccompose does not read LXC policies yet",
+                fix: "compare its container's live filters instead: diff pid:N (the container's init) against the other operand")
+        }
+        self = first == UInt8(ascii: "{") ? .profile(text) : .unit(text)
+    }
+
+    /// Whether the operand is built by the systemd emulation (a unit or an expression).
+    var usesSystemd: Bool {
+        switch self {
+        case .unit, .expression: return true
+        default: return false
+        }
+    }
+
+    /// Whether the operand is a policy (built, then compiled) rather than BPF.
+    var isPolicy: Bool {
+        switch self {
+        case .unit, .expression, .profile: return true
+        default: return false
+        }
+    }
+
+    /// Whether the operand is a profile.
+    var isProfile: Bool {
+        if case .profile = self { return true }
+        return false
+    }
+}
