@@ -97,31 +97,18 @@ struct PredicateCollector {
                         default: throw unsupported(s.pc, "is an unknown jump")
                         }
                         next = taken ? t : f
-                    case (.word(let w, let mask), .constant(let k)):
+                    case (.word(let w, let mask), .constant(let k)), (.constant(let k), .word(let w, let mask)):
+                        // `k op (word & mask)` makes the same partition as the mirrored test on the word.
+                        let mirrored: Bool = { if case .constant = s.a { return true } else { return false } }()
                         let p: WordPredicate
                         switch op {
                         case BPF.jeq: p = WordPredicate(mask: mask, .equal, k)
-                        case BPF.jgt: p = WordPredicate(mask: mask, .greater, k)
-                        case BPF.jge: p = WordPredicate(mask: mask, .greaterOrEqual, k)
+                        case BPF.jgt: p = WordPredicate(mask: mask, mirrored ? .greaterOrEqual : .greater, k)  // k > v ⇔ !(v >= k)
+                        case BPF.jge: p = WordPredicate(mask: mask, mirrored ? .greater : .greaterOrEqual, k)  // k >= v ⇔ !(v > k)
                         case BPF.jset: p = WordPredicate(mask: mask & k, .anyBitSet, 0)
                         default: throw unsupported(s.pc, "is an unknown jump")
                         }
-                        tests[w, default: []].insert(p)
-                        var other = s
-                        other.pc = f
-                        pending.append(other)
-                        forked = true
-                        next = t
-                    case (.constant(let k), .word(let w, let mask)):
-                        // k op (word & mask): the same partition as a test on the word.
-                        let p: WordPredicate
-                        switch op {
-                        case BPF.jeq: p = WordPredicate(mask: mask, .equal, k)
-                        case BPF.jgt: p = WordPredicate(mask: mask, .greaterOrEqual, k)  // k > v ⇔ !(v >= k)
-                        case BPF.jge: p = WordPredicate(mask: mask, .greater, k)  // k >= v ⇔ !(v > k)
-                        case BPF.jset: p = WordPredicate(mask: mask & k, .anyBitSet, 0)
-                        default: throw unsupported(s.pc, "is an unknown jump")
-                        }
+                        // Both outcomes are followed: the false one later, from a copy of the state.
                         tests[w, default: []].insert(p)
                         var other = s
                         other.pc = f

@@ -52,14 +52,7 @@ struct CompileCommand: ParsableCommand {
         case .json: bytes = Array(try ProgramJSON.encode(policy: policy, program: program, systemd: systemd).utf8)
         case .oci: return  // written by ProfileExport above
         }
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
-                Terminal.error("\(output): error: cannot write the output file\n  fix: check the directory and its permissions")
-                throw ExitCode(.unreadable)
-            }
-        } else {
-            Terminal.out(bytes)
-        }
+        try writeOutput(bytes, to: output)
         if findings { throw ExitCode(.findings) }
     }
 }

@@ -2,6 +2,7 @@
 // one FilterRequest; failures printed and mapped to exit statuses.
 
 import ArgumentParser
+import Foundation
 import SeccomposeCompiler
 import SeccomposeInput
 import SeccomposeRuntime
@@ -17,6 +18,15 @@ func reportDiagnostics(_ diagnostics: [Diagnostic]) {
     var s = diagnostics.prefix(limit).map(\.description).joined(separator: "\n")
     if diagnostics.count > limit { s += "\n… and \(diagnostics.count - limit) more diagnostics" }
     if !s.isEmpty { Terminal.error(s) }
+}
+
+/// Writes a command's output to the file `-o/--output` names, or to stdout.
+func writeOutput(_ bytes: [UInt8], to output: String?) throws {
+    guard let output else { return Terminal.out(bytes) }
+    guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
+        Terminal.error("\(output): error: cannot write the output file\n  fix: check the directory and its permissions")
+        throw ExitCode(.unreadable)
+    }
 }
 
 /// Whether `diagnostics` make the exit status 1 (the exit-status table, `seccompose --help`):

@@ -45,14 +45,7 @@ enum ProfileExport {
             Terminal.error(s)
         }
         let bytes = Array(check.export.json.utf8)
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
-                Terminal.error("\(output): error: cannot write the output file\n  fix: check the directory and its permissions")
-                throw ExitCode(.unreadable)
-            }
-        } else {
-            Terminal.out(bytes)
-        }
+        try writeOutput(bytes, to: output)
         // As every command: warnings in the input make the status 1 (the exit-status table).
         if hasFindings(compiled.built.diagnostics) { throw ExitCode(.findings) }
     }
