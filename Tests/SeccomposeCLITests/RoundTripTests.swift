@@ -19,7 +19,9 @@ struct RoundTripTests {
         let original = repositoryRoot + "/Tests/Fixtures/docker-seccomp-default.json"
         let exported = dir.appendingPathComponent("docker.json").path
         let r = try Support.seccompose(["compile", "--format", "oci", "--profile", original, "--native", "x86_64", "-o", exported])
-        #expect(r.status == 0, "\(r)")
+        // Warnings about the profile (x86's socketcall() multiplexer) give 1, as everywhere; the profile is written.
+        #expect(r.status == (r.stderr.contains(": warning: ") ? 1 : 0), "\(r)")
+        #expect(FileManager.default.fileExists(atPath: exported), "\(r)")
         #expect(!r.stderr.contains("does not decide as the policy"), "\(r)")
         let d = try Support.seccompose(["diff", "--native", "x86_64", original, exported])
         #expect(d.status == 0, "\(d)")
