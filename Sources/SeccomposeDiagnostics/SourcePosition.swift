@@ -2,6 +2,11 @@
 // set file, a profile, or the n-th value on the command line.
 
 /// A 1-based place in some text.
+///
+/// A value read from a logical line that systemd joined from continued (`\\`) physical lines
+/// also carries where each physical line starts in the joined text, so that `advanced(by:)`
+/// finds the physical line and column of any character of the value. That map is not part of
+/// the position's identity (equality, hashing, JSON): a position is its file, line and column.
 public struct SourcePosition: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The file as the user named it (or a label such as `<builtin>/basic-io.set`); nil for a
     /// command-line or API value.
@@ -12,11 +17,49 @@ public struct SourcePosition: Sendable, Hashable, Codable, CustomStringConvertib
     /// The 1-based column; 0 for the line as a whole.
     public var column: Int
 
+    /// For a value on a continued logical line: the 1-based column where the value starts in
+    /// the joined line, and where each physical line starts in it; nil for a value on one line.
+    public var continuation: ContinuationMap? = nil
+
+    private enum CodingKeys: String, CodingKey { case file, line, column }
+
     /// The place `file`:`line`:`column`.
     public init(file: String?, line: Int, column: Int = 1) {
         self.file = file
         self.line = line
         self.column = column
+    }
+
+    /// The first character of a value at 1-based column `logicalColumn` of a logical line joined
+    /// from the physical lines `pieces` describe: the physical line and column where it is, with
+    /// the map kept for `advanced(by:)`.
+    public init(file: String?, logicalColumn: Int, pieces: [ContinuationMap.Piece]) {
+        let map = ContinuationMap(valueColumn: logicalColumn, pieces: pieces)
+        let (line, column) = map.physical(logicalColumn: logicalColumn)
+        self.init(file: file, line: line, column: column)
+        if pieces.count > 1 { continuation = map }
+    }
+
+    /// The position `offset` characters after this one in the same (logical) line: on a
+    /// continued line, the physical line and column where that character is.
+    public func advanced(by offset: Int) -> SourcePosition {
+        guard let continuation else { return SourcePosition(file: file, line: line, column: column + offset) }
+        var map = continuation
+        map.valueColumn += offset
+        let (line, column) = map.physical(logicalColumn: map.valueColumn)
+        var out = SourcePosition(file: file, line: line, column: column)
+        out.continuation = map
+        return out
+    }
+
+    public static func == (a: SourcePosition, b: SourcePosition) -> Bool {
+        a.file == b.file && a.line == b.line && a.column == b.column
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(file)
+        hasher.combine(line)
+        hasher.combine(column)
     }
 
     /// A whole file (for errors about the file itself: it cannot be read).
@@ -29,6 +72,43 @@ public struct SourcePosition: Sendable, Hashable, Codable, CustomStringConvertib
         let name = file ?? "<command line>"
         if line == 0 { return name }
         return column == 0 ? "\(name):\(line)" : "\(name):\(line):\(column)"
+    }
+}
+
+/// Where the physical lines of a continued logical line start in the joined text.
+public struct ContinuationMap: Sendable, Hashable {
+    /// One physical line's part of a logical line.
+    public struct Piece: Sendable, Hashable {
+        /// 0-based character offset in the logical line where this physical line's text starts.
+        public var offset: Int
+        /// The 1-based physical line.
+        public var line: Int
+
+        /// The physical line `line`, starting at character `offset` of the logical line.
+        public init(offset: Int, line: Int) {
+            self.offset = offset
+            self.line = line
+        }
+    }
+
+    /// The 1-based column in the logical line where the value starts.
+    public var valueColumn: Int
+    /// The physical lines, in order; the first starts at offset 0.
+    public var pieces: [Piece]
+
+    /// A value at `valueColumn` of a logical line made of `pieces`.
+    public init(valueColumn: Int, pieces: [Piece]) {
+        self.valueColumn = valueColumn
+        self.pieces = pieces
+    }
+
+    /// The physical line and 1-based column of the logical line's 1-based column `logicalColumn`
+    /// (the space that replaced a continuation's backslash maps to the backslash).
+    public func physical(logicalColumn: Int) -> (line: Int, column: Int) {
+        guard let piece = pieces.last(where: { $0.offset < logicalColumn }) ?? pieces.first else {
+            return (0, logicalColumn)
+        }
+        return (piece.line, logicalColumn - piece.offset)
     }
 }
 

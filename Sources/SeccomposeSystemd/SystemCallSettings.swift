@@ -384,7 +384,8 @@ public struct SystemCallSettings: Sendable {
         source: ValueSource, column: Int, text: String, note: String?, fix: String?
     ) -> Diagnostic {
         Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: systemd, setting: setting,
-            file: source.file, line: source.line, column: source.valueColumn + column - 1, text: text, note: note,
+            file: source.file, line: source.advanced(by: column - 1).line, column: source.advanced(by: column - 1).column,
+            text: text, note: note,
             fix: fix)
     }
 }

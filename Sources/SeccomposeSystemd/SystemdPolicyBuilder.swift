@@ -339,13 +339,15 @@ public enum SystemdPolicyBuilder {
     }
 
     static func origin(_ o: SystemCallSettings.WordOrigin, setting: String) -> Origin {
-        Origin(file: o.source.file, line: o.source.line, column: o.source.valueColumn + o.column - 1,
+        let place = o.source.advanced(by: o.column - 1)
+        return Origin(file: o.source.file, line: place.line, column: place.column,
             setting: setting, text: o.implicitDefault ? "(implicit @default)" : o.word)
     }
 
     static func entryDiagnostic(_ e: SystemCallSettings.Entry, code: String, message: String, fix: String) -> Diagnostic {
-        Diagnostic(severity: .error, code: code, message: message, isSystemdMessage: false, setting: "SystemCallFilter",
-            file: e.origin.source.file, line: e.origin.source.line,
-            column: e.origin.source.valueColumn + e.origin.column - 1, text: e.origin.word, note: nil, fix: fix)
+        let place = e.origin.source.advanced(by: e.origin.column - 1)
+        return Diagnostic(severity: .error, code: code, message: message, isSystemdMessage: false,
+            setting: "SystemCallFilter", file: e.origin.source.file, line: place.line, column: place.column,
+            text: e.origin.word, note: nil, fix: fix)
     }
 }

@@ -2,8 +2,9 @@
 //
 // The line syntax follows systemd.syntax(7): `#`/`;` comment lines, a trailing odd number of
 // backslashes continues a line (comment lines inside a continuation are skipped), keys and
-// values are whitespace-stripped, and assignments are reported at the line where the logical
-// line ends. The complete unit reader (drop-ins, specifiers, every directive) builds on this.
+// values are whitespace-stripped. systemd reports an assignment at the line where its logical
+// line ends; Seccompose positions every value, word and key at the physical line and column where
+// it is written (`SourcePosition.advanced(by:)` maps a column of the joined line back). The complete unit reader (drop-ins, specifiers, every directive) builds on this.
 
 import SeccomposeDiagnostics
 
@@ -15,19 +16,25 @@ public struct UnitAssignment: Sendable, Hashable {
     public var key: String
     /// The value, stripped of surrounding whitespace.
     public var value: String
-    /// Where the value starts (line of the logical line's end, as systemd reports it).
+    /// Where the value starts: the physical line and column of its first character (systemd
+    /// itself reports the line where a continued logical line ends). `source.advanced(by:)`
+    /// positions later characters of the value.
     public var source: ValueSource
-    /// The 1-based column where the key starts on the logical line.
+    /// The 1-based column where the key starts on its physical line.
     public var keyColumn: Int
+    /// The 1-based physical line where the key starts.
+    public var keyLine: Int
 
     /// An assignment of `key` in `section`; `keyColumn` is where the key starts (1 for
     /// command-line settings).
-    public init(section: String, key: String, value: String, source: ValueSource, keyColumn: Int = 1) {
+    /// `keyLine` defaults to the value's line.
+    public init(section: String, key: String, value: String, source: ValueSource, keyColumn: Int = 1, keyLine: Int? = nil) {
         self.section = section
         self.key = key
         self.value = value
         self.source = source
         self.keyColumn = keyColumn
+        self.keyLine = keyLine ?? source.line
     }
 }
 
@@ -54,18 +61,27 @@ public enum UnitSettingsReader {
         }
         var section: String?
         func diag(_ severity: Diagnostic.Severity, _ code: String, _ message: String, systemd: Bool, line: Int,
-            _ fix: String)
+            column: Int = 1, _ fix: String)
         {
             diags.append(Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: systemd,
-                setting: "", file: file, line: line, column: 1, text: "", note: nil, fix: fix))
+                setting: "", file: file, line: line, column: column, text: "", note: nil, fix: fix))
         }
         /// Handles one complete logical line; false when systemd would stop loading the unit.
-        func process(_ logical: String, line: Int) -> Bool {
+        func process(_ logicalLine: LogicalLine) -> Bool {
+            let logical = logicalLine.text
             let content = Substring(logical).trimmingWhitespace()
+            /// The physical place of the logical line's 1-based column `column`.
+            func place(_ column: Int) -> ValueSource {
+                ValueSource(file: file, logicalColumn: column, pieces: logicalLine.pieces)
+            }
+            // Line-level findings point at the first character of the line's content.
+            let start = place(logical.distance(from: logical.startIndex, to: content.startIndex) + 1)
+            let line = start.line
             if content.isEmpty || content.hasPrefix("#") || content.hasPrefix(";") { return true }
             if content.hasPrefix("[") {
                 guard content.hasSuffix("]"), content.count > 2 else {
                     diag(.error, "bad-section", "Invalid section header '\(content)'", systemd: true, line: line,
+                        column: start.column,
                         "write the section name in brackets, e.g. [Service]; systemd refuses to load this unit")
                     return false
                 }
@@ -74,11 +90,13 @@ public enum UnitSettingsReader {
             }
             guard let eq = content.firstIndex(of: "=") else {
                 diag(.warning, "missing-equals", "Missing '=', ignoring line.", systemd: true, line: line,
+                    column: start.column,
                     "write Key=Value")
                 return true
             }
             guard let section else {
                 diag(.warning, "no-section", "Assignment outside of section. Ignoring.", systemd: true, line: line,
+                    column: start.column,
                     "add a [Service] line above it")
                 return true
             }
@@ -89,8 +107,9 @@ public enum UnitSettingsReader {
             let leading = afterEq.prefix { $0 == " " || $0 == "\t" }.count
             let column = logical.distance(from: logical.startIndex, to: afterEq.startIndex) + leading + 1
             let keyColumn = logical.distance(from: logical.startIndex, to: key.startIndex) + 1
+            let keyPlace = place(keyColumn)
             out.append(UnitAssignment(section: section, key: String(key), value: String(value),
-                source: ValueSource(file: file, line: line, valueColumn: column), keyColumn: keyColumn))
+                source: place(column), keyColumn: keyPlace.column, keyLine: keyPlace.line))
             return true
         }
         for logical in logicalLines(of: text) {
@@ -100,7 +119,7 @@ public enum UnitSettingsReader {
                     "split the value over several assignments; systemd refuses to load this unit")
                 return (out, diags)
             }
-            if !process(logical.text, line: logical.line) { return (out, diags) }
+            if !process(logical) { return (out, diags) }
         }
         return (out, diags)
     }
@@ -122,6 +141,30 @@ extension UnitSettingsReader {
         public var line: Int
         /// Whether it grew over `maximumLineLength`; reading stops after it.
         public var isTooLong: Bool
+        /// Where each physical line's text starts in `text` (one piece for a line that is not
+        /// continued; skipped comment lines have none).
+        public var pieces: [ContinuationMap.Piece]
+
+        /// A logical line `text` ending at physical line `line`, made of `pieces` (by default
+        /// the one physical line `line`).
+        public init(text: String, line: Int, isTooLong: Bool, pieces: [ContinuationMap.Piece]? = nil) {
+            self.text = text
+            self.line = line
+            self.isTooLong = isTooLong
+            self.pieces = pieces ?? [ContinuationMap.Piece(offset: 0, line: line)]
+        }
+    }
+
+    /// The physical lines of a unit file, numbered from 1 by their index + 1, without line ends
+    /// (LF or CRLF) and without a leading byte-order mark: the text an editor shows at a
+    /// position of a diagnostic (check's carets).
+    public static func physicalLines(of text: String) -> [String] {
+        var physical = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map(String.init)
+        if physical.last == "" { physical.removeLast() }
+        if let first = physical.first, first.hasPrefix("\u{FEFF}") { physical[0] = String(first.dropFirst()) }
+        for i in physical.indices where physical[i].hasSuffix("\r") { physical[i].removeLast() }
+        return physical
     }
 
     /// The logical lines of a unit file as systemd joins them: a trailing odd number of
@@ -130,22 +173,21 @@ extension UnitSettingsReader {
     /// leading byte-order mark are dropped. The one implementation of these rules, for the
     /// reader and for anything that shows a logical line (check's carets).
     public static func logicalLines(of text: String) -> [LogicalLine] {
-        var physical = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map(String.init)
-        if physical.last == "" { physical.removeLast() }
-        if let first = physical.first, first.hasPrefix("\u{FEFF}") { physical[0] = String(first.dropFirst()) }
+        let physical = physicalLines(of: text)
         var out: [LogicalLine] = []
         var pending: String?
+        var pieces: [ContinuationMap.Piece] = []
         var lineNumber = 0
         for raw in physical {
             lineNumber += 1
-            var line = raw
-            if line.hasSuffix("\r") { line.removeLast() }
+            let line = raw
             let trimmedStart = line.drop { $0 == " " || $0 == "\t" }
             if pending != nil, trimmedStart.hasPrefix("#") || trimmedStart.hasPrefix(";") { continue }
+            if pending == nil { pieces = [] }
+            pieces.append(ContinuationMap.Piece(offset: pending?.count ?? 0, line: lineNumber))
             var logical = (pending ?? "") + line
             if logical.utf8.count > maximumLineLength {
-                out.append(LogicalLine(text: logical, line: lineNumber, isTooLong: true))
+                out.append(LogicalLine(text: logical, line: lineNumber, isTooLong: true, pieces: pieces))
                 return out
             }
             let backslashes = logical.reversed().prefix { $0 == "\\" }.count
@@ -155,9 +197,9 @@ extension UnitSettingsReader {
                 continue
             }
             pending = nil
-            out.append(LogicalLine(text: logical, line: lineNumber, isTooLong: false))
+            out.append(LogicalLine(text: logical, line: lineNumber, isTooLong: false, pieces: pieces))
         }
-        if let p = pending { out.append(LogicalLine(text: p, line: lineNumber + 1, isTooLong: false)) }
+        if let p = pending { out.append(LogicalLine(text: p, line: lineNumber + 1, isTooLong: false, pieces: pieces)) }
         return out
     }
 }

@@ -74,7 +74,7 @@ struct CheckCommand: ParsableCommand {
         let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog(),
             argumentWidths: systemd.argumentWidths)
         var reports: [CheckReport] = []
-        /// Per file: the text shown under a finding at each line (the logical line ending there).
+        /// Per file: the text shown under a finding at each line (the physical line).
         var sources: [String: [Int: String]] = [:]
         var unreadable = false
         for u in allUnits {
@@ -86,8 +86,8 @@ struct CheckCommand: ParsableCommand {
                 let loaded = try UnitLoader.load(u, root: root ?? "/", searchPaths: paths,
                     asFile: UnitArgument.isPath(u, root: root))
                 for s in loaded.sources {
-                    sources[s.path] = Dictionary(UnitSettingsReader.logicalLines(of: s.text).map { ($0.line, $0.text) },
-                        uniquingKeysWith: { $1 })
+                    sources[s.path] = Dictionary(uniqueKeysWithValues:
+                        UnitSettingsReader.physicalLines(of: s.text).enumerated().map { ($0.offset + 1, $0.element) })
                 }
                 reports.append(UnitChecker.check(loaded, context: context))
             } catch {

@@ -44,11 +44,12 @@ struct CompileCommand: ParsableCommand {
         // The PFC and JSON renderings show the policy as the program implements it (widths, multiplexers).
         let (policy, program, findings, systemd) = try input.compiledWithVersion(positionalUnit: unitName)
         let bytes: [UInt8]
+        let header = OutputHeader.text(systemd: systemd)
         switch format {
         case .raw: bytes = Export.raw(program)
-        case .c: bytes = Array(Export.cArray(program).utf8)
-        case .pfc: bytes = Array(Export.pseudoCode(policy).utf8)
-        case .asm: bytes = Array(Export.disassembly(program).utf8)
+        case .c: bytes = Array(Export.cArray(program, header: header).utf8)
+        case .pfc: bytes = Array(Export.pseudoCode(policy, header: header).utf8)
+        case .asm: bytes = Array(Export.disassembly(program, header: header).utf8)
         case .json: bytes = Array(try ProgramJSON.encode(policy: policy, program: program, systemd: systemd).utf8)
         case .oci: return  // written by ProfileExport above
         }
@@ -172,7 +173,8 @@ struct SimulateCommand: ParsableCommand {
         if format == .json {
             try Terminal.json(CallJSON(e, systemd: systemd))
         } else {
-            Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")\n")
+            Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")"
+                + OutputHeader.suffix(systemd: systemd) + "\n")
         }
         if findings { throw ExitCode(.findings) }
     }
@@ -201,7 +203,7 @@ struct ExplainCommand: ParsableCommand {
         // A number the kernel attributes to the other ABI of AUDIT_ARCH_X86_64 says so.
         let judged = e.judgedABI.flatMap { $0 == e.abi ? nil : $0 }
         let call = judged.map { "#\(e.number) = \($0.name) \(e.name ?? "#\(e.number)")" } ?? (e.name ?? "#\(e.number)")
-        var s = "\(e.abi.name) \(call) (\(e.number)): \(e.action)\n"
+        var s = "\(e.abi.name) \(call) (\(e.number)): \(e.action)\(OutputHeader.suffix(systemd: systemd))\n"
         s += "  because: \(e.reason)\n"
         s += "  program: \(e.programAction) after \(e.instructionsExecuted) instructions"
         s += e.cached ? "; the kernel caches it (no instructions run)\n" : "\n"
@@ -211,6 +213,21 @@ struct ExplainCommand: ParsableCommand {
             throw ExitCode(.internalError)
         }
         if findings { throw ExitCode(.findings) }
+    }
+}
+
+/// What the text outputs say about the versions that made them, as the JSON documents do with
+/// `seccomposeVersion` and `systemd` (absent for an OCI profile, which has no systemd version).
+enum OutputHeader {
+    /// `seccompose 0.9.0, systemd 262` (without the systemd part for a profile): the comment
+    /// line heading `compile --format asm|pfc|c`.
+    static func text(systemd: SystemdVersion?) -> String {
+        "seccompose \(SeccomposeVersion.current)" + (systemd.map { ", systemd \($0)" } ?? "")
+    }
+
+    /// ` (systemd 262)`, or nothing for a profile: the end of simulate's line and of explain's first line.
+    static func suffix(systemd: SystemdVersion?) -> String {
+        systemd.map { " (systemd \($0))" } ?? ""
     }
 }
 

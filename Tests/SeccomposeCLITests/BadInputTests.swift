@@ -293,7 +293,7 @@ struct CallJSONTests {
         let explain = try Support.seccompose(["explain", "--systemd", "252", "--unit", unit, "--arch", "x86_64", "--format", "json", "uname"])
         let e = try Support.decode(Call.self, from: explain)
         #expect(e.schema == "seccompose.call/1" && e.name == "uname" && e.number == 63)
-        #expect(e.action == "errno(EBADF)" && e.programAction == e.action && e.reason.contains("hardened-daemon.service:14:19"))
+        #expect(e.action == "errno(EBADF)" && e.programAction == e.action && e.reason.contains("hardened-daemon.service:13:19"))
         let simulate = try Support.seccompose(["simulate", "--filter", "~mount", "--arch", "x86", "--format", "json", "mount"])
         let s = try Support.decode(Call.self, from: simulate)
         #expect(s.abi == "x86" && s.programAction == "kill-process" && s.instructionsExecuted > 0)

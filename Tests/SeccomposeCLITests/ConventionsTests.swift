@@ -215,7 +215,7 @@ struct ConventionsTests {
         }
         // The unit really is read: explain names the unit's line.
         let e = try Self.run(["explain", "--systemd", "252", unit, "uname"])
-        #expect(e.stdout.contains("hardened-daemon.service:14:19"), "\(e)")
+        #expect(e.stdout.contains("hardened-daemon.service:13:19"), "\(e)")
         // Names are searched under --root by every command, as by check and run.
         let named = try Self.run(["expand", "--systemd", "252", "--root", "units-examples/root", "webapp.service"])
         let checked = try Self.run(["check", "--systemd", "252", "--root", "units-examples/root", "--unit", "webapp.service"])

@@ -79,3 +79,32 @@ struct ResolveJSON: Decodable {
     var schema: String
     var results: [Row]
 }
+
+// MARK: - systemd's line for a position
+
+/// The line systemd reports for text on each physical line of a unit file: the line where its
+/// logical line ends (a trailing odd number of backslashes continues a line; comment lines inside
+/// a continuation are skipped; a continuation open at the end of the file ends one line after the
+/// last). Seccompose positions diagnostics at the physical line; the differential tests compare
+/// with systemd through this map. Written independently of the unit reader, from systemd.syntax(7).
+func systemdReportedLines(of text: String) -> [Int: Int] {
+    var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+    if lines.last == "" { lines.removeLast() }
+    var map: [Int: Int] = [:]
+    var open: [Int] = []
+    var continued = false
+    for (i, raw) in lines.enumerated() {
+        var line = raw
+        if line.hasSuffix("\r") { line.removeLast() }
+        let start = line.drop { $0 == " " || $0 == "\t" }
+        if continued, start.hasPrefix("#") || start.hasPrefix(";") { continue }
+        open.append(i + 1)
+        continued = line.reversed().prefix { $0 == "\\" }.count % 2 == 1
+        if !continued {
+            for n in open { map[n] = i + 1 }
+            open = []
+        }
+    }
+    for n in open { map[n] = lines.count + 1 }
+    return map
+}

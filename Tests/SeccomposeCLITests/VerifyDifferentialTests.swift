@@ -1,6 +1,8 @@
 // VerifyDifferentialTests.swift: the warnings `seccompose expand --unit` attributes to systemd
 // must be exactly those the real `systemd-analyze verify` (systemd 252) prints for the same
-// unit file: the same multiset of (line, message) pairs.
+// unit file: the same multiset of (line, message) pairs. systemd reports the line where a
+// continued logical line ends; Seccompose the physical line of the word, so our lines are
+// compared through `systemdReportedLines`.
 
 import Foundation
 import Testing
@@ -46,7 +48,10 @@ struct VerifyDifferentialTests {
             for d in json.diagnostics {
                 #expect(d.file == "t.service", "diagnostic without the unit's path: \(d)")
             }
-            let ours = json.diagnostics.filter(\.isSystemdMessage).map { Warning(line: $0.line, message: $0.message) }
+            let reported = systemdReportedLines(of: unit)
+            let ours = json.diagnostics.filter(\.isSystemdMessage).map {
+                Warning(line: reported[$0.line] ?? $0.line, message: $0.message)
+            }
             return Outcome(systemd: systemd.sorted(), ours: ours.sorted(), verify: verify, expand: expand, json: json)
         }
     }
@@ -144,7 +149,7 @@ struct VerifyDifferentialTests {
         "[Service]\nExecStart=/bin/true\nSystemCallFilter=@system-service\nSystemCallFilter=~@privileged:EPERM\nSystemCallErrorNumber=EACCES\nSystemCallArchitectures=native\nSystemCallLog=~@basic-io\n",
         // A byte-order mark, comments and blank lines.
         "\u{FEFF}[Service]\n\n# c\n; c\nExecStart=/bin/true\nSystemCallFilter=~foo\n",
-        // Continuations: the warning is on the last physical line.
+        // Continuations: systemd warns at the last physical line (Seccompose at the word's).
         "[Service]\nExecStart=/bin/true\nSystemCallFilter=~foo \\\n  bar \\\n; comment\n  baz\nSystemCallFilter=~qux\n",
         // An even number of backslashes does not continue.
         "[Service]\nExecStart=/bin/true\nSystemCallFilter=~foo\\\\\nSystemCallFilter=~bar\n",

@@ -21,11 +21,46 @@ struct UnitSyntaxTests {
             == ["Service.Key=a=b@4:11", "Service.Other=x@5:8"])
     }
 
-    @Test("continuation: an odd number of trailing backslashes joins lines; comment lines inside are skipped; the last line is reported")
+    @Test("continuation: an odd number of trailing backslashes joins lines; comment lines inside are skipped; systemd's line is the last")
     func continuation() {
-        let (a, _) = Self.read("[Service]\nA=one \\\n# skipped\n  two\\\\\nB=x\\\n")
+        let text = "[Service]\nA=one \\\n# skipped\n  two\\\\\nB=x\\\n"
+        let (a, _) = Self.read(text)
         #expect(a.map(\.value) == ["one    two\\\\", "x"])
-        #expect(a.map(\.source.line) == [4, 6])
+        // Values are positioned where they start; systemd reports the logical line's last line.
+        #expect(a.map(\.source.description) == ["u.service:2:3", "u.service:5:3"])
+        #expect(UnitSettingsReader.logicalLines(of: text).map(\.line) == [1, 4, 6])
+    }
+
+    @Test("a value continued over three lines: every word is positioned at its physical line and column")
+    func continuedPositions() throws {
+        let text = "[Service]\nSystemCallFilter=~mount \\\n    nosuch umount2 \\\n; skipped\n\tswapon\n"
+        let (a, d) = Self.read(text)
+        #expect(d.isEmpty)
+        let f = try #require(a.first)
+        #expect(f.value == "~mount      nosuch umount2  \tswapon")
+        #expect(f.source.description == "u.service:2:18" && f.keyLine == 2 && f.keyColumn == 1)
+        // Offsets into the value (as the word splitter gives them) map back to physical places.
+        func at(_ word: String) throws -> String {
+            let r = try #require(f.value.range(of: word))
+            return f.source.advanced(by: f.value.distance(from: f.value.startIndex, to: r.lowerBound)).description
+        }
+        #expect(try at("mount") == "u.service:2:19")
+        #expect(try at("nosuch") == "u.service:3:5")
+        #expect(try at("umount2") == "u.service:3:12")
+        #expect(try at("swapon") == "u.service:5:2")
+        // A position taken inside the value keeps the map.
+        #expect(f.source.advanced(by: 12).advanced(by: 7).description == "u.service:3:12")
+        // Diagnostics of the filter settings land there too.
+        var settings = SystemCallSettings(context: try SystemdContext(version: .v262, native: .x86_64))
+        let found = settings.applyFilter(f.value, source: f.source)
+        #expect(found.map { "\($0.position) \($0.text)" } == ["u.service:3:5 nosuch"], "\(found)")
+    }
+
+    @Test("a key on a continued line is positioned where it is written")
+    func continuedKey() {
+        let (a, d) = Self.read("[Service]\n  Nosuch\\\n=1\n")
+        #expect(d.isEmpty)
+        #expect(a.first.map { "\($0.key) \($0.keyLine):\($0.keyColumn) \($0.source)" } == "Nosuch 2:3 u.service:3:2")
     }
 
     @Test("a section header must close; systemd refuses the unit otherwise")

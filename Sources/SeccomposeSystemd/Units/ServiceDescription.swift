@@ -96,7 +96,7 @@ public struct ServiceDescription: Sendable {
                     if warnedSections.insert(a.section).inserted {
                         diagnostics.append(Diagnostic(severity: .warning, code: "unknown-section",
                             message: "Unknown section '\(a.section)'. Ignoring.", isSystemdMessage: true, setting: "",
-                            file: a.source.file, line: a.source.line, column: 1, text: a.section, note: nil,
+                            file: a.source.file, line: a.keyLine, column: 1, text: a.section, note: nil,
                             fix: "service units use [Unit], [Service] and [Install]"))
                     }
                     continue
@@ -141,7 +141,8 @@ public struct ServiceDescription: Sendable {
             for (c, offset) in unknown {
                 diagnostics.append(Diagnostic(severity: .warning, code: "unknown-specifier",
                     message: "Failed to resolve unit specifiers in \(v), ignoring: Bad message", isSystemdMessage: false,
-                    setting: a.key, file: a.source.file, line: a.source.line, column: a.source.valueColumn + offset,
+                    setting: a.key, file: a.source.file, line: a.source.advanced(by: offset).line,
+                    column: a.source.advanced(by: offset).column,
                     text: "%\(c)", note: "'%\(c)' is not a specifier", fix: "write '%%' for a literal percent sign"))
             }
             return text
@@ -175,7 +176,8 @@ public struct ServiceDescription: Sendable {
                 guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
                     diagnostics.append(Diagnostic(severity: .warning, code: "invalid-environment",
                         message: "Invalid environment assignment, ignoring: \(w.text)", isSystemdMessage: true,
-                        setting: a.key, file: a.source.file, line: a.source.line, column: a.source.valueColumn + w.column - 1,
+                        setting: a.key, file: a.source.file, line: a.source.advanced(by: w.column - 1).line,
+                        column: a.source.advanced(by: w.column - 1).column,
                         text: w.raw, note: nil, fix: "write NAME=VALUE"))
                     continue
                 }
@@ -222,7 +224,7 @@ public struct ServiceDescription: Sendable {
             guard var first = current.first else { return }
             var cmd = ExecCommand(setting: a.key, ignoreFailure: false, customArgv0: false, noEnvironmentExpansion: false,
                 fullPrivileges: false, noCredentialChange: false, ambientFallback: false, viaShell: false, argv: [],
-                source: ValueSource(file: a.source.file, line: a.source.line, valueColumn: a.source.valueColumn + first.column - 1))
+                source: a.source.advanced(by: first.column - 1))
             var prefix = Substring(first.text)
             while let c = prefix.first, "-@:+!|".contains(c) {
                 switch c {

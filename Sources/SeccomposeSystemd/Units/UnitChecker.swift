@@ -58,7 +58,8 @@ public enum UnitChecker {
         setting: String = "SystemCallFilter", note: String? = nil, fix: String?) -> Diagnostic
     {
         Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: false, setting: setting,
-            file: o?.source.file, line: o?.source.line ?? 1, column: o.map { $0.source.valueColumn + $0.column - 1 } ?? 1,
+            file: o?.source.file, line: o.map { $0.source.advanced(by: $0.column - 1).line } ?? 1,
+            column: o.map { $0.source.advanced(by: $0.column - 1).column } ?? 1,
             text: o?.word ?? "", note: note, fix: fix)
     }
 

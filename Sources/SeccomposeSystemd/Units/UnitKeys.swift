@@ -157,7 +157,7 @@ public enum UnitKeys {
         }
         return Diagnostic(severity: .warning, code: "unknown-key",
             message: "Unknown key '\(a.key)' in section [\(a.section)], ignoring.", isSystemdMessage: true,
-            setting: a.key, file: a.source.file, line: a.source.line, column: a.keyColumn, text: a.key, note: note,
+            setting: a.key, file: a.source.file, line: a.keyLine, column: a.keyColumn, text: a.key, note: note,
             fix: fix)
     }
 
@@ -234,7 +234,7 @@ extension UnitKeys {
             kept.append((i, a))
         }
         return kept.map {
-            UnappliedDirective(key: $0.a.key, value: $0.a.value, file: $0.a.source.file, line: $0.a.source.line,
+            UnappliedDirective(key: $0.a.key, value: $0.a.value, file: $0.a.source.file, line: $0.a.keyLine,
                 column: $0.a.keyColumn)
         }
     }
