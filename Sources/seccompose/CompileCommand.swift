@@ -173,8 +173,10 @@ struct SimulateCommand: ParsableCommand {
         if format == .json {
             try Terminal.json(CallJSON(e, systemd: systemd))
         } else {
-            Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions\(e.cached ? " (cached by the kernel)" : "")"
-                + OutputHeader.suffix(systemd: systemd) + "\n")
+            // One parenthesis for what is said about the line: the kernel's cache, the systemd version.
+            let notes = [e.cached ? "cached by the kernel" : nil, systemd.map { "systemd \($0)" }].compactMap { $0 }
+            Terminal.out("\(e.programAction)\t\(e.instructionsExecuted) instructions"
+                + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")") + "\n")
         }
         if findings { throw ExitCode(.findings) }
     }
