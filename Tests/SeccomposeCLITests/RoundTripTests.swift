@@ -19,7 +19,10 @@ struct RoundTripTests {
         let original = repositoryRoot + "/Tests/Fixtures/docker-seccomp-default.json"
         let exported = dir.appendingPathComponent("docker.json").path
         let r = try Support.seccompose(["compile", "--format", "oci", "--profile", original, "--native", "x86_64", "-o", exported])
-        #expect(r.status == 0, "\(r)")
+        // Docker's profile gives warnings (socketcall() on x86), so the status is 1 by the
+        // warnings-exit-1 rule; the profile is written all the same.
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("warning:") && !r.stderr.contains("error:"), "\(r)")
         #expect(!r.stderr.contains("does not decide as the policy"), "\(r)")
         let d = try Support.seccompose(["diff", "--native", "x86_64", original, exported])
         #expect(d.status == 0, "\(d)")
