@@ -1,6 +1,6 @@
 // LXCPolicy.swift: LXC seccomp policies (`lxc.seccomp.profile`, versions 1 and 2) → Policy,
 // with the semantics LXC gives them through libseccomp (modelled from LXC's documentation and
-// its parser, not checked against liblxc; docs/lxc.md).
+// its parser; one policy checked against real liblxc; docs/lxc.md).
 
 import SeccomposeDiagnostics
 import SeccomposePolicy

@@ -1,6 +1,7 @@
 // LXC policies through the CLI: `--profile` and `diff` read them, `compile --format lxc` writes
 // them only when LXC's reading decides exactly as the policy (or with --lossy). The LXC
-// semantics are modelled from LXC's documentation and parser, not checked against liblxc.
+// semantics are modelled from LXC's documentation and parser;
+// LXCEnforcedTests checks one policy against real liblxc.
 
 import Foundation
 import Testing

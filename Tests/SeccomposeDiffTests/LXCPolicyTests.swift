@@ -1,6 +1,6 @@
 // LXC seccomp policies (versions 1 and 2): parsing as LXC reads them, errors at file:line:col
 // with a fix, and the export read back decision by decision. The semantics are modelled from
-// LXC's documentation and parser, not checked against liblxc.
+// LXC's documentation and parser; LXCEnforcedTests checks one policy against real liblxc.
 
 import SeccomposeDiff
 import SeccomposeOCI
