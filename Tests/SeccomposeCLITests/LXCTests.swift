@@ -65,6 +65,23 @@ struct LXCTests {
         #expect(caps.status == 64, "\(caps)")
     }
 
+    @Test("check --profile reports an LXC policy's warnings (1) and errors (1) at file:line:col")
+    func check() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let warned = try write("2\ndenylist\nnosuchcall errno 1\nmount errno 1\n", "w.seccomp", in: dir)
+        let w = try Support.seccompose(["check", "--native", "x86_64", "--profile", warned])
+        #expect(w.status == 1, "\(w)")
+        #expect(w.stdout.contains("\(warned):3:1: warning: unknown syscall 'nosuchcall'"), "\(w)")
+        let bad = try write("2\ndenylist\nmount log\n", "e.seccomp", in: dir)
+        let e = try Support.seccompose(["check", "--native", "x86_64", "--profile", bad])
+        #expect(e.status == 1, "\(e)")
+        #expect(e.stdout.contains("\(bad):3:7: error:"), "\(e)")
+        let clean = try write("2\ndenylist\nmount errno 1\n", "c.seccomp", in: dir)
+        let c = try Support.seccompose(["check", "--native", "x86_64", "--profile", clean])
+        #expect(c.status == 0, "\(c)")
+    }
+
     @Test("OCI → compile --format lxc → diff against the OCI profile: no change")
     func ociRoundTrip() throws {
         let dir = try scratch()
