@@ -28,7 +28,7 @@ public struct LXCImport: Sendable {
 
 /// Reads LXC seccomp policies.
 ///
-/// Version 1: `1`, a line containing `allowlist` (or the older `whitelist`), then one syscall
+/// Version 1: `1`, a line containing `allowlist` (LXC 5.0 refuses the older `whitelist`), then one syscall
 /// number of the host's ABI per line, each allowed; everything else kills the thread.
 ///
 /// Version 2: `2`, then `allowlist|denylist [ACTION]` (also `whitelist`/`blacklist`), then rule
@@ -115,7 +115,11 @@ public enum LXCPolicyImporter {
         var rules: [RuncRule] = []
         var defaultAction: Action = .killThread
         if version == 1 {
-            guard header.contains("allowlist") || header.contains("whitelist") else {
+            guard header.contains("allowlist") else {
+                if header.contains("whitelist") {
+                    throw fail(2, 1, "LXC (5.0) reads only 'allowlist' in a version 1 policy and fails to start the container on 'whitelist'",
+                        fix: "write allowlist on line 2")
+                }
                 throw fail(2, 1, "a version 1 policy must be an allowlist", fix: "write allowlist on line 2, or use version 2 for a denylist")
             }
             for n in 2..<lines.count {

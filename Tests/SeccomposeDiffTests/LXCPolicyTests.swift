@@ -24,8 +24,8 @@ struct LXCPolicyTests {
         let d = i.policy.decisions(for: .x86_64)
         #expect(d["read"]?.action == .allow && d["write"]?.action == .allow && d["exit"]?.action == .allow)
         #expect(d["open"] == nil)
-        // The older spelling is read too.
-        #expect(try Self.load("1\nwhitelist\n0\n").policy.decisions(for: .x86_64)["read"]?.action == .allow)
+        // LXC 5.0.2 refuses the older spelling in version 1 ("Only allowlist policy is supported").
+        #expect(throws: LXCPolicyError.self) { try Self.load("1\nwhitelist\n0\n") }
     }
 
     @Test("version 2: header default, rule defaults, actions, conditions, reject_force_umount, sections of other hosts skipped")
