@@ -144,7 +144,7 @@ let package = Package(
             name: "SeccomposeDiffTests",
             dependencies: [
                 "SeccomposeDiff", "SeccomposeCompiler", "SeccomposePolicy", "SeccomposeSyscalls", "SeccomposeInput",
-                "SeccomposeSystemd", "SeccomposeSets", "SeccomposeTestSupport",
+                "SeccomposeSystemd", "SeccomposeSets", "SeccomposeTestSupport", "SeccomposeOCI",
             ],
             swiftSettings: swiftSettings
         ),

@@ -51,4 +51,25 @@ public enum ExportCheck {
             try FilterStack(label: "OCI profile", policy: readBack))
         return Result(export: export, diff: diff)
     }
+
+    /// Exports `policy` as an LXC version 2 policy for a host of ABI `host` and compares LXC's
+    /// reading of it (`LXCPolicyImporter`, the same host) with the policy.
+    ///
+    /// - Throws: `DiffError` when the export cannot be read back or compared.
+    public static func lxc(_ policy: Policy, host: Architecture) throws(DiffError) -> Result {
+        let export = LXCPolicyExporter.export(policy, host: host)
+        let mode = policy.argumentWidths ?? .kernel
+        let imported: LXCImport
+        do {
+            imported = try LXCPolicyImporter.load(text: export.json, file: "<exported LXC policy>", host: host, argumentWidths: mode)
+        } catch {
+            throw DiffError("the exported LXC policy cannot be loaded the way LXC loads it: \(error.diagnostic.message)",
+                fix: "the policy has a rule libseccomp refuses; simplify its argument rules")
+        }
+        var readBack = imported.policy
+        readBack.argumentWidths = mode
+        let diff = try FilterComparison.compare(try FilterStack(label: "policy", policy: policy),
+            try FilterStack(label: "LXC policy", policy: readBack))
+        return Result(export: export, diff: diff)
+    }
 }

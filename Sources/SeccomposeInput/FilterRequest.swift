@@ -21,9 +21,10 @@ public struct FilterRequest: Sendable {
         case named(String, root: String)
     }
 
-    /// A Docker/OCI seccomp profile and the container it is evaluated for.
+    /// A Docker/OCI seccomp profile (JSON) or an LXC seccomp policy (a file whose first line is
+    /// the version `1` or `2`), and the container it is evaluated for (for LXC, the host ABI only).
     public struct Profile: Sendable {
-        /// The JSON file.
+        /// The JSON file or LXC policy.
         public var path: String
         /// The ABI, capabilities and kernel the profile's conditions are evaluated against.
         public var target: OCITarget
@@ -203,6 +204,19 @@ public struct FilterRequest: Sendable {
             let text: String
             do { text = try TextFile.read(profile.path) } catch {
                 throw FilterInputError(reason: .unreadable, message: error.message, fix: error.fix, file: profile.path)
+            }
+            if LXCPolicyImporter.isLXCPolicy(text) {
+                do {
+                    let imported = try LXCPolicyImporter.load(text: text, file: profile.path, host: profile.target.architecture,
+                        argumentWidths: context.argumentWidths)
+                    var policy = imported.policy
+                    policy.argumentWidths = context.argumentWidths
+                    return Built(policy: policy, settings: nil, systemd: nil, diagnostics: imported.warnings)
+                } catch {
+                    let d = error.diagnostic
+                    throw FilterInputError(reason: .invalidProfile, message: d.message, fix: d.fix, file: profile.path,
+                        line: d.line, diagnostics: [d])
+                }
             }
             do {
                 let imported = try OCIProfileImporter.load(json: Array(text.utf8), file: profile.path, target: profile.target,

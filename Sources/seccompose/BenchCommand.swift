@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
         discussion: "Policies: @system-service (systemd 252, x86, x32, x86-64), ~@privileged @resources with EPERM, and a Docker/OCI profile (--profile) for amd64 with Docker's default capabilities."
     )
 
-    @Option(help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) to include.", valueName: "file"))
+    @Option(help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) or an LXC policy (for an x86_64 host) to include.", valueName: "file"))
     var profile: String?
 
     @Option(help: "Compilations to time per policy (at least 10: ten batches are timed).")
@@ -56,16 +56,27 @@ struct BenchCommand: ParsableCommand {
                 Terminal.report(error)
                 throw ExitCode(.unreadable)
             }
-            let imported: OCIImport
-            do {
-                imported = try OCIProfileImporter.load(json: Array(text.utf8), file: profile, target: OCITarget(architecture: .x86_64))
-            } catch {
-                reportDiagnostics([error.diagnostic(file: profile, text: text)])
-                throw ExitCode(.findings)
+            if LXCPolicyImporter.isLXCPolicy(text) {
+                do {
+                    var policy = try LXCPolicyImporter.load(text: text, file: profile, host: .x86_64).policy
+                    policy.argumentWidths = argumentWidths
+                    cases.append(("LXC policy (x86_64 host)", policy))
+                } catch {
+                    reportDiagnostics([error.diagnostic])
+                    throw ExitCode(.findings)
+                }
+            } else {
+                let imported: OCIImport
+                do {
+                    imported = try OCIProfileImporter.load(json: Array(text.utf8), file: profile, target: OCITarget(architecture: .x86_64))
+                } catch {
+                    reportDiagnostics([error.diagnostic(file: profile, text: text)])
+                    throw ExitCode(.findings)
+                }
+                var policy = imported.policy
+                policy.argumentWidths = argumentWidths
+                cases.append(("Docker default (amd64)", policy))
             }
-            var policy = imported.policy
-            policy.argumentWidths = argumentWidths
-            cases.append(("Docker default (amd64)", policy))
         }
         let options = CompileOptions()  // the mode travels with each policy
         for (label, policy) in cases {

@@ -20,7 +20,7 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check service units' seccomp settings: systemd's warnings and the traps it does not mention.",
         discussion: """
             UNIT is a unit name (searched under --root in systemd's unit paths, with its drop-ins) or a \
-            path to a unit file. --profile checks a Docker/OCI seccomp profile as well. Exit status: \
+            path to a unit file. --profile checks a Docker/OCI seccomp profile or an LXC policy as well. Exit status: \
             0 clean or notes only; 1 warnings or errors (notes too with --strict); 2 a unit or \
             profile could not be read; 64 bad usage.
             """
@@ -54,7 +54,7 @@ struct CheckCommand: ParsableCommand {
         valueName: "when"))
     var color: ColorChoice = .auto
 
-    @Option(name: .customLong("profile"), help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) to check (repeatable).", valueName: "file"))
+    @Option(name: .customLong("profile"), help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) or an LXC policy (version 1 or 2) to check (repeatable).", valueName: "file"))
     var profiles: [String] = []
 
     @Argument(help: ArgumentHelp("Units to check.", valueName: "unit"))
@@ -119,9 +119,19 @@ struct CheckCommand: ParsableCommand {
 }
 
 /// `check --profile`: an OCI profile's import errors and warnings as check findings, each at the
-/// line and column of the JSON value it is about.
+/// line and column of the JSON value it is about; an LXC policy's at their line and column.
 enum ProfileCheck {
     static func check(path: String, text: String, native: Architecture, mode: ArgumentWidthMode) -> CheckReport {
+        if LXCPolicyImporter.isLXCPolicy(text) {
+            do {
+                let imported = try LXCPolicyImporter.load(text: text, file: path, host: native, argumentWidths: mode)
+                return CheckReport(unit: path, files: [path], findings: imported.warnings, policy: imported.policy)
+            } catch {
+                var finding = error.diagnostic
+                finding.severity = .error
+                return CheckReport(unit: path, files: [path], findings: [finding])
+            }
+        }
         do {
             let imported = try OCIProfileImporter.load(json: Array(text.utf8), file: path, target: OCITarget(architecture: native),
                 argumentWidths: mode)

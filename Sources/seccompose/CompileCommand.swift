@@ -21,7 +21,7 @@ struct CompileCommand: ParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case raw, c, pfc, asm, json, oci
+        case raw, c, pfc, asm, json, oci, lxc
     }
 
     @OptionGroup var input: PolicyOptions
@@ -29,18 +29,20 @@ struct CompileCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A unit to compile (the same as --unit UNIT).", valueName: "unit"))
     var unitName: String?
 
-    @Option(help: "Output: raw (struct sock_filter bytes), c, pfc (pseudo code), asm (disassembly), json, or oci (an OCI linux.seccomp object / Docker profile).")
+    @Option(help: "Output: raw (struct sock_filter bytes), c, pfc (pseudo code), asm (disassembly), json, oci (an OCI linux.seccomp object / Docker profile) or lxc (an LXC version 2 seccomp policy).")
     var format: Format = .asm
 
-    @Flag(help: "With --format oci: write the profile even when it cannot express every decision (the losses are listed on stderr).")
+    @Flag(help: "With --format oci or lxc: write the profile even when it cannot express every decision (the losses are listed on stderr).")
     var lossy = false
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
     var output: String?
 
     func run() throws {
-        if lossy, format != .oci { throw ValidationError("--lossy is used with --format oci only") }
-        if format == .oci { return try ProfileExport.run(input: input, positionalUnit: unitName, lossy: lossy, output: output) }
+        if lossy, format != .oci, format != .lxc { throw ValidationError("--lossy is used with --format oci or lxc only") }
+        if format == .oci || format == .lxc {
+            return try ProfileExport.run(input: input, positionalUnit: unitName, lxc: format == .lxc, lossy: lossy, output: output)
+        }
         // The PFC and JSON renderings show the policy as the program implements it (widths, multiplexers).
         let (policy, program, findings, systemd) = try input.compiledWithVersion(positionalUnit: unitName)
         let bytes: [UInt8]
@@ -51,7 +53,7 @@ struct CompileCommand: ParsableCommand {
         case .pfc: bytes = Array(Export.pseudoCode(policy, header: header).utf8)
         case .asm: bytes = Array(Export.disassembly(program, header: header).utf8)
         case .json: bytes = Array(try ProgramJSON.encode(policy: policy, program: program, systemd: systemd).utf8)
-        case .oci: return  // written by ProfileExport above
+        case .oci, .lxc: return  // written by ProfileExport above
         }
         try writeOutput(bytes, to: output)
         if findings { throw ExitCode(.findings) }

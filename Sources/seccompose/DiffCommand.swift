@@ -18,7 +18,8 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Compare two filters by what they decide, exactly: every ABI, syscall and argument class.",
         discussion: """
-            Operands: a unit file (with its drop-ins), a Docker/OCI profile (JSON), a raw program \
+            Operands: a unit file (with its drop-ins), a Docker/OCI profile (JSON), an LXC seccomp \
+            policy (version 1 or 2, as LXC applies it on the --native host), a raw program \
             (.bpf, from compile --format raw), pid:N (the filters a running process has, read with \
             ptrace: needs root) or expr:VALUE (a SystemCallFilter= value). Prints one line per change, \
             'ABI NAME[ (ARGCLASS)]: OLD -> NEW', grouped loosened / tightened / changed, then a summary. \
@@ -155,7 +156,7 @@ struct DiffCommand: ParsableCommand {
             } catch {
                 throw Self.fail(error)
             }
-        case .unit, .expression, .profile:
+        case .unit, .expression, .profile, .lxc:
             let request = try request(operand, version: version)
             do {
                 let built = try request.policy()
@@ -206,6 +207,9 @@ struct DiffCommand: ParsableCommand {
                 })
             }
             r.profile = FilterRequest.Profile(path: path, target: target)
+        case .lxc(let path):
+            // FilterRequest reads it as an LXC policy (its first line); the host ABI is --native.
+            r.profile = FilterRequest.Profile(path: path, target: OCITarget(architecture: abi))
         case .raw, .pid: break
         }
         return r

@@ -18,6 +18,8 @@ enum DiffOperand {
     case unit(String)
     /// A Docker/OCI profile (JSON).
     case profile(String)
+    /// An LXC seccomp policy (version 1 or 2).
+    case lxc(String)
     /// A raw program (`struct sock_filter` bytes, as `compile --format raw` writes them).
     case raw(String)
     /// The filters of a running process.
@@ -26,7 +28,8 @@ enum DiffOperand {
     case expression(String)
 
     /// The operand `text` names: `pid:N`, `expr:VALUE`, a `.bpf` file, a JSON profile (a file
-    /// whose first non-blank character is `{`), otherwise a unit file.
+    /// whose first non-blank character is `{`), an LXC policy (a file whose first line is `1` or
+    /// `2`), otherwise a unit file.
     ///
     /// - Throws: `DiffError` for a malformed `pid:` or an unreadable file.
     init(_ text: String) throws(DiffError) {
@@ -53,9 +56,9 @@ enum DiffOperand {
         try? handle.close()
         let first = head.first { !(" \t\r\n" as String).utf8.contains($0) }
         let firstLine = String(decoding: head.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
-        if ["1", "2"].contains(firstLine.trimmingCharacters(in: .whitespaces)) {
-            throw DiffError("\(text):1:1: an LXC seccomp policy (version \(firstLine.trimmingCharacters(in: .whitespaces))); Seccompose does not read LXC policies yet",
-                fix: "compare its container's live filters instead: diff pid:N (the container's init) against the other operand")
+        if LXCPolicyImporter.isLXCPolicy(firstLine) {
+            self = .lxc(text)
+            return
         }
         self = first == UInt8(ascii: "{") ? .profile(text) : .unit(text)
     }
@@ -71,12 +74,12 @@ enum DiffOperand {
     /// Whether the operand is a policy (built, then compiled) rather than BPF.
     var isPolicy: Bool {
         switch self {
-        case .unit, .expression, .profile: return true
+        case .unit, .expression, .profile, .lxc: return true
         default: return false
         }
     }
 
-    /// Whether the operand is a profile.
+    /// Whether the operand is an OCI profile (what --caps and --kernel apply to).
     var isProfile: Bool {
         if case .profile = self { return true }
         return false

@@ -129,7 +129,7 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A SystemCallFilter= value (repeatable, applied in order).", valueName: "value"))
     var filter: [String] = []
 
-    @Option(help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) instead of SystemCall*= settings.", valueName: "file"))
+    @Option(help: ArgumentHelp("A Docker/OCI seccomp profile (JSON) or an LXC seccomp policy (version 1 or 2) instead of SystemCall*= settings.", valueName: "file"))
     var profile: String?
 
     @Option(help: ArgumentHelp("With --profile: the container's capabilities, comma-separated (default: Docker's).",
@@ -152,6 +152,9 @@ struct PolicyOptions: ParsableArguments {
                     let c = $0.uppercased()
                     return c.hasPrefix("CAP_") ? c : "CAP_" + c
                 })
+            }
+            if caps != nil, let text = try? String(contentsOfFile: profile, encoding: .utf8), LXCPolicyImporter.isLXCPolicy(text) {
+                throw ValidationError("--caps applies to OCI profiles only; \(profile) is an LXC policy")
             }
             r.profile = FilterRequest.Profile(path: profile, target: target)
         } else if caps != nil {

@@ -1,5 +1,6 @@
-// ProfileExport.swift: `compile --format oci`: the policy as an OCI profile, written only when
-// the runtime's reading of it decides exactly as the policy (or with --lossy).
+// ProfileExport.swift: `compile --format oci|lxc`: the policy as an OCI profile or an LXC
+// policy, written only when the runtime's reading of it decides exactly as the policy (or with
+// --lossy).
 
 import ArgumentParser
 import Foundation
@@ -10,7 +11,7 @@ import SeccomposeSyscalls
 
 enum ProfileExport {
     /// Builds the policy, exports it, checks the export by exact round trip and writes it.
-    static func run(input: PolicyOptions, positionalUnit: String?, lossy: Bool, output: String?) throws {
+    static func run(input: PolicyOptions, positionalUnit: String?, lxc: Bool = false, lossy: Bool, output: String?) throws {
         let request = try input.request(positionalUnit: positionalUnit)
         guard !request.isEmpty else {
             throw ValidationError("nothing to compile: give --filter VALUE…, --unit FILE, --profile FILE, --architectures or --log")
@@ -27,14 +28,14 @@ enum ProfileExport {
         reportDiagnostics(compiled.built.diagnostics)
         let check: ExportCheck.Result
         do {
-            check = try ExportCheck.oci(compiled.built.policy, native: native)
+            check = lxc ? try ExportCheck.lxc(compiled.built.policy, host: native) : try ExportCheck.oci(compiled.built.policy, native: native)
         } catch {
             Terminal.report(error)
             throw ExitCode(.findings)
         }
         if !check.isLossless {
             let limit = 50
-            var s = "seccompose: \(lossy ? "warning" : "error"): the OCI profile does not decide as the policy; it cannot express:\n"
+            var s = "seccompose: \(lossy ? "warning" : "error"): the \(lxc ? "LXC policy" : "OCI profile") does not decide as the policy; it cannot express:\n"
             s += check.losses.prefix(limit).map { "  \($0)\n" }.joined()
             if check.losses.count > limit { s += "  … and \(check.losses.count - limit) more\n" }
             if !lossy {
