@@ -45,11 +45,7 @@ public enum ExportCheck {
             throw DiffError("the exported profile cannot be loaded the way runc loads it: \(error.message)",
                 fix: "the policy has a rule libseccomp refuses; simplify its argument rules")
         }
-        var readBack = imported.policy
-        readBack.argumentWidths = mode
-        let diff = try FilterComparison.compare(try FilterStack(label: "policy", policy: policy),
-            try FilterStack(label: "OCI profile", policy: readBack))
-        return Result(export: export, diff: diff)
+        return Result(export: export, diff: try compare(policy, readBack: imported.policy, mode: mode, label: "OCI profile"))
     }
 
     /// Exports `policy` as an LXC version 2 policy for a host of ABI `host` and compares LXC's
@@ -66,10 +62,13 @@ public enum ExportCheck {
             throw DiffError("the exported LXC policy cannot be loaded the way LXC loads it: \(error.diagnostic.message)",
                 fix: "the policy has a rule libseccomp refuses; simplify its argument rules")
         }
-        var readBack = imported.policy
+        return Result(export: export, diff: try compare(policy, readBack: imported.policy, mode: mode, label: "LXC policy"))
+    }
+
+    /// The policy (old) compared with its export as read back (new), judged in the policy's mode.
+    static func compare(_ policy: Policy, readBack: Policy, mode: ArgumentWidthMode, label: String) throws(DiffError) -> PolicyDiff {
+        var readBack = readBack
         readBack.argumentWidths = mode
-        let diff = try FilterComparison.compare(try FilterStack(label: "policy", policy: policy),
-            try FilterStack(label: "LXC policy", policy: readBack))
-        return Result(export: export, diff: diff)
+        return try FilterComparison.compare(try FilterStack(label: "policy", policy: policy), try FilterStack(label: label, policy: readBack))
     }
 }

@@ -14,23 +14,12 @@ struct DiffLiveTests {
     @Test("diff pid:N against its own policy is identical (0), against another differs (1) with the exact lines")
     func liveChild() throws {
         let seccompose = try Support.requireBuilt("seccompose")
-        let supervisor = try ReadBackTests.spawn(seccompose, ["run", "--filter", "~mount umount2", "--", "/bin/sleep", "20"])
+        let (supervisor, target) = try ReadBackTests.startSleeping(seccompose, ["run", "--filter", "~mount umount2", "--", "/bin/sleep", "20"])
         defer {
             kill(supervisor, SIGTERM)
             var status: Int32 = 0
             waitpid(supervisor, &status, 0)
         }
-        var target: pid_t = 0
-        for _ in 0..<200 {
-            if let c = ReadBackTests.children(of: supervisor).first,
-                let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(c)/exe"), exe.hasSuffix("sleep")
-            {
-                target = c
-                break
-            }
-            usleep(20_000)
-        }
-        try #require(target > 0, "the command did not start")
         let same = try Support.run(seccompose, ["diff", "pid:\(target)", "expr:~mount umount2"])
         #expect(same.status == 0, "\(same)")
         #expect(same.stdout.hasPrefix("identical:"), "\(same)")
@@ -56,22 +45,8 @@ struct DiffLiveTests {
 struct DumpLiveTests {
     /// Starts `seccompose run` with two nested filters and returns (supervisor, sleeping command).
     func startStacked(_ seccompose: String) throws -> (pid_t, pid_t) {
-        let supervisor = try ReadBackTests.spawn(seccompose, ["run", "--filter", "~mount", "--", seccompose, "run",
+        try ReadBackTests.startSleeping(seccompose, ["run", "--filter", "~mount", "--", seccompose, "run",
             "--filter", "~umount2:EPERM", "--", "/bin/sleep", "20"])
-        for _ in 0..<300 {
-            if let target = Self.descendant(of: supervisor, named: "sleep") { return (supervisor, target) }
-            usleep(20_000)
-        }
-        kill(supervisor, SIGTERM)
-        throw SupportError(description: "the command did not start")
-    }
-
-    static func descendant(of pid: pid_t, named: String) -> pid_t? {
-        for c in ReadBackTests.children(of: pid) {
-            if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(c)/exe"), exe.hasSuffix(named) { return c }
-            if let d = descendant(of: c, named: named) { return d }
-        }
-        return nil
     }
 
     @Test("dump: both stacked filters newest first, raw equal to compile --format raw, json, and the stack's summary")

@@ -41,6 +41,29 @@ struct ReadBackTests {
         return text.split(separator: " ").compactMap { pid_t($0) }
     }
 
+    /// The first descendant of `pid` whose executable's path ends in `named`.
+    static func descendant(of pid: pid_t, named: String) -> pid_t? {
+        for c in children(of: pid) {
+            if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(c)/exe"), exe.hasSuffix(named) { return c }
+            if let d = descendant(of: c, named: named) { return d }
+        }
+        return nil
+    }
+
+    /// Starts `seccompose` with `arguments` (a `run … -- /bin/sleep 20`) and returns the supervisor
+    /// and the sleeping command once it has exec'ed; the caller ends the supervisor.
+    static func startSleeping(_ seccompose: String, _ arguments: [String]) throws -> (supervisor: pid_t, target: pid_t) {
+        let supervisor = try spawn(seccompose, arguments)
+        for _ in 0..<300 {
+            if let target = descendant(of: supervisor, named: "sleep") { return (supervisor, target) }
+            usleep(20_000)
+        }
+        kill(supervisor, SIGTERM)
+        var status: Int32 = 0
+        waitpid(supervisor, &status, 0)
+        throw SupportError(description: "the command did not start")
+    }
+
     @Test("run --filter @system-service installs one filter, equal to compile --format raw", arguments: ["252", "262"])
     func readBack(version: String) throws {
         let seccompose = try Support.requireBuilt("seccompose")
@@ -48,25 +71,14 @@ struct ReadBackTests {
             "--architectures", "native", "--format", "raw"])
         try #require(compiled.status == 0, "\(compiled)")
         let expected = try #require(Program(rawBytes: Array(compiled.stdoutData)))
-        let supervisor = try Self.spawn(seccompose, ["run", "--systemd", version, "--filter", "@system-service",
+        // The command runs as the supervisor's child once the trampoline has exec'ed sleep.
+        let (supervisor, target) = try Self.startSleeping(seccompose, ["run", "--systemd", version, "--filter", "@system-service",
             "--architectures", "native", "--", "/bin/sleep", "20"])
         defer {
             kill(supervisor, SIGTERM)
             var status: Int32 = 0
             waitpid(supervisor, &status, 0)
         }
-        // The command runs as the supervisor's child once the trampoline has exec'ed sleep.
-        var target: pid_t = 0
-        for _ in 0..<200 {
-            if let c = Self.children(of: supervisor).first,
-                let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(c)/exe"), exe.hasSuffix("sleep")
-            {
-                target = c
-                break
-            }
-            usleep(20_000)
-        }
-        try #require(target > 0, "the command did not start")
         let seized = cseccomp_ptrace_seize_and_stop(target)
         try #require(seized == 0, "ptrace seize failed: \(seized)")
         defer { _ = cseccomp_ptrace_detach(target) }
