@@ -136,15 +136,15 @@ struct PolicyOptions: ParsableArguments {
         valueName: "caps"))
     var caps: String?
 
-    @Option(help: ArgumentHelp("With --profile: the host kernel version for minKernel, as X.Y.", valueName: "version"))
-    var kernel: String = "6.1"
+    @Option(help: ArgumentHelp("With an OCI --profile: the host kernel version for minKernel, as X.Y (default: 6.1).", valueName: "version"))
+    var kernel: String?
 
     /// The request these options describe (with the unit given positionally, if any).
     func request(positionalUnit: String? = nil) throws -> FilterRequest {
         var r = try settings.request(filters: filter, positionalUnit: positionalUnit)
         if let profile {
             guard let abi = Architecture(name: settings.native) else { throw ValidationError("unknown ABI for --native") }
-            let parts = kernel.split(separator: ".").compactMap { Int($0) }
+            let parts = (kernel ?? "6.1").split(separator: ".").compactMap { Int($0) }
             guard parts.count == 2 else { throw ValidationError("--kernel takes MAJOR.MINOR, e.g. 6.1") }
             var target = OCITarget(architecture: abi, kernel: (parts[0], parts[1]))
             if let caps {
@@ -153,12 +153,15 @@ struct PolicyOptions: ParsableArguments {
                     return c.hasPrefix("CAP_") ? c : "CAP_" + c
                 })
             }
-            if caps != nil, let text = try? String(contentsOfFile: profile, encoding: .utf8), LXCPolicyImporter.isLXCPolicy(text) {
-                throw ValidationError("--caps applies to OCI profiles only; \(profile) is an LXC policy")
+            // An option that would be ignored is an error: LXC policies have no capabilities or minKernel.
+            if caps != nil || kernel != nil, let text = try? String(contentsOfFile: profile, encoding: .utf8),
+                LXCPolicyImporter.isLXCPolicy(text)
+            {
+                throw ValidationError("\(caps != nil ? "--caps" : "--kernel") applies to OCI profiles only; \(profile) is an LXC policy")
             }
             r.profile = FilterRequest.Profile(path: profile, target: target)
-        } else if caps != nil {
-            throw ValidationError("--caps applies to --profile only")
+        } else if caps != nil || kernel != nil {
+            throw ValidationError("\(caps != nil ? "--caps" : "--kernel") applies to --profile only")
         }
         return r
     }

@@ -46,6 +46,22 @@ struct LXCTests {
         #expect(!d.stdout.contains("mount:"), "\(d)")
     }
 
+    @Test("--caps and --kernel with an LXC policy, or without any profile, are usage errors (64), never ignored")
+    func unusedProfileOptions() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lxc = try write("2\ndenylist\n[all]\nmount errno 1\n", "p.seccomp", in: dir)
+        for (arguments, message) in [
+            (["--profile", lxc, "--kernel", "5.10"], "--kernel applies to OCI profiles only"),
+            (["--profile", lxc, "--caps", "CAP_SYS_ADMIN"], "--caps applies to OCI profiles only"),
+            (["--filter", "@basic-io", "--kernel", "5.10"], "--kernel applies to --profile only"),
+        ] {
+            let r = try Support.seccompose(["compile"] + arguments)
+            #expect(r.status == 64, "\(arguments): \(r)")
+            #expect(r.stderr.contains(message), "\(arguments): \(r)")
+        }
+    }
+
     @Test("--profile reads LXC v1 and v2 wherever a profile is read; an error names file:line:col and a fix (1, as for OCI profiles)")
     func profileInput() throws {
         let dir = try scratch()
