@@ -187,19 +187,8 @@ public enum SelfCheck {
     /// Argument vectors for a decision's rules: for each rule, its conditions met together
     /// (as far as one value per argument allows), then each condition's argument varied over
     /// `values(for:)` with the rule's other arguments kept. Bounded: at most about ten vectors
-    /// per condition.
-    static func argumentSamples(_ rules: [Rule]) -> [[UInt64]] {
-        var out: [[UInt64]] = []
-        var scratch = [UInt64](repeating: 0, count: 6)
-        forEachArgumentSample(rules, into: &scratch) { args in
-            out.append(args)
-            return true
-        }
-        return out
-    }
-
-    /// Calls `body` with each vector `argumentSamples` lists, built in `buffer` (six words) without
-    /// allocating one array per vector; stops when `body` returns false.
+    /// per condition. Each is built in `buffer` (six words) and passed to `body`, without an
+    /// array per vector; iteration stops when `body` returns false.
     static func forEachArgumentSample(_ rules: [Rule], into buffer: inout [UInt64], _ body: ([UInt64]) -> Bool) {
         var base = [UInt64](repeating: 0, count: 6)
         for rule in rules {
