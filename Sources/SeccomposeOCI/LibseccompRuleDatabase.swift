@@ -290,57 +290,14 @@ public struct LibseccompRuleDatabase: Sendable {
         var x = scan.takeUnretainedValue()
         while true {
             if x.sameTest(as: n) {
-                if let t = n.actionTrue {
-                    if let have = x.actionTrue {
-                        if have.action != t.action {
-                            if n.high, n.full > x.full { x.actionTrue = t }
-                            if x.isLeaf || n.isLeaf {
-                                throw Refusal(conflicting: have.source, reason: "the same comparisons as another rule with a different action (EEXIST)")
-                            }
-                        }
-                    } else {
-                        if let other = Self.allActions(x.nextTrue, are: t.action) {
-                            throw Refusal(conflicting: other.source, reason: "it would replace a longer rule with a different action (EEXIST)")
-                        }
-                        x.nextTrue = nil
-                        x.actionTrue = t
-                    }
-                }
-                if let f = n.actionFalse {
-                    if let have = x.actionFalse {
-                        if have.action != f.action {
-                            if n.high, n.full < x.full, release == .v2_6_1 { x.actionFalse = f }
-                            if x.isLeaf || n.isLeaf {
-                                throw Refusal(conflicting: have.source, reason: "the same comparisons as another rule with a different action (EEXIST)")
-                            }
-                        }
-                    } else {
-                        if let other = Self.allActions(x.nextFalse, are: f.action) {
-                            throw Refusal(conflicting: other.source, reason: "it would replace a longer rule with a different action (EEXIST)")
-                        }
-                        x.nextFalse = nil
-                        x.actionFalse = f
-                    }
-                }
-                if let nt = n.nextTrue {
-                    if var xt = x.nextTrue {
-                        try add(&xt, nt)
-                        x.nextTrue = xt
-                    } else if x.actionTrue == nil {
-                        x.nextTrue = nt
-                    } else {
-                        return  // an existing action covers the rest of the new rule
-                    }
-                }
-                if let nf = n.nextFalse {
-                    if var xf = x.nextFalse {
-                        try add(&xf, nf)
-                        x.nextFalse = xf
-                    } else if x.actionFalse == nil {
-                        x.nextFalse = nf
-                    } else {
-                        return
-                    }
+                // The same merge on each branch; only which conflicting upper-word action wins differs.
+                try mergeAction(n.actionTrue, into: x, action: \.actionTrue, next: \.nextTrue,
+                    replaces: n.high && n.full > x.full, newIsLeaf: n.isLeaf)
+                try mergeAction(n.actionFalse, into: x, action: \.actionFalse, next: \.nextFalse,
+                    replaces: n.high && n.full < x.full && release == .v2_6_1, newIsLeaf: n.isLeaf)
+                // When an existing action covers the rest of the new rule, nothing more is merged.
+                if try mergeBranch(n.nextTrue, into: x, action: \.actionTrue, next: \.nextTrue) {
+                    _ = try mergeBranch(n.nextFalse, into: x, action: \.actionFalse, next: \.nextFalse)
                 }
                 return
             } else if !x.sortsBefore(n) {
@@ -361,6 +318,47 @@ public struct LibseccompRuleDatabase: Sendable {
                 return
             }
         }
+    }
+
+    /// Merges a new rule's action on one branch of a node into the same branch of the equal
+    /// node `x`: equal actions meet; different ones on a leaf are refused (EEXIST), where
+    /// `replaces` says whether the new one takes the place of the old first; an action replaces a
+    /// subtree only when every action below is the same (else EEXIST). `newIsLeaf`: the new
+    /// rule's node has no branches of its own.
+    func mergeAction(_ new: Leaf?, into x: Node, action: ReferenceWritableKeyPath<Node, Leaf?>,
+        next: ReferenceWritableKeyPath<Node, Node?>, replaces: Bool, newIsLeaf: Bool) throws(Refusal)
+    {
+        guard let new else { return }
+        if let have = x[keyPath: action] {
+            guard have.action != new.action else { return }
+            if replaces { x[keyPath: action] = new }
+            if x.isLeaf || newIsLeaf {
+                throw Refusal(conflicting: have.source, reason: "the same comparisons as another rule with a different action (EEXIST)")
+            }
+        } else {
+            if let other = Self.allActions(x[keyPath: next], are: new.action) {
+                throw Refusal(conflicting: other.source, reason: "it would replace a longer rule with a different action (EEXIST)")
+            }
+            x[keyPath: next] = nil
+            x[keyPath: action] = new
+        }
+    }
+
+    /// Merges the new rule's subtree on one branch into the same branch of `x`; false when an
+    /// existing action on that branch covers the rest of the new rule (nothing more to merge).
+    func mergeBranch(_ new: Node?, into x: Node, action: ReferenceWritableKeyPath<Node, Leaf?>,
+        next: ReferenceWritableKeyPath<Node, Node?>) throws(Refusal) -> Bool
+    {
+        guard let new else { return true }
+        if var existing = x[keyPath: next] {
+            try add(&existing, new)
+            x[keyPath: next] = existing
+        } else if x[keyPath: action] == nil {
+            x[keyPath: next] = new
+        } else {
+            return false
+        }
+        return true
     }
 
     /// libseccomp links the exits of an ordering comparison to one shared chain; when a later
