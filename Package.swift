@@ -14,6 +14,7 @@
 //   SeccomposeRuntime    installing programs into the kernel (through the CSeccomp C target)
 //   SeccomposeLaunch     starting and supervising commands and units under a program: outcomes,
 //                        violations, logged calls
+//   SeccomposeLearn      learning a filter from runs: the recording filter, evidence, group cover
 //   seccompose           the thin command-line front end (parses arguments, prints)
 //
 // Test tools (C): seccompose-probe installs a raw program and makes syscalls on any x86 ABI;
@@ -39,6 +40,7 @@ let package = Package(
         .library(name: "SeccomposeDiff", targets: ["SeccomposeDiff"]),
         .library(name: "SeccomposeRuntime", targets: ["SeccomposeRuntime"]),
         .library(name: "SeccomposeLaunch", targets: ["SeccomposeLaunch"]),
+        .library(name: "SeccomposeLearn", targets: ["SeccomposeLearn"]),
         .executable(name: "seccompose", targets: ["seccompose"]),
         .executable(name: "run-unit-example", targets: ["run-unit-example"]),
     ],
@@ -92,6 +94,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SeccomposeLearn",
+            dependencies: [
+                "SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd",
+                "SeccomposeCompiler", "SeccomposeInput", "SeccomposeRuntime", "SeccomposeLaunch",
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The C test tools and what they share.
         .target(name: "CToolSupport"),
         .executableTarget(name: "seccompose-probe", dependencies: ["CToolSupport"]),
@@ -108,7 +118,7 @@ let package = Package(
             dependencies: [
                 "SeccomposeSyscalls", "SeccomposeSets", "SeccomposePolicy", "SeccomposeSystemd",
                 "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeOCI", "SeccomposeInput", "SeccomposeLaunch",
-                "SeccomposeDiff", "SeccomposeDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SeccomposeLearn", "SeccomposeDiff", "SeccomposeDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -145,6 +155,14 @@ let package = Package(
             dependencies: [
                 "SeccomposeDiff", "SeccomposeCompiler", "SeccomposePolicy", "SeccomposeSyscalls", "SeccomposeInput",
                 "SeccomposeSystemd", "SeccomposeSets", "SeccomposeTestSupport", "SeccomposeOCI",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SeccomposeLearnTests",
+            dependencies: [
+                "SeccomposeLearn", "SeccomposeInput", "SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy",
+                "SeccomposeSyscalls", "SeccomposeTestSupport", "seccompose", "seccompose-probe",
             ],
             swiftSettings: swiftSettings
         ),

@@ -14,7 +14,9 @@
 #include <sys/stat.h>
 #include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -190,15 +192,27 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
                      const struct sock_filter *insns, unsigned short count,
                      unsigned int flags, int set_nnp, int set_mdwe,
                      const char *dir, int umask_value, long uid, long gid,
-                     int *child_stage, int *child_errno)
+                     int *child_stage, int *child_errno, int *listener_fd)
 {
     int pipefd[2];
+    int sockfd[2] = { -1, -1 };
+    int want_listener = (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0;
     sigset_t all, old;
 
     *child_stage = 0;
     *child_errno = 0;
+    if (listener_fd != NULL)
+        *listener_fd = -1;
+    if (want_listener && listener_fd == NULL)
+        return -EINVAL;
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return -errno;
+    if (want_listener && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sockfd) < 0) {
+        int e = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return -e;
+    }
     /* Block every signal around fork so no handler of the parent runs in the
      * child before its dispositions are reset. */
     sigfillset(&all);
@@ -216,6 +230,8 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         close(pipefd[0]);
+        if (sockfd[0] >= 0)
+            close(sockfd[0]);
         if (umask_value >= 0)
             umask((mode_t)umask_value);
         if (dir != NULL && chdir(dir) < 0)
@@ -231,10 +247,34 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
         if (count > 0) {
             struct sock_fprog prog = { .len = count, .filter = (struct sock_filter *)insns };
             long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-            if (r != 0) {
+            if (want_listener ? r < 0 : r != 0) {
                 if (r > 0)
                     errno = ESRCH; /* TSYNC could not synchronize a thread */
                 cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_SECCOMP);
+            }
+            if (want_listener) {
+                /* The listener is close-on-exec: hand it over before exec.
+                 * A datagram in flight keeps the file alive. */
+                int fd = (int)r;
+                char byte = 'L';
+                struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+                union {
+                    char buf[CMSG_SPACE(sizeof(int))];
+                    struct cmsghdr align;
+                } control;
+                memset(&control, 0, sizeof control);
+                struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                                      .msg_control = control.buf,
+                                      .msg_controllen = sizeof control.buf };
+                struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &fd, sizeof fd);
+                /* The one call between the filter and exec (both fds are
+                 * close-on-exec): a learner discounts it. */
+                if (sendmsg(sockfd[1], &msg, 0) != 1)
+                    cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_SECCOMP);
             }
         }
         execve(path, argv, envp);
@@ -243,8 +283,12 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(pipefd[1]);
+    if (sockfd[1] >= 0)
+        close(sockfd[1]);
     if (pid < 0) {
         close(pipefd[0]);
+        if (sockfd[0] >= 0)
+            close(sockfd[0]);
         return -fork_errno;
     }
     int report[2];
@@ -257,5 +301,64 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
         *child_stage = report[0];
         *child_errno = report[1];
     }
+    if (sockfd[0] >= 0) {
+        /* The child sent the listener before exec closed the report pipe. */
+        char byte;
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        union {
+            char buf[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } control;
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                              .msg_control = control.buf,
+                              .msg_controllen = sizeof control.buf };
+        if (recvmsg(sockfd[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) == 1) {
+            struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+            if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(listener_fd, CMSG_DATA(c), sizeof(int));
+        }
+        close(sockfd[0]);
+    }
     return pid;
+}
+
+int cseccomp_notif_receive(int listener, struct cseccomp_notification *out)
+{
+    /* The kernel copies its own struct size; ask for it and zero the buffer. */
+    struct seccomp_notif_sizes sizes;
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+        return -errno;
+    size_t size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif
+                                                                     : sizeof(struct seccomp_notif);
+    union {
+        struct seccomp_notif n;
+        char bytes[256];
+    } buf;
+    if (size > sizeof buf)
+        return -EOVERFLOW;
+    memset(&buf, 0, sizeof buf);
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &buf.n) < 0)
+        return -errno;
+    out->id = buf.n.id;
+    out->pid = buf.n.pid;
+    out->nr = buf.n.data.nr;
+    out->arch = buf.n.data.arch;
+    out->ip = buf.n.data.instruction_pointer;
+    for (int i = 0; i < 6; i++)
+        out->args[i] = buf.n.data.args[i];
+    return 0;
+}
+
+int cseccomp_notif_continue(int listener, uint64_t id)
+{
+    struct seccomp_notif_resp resp;
+    memset(&resp, 0, sizeof resp);
+    resp.id = id;
+    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
+}
+
+int cseccomp_notif_id_valid(int listener, uint64_t id)
+{
+    return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 1 : 0;
 }

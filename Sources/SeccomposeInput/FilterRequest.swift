@@ -92,6 +92,14 @@ public struct FilterRequest: Sendable {
         /// Every diagnostic of the input: the systemd inputs' and the policy builder's, or the
         /// profile's findings (at their JSON values).
         public var diagnostics: [Diagnostic]
+
+        /// A built policy and what it came from.
+        public init(policy: Policy, settings: Settings?, systemd: SystemdPolicyBuilder.Result?, diagnostics: [Diagnostic]) {
+            self.policy = policy
+            self.settings = settings
+            self.systemd = systemd
+            self.diagnostics = diagnostics
+        }
     }
 
     /// A compiled filter.
@@ -103,6 +111,13 @@ public struct FilterRequest: Sendable {
         public var program: Program
         /// What it was built from.
         public var built: Built
+
+        /// `program`, compiled from `policy` (the compiler's effective policy of `built.policy`).
+        public init(policy: Policy, program: Program, built: Built) {
+            self.policy = policy
+            self.program = program
+            self.built = built
+        }
         /// Whether MemoryDenyWriteExecute= is left to `PR_SET_MDWE` (systemd 262 on a kernel that
         /// has it): the launcher must set it, or the command runs with less than was asked.
         public var needsMemoryDenyWriteExecutePrctl: Bool {

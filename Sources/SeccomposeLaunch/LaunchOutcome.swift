@@ -57,6 +57,12 @@ public struct LoggedCall: Sendable, Hashable, CustomStringConvertible {
     public var name: String?
     /// How many records there were.
     public var count: Int
+    /// The process of the first record.
+    public var firstPid: Int32 = 0
+    /// Its command name (`comm`).
+    public var firstCommand: String = ""
+    /// Its executable (`exe=`), when the record had one.
+    public var firstExecutable: String?
 
     /// `logged NAME (NR, ABI) N times`.
     public var description: String {

@@ -16,6 +16,13 @@ public struct PreparedLaunch: Sendable {
         public var isMain: Bool
         /// systemd's `-` prefix: a failure status does not stop the sequence.
         public var ignoreFailure: Bool
+
+        /// A step running `command`.
+        public init(command: LaunchCommand, isMain: Bool, ignoreFailure: Bool) {
+            self.command = command
+            self.isMain = isMain
+            self.ignoreFailure = ignoreFailure
+        }
     }
 
     /// The compiled filter and what it was built from.
@@ -29,6 +36,17 @@ public struct PreparedLaunch: Sendable {
     public var notices: [UnappliedDirective]
     /// The commands, in order.
     public var steps: [Step]
+
+    /// A launch of `steps` under `filter`.
+    public init(filter: FilterRequest.Compiled, unit: String?, diagnostics: [Diagnostic], notices: [UnappliedDirective],
+        steps: [Step])
+    {
+        self.filter = filter
+        self.unit = unit
+        self.diagnostics = diagnostics
+        self.notices = notices
+        self.steps = steps
+    }
 
     /// Builds and compiles the request, refusing input that would weaken the filter.
     static func compile(_ request: FilterRequest, _ strictness: LaunchStrictness) throws(LaunchFailure)
@@ -54,9 +72,17 @@ public struct PreparedLaunch: Sendable {
     /// its `-` prefix says otherwise); the main process is waited for after the later steps.
     /// `forwardSignals`: SIGINT, SIGTERM and SIGHUP sent to this process go to the running
     /// command (a program that handles them itself passes false).
-    public func run(journal: any JournalSink = SystemJournal(), forwardSignals: Bool = true) -> LaunchReport {
+    /// `notificationHandler`: see `Supervisor.notificationHandler` (the report's
+    /// `notificationProblems` say whether every notified call was seen);
+    /// `recordFlushTimeout`: see `Supervisor.recordFlushTimeout`.
+    public func run(journal: any JournalSink = SystemJournal(), forwardSignals: Bool = true,
+        notificationHandler: (@Sendable (NotificationListener.Context) -> Void)? = nil,
+        recordFlushTimeout: Duration = .seconds(2)) -> LaunchReport
+    {
         let supervisor = Supervisor(filter: filter, unit: unit, journal: journal)
         supervisor.forwardSignals = forwardSignals
+        supervisor.recordFlushTimeout = recordFlushTimeout
+        supervisor.notificationHandler = notificationHandler
         defer { supervisor.close() }
         var outcomes: [LaunchOutcome] = []
         var failure: LaunchFailure?
@@ -89,7 +115,9 @@ public struct PreparedLaunch: Sendable {
             status = only.exitStatus
         }
         supervisor.stopRemaining()
-        return LaunchReport(exitStatus: status, commands: outcomes, failure: failure)
+        var report = LaunchReport(exitStatus: status, commands: outcomes, failure: failure)
+        if notificationHandler != nil { report.notificationProblems = supervisor.finishNotifications() }
+        return report
     }
 }
 
@@ -102,6 +130,16 @@ public struct LaunchReport: Sendable {
     public var commands: [LaunchOutcome]
     /// The command that could not be started, when one could not.
     public var failure: LaunchFailure?
+    /// With a notification handler: what went wrong while answering notified calls (empty when
+    /// every one was seen).
+    public var notificationProblems: [String] = []
+
+    /// A report of `commands`.
+    public init(exitStatus: ExitStatus, commands: [LaunchOutcome], failure: LaunchFailure?) {
+        self.exitStatus = exitStatus
+        self.commands = commands
+        self.failure = failure
+    }
 
     /// Every violation of every command, in order.
     public var violations: [Violation] { commands.flatMap(\.violations) }

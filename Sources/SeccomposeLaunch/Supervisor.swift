@@ -31,8 +31,17 @@ public final class Supervisor {
     public var forwardSignals = true
     /// How long remaining descendants get after SIGTERM before SIGKILL, once the main process ended.
     public var stopTimeout = 2.0
+    /// How long to wait, once a command ended, for the audit records the kernel queued while it
+    /// ran (a run that logged every call can leave tens of thousands behind).
+    public var recordFlushTimeout: Duration = .seconds(2)
+    /// When set, the program's `SECCOMP_RET_USER_NOTIF` calls are shown to this handler (on a
+    /// listener thread, while the caller waits) and then continued as if allowed; `learn`
+    /// reads the arguments of the few calls that decide argument-backed directives this way.
+    /// Set it before the first `start`.
+    public var notificationHandler: (@Sendable (NotificationListener.Context) -> Void)?
     private let journal: any JournalSink
     private let records: RecordCollector
+    private var listeners: [NotificationListener] = []
 
     /// A supervisor for `filter`, reporting to `journal`. The kernel's audit records are read
     /// from `audit` (default: the audit netlink group, else /dev/kmsg with a warning), and
@@ -120,11 +129,20 @@ public final class Supervisor {
         records.start()
         let pid: pid_t
         do {
-            pid = try Launcher.spawn(command.argv, argv0: command.argv0, environment: command.environment,
-                program: command.filtered ? program : nil,
-                options: InstallOptions(noNewPrivileges: command.noNewPrivileges, synchronizeThreads: false),
-                memoryDenyWriteExecute: command.filtered && memoryDenyWriteExecute,
-                workingDirectory: command.workingDirectory, umask: command.umask, uid: uid, gid: gid)
+            let options = InstallOptions(noNewPrivileges: command.noNewPrivileges, synchronizeThreads: false)
+            if command.filtered, let handler = notificationHandler {
+                let started = try Launcher.spawnWithListener(command.argv, argv0: command.argv0,
+                    environment: command.environment, program: program, options: options,
+                    memoryDenyWriteExecute: memoryDenyWriteExecute, workingDirectory: command.workingDirectory,
+                    umask: command.umask, uid: uid, gid: gid)
+                pid = started.pid
+                listeners.append(NotificationListener(listener: started.listener, handler: handler))
+            } else {
+                pid = try Launcher.spawn(command.argv, argv0: command.argv0, environment: command.environment,
+                    program: command.filtered ? program : nil, options: options,
+                    memoryDenyWriteExecute: command.filtered && memoryDenyWriteExecute,
+                    workingDirectory: command.workingDirectory, umask: command.umask, uid: uid, gid: gid)
+            }
         } catch {
             if let p = error.pid {
                 var status: Int32 = 0
@@ -153,9 +171,28 @@ public final class Supervisor {
     }
 
     /// Stops reading audit records (call when done with the supervisor).
-    public func close() { records.stop() }
+    public func close() {
+        records.stop()
+        for l in listeners { l.stop() }
+    }
 
-    deinit { records.stop() }
+    /// Once every started command finished and `stopRemaining` ran, waits until the
+    /// notification listeners hang up (no process uses the filter any more; `timeout` at most)
+    /// and stops them. Returns what went wrong while answering, one sentence each (empty: every
+    /// notified call was seen and continued).
+    public func finishNotifications(timeout: Duration = .seconds(2)) -> [String] {
+        var problems: [String] = []
+        for l in listeners {
+            if !l.finish(timeout: timeout) {
+                problems.append("a process under the filter outlived the launch, so its later calls were not seen")
+            }
+            problems += l.failures
+        }
+        listeners = []
+        return problems
+    }
+
+    deinit { close() }
 
     // MARK: Waiting
 
@@ -224,7 +261,7 @@ public final class Supervisor {
     private func report(_ running: Running, _ termination: Termination) -> LaunchOutcome {
         let comm = String((running.command.argv[0].split(separator: "/").last ?? "").prefix(15))
         let killedBySIGSYS = termination == .signaled(SIGSYS)
-        var taken = records.take(flushTimeout: .seconds(2), fallbackCommand: nil)
+        var taken = records.take(flushTimeout: recordFlushTimeout, fallbackCommand: nil)
         if killedBySIGSYS && !taken.contains(where: { $0.pid == running.pid && $0.isKill }) {
             // Inside another pid namespace the records' pids are not ours: match the command name.
             taken += records.take(flushTimeout: .milliseconds(500), fallbackCommand: comm)
@@ -240,7 +277,8 @@ public final class Supervisor {
             if action == .log {
                 let key = "\(abi.name)/\(number)"
                 if logged[key] == nil { loggedOrder.append(key) }
-                logged[key, default: LoggedCall(abi: abi, number: number, name: name, count: 0)].count += 1
+                logged[key, default: LoggedCall(abi: abi, number: number, name: name, count: 0, firstPid: r.pid,
+                    firstCommand: r.command, firstExecutable: r.executable)].count += 1
                 continue
             }
             let reason = running.command.filtered

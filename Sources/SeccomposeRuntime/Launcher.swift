@@ -99,6 +99,35 @@ public enum Launcher {
         options: InstallOptions = InstallOptions(synchronizeThreads: false), memoryDenyWriteExecute: Bool = false,
         workingDirectory: String? = nil, umask: UInt32? = nil, uid: uid_t? = nil, gid: gid_t? = nil
     ) throws(LaunchError) -> pid_t {
+        try start(argv, argv0: argv0, environment: environment, program: program, options: options,
+            memoryDenyWriteExecute: memoryDenyWriteExecute, workingDirectory: workingDirectory, umask: umask, uid: uid,
+            gid: gid, listener: false).pid
+    }
+
+    /// Starts `argv` as `spawn` does, installing `program` with a user-notification listener
+    /// (`SECCOMP_FILTER_FLAG_NEW_LISTENER`): the child hands the listener over before it execs,
+    /// so every `SECCOMP_RET_USER_NOTIF` of the program and its descendants reaches the caller.
+    /// Returns the child's pid and the listener (close-on-exec; the caller closes it).
+    public static func spawnWithListener(
+        _ argv: [String], argv0: String? = nil, environment: [String], program: Program,
+        options: InstallOptions = InstallOptions(synchronizeThreads: false), memoryDenyWriteExecute: Bool = false,
+        workingDirectory: String? = nil, umask: UInt32? = nil, uid: uid_t? = nil, gid: gid_t? = nil
+    ) throws(LaunchError) -> (pid: pid_t, listener: Int32) {
+        let started = try start(argv, argv0: argv0, environment: environment, program: program, options: options,
+            memoryDenyWriteExecute: memoryDenyWriteExecute, workingDirectory: workingDirectory, umask: umask, uid: uid,
+            gid: gid, listener: true)
+        guard started.listener >= 0 else {
+            // The filter is installed and the child runs without anyone answering it: stop it.
+            kill(started.pid, SIGKILL)
+            throw LaunchError(stage: .seccomp, code: EBADF, pid: started.pid)
+        }
+        return (started.pid, started.listener)
+    }
+
+    private static func start(
+        _ argv: [String], argv0: String?, environment: [String], program: Program?, options: InstallOptions,
+        memoryDenyWriteExecute: Bool, workingDirectory: String?, umask: UInt32?, uid: uid_t?, gid: gid_t?, listener: Bool
+    ) throws(LaunchError) -> (pid: pid_t, listener: Int32) {
         let envPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
         guard let first = argv.first, let path = resolve(first, path: envPath) else {
             throw LaunchError(stage: .exec, code: ENOENT, pid: nil)
@@ -107,16 +136,19 @@ public enum Launcher {
         let cEnv: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
         defer { for p in cArgv + cEnv { free(p) } }
         let filter = (program?.instructions ?? []).map { sock_filter(code: $0.code, jt: $0.jt, jf: $0.jf, k: $0.k) }
-        var stage: Int32 = 0, code: Int32 = 0
+        var stage: Int32 = 0, code: Int32 = 0, listenerFD: Int32 = -1
+        let flags = options.flags | (listener ? CSECCOMP_FILTER_FLAG_NEW_LISTENER : 0)
         let pid: pid_t = filter.withUnsafeBufferPointer { buf in
-            cseccomp_spawn(path, cArgv, cEnv, buf.baseAddress, UInt16(buf.count), options.flags,
+            cseccomp_spawn(path, cArgv, cEnv, buf.baseAddress, UInt16(buf.count), flags,
                 options.noNewPrivileges ? 1 : 0, memoryDenyWriteExecute ? 1 : 0, workingDirectory,
-                umask.map { Int32($0) } ?? -1, uid.map { Int($0) } ?? -1, gid.map { Int($0) } ?? -1, &stage, &code)
+                umask.map { Int32($0) } ?? -1, uid.map { Int($0) } ?? -1, gid.map { Int($0) } ?? -1, &stage, &code,
+                &listenerFD)
         }
         if pid < 0 { throw LaunchError(stage: .fork, code: -pid, pid: nil) }
         if stage != 0 {
+            if listenerFD >= 0 { close(listenerFD) }
             throw LaunchError(stage: LaunchError.Stage(rawValue: stage) ?? .exec, code: code, pid: pid)
         }
-        return pid
+        return (pid, listenerFD)
     }
 }

@@ -22,7 +22,8 @@ struct Seccompose: ParsableCommand {
         version: SeccomposeVersion.current,
         subcommands: [
             SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self, CompileCommand.self, SimulateCommand.self,
-            ExplainCommand.self, RunCommand.self, CheckCommand.self, BenchCommand.self, DiffCommand.self, DumpCommand.self,
+            ExplainCommand.self, RunCommand.self, LearnCommand.self, CheckCommand.self, BenchCommand.self, DiffCommand.self,
+            DumpCommand.self,
         ]
     )
 

@@ -16,6 +16,7 @@
 
 /* Kernel UAPI headers, re-exported so Swift sees struct sock_filter,
  * struct sock_fprog, the SECCOMP_RET_* values and the AUDIT_ARCH_* values. */
+#include <stdint.h>
 #include <sys/types.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -172,12 +173,42 @@ int cseccomp_set_child_subreaper(void);
  * (count > 0) with `flags`, and execs. Only async-signal-safe code runs in the
  * child. Returns the child's pid or -errno. When the child failed before exec,
  * *child_stage is its enum cseccomp_stage and *child_errno its errno (the
- * child has exited with cseccomp_stage_exit_status()); otherwise both are 0. */
+ * child has exited with cseccomp_stage_exit_status()); otherwise both are 0.
+ * With CSECCOMP_FILTER_FLAG_NEW_LISTENER in `flags`, the child passes the
+ * listener to the parent (SCM_RIGHTS) before it execs, and *listener_fd is
+ * the parent's copy (close-on-exec), or -1 when the child failed before. */
 pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
                      const struct sock_filter *insns, unsigned short count,
                      unsigned int flags, int set_nnp, int set_mdwe,
                      const char *dir, int umask_value, long uid, long gid,
-                     int *child_stage, int *child_errno);
+                     int *child_stage, int *child_errno, int *listener_fd);
+
+/* --- user notifications (SECCOMP_RET_USER_NOTIF) ---------------------------- */
+
+/* One notification: the call a filtered task is blocked in. */
+struct cseccomp_notification {
+    uint64_t id;          /* the cookie to answer with */
+    uint32_t pid;         /* the thread, in the listener's pid namespace (0: outside it) */
+    int32_t nr;           /* the syscall number as the filter saw it */
+    uint32_t arch;        /* AUDIT_ARCH_* */
+    uint64_t ip;          /* the instruction pointer */
+    uint64_t args[6];     /* the argument registers */
+};
+
+/* Waits for the next notification on `listener` (SECCOMP_IOCTL_NOTIF_RECV).
+ * Returns 0, or -errno (-ENOENT: the task left the call before it was
+ * received; -EINTR: interrupted). */
+int cseccomp_notif_receive(int listener, struct cseccomp_notification *out);
+
+/* Lets the notified call run as if the filter had allowed it
+ * (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Returns 0 or -errno (-ENOENT: the task
+ * is gone or no longer waits). */
+int cseccomp_notif_continue(int listener, uint64_t id);
+
+/* Whether notification `id` is still pending (SECCOMP_IOCTL_NOTIF_ID_VALID):
+ * memory read from the task before this returned 1 belongs to the call.
+ * Returns 1 or 0. */
+int cseccomp_notif_id_valid(int listener, uint64_t id);
 
 int cseccomp_get_filter(int pid, unsigned long index, struct sock_filter *buf,
                         int capacity);

@@ -28,7 +28,8 @@ public struct ExecPlan: Sendable {
     public var diagnostics: [Diagnostic]
 
     /// The start sequence of `service`: ExecStartPre=, ExecStart= (the last one with
-    /// `extraArguments` appended), ExecStartPost=. `inherited` is the environment the manager
+    /// `extraArguments` appended; a unit without ExecStart= runs `extraArguments` as it),
+    /// ExecStartPost=. `inherited` is the environment the manager
     /// passes (systemd's own is minimal; a command-line launcher passes its own).
     public init(_ service: ServiceDescription, extraArguments: [String] = [], inherited: [String: String]) {
         var diagnostics: [Diagnostic] = []
@@ -49,7 +50,16 @@ public struct ExecPlan: Sendable {
         var vars = inherited
         for (k, v) in env { vars[k] = v }
         let pre = service.commands["ExecStartPre"] ?? []
-        let starts = service.commands["ExecStart"] ?? []
+        var starts = service.commands["ExecStart"] ?? []
+        var extraArguments = extraArguments
+        if starts.isEmpty, !extraArguments.isEmpty {
+            // A settings-only unit (such as a learned drop-in): the command given beside it is
+            // its ExecStart=, taken literally.
+            starts = [ExecCommand(setting: "ExecStart", ignoreFailure: false, customArgv0: false, noEnvironmentExpansion: true,
+                fullPrivileges: false, noCredentialChange: false, ambientFallback: false, viaShell: false,
+                argv: extraArguments, source: ValueSource(file: nil, line: 0, valueColumn: 0))]
+            extraArguments = []
+        }
         if starts.isEmpty {
             diagnostics.append(Diagnostic(severity: .error, code: "no-exec-start",
                 message: "Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.", isSystemdMessage: true,

@@ -1,0 +1,179 @@
+// LearnWorkloadTests.swift: real workloads learned with `seccompose learn`, then run again under
+// the learned drop-in with `seccompose run --unit FILE -- CMD`: same output, same status, and the
+// learned filter denies every risky call the workload did not make (judged by the policy systemd
+// would build from the drop-in, and once for real by the kernel).
+
+import Foundation
+import SeccomposeInput
+import SeccomposeLearn
+import SeccomposePolicy
+import SeccomposeSyscalls
+import SeccomposeSystemd
+import SeccomposeTestSupport
+import Testing
+
+@Suite(.serialized) struct LearnWorkloadTests {
+    struct Workload: Sendable, CustomStringConvertible {
+        var name: String
+        /// The command; `DIR` is replaced by the workload's temporary directory.
+        var argv: [String]
+        /// Files to create in the directory first.
+        var files: [String: String] = [:]
+        /// Names the learned evidence must contain, with the ABI.
+        var mustObserve: [(abi: String, name: String)] = []
+        var description: String { name }
+    }
+
+    static let pythonThreads = """
+        import threading, subprocess
+        out = []
+        lock = threading.Lock()
+        def work(i):
+            s = sum(range(10000 * i))
+            with lock:
+                out.append(s)
+        ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        r = subprocess.run(["sh", "-c", "echo from-child; wc -c < /etc/hostname > /dev/null"], capture_output=True, text=True)
+        print(sorted(out), r.stdout.strip(), r.returncode)
+        """
+
+    static let loopbackTCP = """
+        import socket, threading
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        def serve():
+            c, _ = srv.accept()
+            data = c.recv(100)
+            c.sendall(data.upper())
+            c.close()
+        t = threading.Thread(target=serve)
+        t.start()
+        cli = socket.create_connection(srv.getsockname())
+        cli.sendall(b"hello over loopback")
+        print(cli.recv(100).decode())
+        cli.close()
+        t.join()
+        srv.close()
+        """
+
+    static let sqlite = """
+        import sqlite3, os, sys
+        path = os.path.join(sys.argv[1], "db.sqlite")
+        if os.path.exists(path):
+            os.remove(path)
+        db = sqlite3.connect(path)
+        db.execute("create table t (k integer primary key, v text)")
+        db.executemany("insert into t (v) values (?)", [("row %d" % i,) for i in range(500)])
+        db.commit()
+        print(db.execute("select count(*), min(v), max(v) from t").fetchone())
+        db.close()
+        """
+
+    /// 20 000 ordinary calls, then a grandchild makes one call nothing else makes (sync).
+    static let rareLate = """
+        import os
+        for _ in range(20000):
+            os.getppid()
+        pid = os.fork()
+        if pid == 0:
+            g = os.fork()
+            if g == 0:
+                os.sync()
+                os._exit(0)
+            os.waitpid(g, 0)
+            os._exit(0)
+        os.waitpid(pid, 0)
+        print("done")
+        """
+
+    static var workloads: [Workload] {
+        var w: [Workload] = [
+            Workload(name: "python threads and a subprocess", argv: ["python3", "DIR/threads.py"],
+                files: ["threads.py": pythonThreads], mustObserve: [("x86_64", "clone3"), ("x86_64", "wait4")]),
+            Workload(name: "shell pipeline with tar and gzip",
+                argv: ["sh", "-c", "cd DIR && tar cf - data | gzip -c | gzip -dc | tar tvf - | awk '{print $6}' | sort"],
+                files: ["data/a.txt": "alpha\n", "data/b.txt": String(repeating: "beta\n", count: 1000)],
+                mustObserve: [("x86_64", "pipe2")]),
+            Workload(name: "loopback TCP client and server", argv: ["python3", "DIR/tcp.py"], files: ["tcp.py": loopbackTCP],
+                mustObserve: [("x86_64", "accept4"), ("x86_64", "connect"), ("x86_64", "listen")]),
+            Workload(name: "SQLite", argv: ["python3", "DIR/db.py", "DIR"], files: ["db.py": sqlite],
+                mustObserve: [("x86_64", "fdatasync")]),
+            Workload(name: "a rare call late in a grandchild", argv: ["python3", "DIR/rare.py"], files: ["rare.py": rareLate],
+                mustObserve: [("x86_64", "sync")]),
+        ]
+        if let probe = Support.builtExecutable(named: "seccompose-probe") {
+            // getuid through int 0x80 (i386 nr 24): deterministic output as root.
+            w.append(Workload(name: "an i386 int 0x80 call", argv: [probe, "-", "i386:24"], mustObserve: [("x86", "getuid")]))
+        }
+        return w
+    }
+
+    @Test(arguments: workloads)
+    func learnedDropInRunsTheWorkload(_ workload: Workload) throws {
+        try Support.withTemporaryDirectory { dir in
+            for (path, text) in workload.files {
+                let url = dir.appendingPathComponent(path)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Support.write(text, to: url)
+            }
+            let argv = workload.argv.map { $0.replacingOccurrences(of: "DIR", with: dir.path) }
+            let exe = try #require(Support.which(argv[0]) ?? (argv[0].hasPrefix("/") ? argv[0] : nil))
+            let plain = try Support.run(exe, Array(argv.dropFirst()), timeout: 120)
+            #expect(plain.status == 0, "the workload itself fails: \(plain)")
+
+            let unit = dir.appendingPathComponent("learned.service").path
+            let json = dir.appendingPathComponent("evidence.json").path
+            let learned = try Support.seccompose(["learn", "--systemd", "252", "-o", unit, "--"] + argv, timeout: 180)
+            #expect(learned.status == plain.status, "learn changed the exit status: \(learned)")
+            #expect(learned.stdout == plain.stdout, "learn changed the output")
+            #expect(!learned.stderr.contains("warning"), "the evidence is incomplete: \(learned.stderr)")
+            let dropIn = try String(contentsOfFile: unit, encoding: .utf8)
+            #expect(dropIn.contains("# Evidence complete"), "\(dropIn)")
+
+            // The evidence names what the workload did, on the right ABI.
+            let evidence = try Support.seccompose(["learn", "--systemd", "252", "--format", "json", "-o", json, "--"] + argv,
+                timeout: 180)
+            #expect(evidence.status == 0, "\(evidence)")
+            let decoded = try JSONDecoder().decode(LearnEvidence.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+            #expect(decoded.complete && decoded.lostRecords == 0, "\(decoded.problems)")
+            for (abi, name) in workload.mustObserve {
+                #expect(decoded.syscalls.contains { $0.abi == abi && $0.name == name }, "\(name) (\(abi)) not observed")
+            }
+
+            // Again under the learned drop-in: identical output and status.
+            let again = try Support.seccompose(["run", "--systemd", "252", "--unit", unit, "--"] + argv, timeout: 120)
+            #expect(again.status == plain.status, "under the learned filter: \(again)\n\(dropIn)")
+            #expect(again.stdout == plain.stdout, "under the learned filter the output differs:\n\(again)\n\(dropIn)")
+
+            // Every risky call the workload did not make is denied, on every ABI it used.
+            var request = FilterRequest(context: try SystemdContext(version: .v252, native: .x86_64))
+            request.unit = .file(unit)
+            let policy = try request.compile().policy
+            for abi in decoded.abis {
+                let made = decoded.names(on: abi)
+                for name in RiskyCalls.names where !made.contains(name) {
+                    guard let number = SyscallTable.number(of: name, on: abi) else { continue }
+                    #expect(policy.action(abi: abi, number: number) != .allow, "\(name) (\(abi)) allowed:\n\(dropIn)")
+                }
+            }
+        }
+    }
+
+    /// The kernel kills a risky call the workload never made (unshare), with the learned filter.
+    @Test func riskyCallKilledForReal() throws {
+        try Support.withTemporaryDirectory { dir in
+            let unit = dir.appendingPathComponent("learned.service").path
+            let script = "ls / > /dev/null; unshare --version > /dev/null; echo ok"
+            let learned = try Support.seccompose(["learn", "--systemd", "252", "-o", unit, "--", "sh", "-c", script])
+            #expect(learned.status == 0 && learned.stdout == "ok\n", "\(learned)")
+            let denied = try Support.run(try Support.seccompose(),
+                ["run", "--systemd", "252", "--unit", unit, "--", "sh", "-c", "ls / > /dev/null; unshare -n true; echo ran"])
+            #expect(denied.status == 0, "sh goes on after its child is killed: \(denied)")
+            #expect(denied.stderr.contains("syscall unshare"), "\(denied)")
+            #expect(!denied.stdout.contains("ran") || denied.stderr.contains("killed by its seccomp filter"), "\(denied)")
+        }
+    }
+}
