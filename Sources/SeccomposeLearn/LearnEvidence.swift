@@ -25,6 +25,20 @@ public struct ObservedSyscall: Sendable, Hashable, Codable {
     /// What the argument-checked calls among them passed, in words (`AF_INET`, `CLONE_NEWNET`,
     /// `PROT_WRITE|PROT_EXEC`, …), sorted.
     public var argumentClasses: [String]
+
+    /// An observed syscall.
+    public init(abi: String, number: Int, name: String?, count: Int, firstPid: Int32, firstCommand: String,
+        firstExecutable: String?, argumentClasses: [String])
+    {
+        self.abi = abi
+        self.number = number
+        self.name = name
+        self.count = count
+        self.firstPid = firstPid
+        self.firstCommand = firstCommand
+        self.firstExecutable = firstExecutable
+        self.argumentClasses = argumentClasses
+    }
 }
 
 /// A call a directive at its strictest would have refused, with the arguments that decided it.
@@ -43,6 +57,19 @@ public struct ArgumentObservation: Sendable, Hashable, Codable {
     public var count: Int
     /// The arguments in words, e.g. `AF_INET6`.
     public var argumentClass: String
+
+    /// An observed argument-checked call.
+    public init(abi: String, number: Int, name: String?, arguments: [UInt64], pointee: UInt64?, count: Int,
+        argumentClass: String)
+    {
+        self.abi = abi
+        self.number = number
+        self.name = name
+        self.arguments = arguments
+        self.pointee = pointee
+        self.count = count
+        self.argumentClass = argumentClass
+    }
 
     /// The socket family of a `socket`/`socketpair` call.
     public var addressFamily: Int? {
@@ -125,7 +152,8 @@ public struct LearnEvidence: Sendable, Codable {
     /// The ABIs something was observed on, native first.
     public var abis: [Architecture] {
         let seen = Set(syscalls.map(\.abi))
-        let order = (Architecture(name: native)?.localABIs ?? []) + Architecture.allCases
+        let home = Architecture(name: native)
+        let order = (home.map { [$0] } ?? []) + (home?.localABIs ?? []) + Architecture.allCases
         var out: [Architecture] = []
         for a in order where seen.contains(a.name) && !out.contains(a) { out.append(a) }
         return out

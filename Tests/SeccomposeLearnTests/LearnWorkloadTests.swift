@@ -176,4 +176,74 @@ import Testing
             #expect(!denied.stdout.contains("ran") || denied.stderr.contains("killed by its seccomp filter"), "\(denied)")
         }
     }
+
+    /// --errno-unobserved ENOSYS: a call the run never made fails with ENOSYS instead of killing.
+    @Test func errnoUnobservedForReal() throws {
+        let probe = try Support.requireBuilt("seccompose-probe")
+        try Support.withTemporaryDirectory { dir in
+            let unit = dir.appendingPathComponent("learned.service").path
+            let learned = try Support.seccompose(["learn", "--systemd", "252", "--errno-unobserved", "ENOSYS", "-o", unit, "--",
+                probe, "-", "x86_64:102"])
+            #expect(learned.status == 0 && learned.stdout == "call 0: ret=0\n", "\(learned)")
+            // reboot (169) with bad magic numbers: never observed, risky, so denied with ENOSYS.
+            let again = try Support.seccompose(["run", "--systemd", "252", "--unit", unit, "--", probe, "-", "x86_64:102",
+                "x86_64:169:1:2:3"])
+            #expect(again.status == 0 && again.stdout == "call 0: ret=0\ncall 1: errno=38\n", "\(again)")
+        }
+    }
+
+    /// `learn UNIT`: the unit's commands run with its environment and working directory, but
+    /// not under its own SystemCallFilter= (which would hide what it refuses).
+    @Test func learnAUnit() throws {
+        try Support.withTemporaryDirectory { dir in
+            let service = dir.appendingPathComponent("greeter.service")
+            try Support.write("""
+                [Service]
+                Type=oneshot
+                Environment=GREETING=hello
+                WorkingDirectory=\(dir.path)
+                ExecStart=/bin/sh -c 'echo "$GREETING from $(pwd)"; ls > /dev/null'
+                SystemCallFilter=@basic-io
+                """, to: service)
+            let out = dir.appendingPathComponent("learned.conf").path
+            let learned = try Support.seccompose(["learn", "--systemd", "252", "-o", out, service.path])
+            #expect(learned.status == 0, "\(learned)")
+            #expect(learned.stdout == "hello from \(dir.path)\n", "\(learned)")
+            let dropIn = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(dropIn.contains("# Evidence complete") && dropIn.contains("\n[Service]\nSystemCallFilter=\n"), "\(dropIn)")
+        }
+    }
+
+    /// A run that creates a network namespace learns RestrictNamespaces=net (from the notified
+    /// unshare call's flags), and a W+X mapping keeps MemoryDenyWriteExecute= off.
+    @Test func argumentDirectivesFromRealCalls() throws {
+        let unshare = try Support.requireTool("unshare", package: "util-linux")
+        try Support.withTemporaryDirectory { dir in
+            let unit = dir.appendingPathComponent("learned.service").path
+            let script = "import mmap; m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC); print('mapped')"
+            let argv = ["sh", "-c", "\(unshare) -n true && python3 -c \(Support.shellQuote(script))"]
+            let learned = try Support.seccompose(["learn", "--systemd", "252", "-o", unit, "--"] + argv)
+            #expect(learned.status == 0 && learned.stdout == "mapped\n", "\(learned)")
+            let dropIn = try String(contentsOfFile: unit, encoding: .utf8)
+            #expect(dropIn.contains("\nRestrictNamespaces=net\n"), "\(dropIn)")
+            #expect(dropIn.contains("# MemoryDenyWriteExecute= not set: mmap (PROT_READ|PROT_WRITE|PROT_EXEC)"), "\(dropIn)")
+            let again = try Support.seccompose(["run", "--systemd", "252", "--unit", unit, "--"] + argv)
+            #expect(again.status == 0 && again.stdout == "mapped\n", "\(again)\n\(dropIn)")
+        }
+    }
+
+    /// Evidence of two runs merges into one filter that allows what either run made.
+    @Test func mergeRuns() throws {
+        try Support.withTemporaryDirectory { dir in
+            let a = dir.appendingPathComponent("a.json").path, b = dir.appendingPathComponent("b.json").path
+            _ = try Support.seccompose(["learn", "--systemd", "252", "--format", "json", "-o", a, "--", "sh", "-c", "echo a"])
+            _ = try Support.seccompose(["learn", "--systemd", "252", "--format", "json", "-o", b, "--", "sh", "-c", "sync"])
+            let merged = try Support.seccompose(["learn", "--systemd", "252", "--format", "expression", "--merge", a, b])
+            #expect(merged.status == 0, "\(merged)")
+            #expect(merged.stdout.split(separator: " ").contains { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "sync" }
+                || merged.stdout.contains("@sync"), "\(merged)")
+            let bad = try Support.seccompose(["learn", "--merge", a, dir.appendingPathComponent("missing.json").path])
+            #expect(bad.status == 2 && bad.stderr.contains("missing.json"), "\(bad)")
+        }
+    }
 }
