@@ -100,8 +100,10 @@ public struct DirectiveFinding: Sendable, Hashable, Codable {
     public var directive: String
     /// The value to set, nil when it cannot be set.
     public var value: String?
-    /// Why it cannot be set (the first observed call it would refuse), when it cannot.
+    /// The first observed call it would refuse, when one would.
     public var blockedBy: String?
+    /// Why it is not set, in words, when it is not.
+    public var reason: String?
 }
 
 /// The evidence of one or more learning runs.
@@ -131,6 +133,9 @@ public struct LearnEvidence: Sendable, Codable {
     public var syscalls: [ObservedSyscall]
     /// The argument-checked calls, sorted.
     public var argumentCalls: [ArgumentObservation]
+    /// Whether the arguments of argument-checked calls were recorded (false for evidence from
+    /// journal records, which carry none: no argument-backed directive is proven then).
+    public var argumentsRecorded: Bool
 
     /// The JSON document's format name.
     public static let formatName = "seccompose.learn/1"
@@ -147,6 +152,7 @@ public struct LearnEvidence: Sendable, Codable {
         problems = []
         syscalls = []
         argumentCalls = []
+        argumentsRecorded = true
     }
 
     /// The ABIs something was observed on, native first.
@@ -179,6 +185,7 @@ public struct LearnEvidence: Sendable, Codable {
         commands += other.commands
         exitStatuses += other.exitStatuses
         complete = complete && other.complete
+        argumentsRecorded = argumentsRecorded && other.argumentsRecorded
         lostRecords += other.lostRecords
         for p in other.problems where !problems.contains(p) { problems.append(p) }
         var byKey: [String: Int] = [:]

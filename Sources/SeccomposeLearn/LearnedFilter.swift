@@ -79,6 +79,11 @@ public struct LearnedFilter: Sendable {
 
         var findings: [DirectiveFinding] = []
         for d in ProvableDirective.allCases {
+            guard evidence.argumentsRecorded else {
+                findings.append(DirectiveFinding(directive: d.rawValue, value: nil, blockedBy: nil,
+                    reason: "the arguments were not recorded (journal records carry none)"))
+                continue
+            }
             let (text, directives) = d.value(for: evidence.argumentCalls, context: context)
             let refused: ArgumentObservation?
             do {
@@ -88,10 +93,10 @@ public struct LearnedFilter: Sendable {
                 throw LearnError(message: "cannot build the \(d.rawValue)=\(text) filter", fix: "report this as a bug")
             }
             if let refused {
-                findings.append(DirectiveFinding(directive: d.rawValue, value: nil,
-                    blockedBy: "\(refused.name ?? "#\(refused.number)") (\(refused.argumentClass)) on \(refused.abi)"))
+                let call = "\(refused.name ?? "#\(refused.number)") (\(refused.argumentClass)) on \(refused.abi)"
+                findings.append(DirectiveFinding(directive: d.rawValue, value: nil, blockedBy: call, reason: "\(call) was observed"))
             } else {
-                findings.append(DirectiveFinding(directive: d.rawValue, value: text, blockedBy: nil))
+                findings.append(DirectiveFinding(directive: d.rawValue, value: text, blockedBy: nil, reason: nil))
             }
         }
         directives = findings
@@ -177,7 +182,7 @@ public struct LearnedFilter: Sendable {
             out.append("# Denied although a group allows them (never observed): \(deniedRisky.joined(separator: " "))")
         }
         for d in directives where d.value == nil {
-            out.append("# \(d.directive)= not set: \(d.blockedBy ?? "") was observed")
+            out.append("# \(d.directive)= not set: \(d.reason ?? "")")
         }
         out.append("[Service]")
         out.append("SystemCallFilter=")

@@ -76,6 +76,51 @@ public struct Learner: Sendable {
         return Run(evidence: evidence(report, notified: store), report: report)
     }
 
+    /// Learns from the seccomp audit records of `unit` already in the journal (the unit ran
+    /// with `SystemCallLog=` or a logging action): its processes are the ones its own journal
+    /// entries and its control group name, plus `pids`. Records journald stored twice count
+    /// once. The arguments are not recorded there, so no argument-backed directive is proven,
+    /// and the evidence is never complete (journald and the kernel may drop records unseen).
+    /// `since`: µs since the epoch; `directory`: a journal directory instead of the system's.
+    ///
+    /// - Throws: `LearnError` when the journal cannot be read or no process of the unit is known.
+    public func learn(journalUnit unit: String, pids: Set<Int32> = [], since: UInt64? = nil, directory: String? = nil)
+        throws(LearnError) -> LearnEvidence
+    {
+        let found: JournalAuditRecords
+        do { found = try JournalAuditReader.records(unit: unit, pids: pids, since: since, directory: directory) } catch {
+            throw LearnError(message: error.message, fix: error.fix, file: directory)
+        }
+        guard !found.unitPIDs.isEmpty else {
+            throw LearnError(message: "no process of \(unit) is named in the journal or running now",
+                fix: "give its process ids with --pid, or check the unit name and --since")
+        }
+        var e = LearnEvidence(systemd: context.version, native: context.native)
+        e.runs = 1
+        e.commands = [["journal:\(unit)"]]
+        e.exitStatuses = [0]
+        e.argumentsRecorded = false
+        e.complete = false
+        e.problems = ["records read back from the journal cannot be proven complete (journald's and the kernel's rate limits drop records unseen)"]
+        if found.records.isEmpty {
+            e.problems.append("the journal has no seccomp record of \(unit)'s processes (\(found.unitPIDs.count) known): did it run with SystemCallLog=?")
+        }
+        var byKey: [String: Int] = [:]
+        for r in found.records {
+            guard let abi = r.abi else { continue }
+            let key = "\(abi.name)/\(r.syscall)"
+            if let i = byKey[key] {
+                e.syscalls[i].count += 1
+                continue
+            }
+            byKey[key] = e.syscalls.count
+            e.syscalls.append(ObservedSyscall(abi: abi.name, number: r.syscall, name: SyscallTable.name(of: r.syscall, on: abi),
+                count: 1, firstPid: r.pid, firstCommand: r.command, firstExecutable: r.executable, argumentClasses: []))
+        }
+        e.sort()
+        return e
+    }
+
     private func evidence(_ report: LaunchReport, notified: NotifiedCalls) -> LearnEvidence {
         var e = LearnEvidence(systemd: context.version, native: context.native)
         e.runs = 1

@@ -53,6 +53,18 @@ struct LearnCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With a unit: the root directory for the unit search paths.", valueName: "dir"))
     var root: String?
 
+    @Flag(help: "Learn UNIT from the seccomp audit records already in the journal instead of running it (it ran with SystemCallLog=).")
+    var journal = false
+
+    @Option(help: ArgumentHelp("With --journal: only records since this time: @SECONDS, YYYY-MM-DD [HH:MM[:SS]] (local time), or -N[s|min|h|d] ago.", valueName: "time"))
+    var since: String?
+
+    @Option(name: .customLong("journal-directory"), help: ArgumentHelp("With --journal: read the journal files in this directory instead of the system journal.", valueName: "dir"))
+    var journalDirectory: String?
+
+    @Option(name: .customLong("pid"), help: ArgumentHelp("With --journal: a process id of the unit (repeatable), for processes that wrote nothing to the journal.", valueName: "pid"))
+    var pids: [Int32] = []
+
     @Argument(help: ArgumentHelp("A unit name or file whose commands to learn.", valueName: "unit"))
     var unit: String?
 
@@ -60,6 +72,18 @@ struct LearnCommand: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
+        if !journal, since != nil || journalDirectory != nil || !pids.isEmpty {
+            throw ValidationError("--since, --journal-directory and --pid apply to --journal only")
+        }
+        if journal {
+            if unit == nil || !mergeFiles.isEmpty || !command.isEmpty || root != nil {
+                throw ValidationError("--journal takes a UNIT name only (no command, --merge or --root)")
+            }
+            if let since, Self.parseTime(since) == nil {
+                throw ValidationError("--since \(since): give @SECONDS, YYYY-MM-DD [HH:MM[:SS]] or -N[s|min|h|d]")
+            }
+            return
+        }
         if !mergeFiles.isEmpty {
             if unit != nil || !command.isEmpty { throw ValidationError("--merge runs nothing: give no UNIT and no command after '--'") }
             if root != nil { throw ValidationError("--root applies to a unit only, not to --merge") }
@@ -79,6 +103,15 @@ struct LearnCommand: ParsableCommand {
         var status = ExitStatus.success
         if !mergeFiles.isEmpty {
             evidence = try mergedEvidence()
+        } else if journal, let unit {
+            do {
+                let learner = try Learner(context: context)
+                evidence = try learner.learn(journalUnit: unit, pids: Set(pids), since: since.flatMap(Self.parseTime),
+                    directory: journalDirectory)
+            } catch {
+                Terminal.report(error)
+                throw ExitCode(.unreadable)
+            }
         } else {
             let learner: Learner
             do { learner = try Learner(context: context) } catch {
@@ -160,5 +193,45 @@ struct LearnCommand: ParsableCommand {
         }
         guard let merged else { throw ValidationError("--merge needs the JSON evidence files to merge") }
         return merged
+    }
+
+    /// `--since`: @SECONDS, `YYYY-MM-DD [HH:MM[:SS]]` in local time, or `-N` with a unit ago;
+    /// µs since the epoch.
+    static func parseTime(_ text: String) -> UInt64? {
+        if text.hasPrefix("@"), let s = UInt64(text.dropFirst()) { return s * 1_000_000 }
+        if text.hasPrefix("-") {
+            let body = text.dropFirst()
+            let digits = body.prefix { $0.isNumber }
+            guard let n = UInt64(digits) else { return nil }
+            let units: [String: UInt64] = ["": 1, "s": 1, "sec": 1, "min": 60, "h": 3600, "d": 86400]
+            guard let unit = units[String(body.dropFirst(digits.count))] else { return nil }
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let nowUS = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec / 1000)
+            let back = n * unit * 1_000_000
+            return back > nowUS ? 0 : nowUS - back
+        }
+        // YYYY-MM-DD [HH:MM[:SS]], local time.
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard (1...2).contains(parts.count) else { return nil }
+        let date = parts[0].split(separator: "-").map { Int32($0) }
+        let time = parts.count == 2 ? parts[1].split(separator: ":").map { Int32($0) } : []
+        guard date.count == 3, date.allSatisfy({ $0 != nil }), parts.count == 1 || (2...3).contains(time.count),
+            time.allSatisfy({ $0 != nil })
+        else { return nil }
+        var t = tm()
+        t.tm_year = (date[0] ?? 1970) - 1900
+        t.tm_mon = (date[1] ?? 1) - 1
+        t.tm_mday = date[2] ?? 1
+        t.tm_hour = time.first.flatMap { $0 } ?? 0
+        t.tm_min = time.count > 1 ? time[1] ?? 0 : 0
+        t.tm_sec = time.count > 2 ? time[2] ?? 0 : 0
+        t.tm_isdst = -1
+        guard (0...11).contains(t.tm_mon), (1...31).contains(t.tm_mday), (0...23).contains(t.tm_hour),
+            (0...59).contains(t.tm_min), (0...60).contains(t.tm_sec)
+        else { return nil }
+        let seconds = mktime(&t)
+        return seconds >= 0 ? UInt64(seconds) * 1_000_000 : nil
+        return nil
     }
 }

@@ -246,4 +246,90 @@ import Testing
             #expect(bad.status == 2 && bad.stderr.contains("missing.json"), "\(bad)")
         }
     }
+
+    /// `learn --journal`: records a real journald (started here in private mount, pid and
+    /// cgroup namespaces, its journal bound to a temporary directory) stored from the audit
+    /// socket and again from /dev/kmsg, read back with sd-journal, attributed by pid and
+    /// counted once.
+    @Test func learnFromTheJournal() throws {
+        let unshare = try Support.requireTool("unshare", package: "util-linux")
+        let journald = try #require(["/lib/systemd/systemd-journald", "/usr/lib/systemd/systemd-journald"]
+            .first { Support.isExecutableFile($0) }, "systemd-journald is not installed (Debian package 'systemd')")
+        let probe = try Support.requireBuilt("seccompose-probe")
+        try Support.withTemporaryDirectory { dir in
+            let journal = dir.appendingPathComponent("journal")
+            try FileManager.default.createDirectory(at: journal, withIntermediateDirectories: true)
+            let ready = dir.appendingPathComponent("ready").path, done = dir.appendingPathComponent("done").path
+            let stopped = dir.appendingPathComponent("stopped").path
+            let script = """
+                set -e
+                mount -t tmpfs tmpfs /run
+                mkdir -p /run/log/journal
+                mount --bind \(Support.shellQuote(journal.path)) /run/log/journal
+                \(journald) &
+                j=$!
+                for i in $(seq 200); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
+                touch \(Support.shellQuote(ready))
+                for i in $(seq 600); do [ -e \(Support.shellQuote(done)) ] && break; sleep 0.1; done
+                kill $j; wait $j || true
+                touch \(Support.shellQuote(stopped))
+                """
+            let scriptPath = dir.appendingPathComponent("journald.sh").path
+            try Support.write(script, to: URL(fileURLWithPath: scriptPath))
+            let started = try Support.run("/bin/sh", ["-c",
+                "\(unshare) -m -p -f -C --mount-proc sh \(Support.shellQuote(scriptPath)) > \(Support.shellQuote(dir.path))/journald.log 2>&1 < /dev/null &"])
+            #expect(started.status == 0, "\(started)")
+            defer {
+                FileManager.default.createFile(atPath: done, contents: nil)
+                for _ in 0..<100 where !FileManager.default.fileExists(atPath: stopped) { usleep(100_000) }
+            }
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: ready) { usleep(50_000) }
+            try #require(FileManager.default.fileExists(atPath: ready),
+                "journald did not start: \((try? String(contentsOfFile: dir.path + "/journald.log", encoding: .utf8)) ?? "")")
+
+            // A process that logs getpid, getppid and uname (SystemCallLog=), and says its pid.
+            let filter = dir.appendingPathComponent("log.bpf").path
+            let compiled = try Support.seccompose(["compile", "--systemd", "252", "--format", "raw", "-o", filter,
+                "--log", "getpid getppid uname"])
+            #expect(compiled.status == 0, "\(compiled)")
+            let ran = try Support.run("/bin/sh", ["-c", "echo $$; exec \(probe) \(filter) x86_64:39 x86_64:110 x86_64:63"])
+            let pid = try #require(ran.stdout.split(separator: "\n").first.flatMap { Int32($0) }, "\(ran)")
+
+            var evidence: LearnEvidence?
+            for _ in 0..<100 {
+                let r = try Support.run(try Support.seccompose(), ["learn", "--systemd", "252", "--journal", "probe.service",
+                    "--journal-directory", journal.path, "--pid", String(pid), "--format", "json"])
+                if let e = try? JSONDecoder().decode(LearnEvidence.self, from: r.stdoutData),
+                    Set(e.syscalls.compactMap(\.name)).isSuperset(of: ["getpid", "getppid", "uname"])
+                {
+                    #expect(r.status == 1 && r.stderr.contains("cannot be proven complete"), "\(r)")
+                    evidence = e
+                    break
+                }
+                usleep(100_000)
+            }
+            let e = try #require(evidence, "the records did not reach the journal")
+            #expect(!e.complete && !e.argumentsRecorded)
+            // Exactly the probe's logged calls, once each although journald stored them twice.
+            #expect(e.syscalls.map { "\($0.abi)/\($0.name ?? "?")/\($0.count)/\($0.firstPid)" }.sorted()
+                == ["x86_64/getpid/1/\(pid)", "x86_64/getppid/1/\(pid)", "x86_64/uname/1/\(pid)"])
+            let verbose = try Support.run(try Support.requireTool("journalctl", package: "systemd"),
+                ["-D", journal.path, "-o", "verbose", "_PID=\(pid)"])
+            #expect(verbose.stdout.contains("_TRANSPORT=audit"), "\(verbose)")
+
+            // The drop-in sets no argument-backed directive: nothing proves them.
+            let dropIn = try Support.run(try Support.seccompose(), ["learn", "--systemd", "252", "--journal", "probe.service",
+                "--journal-directory", journal.path, "--pid", String(pid)])
+            #expect(dropIn.stdout.contains("# RestrictNamespaces= not set: the arguments were not recorded"), "\(dropIn)")
+            #expect(!dropIn.stdout.contains("\nRestrictNamespaces="), "\(dropIn)")
+            // Records before --since are left out; a unit nobody names is an error.
+            let later = try Support.run(try Support.seccompose(), ["learn", "--journal", "probe.service", "--journal-directory",
+                journal.path, "--pid", String(pid), "--since=-0s", "--format", "json"])
+            let none = try JSONDecoder().decode(LearnEvidence.self, from: later.stdoutData)
+            #expect(none.syscalls.isEmpty, "\(later)")
+            let unknown = try Support.run(try Support.seccompose(), ["learn", "--journal", "nobody.service",
+                "--journal-directory", journal.path])
+            #expect(unknown.status == 2 && unknown.stderr.contains("no process of nobody.service"), "\(unknown)")
+        }
+    }
 }
