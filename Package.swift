@@ -43,6 +43,7 @@ let package = Package(
         .library(name: "SeccomposeLearn", targets: ["SeccomposeLearn"]),
         .executable(name: "seccompose", targets: ["seccompose"]),
         .executable(name: "run-unit-example", targets: ["run-unit-example"]),
+        .executable(name: "learn-example", targets: ["learn-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -127,6 +128,11 @@ let package = Package(
             name: "run-unit-example", dependencies: ["SeccomposeLaunch"], path: "Examples/run-unit-example",
             swiftSettings: swiftSettings
         ),
+        // Learning in a few lines: run a command under the recording filter, print the drop-in.
+        .executableTarget(
+            name: "learn-example", dependencies: ["SeccomposeLearn", "SeccomposeRuntime", "SeccomposeSystemd"],
+            path: "Examples/learn-example", swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SeccomposeSyscallsTests", dependencies: ["SeccomposeSyscalls", "SeccomposeTestSupport"],
             swiftSettings: swiftSettings
@@ -162,7 +168,7 @@ let package = Package(
             name: "SeccomposeLearnTests",
             dependencies: [
                 "SeccomposeLearn", "SeccomposeInput", "SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy",
-                "SeccomposeSyscalls", "SeccomposeTestSupport", "seccompose", "seccompose-probe",
+                "SeccomposeSyscalls", "SeccomposeTestSupport", "seccompose", "seccompose-probe", "learn-example",
             ],
             swiftSettings: swiftSettings
         ),

@@ -53,10 +53,12 @@ final class RecordCollector: Sendable {
         guard let source else { return }
         let records = source.drain()
         guard !records.isEmpty else { return }
-        let owned = records.map { tree.contains($0.pid) }
+        // One tree query per process, not per record (a learning run has one record per call).
+        var owned: [Int32: Bool] = [:]
+        for r in records where owned[r.pid] == nil { owned[r.pid] = tree.contains(r.pid) }
         state.withLock { st in
-            for (r, isMine) in zip(records, owned) {
-                if isMine { st.mine.append(r) } else { st.others.append(r) }
+            for r in records {
+                if owned[r.pid] == true { st.mine.append(r) } else { st.others.append(r) }
             }
         }
     }

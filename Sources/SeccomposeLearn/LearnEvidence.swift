@@ -109,7 +109,7 @@ public struct DirectiveFinding: Sendable, Hashable, Codable {
 /// The evidence of one or more learning runs.
 public struct LearnEvidence: Sendable, Codable {
     /// `seccompose.learn/1`.
-    public var format = LearnEvidence.formatName
+    public var schema = LearnEvidence.schemaName
     /// The Seccompose version that recorded it.
     public var seccomposeVersion = SeccomposeVersion.current
     /// The systemd version whose group tables and directive filters were used.
@@ -137,8 +137,8 @@ public struct LearnEvidence: Sendable, Codable {
     /// journal records, which carry none: no argument-backed directive is proven then).
     public var argumentsRecorded: Bool
 
-    /// The JSON document's format name.
-    public static let formatName = "seccompose.learn/1"
+    /// The JSON document's schema name.
+    public static let schemaName = "seccompose.learn/1"
 
     /// Evidence with nothing observed.
     public init(systemd: SystemdVersion, native: Architecture) {

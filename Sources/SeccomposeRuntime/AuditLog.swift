@@ -101,69 +101,158 @@ public struct SeccompAuditRecord: Sendable, Hashable {
     }
 
     private init?(fields text: Substring) {
-        var fields: [Substring: Substring] = [:]
-        var stamp: Substring?
-        for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\0" }) {
-            if word.hasPrefix("audit(") {
-                stamp = word
+        var text = text
+        guard let parsed = text.withUTF8({ Self.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses the record's bytes: words separated by spaces, newlines or NULs, `key=value`
+    /// (the first occurrence of a key wins) and the `audit(…)` stamp. Byte-level, because a
+    /// learning run reads one record per call.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> SeccompAuditRecord? {
+        var pid: Int32?, nr: Int?, arch: UInt32?, code: UInt32?, comm: String?, exe: String?
+        var sig: Int32?, compat: Bool?, ip: UInt64?, uid: UInt32?
+        var stamp: (AuditTimestamp?, UInt64?) = (nil, nil)
+        var haveStamp = false
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            while i < n, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0 { i += 1 }
+            let start = i
+            var eq = -1
+            while i < n, bytes[i] != 0x20, bytes[i] != 0x0A, bytes[i] != 0 {
+                if eq < 0, bytes[i] == 0x3D { eq = i }
+                i += 1
+            }
+            guard i > start else { continue }
+            let word = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
+            if !haveStamp, word.count > 6, word[0] == 0x61, word[5] == 0x28, word.starts(with: "audit(".utf8) {
+                stamp = parseStamp(UnsafeRawBufferPointer(rebasing: word[6...]))
+                haveStamp = true
                 continue
             }
-            guard let eq = word.firstIndex(of: "=") else { continue }
-            let key = word[..<eq]
-            // The first occurrence wins (a kmsg line's continuation lines repeat nothing we use).
-            if fields[key] == nil { fields[key] = word[word.index(after: eq)...] }
-        }
-        guard let pid = fields["pid"].flatMap({ Int32($0) }), let nr = fields["syscall"].flatMap({ Int($0) }),
-            let arch = fields["arch"].flatMap({ UInt32($0, radix: 16) }),
-            let code = fields["code"].flatMap(Self.hexNumber).flatMap({ UInt32(exactly: $0) })
-        else { return nil }
-        self.init(
-            pid: pid, syscall: nr, arch: arch, code: code, command: fields["comm"].map(Self.decodeString) ?? "",
-            executable: fields["exe"].map(Self.decodeString), signal: fields["sig"].flatMap { Int32($0) },
-            compat: fields["compat"].flatMap { $0 == "1" ? true : $0 == "0" ? false : nil },
-            instructionPointer: fields["ip"].flatMap(Self.hexNumber), uid: fields["uid"].flatMap { UInt32($0) })
-        if let stamp { (timestamp, serial) = Self.parseStamp(stamp) }
-    }
-
-    /// `0x1f` → 31.
-    static func hexNumber(_ s: Substring) -> UInt64? {
-        s.hasPrefix("0x") ? UInt64(s.dropFirst(2), radix: 16) : UInt64(s, radix: 16)
-    }
-
-    /// `audit(1796602033.081:42):` → (timestamp, 42).
-    static func parseStamp(_ word: Substring) -> (AuditTimestamp?, UInt64?) {
-        guard let open = word.firstIndex(of: "("), let close = word.firstIndex(of: ")"), open < close else {
-            return (nil, nil)
-        }
-        let inner = word[word.index(after: open)..<close]
-        let parts = inner.split(separator: ":", maxSplits: 1)
-        var time: AuditTimestamp?
-        if let first = parts.first {
-            let secMs = first.split(separator: ".", maxSplits: 1)
-            if let s = secMs.first.flatMap({ Int64($0) }) {
-                time = AuditTimestamp(seconds: s, milliseconds: secMs.count > 1 ? Int32(secMs[1]) ?? 0 : 0)
+            guard eq >= 0 else { continue }
+            let key = UnsafeRawBufferPointer(rebasing: bytes[start..<eq])
+            let value = UnsafeRawBufferPointer(rebasing: bytes[(eq + 1)..<i])
+            switch key.count {
+            case 2:
+                if isKey(key, "ip"), ip == nil { ip = hexNumber(value) }
+            case 3:
+                if isKey(key, "pid"), pid == nil {
+                    pid = decimal(value).flatMap { Int32(exactly: $0) }
+                } else if isKey(key, "uid"), uid == nil {
+                    uid = decimal(value).flatMap { UInt32(exactly: $0) }
+                } else if isKey(key, "sig"), sig == nil {
+                    sig = decimal(value).flatMap { Int32(exactly: $0) }
+                } else if isKey(key, "exe"), exe == nil {
+                    exe = decodeString(value)
+                }
+            case 4:
+                if isKey(key, "arch"), arch == nil {
+                    arch = hexNumber(value).flatMap { UInt32(exactly: $0) }
+                } else if isKey(key, "code"), code == nil {
+                    code = hexNumber(value).flatMap { UInt32(exactly: $0) }
+                } else if isKey(key, "comm"), comm == nil {
+                    comm = decodeString(value)
+                }
+            case 6:
+                if isKey(key, "compat"), compat == nil {
+                    compat = value.elementsEqual("1".utf8) ? true : value.elementsEqual("0".utf8) ? false : nil
+                }
+            case 7:
+                if isKey(key, "syscall"), nr == nil { nr = decimal(value).flatMap { Int(exactly: $0) } }
+            default: break
             }
         }
-        return (time, parts.count > 1 ? UInt64(parts[1]) : nil)
+        guard let pid, let nr, let arch, let code else { return nil }
+        var record = SeccompAuditRecord(
+            pid: pid, syscall: nr, arch: arch, code: code, command: comm ?? "", executable: exe, signal: sig,
+            compat: compat, instructionPointer: ip, uid: uid)
+        (record.timestamp, record.serial) = stamp
+        return record
+    }
+
+    /// `SECONDS.MILLISECONDS:SERIAL)…` (after `audit(`) → (timestamp, serial).
+    static func parseStamp(_ b: UnsafeRawBufferPointer) -> (AuditTimestamp?, UInt64?) {
+        guard let close = b.firstIndex(of: 0x29) else { return (nil, nil) }
+        let inner = UnsafeRawBufferPointer(rebasing: b[..<close])
+        let colon = inner.firstIndex(of: 0x3A) ?? inner.count
+        let time = UnsafeRawBufferPointer(rebasing: inner[..<colon])
+        let dot = time.firstIndex(of: 0x2E) ?? time.count
+        var stamp: AuditTimestamp?
+        if let seconds = decimal(UnsafeRawBufferPointer(rebasing: time[..<dot])) {
+            let ms = dot < time.count ? decimal(UnsafeRawBufferPointer(rebasing: time[(dot + 1)...])) : 0
+            stamp = AuditTimestamp(seconds: seconds, milliseconds: Int32(truncatingIfNeeded: ms ?? 0))
+        }
+        let serial = colon < inner.count ? decimal(UnsafeRawBufferPointer(rebasing: inner[(colon + 1)...])) : nil
+        return (stamp, serial.flatMap { UInt64(exactly: $0) })
+    }
+
+    /// Whether `key` spells `name` (ASCII).
+    @inline(__always) static func isKey(_ key: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        guard key.count == name.utf8CodeUnitCount else { return false }
+        let p = name.utf8Start
+        for k in 0..<key.count where key[k] != p[k] { return false }
+        return true
+    }
+
+    /// A decimal number (an optional `-`), nil when the bytes are not one.
+    static func decimal(_ b: UnsafeRawBufferPointer) -> Int64? {
+        guard !b.isEmpty else { return nil }
+        var negative = false
+        var v: Int64 = 0
+        for (k, c) in b.enumerated() {
+            if k == 0, c == 0x2D {
+                negative = true
+                continue
+            }
+            guard c >= 0x30, c <= 0x39 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(c - 0x30))
+            guard !o1, !o2 else { return nil }
+            v = a
+        }
+        if negative && b.count == 1 { return nil }
+        return negative ? -v : v
+    }
+
+    /// A hexadecimal number with or without `0x`, nil when the bytes are not one.
+    static func hexNumber(_ b: UnsafeRawBufferPointer) -> UInt64? {
+        var digits = b[...]
+        if b.count > 2, b[0] == 0x30, b[1] == 0x78 || b[1] == 0x58 { digits = b[2...] }
+        guard !digits.isEmpty, digits.count <= 16 else { return nil }
+        var v: UInt64 = 0
+        for c in digits {
+            guard let d = hexDigit(c) else { return nil }
+            v = v << 4 | UInt64(d)
+        }
+        return v
+    }
+
+    private static func hexDigit(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x41...0x46: return c - 0x41 + 10
+        case 0x61...0x66: return c - 0x61 + 10
+        default: return nil
+        }
     }
 
     /// Decodes an audit string field: `"text"` → text; hex (used when the value has a space,
     /// quote or control character) → its bytes; anything else (`(null)`) as written.
-    static func decodeString(_ value: Substring) -> String {
-        if value.count >= 2, value.first == "\"", value.last == "\"" {
-            return String(value.dropFirst().dropLast())
+    static func decodeString(_ value: UnsafeRawBufferPointer) -> String {
+        if value.count >= 2, value[0] == 0x22, value[value.count - 1] == 0x22 {
+            return String(decoding: value[1..<(value.count - 1)], as: UTF8.self)
         }
-        let utf8 = Array(value.utf8)
-        guard !utf8.isEmpty, utf8.count % 2 == 0,
-            utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 70) || ($0 >= 97 && $0 <= 102) })
-        else { return String(value) }
+        guard !value.isEmpty, value.count % 2 == 0, value.allSatisfy({ hexDigit($0) != nil }) else {
+            return String(decoding: value, as: UTF8.self)
+        }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count / 2)
-        var i = 0
-        while i < utf8.count {
-            guard let b = UInt8(String(decoding: utf8[i..<i + 2], as: UTF8.self), radix: 16) else { return String(value) }
-            bytes.append(b)
-            i += 2
+        bytes.reserveCapacity(value.count / 2)
+        var k = 0
+        while k < value.count {
+            bytes.append((hexDigit(value[k]) ?? 0) << 4 | (hexDigit(value[k + 1]) ?? 0))
+            k += 2
         }
         return String(decoding: bytes, as: UTF8.self)
     }

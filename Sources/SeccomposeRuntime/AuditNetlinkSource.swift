@@ -312,10 +312,11 @@ public final class AuditNetlinkSource: AuditRecordSource {
             while cnetlink_next_message(buffer, length, &offset, &type, &payload, &payloadLength) == 1 {
                 guard let payload, payloadLength > 0 else { continue }
                 let bytes = UnsafeRawBufferPointer(start: payload, count: payloadLength)
-                let text = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
                 if type == AuditNetlinkSource.seccompType {
-                    if let r = SeccompAuditRecord(auditMessage: Substring(text)) { records.append(r) }
+                    let end = bytes.firstIndex(of: 0) ?? bytes.count
+                    if let r = SeccompAuditRecord.parse(UnsafeRawBufferPointer(rebasing: bytes[..<end])) { records.append(r) }
                 } else if type == AuditNetlinkSource.userAVCType || type == AuditNetlinkSource.userType {
+                    let text = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
                     // `… msg='seccompose-flush-…'`: the marker is the quoted message.
                     for part in text.split(separator: "'") where part.hasPrefix(markerPrefix) {
                         markers.append(String(part))

@@ -173,12 +173,12 @@ struct LearnCommand: ParsableCommand {
             do {
                 one = try JSONDecoder().decode(LearnEvidence.self, from: Data(text.utf8))
             } catch {
-                Terminal.error("\(file): error: not learn evidence (\(LearnEvidence.formatName)): \(error)\n"
+                Terminal.error("\(file): error: not learn evidence (\(LearnEvidence.schemaName)): \(error)\n"
                     + "  fix: give files written by 'seccompose learn --format json'")
                 throw ExitCode(.unreadable)
             }
-            guard one.format == LearnEvidence.formatName else {
-                Terminal.error("\(file): error: format '\(one.format)' is not \(LearnEvidence.formatName)\n"
+            guard one.schema == LearnEvidence.schemaName else {
+                Terminal.error("\(file): error: schema '\(one.schema)' is not \(LearnEvidence.schemaName)\n"
                     + "  fix: give files written by 'seccompose learn --format json'")
                 throw ExitCode(.unreadable)
             }
@@ -232,6 +232,5 @@ struct LearnCommand: ParsableCommand {
         else { return nil }
         let seconds = mktime(&t)
         return seconds >= 0 ? UInt64(seconds) * 1_000_000 : nil
-        return nil
     }
 }

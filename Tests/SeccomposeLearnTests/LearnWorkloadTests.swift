@@ -15,93 +15,26 @@ import Testing
 @Suite(.serialized) struct LearnWorkloadTests {
     struct Workload: Sendable, CustomStringConvertible {
         var name: String
-        /// The command; `DIR` is replaced by the workload's temporary directory.
+        /// The command; `@DIR@` is replaced by the workload's temporary directory.
         var argv: [String]
-        /// Files to create in the directory first.
-        var files: [String: String] = [:]
         /// Names the learned evidence must contain, with the ABI.
         var mustObserve: [(abi: String, name: String)] = []
         var description: String { name }
     }
 
-    static let pythonThreads = """
-        import threading, subprocess
-        out = []
-        lock = threading.Lock()
-        def work(i):
-            s = sum(range(10000 * i))
-            with lock:
-                out.append(s)
-        ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-        for t in ts: t.start()
-        for t in ts: t.join()
-        r = subprocess.run(["sh", "-c", "echo from-child; wc -c < /etc/hostname > /dev/null"], capture_output=True, text=True)
-        print(sorted(out), r.stdout.strip(), r.returncode)
-        """
-
-    static let loopbackTCP = """
-        import socket, threading
-        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(1)
-        def serve():
-            c, _ = srv.accept()
-            data = c.recv(100)
-            c.sendall(data.upper())
-            c.close()
-        t = threading.Thread(target=serve)
-        t.start()
-        cli = socket.create_connection(srv.getsockname())
-        cli.sendall(b"hello over loopback")
-        print(cli.recv(100).decode())
-        cli.close()
-        t.join()
-        srv.close()
-        """
-
-    static let sqlite = """
-        import sqlite3, os, sys
-        path = os.path.join(sys.argv[1], "db.sqlite")
-        if os.path.exists(path):
-            os.remove(path)
-        db = sqlite3.connect(path)
-        db.execute("create table t (k integer primary key, v text)")
-        db.executemany("insert into t (v) values (?)", [("row %d" % i,) for i in range(500)])
-        db.commit()
-        print(db.execute("select count(*), min(v), max(v) from t").fetchone())
-        db.close()
-        """
-
-    /// 20 000 ordinary calls, then a grandchild makes one call nothing else makes (sync).
-    static let rareLate = """
-        import os
-        for _ in range(20000):
-            os.getppid()
-        pid = os.fork()
-        if pid == 0:
-            g = os.fork()
-            if g == 0:
-                os.sync()
-                os._exit(0)
-            os.waitpid(g, 0)
-            os._exit(0)
-        os.waitpid(pid, 0)
-        print("done")
-        """
+    /// The workload scripts (Tests/Fixtures/learn-workloads, shared with scripts/bench-learn.py).
+    static let fixtures = repositoryRoot + "/Tests/Fixtures/learn-workloads"
 
     static var workloads: [Workload] {
         var w: [Workload] = [
-            Workload(name: "python threads and a subprocess", argv: ["python3", "DIR/threads.py"],
-                files: ["threads.py": pythonThreads], mustObserve: [("x86_64", "clone3"), ("x86_64", "wait4")]),
-            Workload(name: "shell pipeline with tar and gzip",
-                argv: ["sh", "-c", "cd DIR && tar cf - data | gzip -c | gzip -dc | tar tvf - | awk '{print $6}' | sort"],
-                files: ["data/a.txt": "alpha\n", "data/b.txt": String(repeating: "beta\n", count: 1000)],
+            Workload(name: "python threads and a subprocess", argv: ["python3", "\(fixtures)/threads.py"],
+                mustObserve: [("x86_64", "clone3"), ("x86_64", "wait4")]),
+            Workload(name: "shell pipeline with tar and gzip", argv: ["sh", "\(fixtures)/pipeline.sh", "@DIR@"],
                 mustObserve: [("x86_64", "pipe2")]),
-            Workload(name: "loopback TCP client and server", argv: ["python3", "DIR/tcp.py"], files: ["tcp.py": loopbackTCP],
+            Workload(name: "loopback TCP client and server", argv: ["python3", "\(fixtures)/tcp.py"],
                 mustObserve: [("x86_64", "accept4"), ("x86_64", "connect"), ("x86_64", "listen")]),
-            Workload(name: "SQLite", argv: ["python3", "DIR/db.py", "DIR"], files: ["db.py": sqlite],
-                mustObserve: [("x86_64", "fdatasync")]),
-            Workload(name: "a rare call late in a grandchild", argv: ["python3", "DIR/rare.py"], files: ["rare.py": rareLate],
+            Workload(name: "SQLite", argv: ["python3", "\(fixtures)/db.py", "@DIR@"], mustObserve: [("x86_64", "fdatasync")]),
+            Workload(name: "a rare call late in a grandchild", argv: ["python3", "\(fixtures)/rare.py"],
                 mustObserve: [("x86_64", "sync")]),
         ]
         if let probe = Support.builtExecutable(named: "seccompose-probe") {
@@ -114,12 +47,7 @@ import Testing
     @Test(arguments: workloads)
     func learnedDropInRunsTheWorkload(_ workload: Workload) throws {
         try Support.withTemporaryDirectory { dir in
-            for (path, text) in workload.files {
-                let url = dir.appendingPathComponent(path)
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Support.write(text, to: url)
-            }
-            let argv = workload.argv.map { $0.replacingOccurrences(of: "DIR", with: dir.path) }
+            let argv = workload.argv.map { $0.replacingOccurrences(of: "@DIR@", with: dir.path) }
             let exe = try #require(Support.which(argv[0]) ?? (argv[0].hasPrefix("/") ? argv[0] : nil))
             let plain = try Support.run(exe, Array(argv.dropFirst()), timeout: 120)
             #expect(plain.status == 0, "the workload itself fails: \(plain)")
@@ -280,7 +208,7 @@ import Testing
                 "\(unshare) -m -p -f -C --mount-proc sh \(Support.shellQuote(scriptPath)) > \(Support.shellQuote(dir.path))/journald.log 2>&1 < /dev/null &"])
             #expect(started.status == 0, "\(started)")
             defer {
-                FileManager.default.createFile(atPath: done, contents: nil)
+                _ = FileManager.default.createFile(atPath: done, contents: nil)
                 for _ in 0..<100 where !FileManager.default.fileExists(atPath: stopped) { usleep(100_000) }
             }
             for _ in 0..<200 where !FileManager.default.fileExists(atPath: ready) { usleep(50_000) }
@@ -331,5 +259,14 @@ import Testing
                 "--journal-directory", journal.path])
             #expect(unknown.status == 2 && unknown.stderr.contains("no process of nobody.service"), "\(unknown)")
         }
+    }
+
+    /// Examples/learn-example: the library API without the command-line front end.
+    @Test func learnExample() throws {
+        let example = try Support.requireBuilt("learn-example")
+        let r = try Support.run(example, ["sh", "-c", "echo hi; ls / > /dev/null"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.hasPrefix("hi\n# Learned by seccompose"), "\(r)")
+        #expect(r.stdout.contains("\n[Service]\nSystemCallFilter=\n") && r.stdout.contains("\nSystemCallArchitectures=native\n"), "\(r)")
     }
 }

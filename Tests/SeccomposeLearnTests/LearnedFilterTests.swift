@@ -141,6 +141,6 @@ struct LearnedFilterTests {
         // Round trip through the JSON document.
         let data = try JSONEncoder().encode(a)
         let back = try JSONDecoder().decode(LearnEvidence.self, from: data)
-        #expect(back.syscalls == a.syscalls && back.format == LearnEvidence.formatName)
+        #expect(back.syscalls == a.syscalls && back.schema == LearnEvidence.schemaName)
     }
 }
