@@ -107,6 +107,7 @@ public enum Compiler {
     static func program(_ policy: Policy, entries: Entries, layout: Layout) -> (instructions: [BPFInstruction], valueSearch: Bool) {
         var graph = Graph()
         let root = buildRoot(policy, entries: entries, layout: layout, &graph)
+        graph.dropRedundantLoads(root: root)
         return (Emitter.emit(graph, root: root), graph.hasValueSearch)
     }
 
