@@ -80,33 +80,49 @@ public enum SelfCheck {
         for audit in covered {
             let family = Architecture.allCases.filter { $0.auditArch == audit }
             // One evaluator per ABI of the family, and each ABI's names looked up in bulk.
-            let judges = family.map {
-                (abi: $0, evaluator: Policy.Evaluator(policy, abi: $0), names: names(on: $0), covered: policy.architectures.contains($0),
-                    decisions: policy.decisions(for: $0))
+            let evaluators = family.map { Policy.Evaluator(policy, abi: $0) }
+            let nameTables = family.map { names(on: $0) }
+            // Per ABI, what the policy returns for its numbers decided by number alone: for the
+            // named numbers in ascending order (nil: decided by arguments), and for the others.
+            var named: [[(nr: UInt32, value: UInt32?)]] = []
+            var unnamed: [UInt32] = []
+            for (k, abi) in family.enumerated() {
+                let judged = policy.architectures.contains(abi)
+                let decisions = judged ? policy.decisions(for: abi) : [:]
+                var table: [(nr: UInt32, value: UInt32?)] = []
+                table.reserveCapacity(nameTables[k].count)
+                for (nr, name) in nameTables[k] {
+                    guard judged else {
+                        table.append((nr, policy.otherArchitectureAction.returnValue))
+                        continue
+                    }
+                    let d = decisions[name]
+                    table.append((nr, d.map { $0.rules.isEmpty ? $0.action.returnValue : nil } ?? policy.defaultAction.returnValue))
+                }
+                table.sort { $0.nr < $1.nr }
+                named.append(table)
+                unnamed.append(judged ? policy.defaultAction.returnValue : policy.otherArchitectureAction.returnValue)
             }
+            var cursor = [Int](repeating: 0, count: family.count)
             data.arch = audit
             data.littleEndian = audit & 0x4000_0000 != 0
             // What the program does with each range of numbers (probes ascend, so one pointer).
             let ranges = numberRanges(instructions, auditArch: audit)
             var r = 0
             for nr in probeNumbers(family) {
-                guard let abi = Evaluation.abi(auditArch: audit, number: nr), let judge = judges.first(where: { $0.abi == abi })
-                else { continue }
+                guard let abi = Evaluation.abi(auditArch: audit, number: nr), let k = family.firstIndex(of: abi) else { continue }
                 while r + 1 < ranges.count, ranges[r + 1].start <= nr { r += 1 }
                 // The program returns a constant for every number of the range, reading only the
                 // number and arch: where the policy decides the number alone with that action,
                 // this call agrees (the run below would say the same, one call at a time).
                 if let value = ranges[r].returns {
-                    let name = judge.names[nr]
-                    let decision = judge.covered ? name.flatMap { judge.decisions[$0] } : nil
-                    if decision?.rules.isEmpty ?? true {
-                        let action = !judge.covered ? policy.otherArchitectureAction : decision?.action ?? policy.defaultAction
-                        if action.returnValue == value { continue }
-                    }
+                    while cursor[k] < named[k].count, named[k][cursor[k]].nr < nr { cursor[k] += 1 }
+                    let expected = cursor[k] < named[k].count && named[k][cursor[k]].nr == nr ? named[k][cursor[k]].value : unnamed[k]
+                    if expected == value { continue }
                 }
                 data.nr = nr
                 for i in 0..<6 { data.args[i] = 0 }
-                let evaluation = judge.evaluator.evaluate(number: Int(nr), name: judge.names[nr], arguments: data.args)
+                let evaluation = evaluators[k].evaluate(number: Int(nr), name: nameTables[k][nr], arguments: data.args)
                 if let d = check(instructions, evaluation, &data) { return d }
             }
         }
