@@ -111,7 +111,8 @@ let package = Package(
         // The compiler at scale beside libseccomp, in one process (issue 19's table).
         .systemLibrary(name: "CLibseccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .executableTarget(
-            name: "seccompose-scale-bench", dependencies: ["CLibseccomp", "SeccomposeOCI", "SeccomposeCompiler"],
+            name: "seccompose-scale-bench",
+            dependencies: ["CLibseccomp", "SeccomposeOCI", "SeccomposeCompiler", "SeccomposeSystemd", "SeccomposeInput"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -26,6 +26,10 @@ enum ArgumentCode {
             case .lessOrEqual: return j(BPF.jgt, v, f, t)
             case .maskedEqual:
                 if m == 0 { return (v & m) == 0 ? t : f }
+                // `JSET` decides a zero value (no bit of the mask set) or a single-bit mask (that
+                // bit set) in one test and keeps the word in the accumulator for the next test.
+                if v & m == 0 { return j(BPF.jset, m, f, t) }
+                if m & (m &- 1) == 0 { return j(BPF.jset, m, t, f) }
                 return g.add(.and(m, next: j(BPF.jeq, v & m, t, f)))
             }
         }
@@ -53,6 +57,19 @@ enum ArgumentCode {
 }
 
 extension ArgumentCode {
+    /// The word and bit a condition tests when it means "this one bit of the argument is set"
+    /// on the bits the ABI compares (a masked equality whose effective mask is one bit, with the
+    /// value's bit set): `(offset, bit)`, where `offset` is the `seccomp_data` word holding it.
+    static func singleBitTest(_ c: ArgumentCondition, argumentBits: Int, littleEndian: Bool) -> (offset: UInt32, bit: UInt32)? {
+        guard c.op == .maskedEqual, (0...5).contains(c.index) else { return nil }
+        let keep: UInt64 = c.comparedBits(argumentBits: argumentBits) <= 32 ? 0xFFFF_FFFF : .max
+        let m = c.mask & keep
+        guard m != 0, m & (m &- 1) == 0, c.value & m == m else { return nil }
+        let high = m > 0xFFFF_FFFF
+        return (BPF.offsetArgument(c.index, highHalf: high, littleEndian: littleEndian),
+            UInt32(truncatingIfNeeded: high ? m >> 32 : m))
+    }
+
     /// `switch argument { case v1: action1 … default: otherwise }` for distinct constants: the
     /// high word (64-bit) is loaded once and searched, then the low word is loaded once and
     /// searched, with JGE splits down to JEQ chains of at most `leafRun` values (longer runs:
@@ -88,5 +105,109 @@ extension ArgumentCode {
         for item in cases { byHigh[UInt32(truncatingIfNeeded: item.0 >> 32), default: []].append(item) }
         let highKeys = byHigh.keys.sorted().map { h in (h, lowSearch(byHigh[h] ?? [])) }
         return g.add(.load(hi, next: search(highKeys[...], otherwise)))
+    }
+}
+
+extension ArgumentCode {
+    /// The most intervals an interval search covers (a program of at most about twice as many
+    /// instructions per rule set).
+    static let maximumIntervals = 64
+
+    /// A decision whose rules each compare one and the same argument (same compared bits) with
+    /// a constant, at least one of them not by equality, as a balanced `JGE` search over the
+    /// maximal intervals of the argument with one action (first match decides, as in the rules):
+    /// ⌈log2 K⌉ tests for K intervals on a 32-bit argument; on a 64-bit one, a search over the
+    /// high word, and a search over the low word under the high words that need one. Nil when the
+    /// rules do not have that shape, or the search would test as many words as the rules.
+    static func intervalSearch(_ d: SyscallDecision, argumentBits: Int, littleEndian: Bool, _ g: inout Graph) -> Int? {
+        guard let first = d.rules.first?.conditions.first, (0...5).contains(first.index) else { return nil }
+        let index = first.index, bits = first.comparedBits(argumentBits: argumentBits)
+        let top: UInt64 = bits >= 64 ? .max : 0xFFFF_FFFF
+        var ordered = false
+        var breaks: [UInt64] = []
+        func after(_ v: UInt64) { if v < top { breaks.append(v + 1) } }
+        for rule in d.rules {
+            guard rule.conditions.count == 1, let c = rule.conditions.first, c.index == index,
+                c.comparedBits(argumentBits: argumentBits) == bits
+            else { return nil }
+            let v = c.value & top
+            switch c.op {
+            case .equal:
+                breaks.append(v)
+                after(v)
+            case .notEqual:
+                ordered = true
+                breaks.append(v)
+                after(v)
+            case .less, .greaterOrEqual:
+                ordered = true
+                breaks.append(v)
+            case .lessOrEqual, .greater:
+                ordered = true
+                after(v)
+            case .maskedEqual: return nil
+            }
+            if breaks.count >= 2 * maximumIntervals { return nil }
+        }
+        guard ordered else { return nil }
+        breaks.sort()
+        // The intervals (start, action), equal neighbours merged; the action of an interval is
+        // the rules' decision at its start (no rule's outcome changes inside an interval).
+        var arguments = [UInt64](repeating: 0, count: 6)
+        var pieces: [(start: UInt64, action: Action)] = []
+        var starts: [UInt64] = [0]
+        for b in breaks where b != starts[starts.count - 1] { starts.append(b) }
+        for start in starts {
+            arguments[index] = start
+            let action = d.action(arguments: arguments, argumentBits: argumentBits)
+            if pieces.last?.action != action { pieces.append((start, action)) }
+        }
+        guard pieces.count <= maximumIntervals else { return nil }
+        func depth(_ n: Int) -> Int {
+            var k = 0
+            while (1 << k) < n { k += 1 }
+            return k
+        }
+        let lo = BPF.offsetArgument(index, highHalf: false, littleEndian: littleEndian)
+        // A balanced JGE search over sorted (start, node) pieces of one word.
+        func search(_ p: ArraySlice<(UInt32, Int)>) -> Int {
+            if p.count == 1 { return p[p.startIndex].1 }
+            let mid = p.startIndex + p.count / 2
+            let right = search(p[mid...]), left = search(p[..<mid])
+            return right == left ? right : g.add(.jump(BPF.jge, p[mid].0, jt: right, jf: left))
+        }
+        if bits <= 32 {
+            // The rules test the word once each (at least); the search ⌈log2 K⌉ times.
+            guard depth(pieces.count) < d.rules.count else { return nil }
+            return g.add(.load(lo, next: search(pieces.map { (UInt32(truncatingIfNeeded: $0.start), g.ret($0.action.returnValue)) }[...])))
+        }
+        // 64 bits: the high words at which the outcome may change; each high-word interval is
+        // either one high word with pieces inside (a low-word search) or a run of whole words in one piece.
+        var highStarts: [UInt32] = [0]
+        for p in pieces where p.start != 0 {
+            let h = UInt32(truncatingIfNeeded: p.start >> 32)
+            highStarts.append(h)
+            if p.start & 0xFFFF_FFFF != 0, h < .max { highStarts.append(h + 1) }
+        }
+        highStarts.sort()
+        var high: [(UInt32, Int)] = []
+        var lowDepth = 0
+        for h in highStarts where high.last?.0 != h {
+            let wordStart = UInt64(h) << 32, wordEnd = wordStart | 0xFFFF_FFFF
+            var low: [(UInt32, Int)] = []
+            for (k, p) in pieces.enumerated() {
+                let end = k + 1 < pieces.count ? pieces[k + 1].start - 1 : UInt64.max
+                guard end >= wordStart, p.start <= wordEnd else { continue }
+                low.append((UInt32(truncatingIfNeeded: max(p.start, wordStart)), g.ret(p.action.returnValue)))
+            }
+            lowDepth = max(lowDepth, low.count > 1 ? 1 + depth(low.count) : 0)
+            let node = low.count == 1 ? low[0].1 : g.add(.load(lo, next: search(low[...])))
+            if high.last?.1 != node { high.append((h, node)) }
+        }
+        // Each rule tests at least one word (two loads and tests for most); the search loads the
+        // high word, searches it, and at most once the low word.
+        guard 1 + depth(high.count) + lowDepth < 2 * d.rules.count else { return nil }
+        let hi = BPF.offsetArgument(index, highHalf: true, littleEndian: littleEndian)
+        return g.add(.load(hi, next: search(high[...])))
     }
 }

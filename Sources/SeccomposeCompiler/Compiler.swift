@@ -4,7 +4,12 @@
 //   LD arch; JEQ <audit value> per ABI (most common first) … RET <other-ABI action>
 //   per audit value: LD nr; a balanced JGE tree over the maximal ranges of syscall numbers
 //   with the same decision (x32 numbers are ranges of the x86-64 tree, never a separate path);
-//   leaves: RET action, or an argument sub-program (rules tried in order) ending in RET.
+//   leaves: RET action, or an argument sub-program (rules tried in order) ending in RET: value
+//   sets as searches, single-argument comparisons as one interval search, runs of single-bit
+//   flag rules of one action as one JSET per word; a load of a word the accumulator already
+//   holds is dropped (Graph.dropRedundantLoads).
+// Every number is decided in 4 + ⌈log2 R⌉ instructions (+ 1 per AUDIT_ARCH value tested before
+// its own), plus the argument tests where the decision has rules.
 // Unconditional ALLOW leaves are reached with LD nr/arch and K jumps only, so the kernel's
 // constant-action cache can take them (checked by `CacheAnalysis`).
 //
@@ -107,6 +112,7 @@ public enum Compiler {
     static func program(_ policy: Policy, entries: Entries, layout: Layout) -> (instructions: [BPFInstruction], valueSearch: Bool) {
         var graph = Graph()
         let root = buildRoot(policy, entries: entries, layout: layout, &graph)
+        graph.dropRedundantLoads(root: root)
         return (Emitter.emit(graph, root: root), graph.hasValueSearch)
     }
 

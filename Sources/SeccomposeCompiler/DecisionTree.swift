@@ -12,12 +12,13 @@ extension Compiler {
         for abi in policy.architectures.sorted() where !audits.contains(abi.auditArch) { audits.append(abi.auditArch) }
         var next = otherABIs
         var leafCache: [LeafKey: Int] = [:]
-        for (position, audit) in audits.enumerated().reversed() {
+        for audit in audits.reversed() {
             let intervals = numberIntervals(policy, audit: audit, entries: entries)
-            // The first ABI checked may use one level more than a balanced tree (the bound is
-            // 4 + ⌈log2 R⌉ + 1); later ones already pay one test per earlier ABI.
+            // A balanced depth: every number is decided in 4 + ⌈log2 R⌉ instructions, plus one
+            // test per AUDIT_ARCH value checked before its own (the weights only choose among the
+            // trees of that depth).
             let tree = buildTree(intervals, weights: weights(intervals, audit: audit, policy: policy),
-                slack: position == 0 ? 1 : 0, layout: layout, &g, &leafCache)
+                slack: 0, layout: layout, &g, &leafCache)
             let block = g.add(.load(BPF.offsetNr, next: tree))
             next = g.add(.jump(BPF.jeq, audit, jt: block, jf: next))
         }
@@ -80,8 +81,16 @@ extension Compiler {
     static func leaf(_ key: LeafKey, layout: Layout, _ g: inout Graph, _ cache: inout [LeafKey: Int]) -> Int {
         if let n = cache[key] { return n }
         let d = key.decision
+        // Rules that each compare one and the same argument with a constant (`<`, `>`, `!=` …,
+        // e.g. RestrictAddressFamilies='s family bounds and list) are one search over the
+        // argument's intervals with one action, when that tests fewer words than the rules do.
+        if let search = ArgumentCode.intervalSearch(d, argumentBits: key.argumentBits, littleEndian: key.littleEndian, &g) {
+            cache[key] = search
+            return search
+        }
         var next = g.ret(d.action.returnValue)
         var rules = d.rules[...]
+        var ruleChain = RuleChain()
         // Built backwards: each rule (or set of rules) falls through to `next` when it does not match.
         while let last = rules.last {
             // A run of rules that each test one argument for equality with a distinct constant
@@ -93,16 +102,92 @@ extension Compiler {
                 rules = rules.dropLast(set.count)
                 continue
             }
-            var success = g.ret(last.action.returnValue)
-            for c in last.conditions.reversed() {
-                success = ArgumentCode.condition(c, ifTrue: success, ifFalse: next, argumentBits: key.argumentBits,
-                    littleEndian: key.littleEndian, &g)
+            // A run of rules with one action that each test one bit of an argument (the flags of
+            // RestrictNamespaces=: "CLONE_NEWNS set", "CLONE_NEWPID set" …) matches when any of
+            // those bits is set: one `JSET` on the OR of the bits per argument word decides them.
+            // (Rules of one action may be tried in any order: the first that matches decides.)
+            let bits = singleBitRun(ending: rules, argumentBits: key.argumentBits, littleEndian: key.littleEndian)
+            if bits.rules >= 2 {
+                let hit = g.ret(last.action.returnValue)
+                for (offset, mask) in bits.words.reversed() where hit != next {
+                    next = g.add(.load(offset, next: g.add(.jump(BPF.jset, mask, jt: hit, jf: next))))
+                }
+                rules = rules.dropLast(bits.rules)
+                continue
             }
+            let hit = g.ret(last.action.returnValue)
+            var success = hit
+            var entries: [Int] = []  // entries[j]: the test of conditions j… (built backwards, reversed below)
+            for (i, c) in last.conditions.enumerated().reversed() {
+                let failed = ruleChain.target(next, known: last.conditions[..<i], failed: c)
+                success = ArgumentCode.condition(c, ifTrue: success, ifFalse: failed, argumentBits: key.argumentBits,
+                    littleEndian: key.littleEndian, &g)
+                entries.append(success)
+            }
+            ruleChain.record(PlainRule(conditions: last.conditions, entries: entries.reversed(), hit: hit, miss: next))
             next = success
             rules = rules.dropLast()
         }
         cache[key] = next
         return next
+    }
+
+    /// A rule compiled as a chain of condition tests.
+    struct PlainRule {
+        var conditions: [ArgumentCondition]
+        /// `entries[j]`: the node testing conditions j… of the rule (`entries[0]` starts it).
+        var entries: [Int]
+        /// Where the rule goes when it matches, and when it does not.
+        var hit: Int
+        var miss: Int
+    }
+
+    /// The rules of one decision compiled so far, by their start node: what a test that fails
+    /// (or the tests that passed) already tell about the rules after it. A rule that contains
+    /// the failed condition fails too (the test jumps past it); one whose leading conditions all
+    /// passed is entered after them.
+    struct RuleChain {
+        var byStart: [Int: PlainRule] = [:]
+
+        mutating func record(_ rule: PlainRule) {
+            if let start = rule.entries.first { byStart[start] = rule }
+        }
+
+        /// Where a rule whose conditions `known` held and whose condition `failed` did not goes
+        /// instead of `next` (the start of the following rules). A few rules deep at most.
+        func target(_ next: Int, known: ArraySlice<ArgumentCondition>, failed: ArgumentCondition) -> Int {
+            var node = next
+            for _ in 0..<16 {
+                guard let rule = byStart[node] else { return node }
+                if rule.conditions.contains(failed) {
+                    node = rule.miss
+                    continue
+                }
+                var j = 0
+                while j < rule.conditions.count, known.contains(rule.conditions[j]) { j += 1 }
+                return j == rule.conditions.count ? rule.hit : rule.entries[j]
+            }
+            return node
+        }
+    }
+
+    /// The longest run of rules at the end of `rules` with the last rule's action that each are
+    /// one single-bit test (`ArgumentCode.singleBitTest`): how many, and the OR of their bits
+    /// per argument word, words in the order of their first rule.
+    static func singleBitRun(ending rules: ArraySlice<Rule>, argumentBits: Int, littleEndian: Bool)
+        -> (rules: Int, words: [(offset: UInt32, bits: UInt32)])
+    {
+        guard let action = rules.last?.action else { return (0, []) }
+        var count = 0
+        var words: [(offset: UInt32, bits: UInt32)] = []
+        for r in rules.reversed() {
+            guard r.action == action, r.conditions.count == 1,
+                let (offset, bit) = ArgumentCode.singleBitTest(r.conditions[0], argumentBits: argumentBits, littleEndian: littleEndian)
+            else { break }
+            count += 1
+            if let i = words.firstIndex(where: { $0.offset == offset }) { words[i].bits |= bit } else { words.append((offset, bit)) }
+        }
+        return (count, words.reversed())
     }
 
     /// The longest run of rules at the end of `rules` that are single equality tests of the same

@@ -14,7 +14,9 @@ public struct ProgramStats: Sendable {
         public var maxInstructions: Int
         /// The maximum over numbers whose decision needs no argument checks: the dispatch alone.
         public var maxDispatchInstructions: Int
-        /// The bound 4 + ⌈log2 R⌉ + 1 that the maximum should not exceed.
+        /// The bound the dispatch should not exceed: 4 + ⌈log2 R⌉ (load arch, test it, load the
+        /// number, a balanced search, return), plus one test per `AUDIT_ARCH` value checked
+        /// before the ABI's own.
         public var bound: Int
         /// Syscalls of the ABI's table the kernel caches as ALLOW.
         public var cacheable: Int
@@ -28,6 +30,8 @@ public struct ProgramStats: Sendable {
     /// Measures `program` (compiled from `policy`) over numbers 0…`highest` of each ABI (base added).
     public static func measure(policy: Policy, program: Program, highest: Int = 600) -> ProgramStats {
         var out: [PerABI] = []
+        var audits: [UInt32] = []  // in the order the program tests them
+        for abi in policy.architectures.sorted() where !audits.contains(abi.auditArch) { audits.append(abi.auditArch) }
         for abi in policy.architectures {
             var total = 0, maxRun = 0, maxDispatch = 0
             for n in 0...highest {
@@ -46,7 +50,7 @@ public struct ProgramStats: Sendable {
                 policy.decisions(for: abi)[$0.name].map { $0.rules.isEmpty && $0.action == .allow } ?? (policy.defaultAction == .allow)
             }.count
             out.append(PerABI(abi: abi, ranges: r, meanInstructions: Double(total) / Double(highest + 1), maxInstructions: maxRun,
-                maxDispatchInstructions: maxDispatch, bound: 4 + log2 + 1, cacheable: CacheAnalysis.cacheableNumbers(program.instructions, abi: abi).count,
+                maxDispatchInstructions: maxDispatch, bound: 4 + log2 + (audits.firstIndex(of: abi.auditArch) ?? 0), cacheable: CacheAnalysis.cacheableNumbers(program.instructions, abi: abi).count,
                 unconditionalAllows: allows))
         }
         return ProgramStats(length: program.instructions.count, abis: out)

@@ -11,7 +11,11 @@
 // argument word either (so that one run stands for every argument value). Where the decision
 // has argument rules, each rule's conditions are met together, then each compared argument takes
 // the constant's neighbours, its other word, upper-half junk and sign extension (about ten
-// values per condition). The work is linear in (numbers + conditions) × path length.
+// values per condition). The work is linear in (numbers + conditions) × path length. The program
+// is first walked once per range of numbers it tells apart (`numberRanges`): a probe in a range
+// where it returns a constant reading only the number and arch is compared with that constant
+// (the same answer as a run, without running it once per number); every other probe is run.
+// The walk makes only the runs cheaper: it never accepts what a run would refuse.
 
 import SeccomposePolicy
 import SeccomposeSyscalls
@@ -76,15 +80,49 @@ public enum SelfCheck {
         for audit in covered {
             let family = Architecture.allCases.filter { $0.auditArch == audit }
             // One evaluator per ABI of the family, and each ABI's names looked up in bulk.
-            let judges = family.map { (abi: $0, evaluator: Policy.Evaluator(policy, abi: $0), names: names(on: $0)) }
+            let evaluators = family.map { Policy.Evaluator(policy, abi: $0) }
+            let nameTables = family.map { names(on: $0) }
+            // Per ABI, what the policy returns for its numbers decided by number alone: for the
+            // named numbers in ascending order (nil: decided by arguments), and for the others.
+            var named: [[(nr: UInt32, value: UInt32?)]] = []
+            var unnamed: [UInt32] = []
+            for (k, abi) in family.enumerated() {
+                let judged = policy.architectures.contains(abi)
+                let decisions = judged ? policy.decisions(for: abi) : [:]
+                var table: [(nr: UInt32, value: UInt32?)] = []
+                table.reserveCapacity(nameTables[k].count)
+                for (nr, name) in nameTables[k] {
+                    guard judged else {
+                        table.append((nr, policy.otherArchitectureAction.returnValue))
+                        continue
+                    }
+                    let d = decisions[name]
+                    table.append((nr, d.map { $0.rules.isEmpty ? $0.action.returnValue : nil } ?? policy.defaultAction.returnValue))
+                }
+                table.sort { $0.nr < $1.nr }
+                named.append(table)
+                unnamed.append(judged ? policy.defaultAction.returnValue : policy.otherArchitectureAction.returnValue)
+            }
+            var cursor = [Int](repeating: 0, count: family.count)
             data.arch = audit
             data.littleEndian = audit & 0x4000_0000 != 0
+            // What the program does with each range of numbers (probes ascend, so one pointer).
+            let ranges = numberRanges(instructions, auditArch: audit)
+            var r = 0
             for nr in probeNumbers(family) {
-                guard let abi = Evaluation.abi(auditArch: audit, number: nr), let judge = judges.first(where: { $0.abi == abi })
-                else { continue }
+                guard let abi = Evaluation.abi(auditArch: audit, number: nr), let k = family.firstIndex(of: abi) else { continue }
+                while r + 1 < ranges.count, ranges[r + 1].start <= nr { r += 1 }
+                // The program returns a constant for every number of the range, reading only the
+                // number and arch: where the policy decides the number alone with that action,
+                // this call agrees (the run below would say the same, one call at a time).
+                if let value = ranges[r].returns {
+                    while cursor[k] < named[k].count, named[k][cursor[k]].nr < nr { cursor[k] += 1 }
+                    let expected = cursor[k] < named[k].count && named[k][cursor[k]].nr == nr ? named[k][cursor[k]].value : unnamed[k]
+                    if expected == value { continue }
+                }
                 data.nr = nr
                 for i in 0..<6 { data.args[i] = 0 }
-                let evaluation = judge.evaluator.evaluate(number: Int(nr), name: judge.names[nr], arguments: data.args)
+                let evaluation = evaluators[k].evaluate(number: Int(nr), name: nameTables[k][nr], arguments: data.args)
                 if let d = check(instructions, evaluation, &data) { return d }
             }
         }
@@ -103,6 +141,69 @@ public enum SelfCheck {
             }
         }
         return nil
+    }
+
+    /// The program's outcome per range of syscall numbers for one `AUDIT_ARCH` value, found by
+    /// running it once per range: ascending starts covering 0…0xFFFFFFFF, each with the value
+    /// the program returns for every number from it to the next start having loaded only the
+    /// number and arch, or nil (it loads another word, or does what this walk does not model).
+    static func numberRanges(_ p: [BPFInstruction], auditArch: UInt32) -> [(start: UInt32, returns: UInt32?)] {
+        var out: [(start: UInt32, returns: UInt32?)] = []
+        // (pc, lowest and highest number, whether the accumulator holds the number or arch).
+        var stack: [(pc: Int, lo: UInt32, hi: UInt32, holdsNumber: Bool)] = [(0, 0, .max, false)]
+        var steps = 0
+        while let (start, lo, hi, holds) = stack.popLast() {
+            var pc = start, holdsNumber = holds
+            var returns: UInt32?
+            var split = false
+            walk: while pc < p.count, steps < 1 << 16 {
+                steps += 1
+                let i = p[pc]
+                switch i.code {
+                case BPF.ld | BPF.w | BPF.abs where i.k == BPF.offsetNr || i.k == BPF.offsetArch:
+                    holdsNumber = i.k == BPF.offsetNr
+                    pc += 1
+                case BPF.jmp | BPF.ja:
+                    pc += 1 + Int(i.k)
+                case BPF.ret | BPF.k:
+                    returns = i.k
+                    break walk
+                case BPF.jmp | BPF.jeq | BPF.k, BPF.jmp | BPF.jgt | BPF.k, BPF.jmp | BPF.jge | BPF.k:
+                    let op = i.code & 0xF0
+                    let taken = pc + 1 + Int(i.jt), notTaken = pc + 1 + Int(i.jf)
+                    guard holdsNumber else {
+                        let a = auditArch
+                        pc = (op == BPF.jeq ? a == i.k : op == BPF.jgt ? a > i.k : a >= i.k) ? taken : notTaken
+                        continue
+                    }
+                    // The numbers that take the jump: [first, last] (empty when first > last).
+                    let first: UInt64 = op == BPF.jgt ? UInt64(i.k) + 1 : UInt64(i.k)
+                    let last: UInt64 = op == BPF.jeq ? UInt64(i.k) : UInt64(UInt32.max)
+                    let tLo = max(UInt64(lo), first), tHi = min(UInt64(hi), last)
+                    guard tLo <= tHi else {
+                        pc = notTaken
+                        continue
+                    }
+                    // Below and above the taken part: not taken (above only for JEQ). Pushed
+                    // highest first, so that ranges are finished in ascending order.
+                    if tHi < UInt64(hi) { stack.append((notTaken, UInt32(tHi + 1), hi, true)) }
+                    stack.append((taken, UInt32(tLo), UInt32(tHi), true))
+                    if tLo > UInt64(lo) { stack.append((notTaken, lo, UInt32(tLo - 1), true)) }
+                    split = true
+                    break walk
+                default:
+                    break walk
+                }
+            }
+            // A range split by a test is on the stack again, in parts; a finished one is recorded.
+            if !split { out.append((lo, returns)) }
+        }
+        // Ascending by construction; checked, since the probes are matched to ranges in order.
+        for k in out.indices.dropFirst() where out[k - 1].start >= out[k].start {
+            out.sort { $0.start < $1.start }
+            break
+        }
+        return out
     }
 
     /// The numbers probed per `AUDIT_ARCH` value (they depend on the tables only), made once.

@@ -219,7 +219,7 @@ extension Policy {
             let judged = changes
             closeMultiplexers(on: abi, &changes) { judged[$0] ?? base[$0] }
             guard let first = sharers.first else {
-                shared = base.merging(changes) { $1 }
+                shared = (changes.isEmpty ? base : base.merging(changes) { $1 })
                 changedNames = Set(changes.keys)
                 sharers = [abi]
                 continue
@@ -240,14 +240,14 @@ extension Policy {
                     updates[name] = want
                 }
             } else {
-                ok = Policy.judgeAlike(base.merging(changes) { $1 }, shared, on: abi)
+                ok = Policy.judgeAlike((changes.isEmpty ? base : base.merging(changes) { $1 }), shared, on: abi)
             }
             if ok {
                 for (name, d) in updates { shared[name] = d }
                 changedNames.formUnion(updates.keys)
                 sharers.append(abi)
             } else {
-                out.abiSyscalls[abi] = base.merging(changes) { $1 }
+                out.abiSyscalls[abi] = (changes.isEmpty ? base : base.merging(changes) { $1 })
             }
         }
         out.syscalls = shared

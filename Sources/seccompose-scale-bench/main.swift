@@ -9,6 +9,7 @@
 // every value, its neighbours and the other syscalls). Numbers, not a pass/fail test.
 //
 // usage: seccompose-scale-bench [ITERATIONS]   (default 10 timed builds per row and side)
+//        seccompose-scale-bench goals [ITERATIONS] [DOCKER-PROFILE]   (issue 15's goals: Goals.swift)
 
 import CLibseccomp
 import Foundation
@@ -132,6 +133,20 @@ func worstPath(_ program: [BPFInstruction], _ row: Row) throws -> Int {
         }
     }
     return worst
+}
+
+// `goals [ITERATIONS] [DOCKER-PROFILE]`: issue 15's program and library-compile-time numbers.
+if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "goals" {
+    let args = CommandLine.arguments
+    let runs = args.count > 2 ? max(1, Int(args[2]) ?? 200) : 200
+    let profile = args.count > 3 ? args[3] : "Tests/Fixtures/docker-seccomp-default.json"
+    do {
+        try Goals.run(iterations: runs, dockerProfile: profile)
+    } catch {
+        FileHandle.standardError.write(Data("seccompose-scale-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
 }
 
 let iterations = CommandLine.arguments.count > 1 ? max(1, Int(CommandLine.arguments[1]) ?? 10) : 10

@@ -103,7 +103,7 @@ struct BenchCommand: ParsableCommand {
             for a in stats.abis {
                 s += "  \(a.abi.name): R=\(a.ranges) instructions mean \(String(format: "%.2f", a.meanInstructions))"
                 s += " max \(a.maxInstructions), without argument checks \(a.maxDispatchInstructions)"
-                s += " (bound 4+⌈log2 R⌉+1 = \(a.bound)\(a.maxDispatchInstructions <= a.bound ? ", met" : ", MISSED"))"
+                s += " (bound 4+⌈log2 R⌉+earlier arch tests = \(a.bound)\(a.maxDispatchInstructions <= a.bound ? ", met" : ", MISSED"))"
                 s += " cacheable \(a.cacheable)/\(a.unconditionalAllows) unconditional allows\n"
             }
             Terminal.out(s)

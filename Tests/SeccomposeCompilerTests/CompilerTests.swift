@@ -119,7 +119,7 @@ struct ProgramShapeTests {
         ]
     }
 
-    @Test("dispatch depth within 4 + ⌈log2 R⌉ + 1, and every unconditional ALLOW is cacheable")
+    @Test("dispatch depth within 4 + ⌈log2 R⌉ (+ 1 per earlier AUDIT_ARCH test), and every unconditional ALLOW is cacheable")
     func shape() throws {
         for (label, policy) in try Self.policies() {
             let program = try Compiler.compile(policy)

@@ -1,0 +1,324 @@
+// Goals.swift: `seccompose-scale-bench goals [ITERATIONS]`, issue 15's "Programs" and "Library
+// compile time" goals in one run. Numbers, not a pass/fail test; the same file is built at an
+// older commit for a before/after comparison (it uses only API that commit has too).
+//
+// Programs: for @system-service (systemd 252; x86-64, x32, i386), Docker's default profile
+// (amd64: x86-64, x86, x32) and the hardened 9-directive recipe (systemd 252, native x86-64),
+// per ABI: R (the maximal ranges of numbers with one outcome), the bound 4 + ⌈log2 R⌉ (+ 1 per
+// AUDIT_ARCH value tested before the ABI's: i386 pays for x86-64's), the
+// worst path over numbers decided without arguments (the dispatch), over argument-checked
+// syscalls (instructions executed minus the argument tests on that path: the dispatch part,
+// held to the same bound) and overall (arguments sampled around every constant and mask bit).
+//
+// Library compile time: Seccompose's `Compiler.compile` (policy → verified, self-checked
+// program) and libseccomp 2.5.4 (seccomp_init, arch adds, one rule per syscall as systemd and
+// runc add them, seccomp_export_bpf) for @system-service and Docker's profile on three ABIs,
+// medians (and fastest) of the thread's CPU time per compile, in the same process.
+
+import CLibseccomp
+import Foundation
+import SeccomposeCompiler
+import SeccomposeInput
+import SeccomposeOCI
+import SeccomposePolicy
+import SeccomposeSyscalls
+import SeccomposeSystemd
+
+/// The 32-bit word at `offset` of `seccomp_data`, as `BPF_LD|BPF_W|BPF_ABS` reads it.
+func seccompWord(_ d: SeccompData, _ offset: UInt32) -> UInt32? {
+    guard offset % 4 == 0, offset < 64 else { return nil }
+    let v: UInt64, second: Bool
+    switch offset {
+    case 0: return d.nr
+    case 4: return d.arch
+    case 8, 12: (v, second) = (d.instructionPointer, offset == 12)
+    default: (v, second) = (d.args[Int(offset - 16) / 8], (offset - 16) % 8 == 4)
+    }
+    return UInt32(truncatingIfNeeded: second == d.littleEndian ? v >> 32 : v)
+}
+
+enum Goals {
+    /// What one call costs: every instruction executed, and those from the first argument load
+    /// up to the return (the argument tests).
+    struct Cost {
+        var total: Int
+        var argumentTests: Int
+    }
+
+    /// Runs the instruction shapes the compilers emit (classic BPF over seccomp_data), counting.
+    static func cost(_ p: [BPFInstruction], _ d: SeccompData) throws -> Cost {
+        var a: UInt32 = 0, pc = 0, steps = 0, firstArgument = -1
+        while pc < p.count {
+            let i = p[pc]
+            steps += 1
+            switch i.code {
+            case BPF.ld | BPF.w | BPF.abs:
+                guard let w = seccompWord(d, i.k) else { throw BenchError.libseccomp("load outside seccomp_data", Int32(pc)) }
+                if i.k >= 16, firstArgument < 0 { firstArgument = steps }
+                a = w
+            case BPF.alu | BPF.and | BPF.k: a &= i.k
+            case BPF.jmp | BPF.ja: pc += Int(i.k)
+            case BPF.jmp | BPF.jeq | BPF.k: pc += Int(a == i.k ? i.jt : i.jf)
+            case BPF.jmp | BPF.jgt | BPF.k: pc += Int(a > i.k ? i.jt : i.jf)
+            case BPF.jmp | BPF.jge | BPF.k: pc += Int(a >= i.k ? i.jt : i.jf)
+            case BPF.jmp | BPF.jset | BPF.k: pc += Int(a & i.k != 0 ? i.jt : i.jf)
+            case BPF.ret | BPF.k:
+                return Cost(total: steps, argumentTests: firstArgument < 0 ? 0 : steps - firstArgument)
+            default: throw BenchError.libseccomp("instruction 0x\(String(i.code, radix: 16)) not modelled", Int32(pc))
+            }
+            pc += 1
+        }
+        throw BenchError.libseccomp("ran off the end", Int32(pc))
+    }
+
+    /// Argument vectors for a decision's rules: all zero, then per rule its conditions met
+    /// together, each condition's argument varied around its constant (neighbours, words, sign
+    /// extension, all ones) and, for masked comparisons, each bit of the mask flipped.
+    static func samples(_ rules: [Rule]) -> [[UInt64]] {
+        var out: [[UInt64]] = [[UInt64](repeating: 0, count: 6)]
+        for rule in rules {
+            var base = [UInt64](repeating: 0, count: 6)
+            for c in rule.conditions where (0...5).contains(c.index) { base[c.index] = c.op == .maskedEqual ? c.value & c.mask : c.value }
+            out.append(base)
+            for c in rule.conditions where (0...5).contains(c.index) {
+                let v = base[c.index]
+                var values: [UInt64] = [0, .max, v &- 1, v &+ 1, v & 0xFFFF_FFFF, v ^ 0x1_0000_0000,
+                    UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))]
+                if c.op == .maskedEqual {
+                    values.append(v | ~c.mask)
+                    for bit in 0..<64 where c.mask >> UInt64(bit) & 1 == 1 { values.append(v ^ (1 << UInt64(bit))) }
+                }
+                for x in values {
+                    var s = base
+                    s[c.index] = x
+                    out.append(s)
+                }
+            }
+        }
+        return out
+    }
+
+    struct Shape {
+        var abi: Architecture
+        var ranges = 0, bound = 0
+        var dispatchWorst = 0, argumentWorst = 0, argumentDispatchWorst = 0, worst = 0
+        var mean = 0.0
+        var worstCall = ""
+    }
+
+    /// The program's paths per ABI (see the file comment).
+    static func shapes(_ policy: Policy, _ program: [BPFInstruction]) throws -> [Shape] {
+        var out: [Shape] = []
+        let stats = ProgramStats.measure(policy: policy, program: Program(program, byteOrder: .littleEndian))
+        var audits: [UInt32] = []  // in the order the programs test them (x86-64 first)
+        for abi in policy.architectures.sorted() where !audits.contains(abi.auditArch) { audits.append(abi.auditArch) }
+        for abi in policy.architectures {
+            var s = Shape(abi: abi)
+            guard let measured = stats.abis.first(where: { $0.abi == abi }) else { continue }
+            s.ranges = measured.ranges
+            var log2 = 0
+            while (1 << log2) < s.ranges { log2 += 1 }
+            s.bound = 4 + log2 + (audits.firstIndex(of: abi.auditArch) ?? 0)
+            var total = 0, calls = 0
+            let decisions = policy.decisions(for: abi)
+            for n in 0...1023 {
+                let nr = n + abi.syscallBase
+                let name = SyscallTable.name(of: nr, on: abi)
+                let rules = name.flatMap { decisions[$0] }?.rules ?? []
+                for args in rules.isEmpty ? [[UInt64](repeating: 0, count: 6)] : samples(rules) {
+                    let c = try cost(program, SeccompData(abi: abi, number: nr, args: args))
+                    if args.allSatisfy({ $0 == 0 }) {
+                        total += c.total
+                        calls += 1
+                    }
+                    if rules.isEmpty {
+                        s.dispatchWorst = max(s.dispatchWorst, c.total)
+                    } else {
+                        s.argumentWorst = max(s.argumentWorst, c.total)
+                        s.argumentDispatchWorst = max(s.argumentDispatchWorst, c.total - c.argumentTests)
+                    }
+                    if c.total > s.worst {
+                        s.worst = c.total
+                        s.worstCall = name ?? "\(nr)"
+                    }
+                }
+            }
+            s.mean = Double(total) / Double(calls)
+            out.append(s)
+        }
+        return out
+    }
+
+    // MARK: the policies
+
+    static func systemService() throws -> Policy {
+        let context = try SystemdContext(version: .v252, native: .x86_64)
+        var s = SystemCallSettings(context: context)
+        _ = s.applyFilter("@system-service", source: ValueSource(file: nil, line: 1))
+        return try SystemdPolicyBuilder.build(s).policy
+    }
+
+    /// The hardened recipe: DiffBench's nine directives, native ABI only (systemd 252).
+    static let hardenedSettings = [
+        "SystemCallArchitectures=native",
+        "SystemCallFilter=@system-service", "SystemCallFilter=~@privileged @resources", "SystemCallErrorNumber=EPERM",
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "RestrictNamespaces=yes", "LockPersonality=yes",
+        "MemoryDenyWriteExecute=yes", "RestrictRealtime=yes", "RestrictSUIDSGID=yes",
+    ]
+
+    static func hardened() throws -> Policy {
+        var r = FilterRequest(context: try SystemdContext(version: .v252, native: .x86_64))
+        r.unitSettings = hardenedSettings
+        return try r.policy().policy
+    }
+
+    static func docker(_ path: String) throws -> (Policy, OCIProfile) {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let policy = try OCIProfileImporter.load(json: bytes, file: path, target: OCITarget(architecture: .x86_64)).policy
+        return (policy, try JSONDecoder().decode(OCIProfile.self, from: Data(bytes)))
+    }
+
+    // MARK: libseccomp
+
+    static func newContext(_ defaultAction: UInt32, _ abis: [Architecture]) throws -> scmp_filter_ctx {
+        guard let ctx = seccomp_init(defaultAction) else { throw BenchError.libseccomp("seccomp_init", -1) }
+        let native = seccomp_arch_native()
+        let tokens = abis.map { seccomp_arch_resolve_name($0 == .x86 ? "x86" : $0 == .x32 ? "x32" : "x86_64") }
+        if !tokens.contains(native) { _ = seccomp_arch_remove(ctx, native) }
+        for t in tokens where t != native {
+            let rc = seccomp_arch_add(ctx, t)
+            guard rc == 0 else { throw BenchError.libseccomp("seccomp_arch_add", rc) }
+        }
+        return ctx
+    }
+
+    /// @system-service as systemd 252 adds it: one unconditional rule per syscall of the allow-list.
+    static func libseccompSystemService(_ policy: Policy, exportTo fd: Int32) throws {
+        let ctx = try newContext(policy.defaultAction.returnValue, policy.architectures)
+        defer { seccomp_release(ctx) }
+        for (name, d) in policy.syscalls where d.action != policy.defaultAction {
+            let nr = seccomp_syscall_resolve_name(name)
+            guard nr >= 0 else { continue }
+            _ = seccomp_rule_add_array(ctx, d.action.returnValue, nr, 0, nil)
+        }
+        let rc = seccomp_export_bpf(ctx, fd)
+        guard rc == 0 else { throw BenchError.libseccomp("seccomp_export_bpf", rc) }
+    }
+
+    static func kernelAtLeast(_ s: String?) -> Bool {
+        guard let s else { return true }
+        let parts = s.split(separator: ".").compactMap { Int($0) }
+        return parts.count < 2 || (6, 1) >= (parts[0], parts[1])
+    }
+
+    /// Docker's profile as runc adds it for amd64 with Docker's default capabilities: one rule per
+    /// name (a rule naming one argument twice split per condition), default-action rules dropped.
+    static func libseccompDocker(_ p: OCIProfile, exportTo fd: Int32) throws {
+        let errno = UInt32(min(p.defaultErrnoRet ?? 1, 4095))
+        func action(_ name: String, _ ret: UInt32?) -> UInt32 {
+            switch name {
+            case "SCMP_ACT_ALLOW": return 0x7FFF_0000
+            case "SCMP_ACT_ERRNO": return 0x0005_0000 | UInt32(min(ret ?? 1, 4095))
+            case "SCMP_ACT_KILL_PROCESS": return 0x8000_0000
+            case "SCMP_ACT_TRAP": return 0x0003_0000
+            case "SCMP_ACT_LOG": return 0x7FFC_0000
+            case "SCMP_ACT_TRACE": return 0x7FF0_0000 | UInt32(min(ret ?? 1, 4095))
+            default: return 0
+            }
+        }
+        let defaultAction = action(p.defaultAction, errno)
+        let ctx = try newContext(defaultAction, [.x86_64, .x86, .x32])
+        defer { seccomp_release(ctx) }
+        let caps = OCITarget.dockerDefaultCapabilities
+        for rule in p.syscalls ?? [] {
+            if let inc = rule.includes {
+                if let a = inc.arches, !a.contains("amd64") { continue }
+                if let c = inc.caps, !c.allSatisfy(caps.contains) { continue }
+                if !kernelAtLeast(inc.minKernel) { continue }
+            }
+            if let exc = rule.excludes {
+                if let a = exc.arches, a.contains("amd64") { continue }
+                if let c = exc.caps, c.contains(where: caps.contains) { continue }
+                if exc.minKernel != nil, kernelAtLeast(exc.minKernel) { continue }
+            }
+            let act = action(rule.action, rule.errnoRet)
+            guard act != defaultAction else { continue }
+            let conditions = (rule.args ?? []).map { a -> scmp_arg_cmp in
+                let ops: [String: scmp_compare] = [
+                    "SCMP_CMP_NE": SCMP_CMP_NE, "SCMP_CMP_LT": SCMP_CMP_LT, "SCMP_CMP_LE": SCMP_CMP_LE, "SCMP_CMP_EQ": SCMP_CMP_EQ,
+                    "SCMP_CMP_GE": SCMP_CMP_GE, "SCMP_CMP_GT": SCMP_CMP_GT, "SCMP_CMP_MASKED_EQ": SCMP_CMP_MASKED_EQ,
+                ]
+                return scmp_arg_cmp(arg: UInt32(a.index), op: ops[a.op] ?? SCMP_CMP_EQ, datum_a: a.value, datum_b: a.valueTwo ?? 0)
+            }
+            let split = Set(conditions.map(\.arg)).count != conditions.count
+            for name in rule.names ?? rule.name.map({ [$0] }) ?? [] {
+                let nr = seccomp_syscall_resolve_name(name)
+                guard nr >= 0 else { continue }
+                for group in split ? conditions.map({ [$0] }) : [conditions] {
+                    if group.isEmpty {
+                        _ = seccomp_rule_add_array(ctx, act, nr, 0, nil)
+                    } else {
+                        _ = group.withUnsafeBufferPointer { seccomp_rule_add_array(ctx, act, nr, UInt32($0.count), $0.baseAddress) }
+                    }
+                }
+            }
+        }
+        let rc = seccomp_export_bpf(ctx, fd)
+        guard rc == 0 else { throw BenchError.libseccomp("seccomp_export_bpf", rc) }
+    }
+
+    /// Median and fastest CPU time of this thread over `runs` calls of `body`, in ms (on a
+    /// machine shared with other work, wall-clock medians mostly measure the scheduler).
+    static func cpuTimed(_ runs: Int, _ body: () throws -> Void) rethrows -> (median: Double, fastest: Double) {
+        func now() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
+        }
+        var ms: [Double] = []
+        for _ in 0..<runs {
+            let start = now()
+            try body()
+            ms.append(now() - start)
+        }
+        ms.sort()
+        return (ms[ms.count / 2], ms[0])
+    }
+
+    // MARK: the report
+
+    static func run(iterations: Int, dockerProfile: String) throws {
+        let service = try systemService()
+        let (docker, dockerProfile) = try docker(dockerProfile)
+        let recipe = try hardened()
+        print("## Programs (executed instructions per call; bound = 4 + ⌈log2 R⌉, + 1 per earlier AUDIT_ARCH test)\n")
+        print("| policy | ABI | length | R | bound | dispatch worst | arg-checked worst − arg tests | arg-checked worst | worst (call) | mean |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for (label, policy) in [("@system-service", service), ("Docker default", docker), ("hardened recipe", recipe)] {
+            let (effective, program) = try Compiler.compiled(policy)
+            for s in try shapes(effective, program.instructions) {
+                let met = s.dispatchWorst <= s.bound && s.argumentDispatchWorst <= s.bound ? "met" : "MISSED"
+                let arg = s.argumentWorst == 0 ? "-" : "\(s.argumentDispatchWorst) (\(met))"
+                print("| \(label) | \(s.abi.name) | \(program.instructions.count) | \(s.ranges) | \(s.bound) | \(s.dispatchWorst) | \(arg) |"
+                    + " \(s.argumentWorst == 0 ? "-" : "\(s.argumentWorst)") | \(s.worst) (\(s.worstCall)) | \(String(format: "%.2f", s.mean)) |")
+            }
+        }
+        print("\n## Library compile time (three ABIs: x86_64, x32, i386; thread CPU time, median of \(iterations), same process)\n")
+        print("| policy | Seccompose compile | libseccomp 2.5.4 | ratio |")
+        print("| --- | --- | --- | --- |")
+        let devNull = open("/dev/null", O_WRONLY)
+        defer { close(devNull) }
+        let us = { (x: Double) in String(format: "%.1f µs", x * 1000) }
+        for (label, policy, theirs) in [
+            ("@system-service", service, { try libseccompSystemService(service, exportTo: devNull) }),
+            ("Docker default", docker, { try libseccompDocker(dockerProfile, exportTo: devNull) }),
+        ] as [(String, Policy, () throws -> Void)] {
+            for _ in 0..<20 { _ = try Compiler.compile(policy) }
+            let ours = try cpuTimed(iterations) { _ = try Compiler.compile(policy) }
+            try theirs()
+            let lib = try cpuTimed(iterations) { try theirs() }
+            print("| \(label) | \(us(ours.median)) (fastest \(us(ours.fastest))) | \(us(lib.median)) (fastest \(us(lib.fastest)))"
+                + " | \(String(format: "%.0f×", lib.median / ours.median)) |")
+        }
+    }
+}
