@@ -14,6 +14,10 @@ public struct SimulationResult: Sendable, Hashable {
     /// number, bit 1 the arch, bits 2-3 the instruction pointer, bits 4-15 the arguments).
     public var wordsRead: UInt16 = 0
 
+    /// The step (1-based) of the first load of an argument word, 0 when none was loaded: the
+    /// instructions from there to the return are the call's argument tests.
+    public var firstArgumentLoad = 0
+
     /// Whether the program loaded an argument or instruction-pointer word (not only nr and arch).
     public var readBeyondNumberAndArch: Bool { wordsRead & ~0b11 != 0 }
 
@@ -45,6 +49,7 @@ public enum Simulator {
         var pc = 0
         var steps = 0
         var read: UInt16 = 0
+        var firstArgument = 0
         while pc < program.count {
             let i = program[pc]
             steps += 1
@@ -54,6 +59,7 @@ public enum Simulator {
                 if let w = data.word(at: i.k) {
                     a = w
                     read |= 1 << (i.k / 4)
+                    if i.k >= 16, firstArgument == 0 { firstArgument = steps }
                     pc += 1
                     continue
                 }
@@ -67,7 +73,7 @@ public enum Simulator {
                 pc += 1 + Int(a > i.k ? i.jt : i.jf)
                 continue
             case BPF.ret | BPF.k:
-                return SimulationResult(returnValue: i.k, instructionsExecuted: steps, wordsRead: read)
+                return SimulationResult(returnValue: i.k, instructionsExecuted: steps, wordsRead: read, firstArgumentLoad: firstArgument)
             default:
                 break
             }
@@ -82,6 +88,7 @@ public enum Simulator {
                     guard i.code & 0x18 == BPF.w, let w = data.word(at: i.k) else { throw fail("bad load at offset \(i.k)") }
                     v = w
                     read |= 1 << (i.k / 4)
+                    if i.k >= 16, firstArgument == 0 { firstArgument = steps }
                 case BPF.imm: v = i.k
                 case BPF.mem:
                     guard i.k < 16 else { throw fail("scratch slot \(i.k) out of range") }
@@ -101,7 +108,7 @@ public enum Simulator {
                 case BPF.sub: a = a &- operand
                 case BPF.mul: a = a &* operand
                 case BPF.div:
-                    guard operand != 0 else { return SimulationResult(returnValue: 0, instructionsExecuted: steps, wordsRead: read) }
+                    guard operand != 0 else { return SimulationResult(returnValue: 0, instructionsExecuted: steps, wordsRead: read, firstArgumentLoad: firstArgument) }
                     a /= operand
                 case BPF.or: a |= operand
                 case BPF.and: a &= operand
@@ -130,7 +137,7 @@ public enum Simulator {
                 continue
             case BPF.ret:
                 let v = i.code & 0x18 == BPF.a ? a : i.k
-                return SimulationResult(returnValue: v, instructionsExecuted: steps, wordsRead: read)
+                return SimulationResult(returnValue: v, instructionsExecuted: steps, wordsRead: read, firstArgumentLoad: firstArgument)
             case BPF.misc:
                 if i.code & 0xF8 == BPF.txa { a = x } else { x = a }
             default:

@@ -1,6 +1,5 @@
 // Goals.swift: `seccompose-scale-bench goals [ITERATIONS]`, issue 15's "Programs" and "Library
-// compile time" goals in one run. Numbers, not a pass/fail test; the same file is built at an
-// older commit for a before/after comparison (it uses only API that commit has too).
+// compile time" goals in one run. Numbers, not a pass/fail test.
 //
 // Programs: for @system-service (systemd 252; x86-64, x32, i386), Docker's default profile
 // (amd64: x86-64, x86, x32) and the hardened 9-directive recipe (systemd 252, native x86-64),
@@ -9,6 +8,9 @@
 // worst path over numbers decided without arguments (the dispatch), over argument-checked
 // syscalls (instructions executed minus the argument tests on that path: the dispatch part,
 // held to the same bound) and overall (arguments sampled around every constant and mask bit).
+//
+// The paths are measured with the compiler's `PathMeasure` (the before numbers in
+// docs/compiler-scale.md came from a copy of it kept in this file, built at the older commit).
 //
 // Library compile time: Seccompose's `Compiler.compile` (policy → verified, self-checked
 // program) and libseccomp 2.5.4 (seccomp_init, arch adds, one rule per syscall as systemd and
@@ -24,131 +26,7 @@ import SeccomposePolicy
 import SeccomposeSyscalls
 import SeccomposeSystemd
 
-/// The 32-bit word at `offset` of `seccomp_data`, as `BPF_LD|BPF_W|BPF_ABS` reads it.
-func seccompWord(_ d: SeccompData, _ offset: UInt32) -> UInt32? {
-    guard offset % 4 == 0, offset < 64 else { return nil }
-    let v: UInt64, second: Bool
-    switch offset {
-    case 0: return d.nr
-    case 4: return d.arch
-    case 8, 12: (v, second) = (d.instructionPointer, offset == 12)
-    default: (v, second) = (d.args[Int(offset - 16) / 8], (offset - 16) % 8 == 4)
-    }
-    return UInt32(truncatingIfNeeded: second == d.littleEndian ? v >> 32 : v)
-}
-
 enum Goals {
-    /// What one call costs: every instruction executed, and those from the first argument load
-    /// up to the return (the argument tests).
-    struct Cost {
-        var total: Int
-        var argumentTests: Int
-    }
-
-    /// Runs the instruction shapes the compilers emit (classic BPF over seccomp_data), counting.
-    static func cost(_ p: [BPFInstruction], _ d: SeccompData) throws -> Cost {
-        var a: UInt32 = 0, pc = 0, steps = 0, firstArgument = -1
-        while pc < p.count {
-            let i = p[pc]
-            steps += 1
-            switch i.code {
-            case BPF.ld | BPF.w | BPF.abs:
-                guard let w = seccompWord(d, i.k) else { throw BenchError.libseccomp("load outside seccomp_data", Int32(pc)) }
-                if i.k >= 16, firstArgument < 0 { firstArgument = steps }
-                a = w
-            case BPF.alu | BPF.and | BPF.k: a &= i.k
-            case BPF.jmp | BPF.ja: pc += Int(i.k)
-            case BPF.jmp | BPF.jeq | BPF.k: pc += Int(a == i.k ? i.jt : i.jf)
-            case BPF.jmp | BPF.jgt | BPF.k: pc += Int(a > i.k ? i.jt : i.jf)
-            case BPF.jmp | BPF.jge | BPF.k: pc += Int(a >= i.k ? i.jt : i.jf)
-            case BPF.jmp | BPF.jset | BPF.k: pc += Int(a & i.k != 0 ? i.jt : i.jf)
-            case BPF.ret | BPF.k:
-                return Cost(total: steps, argumentTests: firstArgument < 0 ? 0 : steps - firstArgument)
-            default: throw BenchError.libseccomp("instruction 0x\(String(i.code, radix: 16)) not modelled", Int32(pc))
-            }
-            pc += 1
-        }
-        throw BenchError.libseccomp("ran off the end", Int32(pc))
-    }
-
-    /// Argument vectors for a decision's rules: all zero, then per rule its conditions met
-    /// together, each condition's argument varied around its constant (neighbours, words, sign
-    /// extension, all ones) and, for masked comparisons, each bit of the mask flipped.
-    static func samples(_ rules: [Rule]) -> [[UInt64]] {
-        var out: [[UInt64]] = [[UInt64](repeating: 0, count: 6)]
-        for rule in rules {
-            var base = [UInt64](repeating: 0, count: 6)
-            for c in rule.conditions where (0...5).contains(c.index) { base[c.index] = c.op == .maskedEqual ? c.value & c.mask : c.value }
-            out.append(base)
-            for c in rule.conditions where (0...5).contains(c.index) {
-                let v = base[c.index]
-                var values: [UInt64] = [0, .max, v &- 1, v &+ 1, v & 0xFFFF_FFFF, v ^ 0x1_0000_0000,
-                    UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))]
-                if c.op == .maskedEqual {
-                    values.append(v | ~c.mask)
-                    for bit in 0..<64 where c.mask >> UInt64(bit) & 1 == 1 { values.append(v ^ (1 << UInt64(bit))) }
-                }
-                for x in values {
-                    var s = base
-                    s[c.index] = x
-                    out.append(s)
-                }
-            }
-        }
-        return out
-    }
-
-    struct Shape {
-        var abi: Architecture
-        var ranges = 0, bound = 0
-        var dispatchWorst = 0, argumentWorst = 0, argumentDispatchWorst = 0, worst = 0
-        var mean = 0.0
-        var worstCall = ""
-    }
-
-    /// The program's paths per ABI (see the file comment).
-    static func shapes(_ policy: Policy, _ program: [BPFInstruction]) throws -> [Shape] {
-        var out: [Shape] = []
-        let stats = ProgramStats.measure(policy: policy, program: Program(program, byteOrder: .littleEndian))
-        var audits: [UInt32] = []  // in the order the programs test them (x86-64 first)
-        for abi in policy.architectures.sorted() where !audits.contains(abi.auditArch) { audits.append(abi.auditArch) }
-        for abi in policy.architectures {
-            var s = Shape(abi: abi)
-            guard let measured = stats.abis.first(where: { $0.abi == abi }) else { continue }
-            s.ranges = measured.ranges
-            var log2 = 0
-            while (1 << log2) < s.ranges { log2 += 1 }
-            s.bound = 4 + log2 + (audits.firstIndex(of: abi.auditArch) ?? 0)
-            var total = 0, calls = 0
-            let decisions = policy.decisions(for: abi)
-            for n in 0...1023 {
-                let nr = n + abi.syscallBase
-                let name = SyscallTable.name(of: nr, on: abi)
-                let rules = name.flatMap { decisions[$0] }?.rules ?? []
-                for args in rules.isEmpty ? [[UInt64](repeating: 0, count: 6)] : samples(rules) {
-                    let c = try cost(program, SeccompData(abi: abi, number: nr, args: args))
-                    if args.allSatisfy({ $0 == 0 }) {
-                        total += c.total
-                        calls += 1
-                    }
-                    if rules.isEmpty {
-                        s.dispatchWorst = max(s.dispatchWorst, c.total)
-                    } else {
-                        s.argumentWorst = max(s.argumentWorst, c.total)
-                        s.argumentDispatchWorst = max(s.argumentDispatchWorst, c.total - c.argumentTests)
-                    }
-                    if c.total > s.worst {
-                        s.worst = c.total
-                        s.worstCall = name ?? "\(nr)"
-                    }
-                }
-            }
-            s.mean = Double(total) / Double(calls)
-            out.append(s)
-        }
-        return out
-    }
-
     // MARK: the policies
 
     static func systemService() throws -> Policy {
@@ -296,7 +174,7 @@ enum Goals {
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for (label, policy) in [("@system-service", service), ("Docker default", docker), ("hardened recipe", recipe)] {
             let (effective, program) = try Compiler.compiled(policy)
-            for s in try shapes(effective, program.instructions) {
+            for s in try PathMeasure.paths(policy: effective, program: program) {
                 let met = s.dispatchWorst <= s.bound && s.argumentDispatchWorst <= s.bound ? "met" : "MISSED"
                 let arg = s.argumentWorst == 0 ? "-" : "\(s.argumentDispatchWorst) (\(met))"
                 print("| \(label) | \(s.abi.name) | \(program.instructions.count) | \(s.ranges) | \(s.bound) | \(s.dispatchWorst) | \(arg) |"

@@ -13,79 +13,6 @@ import SeccomposeSystemd
 import SeccomposeTestSupport
 import Testing
 
-/// The 32-bit word at `offset` of `seccomp_data`, as `BPF_LD|BPF_W|BPF_ABS` reads it.
-func seccompWord(_ d: SeccompData, _ offset: UInt32) -> UInt32? {
-    guard offset % 4 == 0, offset < 64 else { return nil }
-    let v: UInt64, second: Bool
-    switch offset {
-    case 0: return d.nr
-    case 4: return d.arch
-    case 8, 12: (v, second) = (d.instructionPointer, offset == 12)
-    default: (v, second) = (d.args[Int(offset - 16) / 8], (offset - 16) % 8 == 4)
-    }
-    return UInt32(truncatingIfNeeded: second == d.littleEndian ? v >> 32 : v)
-}
-
-/// Instructions executed by one call, and those from its first argument load up to the return.
-struct PathCost {
-    var total: Int
-    var argumentTests: Int
-
-    init(_ p: [BPFInstruction], _ d: SeccompData) throws {
-        var a: UInt32 = 0, pc = 0, steps = 0, firstArgument = -1
-        struct Unmodelled: Error {}
-        while pc < p.count {
-            let i = p[pc]
-            steps += 1
-            switch i.code {
-            case BPF.ld | BPF.w | BPF.abs:
-                guard let w = seccompWord(d, i.k) else { throw Unmodelled() }
-                if i.k >= 16, firstArgument < 0 { firstArgument = steps }
-                a = w
-            case BPF.alu | BPF.and | BPF.k: a &= i.k
-            case BPF.jmp | BPF.ja: pc += Int(i.k)
-            case BPF.jmp | BPF.jeq | BPF.k: pc += Int(a == i.k ? i.jt : i.jf)
-            case BPF.jmp | BPF.jgt | BPF.k: pc += Int(a > i.k ? i.jt : i.jf)
-            case BPF.jmp | BPF.jge | BPF.k: pc += Int(a >= i.k ? i.jt : i.jf)
-            case BPF.jmp | BPF.jset | BPF.k: pc += Int(a & i.k != 0 ? i.jt : i.jf)
-            case BPF.ret | BPF.k:
-                total = steps
-                argumentTests = firstArgument < 0 ? 0 : steps - firstArgument
-                return
-            default: throw Unmodelled()
-            }
-            pc += 1
-        }
-        throw Unmodelled()
-    }
-}
-
-/// Argument vectors around a decision's rules: zero, each rule met, each compared argument at
-/// the constant's neighbours, other word, sign extension, all ones, and every mask bit flipped.
-func pathSamples(_ rules: [Rule]) -> [[UInt64]] {
-    var out: [[UInt64]] = [[UInt64](repeating: 0, count: 6)]
-    for rule in rules {
-        var base = [UInt64](repeating: 0, count: 6)
-        for c in rule.conditions { base[c.index] = c.op == .maskedEqual ? c.value & c.mask : c.value }
-        out.append(base)
-        for c in rule.conditions {
-            let v = base[c.index]
-            var values: [UInt64] = [0, .max, v &- 1, v &+ 1, v & 0xFFFF_FFFF, v ^ 0x1_0000_0000,
-                UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))]
-            if c.op == .maskedEqual {
-                values.append(v | ~c.mask)
-                for bit in 0..<64 where c.mask >> UInt64(bit) & 1 == 1 { values.append(v ^ (1 << UInt64(bit))) }
-            }
-            for x in values {
-                var s = base
-                s[c.index] = x
-                out.append(s)
-            }
-        }
-    }
-    return out
-}
-
 @Suite("compiler: argument paths (single-bit JSET merges, shared loads, worst paths at the bound)")
 struct ArgumentPathTests {
     static let abis: [Architecture] = [.x86_64, .x86, .x32, .ppc64, .s390x, .aarch64]
@@ -131,8 +58,8 @@ struct ArgumentPathTests {
             #expect(program.filter { $0.code == BPF.jmp | BPF.jset | BPF.k }.count == 1, "\(abi)")
             #expect(!program.contains { $0.code == BPF.alu | BPF.and | BPF.k }, "\(abi)")
             let nr = try #require(SyscallTable.number(of: "unshare", on: abi))
-            let cost = try PathCost(program, SeccompData(abi: abi, number: nr, args: [0x4000_0000]))
-            #expect(cost.argumentTests == 2, "\(abi): load and JSET")
+            let run = try Simulator.run(program, SeccompData(abi: abi, number: nr, args: [0x4000_0000]))
+            #expect(run.firstArgumentLoad > 0 && run.instructionsExecuted - run.firstArgumentLoad == 2, "\(abi): load and JSET")
         }
     }
 
@@ -261,29 +188,13 @@ struct ArgumentPathTests {
         return [("@system-service", try SystemdPolicyBuilder.build(s).policy), ("Docker default", docker)]
     }
 
-    /// The worst path per ABI: over numbers decided without arguments, and over argument-checked
-    /// numbers with their argument tests taken off; with the bound 4 + ⌈log2 R⌉ (+ 1 per earlier AUDIT_ARCH test).
+    /// The worst paths per ABI (`PathMeasure`), with the bound 4 + ⌈log2 R⌉ (+ 1 per earlier AUDIT_ARCH test).
     static func worstPaths(_ effective: Policy, _ program: [BPFInstruction])
         throws -> [(abi: Architecture, dispatch: Int, argumentDispatch: Int, worst: Int, bound: Int)]
     {
-        var out: [(Architecture, Int, Int, Int, Int)] = []
-        let stats = ProgramStats.measure(policy: effective, program: Program(program))
-        for abi in effective.architectures {
-            let bound = try #require(stats.abis.first { $0.abi == abi }).bound
-            var dispatch = 0, argumentDispatch = 0, worst = 0
-            let decisions = effective.decisions(for: abi)
-            for n in 0...1023 {
-                let nr = n + abi.syscallBase
-                let rules = SyscallTable.name(of: nr, on: abi).flatMap { decisions[$0] }?.rules ?? []
-                for args in rules.isEmpty ? [[UInt64](repeating: 0, count: 6)] : pathSamples(rules) {
-                    let c = try PathCost(program, SeccompData(abi: abi, number: nr, args: args))
-                    if rules.isEmpty { dispatch = max(dispatch, c.total) } else { argumentDispatch = max(argumentDispatch, c.total - c.argumentTests) }
-                    worst = max(worst, c.total)
-                }
-            }
-            out.append((abi, dispatch, argumentDispatch, worst, bound))
+        try PathMeasure.paths(policy: effective, program: Program(program)).map {
+            ($0.abi, $0.dispatchWorst, $0.argumentDispatchWorst, $0.worst, $0.bound)
         }
-        return out
     }
 
     @Test("@system-service and Docker's profile: every path at the bound 4 + ⌈log2 R⌉ (+ 1 per earlier AUDIT_ARCH test; argument tests aside) on every ABI",
