@@ -143,4 +143,17 @@ struct LearnedFilterTests {
         let back = try JSONDecoder().decode(LearnEvidence.self, from: data)
         #expect(back.syscalls == a.syscalls && back.schema == LearnEvidence.schemaName)
     }
+
+    /// Lost records never make a complete-looking result: the drop-in says so, reason by reason.
+    @Test func incompleteEvidenceIsSaid() throws {
+        var e = Self.evidence(Self.typical)
+        e.complete = false
+        e.lostRecords = 2
+        e.problems = ["2 audit records were lost: the audit socket's receive buffer overran 2 time(s) (ENOBUFS)"]
+        let f = try LearnedFilter(evidence: e, context: try SystemdContext(version: .v252, native: .x86_64))
+        let text = f.dropIn()
+        #expect(text.contains("# WARNING: the evidence is incomplete, so the filter may deny calls the program makes\n"))
+        #expect(text.contains("# WARNING: 2 audit records were lost"))
+        #expect(!text.contains("Evidence complete"))
+    }
 }
