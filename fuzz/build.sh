@@ -51,7 +51,7 @@ module_of() {
     esac
 }
 
-modules=(SeccomposeSyscalls SeccomposeSets SeccomposePolicy SeccomposeSystemd)
+modules=(SeccomposeDiagnostics SeccomposeSyscalls SeccomposeSets SeccomposePolicy SeccomposeSystemd)
 
 mkdir -p "$build"
 common=(-parse-as-library -swift-version 6 -enable-upcoming-feature ExistentialAny -package-name Seccompose

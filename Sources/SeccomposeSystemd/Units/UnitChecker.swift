@@ -97,7 +97,7 @@ public enum UnitChecker {
         }
         if mode == .allowList {
             // Removed @default members: the service cannot even start.
-            let defaults = Set((context.catalog.expand("@default") ?? []).filter { context.version.resolvesSyscall($0) })
+            let defaults = Set(context.catalog.expand("@default", resolvedBy: context.version) ?? [])
             var reported: Set<String> = []
             // The name a word names directly (`~uname:EBADF` → uname), or nil for a group.
             func directName(_ word: String) -> String? {
@@ -167,7 +167,8 @@ public enum UnitChecker {
             return e.action.map(SystemdPolicyBuilder.action(for:)) ?? (mode == .allowList ? .allow : negative)
         }
         var differ: [String] = []
-        for (name, _) in SyscallTable.syscalls(on: context.native) {
+        // Only names in either map can differ; in the order of the native ABI's table.
+        for (name, _) in SyscallTable.syscalls(on: context.native, among: Set(a.filter.keys).union(b.filter.keys)) {
             let ea = a.filter[name], eb = b.filter[name]
             if ea == nil && eb == nil { continue }
             if (ea?.origin.implicitDefault ?? true) && (eb?.origin.implicitDefault ?? true) { continue }

@@ -122,13 +122,26 @@ public enum UnitKeys {
     public static func suggestion(for key: String, in section: String, version: SystemdVersion) -> String? {
         guard let keys = tables[version]?.sections[section] else { return nil }
         let lower = key.lowercased()
-        if let same = keys.first(where: { $0.lowercased() == lower }) { return same }
+        if lower.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII: compare bytes, lowering the key's letters on the fly (no string per key).
+            let target = Array(lower.utf8)
+            func matches(_ k: String) -> Bool {
+                if !k.utf8.allSatisfy({ $0 < 0x80 }) { return k.lowercased() == lower }
+                guard k.utf8.count == target.count else { return false }
+                return zip(k.utf8, target).allSatisfy { (b, t) in (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) == t }
+            }
+            if let same = keys.first(where: matches) { return same }
+        } else if let same = keys.first(where: { $0.lowercased() == lower }) {
+            return same
+        }
         if section == "Service",
-            let near = Suggestions.nearest(key, in: keys.filter(seccompBackedKeys.contains))
+            let near = Suggestions.nearest(key, in: Suggestions.index("seccomp-keys \(version)") {
+                keys.filter(seccompBackedKeys.contains)
+            })
         {
             return near
         }
-        return Suggestions.nearest(key, in: keys)
+        return Suggestions.nearest(key, in: Suggestions.index("keys \(version) \(section)") { keys })
     }
 
     /// systemd's warning for an assignment whose key its parser table does not have in the
