@@ -28,8 +28,11 @@ public struct SetCatalog: Sendable {
         didSet {
             expansions = Self.expandAll(groupsByName)
             resolvedExpansions = Self.resolved(expansions, version)
+            groupNames = groups.map(\.name)
         }
     }
+    /// The names of `groups`, in the same order (made once).
+    public private(set) var groupNames: [String] = []
     /// Every group's expansion, computed once (groups never change after loading).
     private var expansions: [String: [String]] = [:]
     /// Every group's expansion without the names `version` does not resolve.
@@ -40,6 +43,7 @@ public struct SetCatalog: Sendable {
         self.groupsByName = groupsByName
         self.expansions = Self.expandAll(groupsByName)
         self.resolvedExpansions = Self.resolved(expansions, version)
+        self.groupNames = groups.map(\.name)
     }
 
     static func resolved(_ expansions: [String: [String]], _ version: SystemdVersion) -> [String: [String]] {

@@ -350,12 +350,13 @@ public struct SystemCallSettings: Sendable {
     }
 
     private mutating func unknownGroup(_ name: String, setting: String, origin: WordOrigin) -> Diagnostic {
-        let names = context.catalog.groups.map(\.name)
+        let names = context.catalog.groupNames
         var note: String?
         if name == "@sandbox", context.version == .v252 { note = "@sandbox exists from systemd 254 on (here: 262)" }
         return diagnostic(.warning, "unknown-group", "Unknown system call group, ignoring: \(name)", systemd: true,
             setting: setting, source: origin.source, column: origin.column, text: origin.word, note: note,
-            fix: (takeSuggestion() ? Suggestions.nearest(name, in: names) : nil).map { "did you mean '\($0)'?" }
+            fix: (takeSuggestion() ? Suggestions.nearest(name, in: Suggestions.index("groups " + names.joined(separator: " ")) { names })
+                : nil).map { "did you mean '\($0)'?" }
                 ?? "list the groups with: seccompose syscall-filter --systemd \(context.version)")
     }
 
@@ -396,11 +397,14 @@ enum Suggestions {
     /// The edit-distance limit for a name of `count` bytes: 1, or 2 from 8 bytes on.
     static func limit(forLength count: Int) -> Int { min(2, max(1, count / 4)) }
 
-    /// Candidates grouped by length in bytes, each with its position in the original list.
+    /// Candidates grouped by length in bytes, each with its position in the original list, and
+    /// where each pair of adjacent bytes (bigram) occurs.
     struct Index: Sendable {
         /// `byLength[n]`: (position, bytes) of every candidate of n bytes, in list order.
         var byLength: [[(position: Int, bytes: [UInt8])]] = []
         var names: [String]
+        /// Bigram (`first << 8 | second`) → the position of the candidate of each occurrence.
+        var postings: [Int: [Int]] = [:]
 
         init(_ names: [String]) {
             self.names = names
@@ -408,6 +412,7 @@ enum Suggestions {
                 let bytes = Array(name.utf8)
                 while byLength.count <= bytes.count { byLength.append([]) }
                 byLength[bytes.count].append((position, bytes))
+                for i in bytes.indices.dropLast() { postings[Int(bytes[i]) << 8 | Int(bytes[i + 1]), default: []].append(position) }
             }
         }
     }
@@ -441,11 +446,21 @@ enum Suggestions {
         let limit = limit(forLength: target.count)
         var best: (position: Int, distance: Int)?
         let lengths = max(0, target.count - limit)...(target.count + limit)
+        // The bigram filter: k edits destroy at most 2k of a string's bigrams, so strings within
+        // k share at least max(length) - 1 - 2k bigram occurrences. `shared[p]` counts, for each
+        // bigram occurrence of the target, the candidate's occurrences of it (never fewer than
+        // the shared occurrences), so a candidate under the bound cannot be within the limit.
+        var shared = [Int](repeating: 0, count: index.names.count)
+        for i in target.indices.dropLast() {
+            for p in index.postings[Int(target[i]) << 8 | Int(target[i + 1])] ?? [] { shared[p] += 1 }
+        }
         target.withUnsafeBufferPointer { a in
             // Two rows of the band (2 × limit + 1 cells each, plus sentinels), on the stack.
             withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 8) { rows in
                 for length in lengths where length < index.byLength.count {
+                    let bound = max(target.count, length) - 1 - 2 * limit
                     for (position, bytes) in index.byLength[length] {
+                        if shared[position] < bound { continue }
                         let d = bytes.withUnsafeBufferPointer { distance(a, $0, limit: limit, rows: rows) }
                         guard d <= limit else { continue }
                         if let b = best, d > b.distance || (d == b.distance && position > b.position) { continue }

@@ -4,6 +4,7 @@
 
 import SeccomposeDiagnostics
 import SeccomposeSets
+import Synchronization
 
 /// What `seccompose run` does with a key of a service unit (or of `--unit-setting KEY=VALUE`).
 public enum UnitKeyClass: Sendable, Hashable {
@@ -121,19 +122,15 @@ public enum UnitKeys {
     /// then a seccomp-backed key within the edit distance of `Suggestions`, then any key).
     public static func suggestion(for key: String, in section: String, version: SystemdVersion) -> String? {
         guard let keys = tables[version]?.sections[section] else { return nil }
-        let lower = key.lowercased()
-        if lower.utf8.allSatisfy({ $0 < 0x80 }) {
-            // ASCII: compare bytes, lowering the key's letters on the fly (no string per key).
-            let target = Array(lower.utf8)
-            func matches(_ k: String) -> Bool {
-                if !k.utf8.allSatisfy({ $0 < 0x80 }) { return k.lowercased() == lower }
-                guard k.utf8.count == target.count else { return false }
-                return zip(k.utf8, target).allSatisfy { (b, t) in (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) == t }
-            }
-            if let same = keys.first(where: matches) { return same }
-        } else if let same = keys.first(where: { $0.lowercased() == lower }) {
-            return same
-        }
+        // The first key equal to `key` ignoring case, through a map made once per section.
+        let cacheKey = "\(version) \(section)"
+        let lowered = loweredKeys.withLock { $0[cacheKey] } ?? {
+            var map: [String: String] = [:]
+            for k in keys where map[k.lowercased()] == nil { map[k.lowercased()] = k }
+            loweredKeys.withLock { $0[cacheKey] = map }
+            return map
+        }()
+        if let same = lowered[key.lowercased()] { return same }
         if section == "Service",
             let near = Suggestions.nearest(key, in: Suggestions.index("seccomp-keys \(version)") {
                 keys.filter(seccompBackedKeys.contains)
@@ -143,6 +140,9 @@ public enum UnitKeys {
         }
         return Suggestions.nearest(key, in: Suggestions.index("keys \(version) \(section)") { keys })
     }
+
+    /// Per "version section": each key lowered → the first key that lowers to it.
+    private static let loweredKeys = Mutex<[String: [String: String]]>([:])
 
     /// systemd's warning for an assignment whose key its parser table does not have in the
     /// section ("Unknown key 'K' in section [S], ignoring."), positioned at the key, with a fix
