@@ -39,8 +39,9 @@ func touch(_ settings: SystemCallSettings) {
     do throws(PolicyBuildError) {
         let r = try SystemdPolicyBuilder.build(settings)
         fuzzSink &+= r.policy.syscalls.count &+ r.policy.architectures.count &+ r.diagnostics.count
+        // Every decision is looked at (formatting each origin would cost more than the build).
         for (name, decision) in r.policy.syscalls {
-            fuzzSink &+= name.utf8.count &+ (decision.origin?.description.utf8.count ?? 0)
+            fuzzSink &+= name.utf8.count &+ (decision.origin.map { $0.line &+ $0.column &+ $0.text.utf8.count } ?? 0)
         }
         fuzzSink &+= String(describing: r.policy.defaultAction).utf8.count
         touch(r.diagnostics)
@@ -83,11 +84,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var s = SystemCallSettings(context: ctx)
     // Split on U+000A scalars: a Character split would keep "\r\n" (one grapheme) inside a line.
     for (i, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        let line = Substring(Substring.UnicodeScalarView(scalars))
+        // The slice as it is (building a new scalar view would copy the line scalar by scalar).
+        let line = Substring(scalars)
         let source = ValueSource(file: "fuzz", line: i + 1, valueColumn: 1)
         var value = line
         var selector: Character = "F"
-        if line.count >= 2, line[line.index(after: line.startIndex)] == "=", let c = line.first, "FEAL".contains(c) {
+        // The first two Characters only (counting the whole line would cost a pass over it).
+        if let c = line.first, line.dropFirst().first == "=", "FEAL".contains(c) {
             selector = c
             value = line.dropFirst(2)
         }

@@ -95,11 +95,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     // Split into the fragment and up to three drop-ins on U+0000.
     let parts = text.unicodeScalars.split(separator: "\0", maxSplits: 3, omittingEmptySubsequences: false)
-        .map { String(String.UnicodeScalarView($0)) }
+        .map { String(Substring($0)) }  // a copy of the bytes, not a rebuild scalar by scalar
 
     // The first line, if it is a valid unit name, names the unit.
     let firstLine = text.unicodeScalars.prefix { $0 != "\n" && $0 != "\r" && $0 != "\0" }
-    let candidate = String(String.UnicodeScalarView(firstLine))
+    let candidate = String(Substring(firstLine))
     var name = fallbackName
     if let n = UnitName(validating: candidate) {
         touchName(n)

@@ -3,7 +3,7 @@
 #   fuzz/out/expression-fuzz   (fuzz/ExpressionFuzz.swift: the SystemCall*= expression front end)
 #   fuzz/out/unit-fuzz         (fuzz/UnitFuzz.swift: unit files through UnitChecker.check)
 #
-# The four library modules are compiled one by one, in dependency order, with libFuzzer
+# The five library modules are compiled one by one, in dependency order, with libFuzzer
 # coverage instrumentation, AddressSanitizer and -enable-testing (UnitFuzz imports
 # SeccomposeSystemd @testable for the internal memberwise initializers of LoadedUnit and
 # UnitSource), into fuzz/out/build/; then each harness is linked against them (libFuzzer
@@ -51,7 +51,7 @@ module_of() {
     esac
 }
 
-modules=(SeccomposeSyscalls SeccomposeSets SeccomposePolicy SeccomposeSystemd)
+modules=(SeccomposeDiagnostics SeccomposeSyscalls SeccomposeSets SeccomposePolicy SeccomposeSystemd)
 
 mkdir -p "$build"
 common=(-parse-as-library -swift-version 6 -enable-upcoming-feature ExistentialAny -package-name Seccompose

@@ -1,17 +1,33 @@
 #!/usr/bin/env python3
-"""Launcher overhead benchmark (issue: `seccompose run` start-up cost).
+"""Benchmarks that print numbers (not tests).
 
-Times `seccompose run --filter @system-service -- /bin/true` against plain `/bin/true`, N runs
-each (default 25), and prints the medians and their difference. Not a test: it prints numbers.
+Launcher overhead (default): times `seccompose run --filter @system-service -- /bin/true`
+against plain `/bin/true`, N runs each (default 25), and prints the medians and their difference.
+
+`--check`: `seccompose check` throughput on real unit files, start-up included. Copies the
+host's unit files (`--unit-dir`, default /lib/systemd/system, `*.service`, symlinks followed) into
+a temporary directory, cycling through them in subdirectories 00/, 01/ … under their own names
+(so their drop-ins under /lib/systemd/system/NAME.d/ still apply) until there are `--units`
+(default 1000); then runs `seccompose check --systemd V --format json` on all of them at once,
+`--runs` times per binary, interleaved, and prints the median wall time and units/s for each.
+With `--baseline PATH` the same is measured for a second binary (e.g. a release build of an
+older commit) and the two JSON outputs must be identical.
 
 Build first, ideally with a static Swift runtime (what deployment should use):
   swift build -c release --static-swift-stdlib --product seccompose
 
 Usage: scripts/bench-run.py [--binary PATH] [--runs N]
+       scripts/bench-run.py --check [--binary PATH] [--baseline PATH] [--units N] [--runs N]
+                            [--systemd 252|262] [--unit-dir DIR]
 """
 import argparse
+import glob
+import os
+import shutil
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
 
 
@@ -24,11 +40,68 @@ def median_ms(argv, runs):
     return statistics.median(samples), min(samples)
 
 
+def copy_units(source_dir, count, target):
+    """Copies `count` unit files from `source_dir` into target/NN/, cycling; returns the paths."""
+    names = sorted(os.path.basename(p) for p in glob.glob(os.path.join(source_dir, "*.service"))
+                   if os.path.isfile(p))
+    if not names:
+        sys.exit(f"bench-run: no *.service files in {source_dir}")
+    paths = []
+    for i in range(count):
+        sub = os.path.join(target, f"{i // len(names):02d}")
+        os.makedirs(sub, exist_ok=True)
+        name = names[i % len(names)]
+        dest = os.path.join(sub, name)
+        shutil.copyfile(os.path.join(source_dir, name), dest)
+        paths.append(dest)
+    return paths, len(names)
+
+
+def check_benchmark(args):
+    binaries = [("seccompose", args.binary)]
+    if args.baseline:
+        binaries.insert(0, ("baseline", args.baseline))
+    with tempfile.TemporaryDirectory(prefix="bench-check.") as tmp:
+        paths, distinct = copy_units(args.unit_dir, args.units, tmp)
+        print(f"check: {len(paths)} units ({distinct} distinct from {args.unit_dir}), systemd {args.systemd}, "
+              f"{args.runs} runs per binary, interleaved")
+        samples = {label: [] for label, _ in binaries}
+        outputs = {}
+        for _ in range(args.runs):
+            for label, binary in binaries:
+                argv = [binary, "check", "--systemd", args.systemd, "--format", "json"] + paths
+                start = time.perf_counter()
+                done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                samples[label].append(time.perf_counter() - start)
+                if done.returncode not in (0, 1):
+                    sys.exit(f"bench-run: {binary} check exited {done.returncode}: {done.stderr.decode()[:500]}")
+                outputs[label] = done.stdout.replace(tmp.encode(), b"DIR")
+        for label, binary in binaries:
+            med = statistics.median(samples[label])
+            print(f"{label} ({binary}): median {med:.3f} s (min {min(samples[label]):.3f}), "
+                  f"{len(paths) / med:.0f} units/s")
+        if args.baseline:
+            same = outputs["baseline"] == outputs["seccompose"]
+            print(f"outputs identical: {'yes' if same else 'NO'}")
+            if not same:
+                sys.exit(1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=".build/release/seccompose")
-    ap.add_argument("--runs", type=int, default=25)
+    ap.add_argument("--runs", type=int, default=None)
+    ap.add_argument("--check", action="store_true", help="measure check throughput instead of run overhead")
+    ap.add_argument("--baseline", help="--check: a second binary to measure and compare with")
+    ap.add_argument("--units", type=int, default=1000, help="--check: how many unit files")
+    ap.add_argument("--systemd", default="252", help="--check: the systemd version to emulate")
+    ap.add_argument("--unit-dir", default="/lib/systemd/system", help="--check: where the real units are")
     args = ap.parse_args()
+    if args.check:
+        args.runs = args.runs or 5
+        check_benchmark(args)
+        return
+    args.runs = args.runs or 25
     plain, plain_min = median_ms(["/bin/true"], args.runs)
     filtered, filtered_min = median_ms(
         [args.binary, "run", "--filter", "@system-service", "--", "/bin/true"], args.runs)

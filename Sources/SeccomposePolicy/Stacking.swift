@@ -82,6 +82,20 @@ extension Policy {
         _ earlier: [String: SyscallDecision], _ earlierDefault: Action, _ later: [String: SyscallDecision],
         _ laterDefault: Action
     ) -> [String: SyscallDecision] {
+        // Under an ALLOW default (ALLOW never outranks anything and loses ties), a decision only
+        // one side names stacks to itself: the larger table is kept as it is (its storage shared)
+        // and only the other side's names are stacked into it.
+        func keptAsIs(_ t: [String: SyscallDecision]) -> Bool { t.values.allSatisfy { $0.isNormalized && $0.priority >= 0 } }
+        if earlierDefault == .allow, later.count >= earlier.count, keptAsIs(later) {
+            var out = later
+            for (name, e) in earlier { out[name] = SyscallDecision.stacked(e, earlierDefault, later[name], laterDefault) }
+            return out
+        }
+        if laterDefault == .allow, earlier.count >= later.count, keptAsIs(earlier) {
+            var out = earlier
+            for (name, l) in later { out[name] = SyscallDecision.stacked(earlier[name], earlierDefault, l, laterDefault) }
+            return out
+        }
         var out: [String: SyscallDecision] = [:]
         out.reserveCapacity(earlier.count + later.count)
         for (name, e) in earlier {
@@ -103,8 +117,11 @@ extension Policy {
     package static func assemble(
         _ views: [ABIDecisions], otherArchitectureAction other: Action, preferredTable: [String: SyscallDecision]? = nil
     ) -> Policy {
+        // Tables that are normalized already (every stacked table is) are kept as they are, so
+        // that ABIs sharing one table still share its storage (equal tables compare at once).
         let views = views.map { v in
-            ABIDecisions(abi: v.abi, defaultAction: v.defaultAction, syscalls: v.syscalls.mapValues { $0.normalized() })
+            v.syscalls.values.allSatisfy(\.isNormalized) ? v
+                : ABIDecisions(abi: v.abi, defaultAction: v.defaultAction, syscalls: v.syscalls.mapValues { $0.normalized() })
         }
         // ABIs that can be represented by leaving them out.
         let droppable = views.map { v in v.defaultAction == other && isUniform(v) }
@@ -138,7 +155,10 @@ extension Policy {
 
         // The shared table: the candidate that serves the most ABIs.
         var candidates: [[String: SyscallDecision]] = []
-        if let preferredTable { candidates.append(preferredTable.mapValues { $0.normalized() }) }
+        if let preferredTable {
+            candidates.append(preferredTable.values.allSatisfy(\.isNormalized) ? preferredTable
+                : preferredTable.mapValues { $0.normalized() })
+        }
         for v in kept where v.defaultAction == chosenDefault && !candidates.contains(v.syscalls) {
             candidates.append(v.syscalls)
         }
@@ -171,17 +191,31 @@ extension Policy {
 
     /// Whether `table` with `defaultAction` decides every syscall of `v.abi` as `v` does.
     static func serves(_ table: [String: SyscallDecision], _ defaultAction: Action, _ v: ABIDecisions) -> Bool {
-        func same(_ name: String) -> Bool {
+        func same(_ name: String, _ x: SyscallDecision?, _ y: SyscallDecision?) -> Bool {
             guard SyscallTable.number(of: name, on: v.abi) != nil else { return true }
-            let x = table[name], y = v.syscalls[name]
             return (x?.action ?? defaultAction) == (y?.action ?? v.defaultAction)
                 && SyscallDecision.sameRules(x?.rules ?? [], y?.rules ?? [])
         }
-        return v.syscalls.keys.allSatisfy(same) && table.keys.allSatisfy { v.syscalls[$0] != nil || same($0) }
+        let sameDefault = defaultAction == v.defaultAction
+        for (name, y) in v.syscalls {
+            let x = table[name]
+            // Equal decisions under equal defaults decide alike, whether or not the ABI has the call.
+            if sameDefault, let x, x.action == y.action, SyscallDecision.sameRules(x.rules, y.rules) { continue }
+            if !same(name, x, y) { return false }
+        }
+        for (name, x) in table where v.syscalls[name] == nil {
+            if !same(name, x, nil) { return false }
+        }
+        return true
     }
 }
 
 extension SyscallDecision {
+    /// Whether `normalized()` returns the decision unchanged.
+    var isNormalized: Bool {
+        rules.last?.action != action && !rules.contains { $0.conditions.isEmpty }
+    }
+
     /// The same decisions without rules that cannot decide: rules after one without
     /// conditions (which then becomes the fallback) and trailing rules with the fallback's action.
     func normalized() -> SyscallDecision {

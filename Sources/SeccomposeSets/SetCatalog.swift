@@ -25,15 +25,29 @@ public struct SetCatalog: Sendable {
     /// The systemd version whose tables were selected.
     public let version: SystemdVersion
     private var groupsByName: [String: SyscallGroup] {
-        didSet { expansions = Self.expandAll(groupsByName) }
+        didSet {
+            expansions = Self.expandAll(groupsByName)
+            resolvedExpansions = Self.resolved(expansions, version)
+            groupNames = groups.map(\.name)
+        }
     }
+    /// The names of `groups`, in the same order (made once).
+    public private(set) var groupNames: [String] = []
     /// Every group's expansion, computed once (groups never change after loading).
     private var expansions: [String: [String]] = [:]
+    /// Every group's expansion without the names `version` does not resolve.
+    private var resolvedExpansions: [String: [String]] = [:]
 
     private init(version: SystemdVersion, groupsByName: [String: SyscallGroup]) {
         self.version = version
         self.groupsByName = groupsByName
         self.expansions = Self.expandAll(groupsByName)
+        self.resolvedExpansions = Self.resolved(expansions, version)
+        self.groupNames = groups.map(\.name)
+    }
+
+    static func resolved(_ expansions: [String: [String]], _ version: SystemdVersion) -> [String: [String]] {
+        expansions.mapValues { $0.filter { version.resolvesSyscall($0) } }
     }
 
     static func expandAll(_ groups: [String: SyscallGroup]) -> [String: [String]] {
@@ -165,6 +179,14 @@ public struct SetCatalog: Sendable {
     /// The syscall names a group stands for, nested groups expanded depth-first, each name
     /// once, in first-seen order. Nil when the group is unknown.
     public func expand(_ name: String) -> [String]? { expansions[name] }
+
+    /// `expand(name)` without the names `resolver` does not resolve as a syscall
+    /// (`SystemdVersion.resolvesSyscall`), in the same order; made once per group for the
+    /// catalog's own version.
+    public func expand(_ name: String, resolvedBy resolver: SystemdVersion) -> [String]? {
+        if resolver == version { return resolvedExpansions[name] }
+        return expansions[name]?.filter { resolver.resolvesSyscall($0) }
+    }
 
     /// Members of `@known` that are a direct member of no other group, sorted: the
     /// "Ungrouped System Calls" section of `systemd-analyze syscall-filter`.

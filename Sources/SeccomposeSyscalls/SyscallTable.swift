@@ -88,6 +88,8 @@ public enum SyscallTable {
     struct ABIData: Sendable {
         var byNumber: [Int: String]
         var sorted: [(name: String, number: Int)]
+        /// Name id → index in `sorted`, or -1 where the ABI lacks the call.
+        var rankByID: [Int]
     }
 
     static let abiCache = Mutex<[Architecture: ABIData]>([:])
@@ -102,7 +104,11 @@ public enum SyscallTable {
             sorted.append((data.names[id], n))
         }
         sorted.sort { $0.number < $1.number }
-        let made = ABIData(byNumber: byNumber, sorted: sorted)
+        var rankByID = [Int](repeating: -1, count: data.names.count)
+        for (rank, entry) in sorted.enumerated() {
+            if let id = data.ids[entry.name] { rankByID[id] = rank }
+        }
+        let made = ABIData(byNumber: byNumber, sorted: sorted, rankByID: rankByID)
         abiCache.withLock { $0[abi] = made }
         return made
     }
@@ -115,6 +121,27 @@ public enum SyscallTable {
     /// All (name, number) pairs of `abi`, sorted by number.
     public static func syscalls(on abi: Architecture) -> [(name: String, number: Int)] {
         abiData(abi).sorted
+    }
+
+    /// The pairs of `syscalls(on:)` whose name is one of `names`, in the same order (by number):
+    /// for iterating over a few names as over the whole table.
+    public static func syscalls(on abi: Architecture, among names: some Sequence<String>) -> [(name: String, number: Int)] {
+        let d = abiData(abi)
+        var ranks: [Int] = []
+        for name in names {
+            guard let id = data.ids[name] else { continue }
+            let rank = d.rankByID[id]
+            if rank >= 0 { ranks.append(rank) }
+        }
+        ranks.sort()
+        var out: [(name: String, number: Int)] = []
+        out.reserveCapacity(ranks.count)
+        var last = -1
+        for r in ranks where r != last {
+            out.append(d.sorted[r])
+            last = r
+        }
+        return out
     }
 
     /// The ABIs on which `name` exists.

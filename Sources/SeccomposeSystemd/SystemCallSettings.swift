@@ -4,6 +4,7 @@
 import SeccomposeDiagnostics
 import SeccomposeSets
 import SeccomposeSyscalls
+import Synchronization
 
 /// The four SystemCall*= settings of one unit, as systemd accumulates them line by line.
 ///
@@ -164,11 +165,11 @@ public struct SystemCallSettings: Sendable {
     ) {
         let allowList = filterMode == .allowList
         if name.hasPrefix("@") {
-            guard let members = context.catalog.expand(name) else {
+            guard let members = context.catalog.expand(name, resolvedBy: context.version) else {
                 if log { diags.append(unknownGroup(name, setting: setting, origin: origin)) }
                 return
             }
-            for member in members where context.resolves(member) {
+            for member in members {
                 put(member, action: action, invert: invert, allowList: allowList, origin: origin)
             }
             return
@@ -272,11 +273,11 @@ public struct SystemCallSettings: Sendable {
             diags += lint(word: word, column: column, setting: "SystemCallLog", source: source, invertedLine: invert)
             let names: [String]
             if word.text.hasPrefix("@") {
-                guard let members = context.catalog.expand(word.text) else {
+                guard let members = context.catalog.expand(word.text, resolvedBy: context.version) else {
                     diags.append(unknownGroup(word.text, setting: "SystemCallLog", origin: origin))
                     continue
                 }
-                names = members.filter { context.resolves($0) }
+                names = members
             } else {
                 guard context.resolves(word.text) else {
                     var d = unknownSyscall(word.text, setting: "SystemCallLog", origin: origin)
@@ -337,7 +338,7 @@ public struct SystemCallSettings: Sendable {
         }
         var note: String?
         var fix: String? = takeSuggestion()
-            ? Suggestions.nearest(name, in: SyscallTable.allNames).map { "did you mean '\($0)'?" } : nil
+            ? Suggestions.nearest(name, in: Suggestions.syscallNames).map { "did you mean '\($0)'?" } : nil
         if SyscallTable.isKnown(name) {
             note = "systemd \(context.version) resolves names with libseccomp 2.5.4, which does not know '\(name)'"
             fix = "the call is filtered only by a newer systemd (--systemd 262); allow-lists deny it in 252"
@@ -349,12 +350,13 @@ public struct SystemCallSettings: Sendable {
     }
 
     private mutating func unknownGroup(_ name: String, setting: String, origin: WordOrigin) -> Diagnostic {
-        let names = context.catalog.groups.map(\.name)
+        let names = context.catalog.groupNames
         var note: String?
         if name == "@sandbox", context.version == .v252 { note = "@sandbox exists from systemd 254 on (here: 262)" }
         return diagnostic(.warning, "unknown-group", "Unknown system call group, ignoring: \(name)", systemd: true,
             setting: setting, source: origin.source, column: origin.column, text: origin.word, note: note,
-            fix: (takeSuggestion() ? Suggestions.nearest(name, in: names) : nil).map { "did you mean '\($0)'?" }
+            fix: (takeSuggestion() ? Suggestions.nearest(name, in: Suggestions.index("groups " + names.joined(separator: " ")) { names })
+                : nil).map { "did you mean '\($0)'?" }
                 ?? "list the groups with: seccompose syscall-filter --systemd \(context.version)")
     }
 
@@ -392,21 +394,129 @@ public struct SystemCallSettings: Sendable {
 
 /// "Did you mean" suggestions.
 enum Suggestions {
-    /// The closest candidate within an edit distance of 1 (2 for names of 8 or more bytes), if any.
-    static func nearest(_ name: String, in candidates: [String]) -> String? {
-        let target = Array(name.utf8)
-        guard target.count <= 64 else { return nil }
-        let limit = min(2, max(1, target.count / 4))
-        var best: (String, Int)?
-        for c in candidates {
-            let cand = Array(c.utf8)
-            if abs(cand.count - target.count) > limit { continue }
-            let d = distance(target, cand)
-            if d <= limit, d < (best?.1 ?? Int.max) { best = (c, d) }
+    /// The edit-distance limit for a name of `count` bytes: 1, or 2 from 8 bytes on.
+    static func limit(forLength count: Int) -> Int { min(2, max(1, count / 4)) }
+
+    /// Candidates grouped by length in bytes, each with its position in the original list, and
+    /// where each pair of adjacent bytes (bigram) occurs.
+    struct Index: Sendable {
+        /// `byLength[n]`: (position, bytes) of every candidate of n bytes, in list order.
+        var byLength: [[(position: Int, bytes: [UInt8])]] = []
+        var names: [String]
+        /// Bigram (`first << 8 | second`) → the position of the candidate of each occurrence.
+        var postings: [Int: [Int]] = [:]
+
+        init(_ names: [String]) {
+            self.names = names
+            for (position, name) in names.enumerated() {
+                let bytes = Array(name.utf8)
+                while byLength.count <= bytes.count { byLength.append([]) }
+                byLength[bytes.count].append((position, bytes))
+                for i in bytes.indices.dropLast() { postings[Int(bytes[i]) << 8 | Int(bytes[i + 1]), default: []].append(position) }
+            }
         }
-        return best?.0
     }
 
+    /// Every syscall name, indexed once (the candidates of unknown-syscall suggestions).
+    static let syscallNames = Index(SyscallTable.allNames)
+
+    /// Indexes of fixed candidate lists, made once per `key`.
+    private static let cache = Mutex<[String: Index]>([:])
+
+    /// The index of the candidates `make` returns, made on the first call with `key` (the same
+    /// key must always stand for the same list).
+    static func index(_ key: String, _ make: () -> [String]) -> Index {
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let made = Index(make())
+        cache.withLock { $0[key] = made }
+        return made
+    }
+
+    /// The closest candidate within an edit distance of 1 (2 for names of 8 or more bytes), if any;
+    /// the first of equally close ones.
+    static func nearest(_ name: String, in candidates: [String]) -> String? {
+        nearest(name, in: Index(candidates))
+    }
+
+    /// `nearest(_:in:)` over an index: only candidates whose length is within the limit are
+    /// looked at, and each distance is computed within the band of the limit only.
+    static func nearest(_ name: String, in index: Index) -> String? {
+        let target = Array(name.utf8)
+        guard target.count <= 64 else { return nil }
+        let limit = limit(forLength: target.count)
+        var best: (position: Int, distance: Int)?
+        let lengths = max(0, target.count - limit)...(target.count + limit)
+        // The bigram filter: k edits destroy at most 2k of a string's bigrams, so strings within
+        // k share at least max(length) - 1 - 2k bigram occurrences. `shared[p]` counts, for each
+        // bigram occurrence of the target, the candidate's occurrences of it (never fewer than
+        // the shared occurrences), so a candidate under the bound cannot be within the limit.
+        var shared = [Int](repeating: 0, count: index.names.count)
+        for i in target.indices.dropLast() {
+            for p in index.postings[Int(target[i]) << 8 | Int(target[i + 1])] ?? [] { shared[p] += 1 }
+        }
+        target.withUnsafeBufferPointer { a in
+            // Two rows of the band (2 × limit + 1 cells each, plus sentinels), on the stack.
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 8) { rows in
+                for length in lengths where length < index.byLength.count {
+                    let bound = max(target.count, length) - 1 - 2 * limit
+                    for (position, bytes) in index.byLength[length] {
+                        if shared[position] < bound { continue }
+                        let d = bytes.withUnsafeBufferPointer { distance(a, $0, limit: limit, rows: rows) }
+                        guard d <= limit else { continue }
+                        if let b = best, d > b.distance || (d == b.distance && position > b.position) { continue }
+                        best = (position, d)
+                    }
+                }
+            }
+        }
+        return best.map { index.names[$0.position] }
+    }
+
+    /// The edit distance of `a` and `b` (bytes) when it is at most `limit` (≤ 2), otherwise
+    /// `limit + 1`. Only the cells within `limit` of the diagonal are computed (a path through
+    /// any other cell costs more than `limit`), and a row whose cells all exceed `limit` ends the
+    /// computation. `rows` holds at least 2 × (2 × limit + 3) integers.
+    static func distance(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, limit: Int,
+        rows: UnsafeMutableBufferPointer<Int>) -> Int
+    {
+        let over = limit + 1
+        if abs(a.count - b.count) > limit { return over }
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        // Row i holds D[i][j] for j in i-limit ... i+limit at offsets 1 ... 2*limit+1; offsets 0
+        // and 2*limit+2 are sentinels (over the limit).
+        let width = 2 * limit + 3
+        var prev = 0, cur = width
+        func cell(_ row: Int, _ j: Int, _ i: Int) -> Int {
+            let k = j - (i - limit) + 1
+            return k < 1 || k > 2 * limit + 1 || j < 0 || j > b.count ? over : rows[row + k]
+        }
+        for k in 0..<width { rows[prev + k] = over }
+        for j in 0...min(limit, b.count) { rows[prev + j + limit + 1] = j }  // row 0: D[0][j] = j
+        for i in 1...a.count {
+            var rowMin = over
+            for k in 0..<width { rows[cur + k] = over }
+            let lo = max(0, i - limit), hi = min(b.count, i + limit)
+            if lo <= hi {
+                for j in lo...hi {
+                    var v: Int
+                    if j == 0 {
+                        v = i
+                    } else {
+                        v = min(cell(prev, j, i - 1) + 1, cell(cur, j - 1, i) + 1,
+                            cell(prev, j - 1, i - 1) + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    }
+                    v = min(v, over)
+                    rows[cur + j - (i - limit) + 1] = v
+                    rowMin = min(rowMin, v)
+                }
+            }
+            if rowMin > limit { return over }
+            swap(&prev, &cur)
+        }
+        return min(cell(prev, b.count, a.count), over)
+    }
+
+    /// The edit distance of two byte strings (plain dynamic programming).
     static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }

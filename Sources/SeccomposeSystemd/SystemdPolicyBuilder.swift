@@ -4,6 +4,7 @@ import SeccomposeDiagnostics
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls
+import Synchronization
 
 /// Why systemd would refuse to start the service (exit status 228/SECCOMP), and so why no
 /// policy is produced.
@@ -269,17 +270,15 @@ public enum SystemdPolicyBuilder {
                     // v255+: unknown syscalls get ENOSYS; every @known call the native ABI has
                     // (and that is not listed) gets the negative action.
                     filterDefault = .errno(38)
-                    let known = ctx.catalog.group(named: "@known")?.members.filter { !$0.isGroup }.map(\.name) ?? []
-                    for name in known where entries[name] == nil && ctx.resolves(name)
-                        && SyscallTable.number(of: name, on: ctx.native) != nil
-                    {
+                    for name in knownNatives(ctx) where entries[name] == nil {
                         filterRules[name] = SyscallDecision(action: negative, origin: nil)
                     }
                 }
                 // One finding per word, naming every syscall it affects, in word order.
                 var equalToDefault: [(SystemCallSettings.Entry, [String])] = []
-                for name in entries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                    guard let e = entries[name] else { continue }
+                // The map in any order (the rules are a dictionary); only the rare findings need the
+                // names in byte order, so they are sorted below instead of every name here.
+                for (name, e) in entries {
                     let a = e.action.map(action(for:)) ?? .allow
                     if a == filterDefault {
                         if let i = equalToDefault.firstIndex(where: { $0.0.origin == e.origin }) {
@@ -291,6 +290,11 @@ public enum SystemdPolicyBuilder {
                     }
                     filterRules[name] = SyscallDecision(action: a, origin: origin(e.origin, setting: "SystemCallFilter"))
                 }
+                // As if the names had been visited in byte order: each word's names sorted, the words
+                // in the order of their first name.
+                let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                for i in equalToDefault.indices { equalToDefault[i].1.sort(by: byteOrder) }
+                equalToDefault.sort { byteOrder($0.1[0], $1.1[0]) }
                 equalToDefault.sort {
                     ($0.0.origin.source.file ?? "", $0.0.origin.source.line, $0.0.origin.column)
                         < ($1.0.origin.source.file ?? "", $1.0.origin.source.line, $1.0.origin.column)
@@ -318,6 +322,20 @@ public enum SystemdPolicyBuilder {
         return FilterDecisions(defaultAction: filterDefault, syscalls: filterRules, negativeAction: negative,
             diagnostics: diagnostics)
     }
+
+    /// The members of `@known` that `ctx`'s systemd resolves and its native ABI has, in the
+    /// group's order; made once per version and ABI (`@known` is a built-in group, which user
+    /// sets cannot redefine).
+    static func knownNatives(_ ctx: SystemdContext) -> [String] {
+        let key = "\(ctx.catalog.version) \(ctx.version) \(ctx.native.name)"
+        if let hit = knownCache.withLock({ $0[key] }) { return hit }
+        let known = ctx.catalog.group(named: "@known")?.members.filter { !$0.isGroup }.map(\.name) ?? []
+        let made = known.filter { ctx.resolves($0) && SyscallTable.number(of: $0, on: ctx.native) != nil }
+        knownCache.withLock { $0[key] = made }
+        return made
+    }
+
+    private static let knownCache = Mutex<[String: [String]]>([:])
 
     /// SystemCallLog='s per-syscall decisions (its default: ALLOW for an allow-list, LOG otherwise).
     static func logDecisions(_ s: SystemCallSettings) -> [String: SyscallDecision] {

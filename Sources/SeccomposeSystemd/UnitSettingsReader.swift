@@ -159,12 +159,29 @@ extension UnitSettingsReader {
     /// (LF or CRLF) and without a leading byte-order mark: the text an editor shows at a
     /// position of a diagnostic (check's carets).
     public static func physicalLines(of text: String) -> [String] {
-        var physical = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map(String.init)
-        if physical.last == "" { physical.removeLast() }
-        if let first = physical.first, first.hasPrefix("\u{FEFF}") { physical[0] = String(first.dropFirst()) }
-        for i in physical.indices where physical[i].hasSuffix("\r") { physical[i].removeLast() }
-        return physical
+        // Byte by byte: a line ends at LF, or at CRLF (one Character); a CR is never part of
+        // another Character, so the Character rules reduce to these byte rules.
+        var text = text
+        return text.withUTF8 { bytes -> [String] in
+            var physical: [String] = []
+            var start = 0
+            func line(_ from: Int, _ to: Int, first: Bool) -> String {
+                var from = from, to = to
+                // A leading byte-order mark (EF BB BF) on the first line.
+                if first, to - from >= 3, bytes[from] == 0xEF, bytes[from + 1] == 0xBB, bytes[from + 2] == 0xBF { from += 3 }
+                // One more CR at the end (the one before a LF belongs to the line end).
+                if to > from, bytes[to - 1] == 0x0D { to -= 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
+            }
+            for i in 0..<bytes.count where bytes[i] == 0x0A {
+                let end = i > start && bytes[i - 1] == 0x0D ? i - 1 : i
+                physical.append(line(start, end, first: physical.isEmpty))
+                start = i + 1
+            }
+            // The text after the last LF is one more line unless it is empty.
+            if start < bytes.count { physical.append(line(start, bytes.count, first: physical.isEmpty)) }
+            return physical
+        }
     }
 
     /// The logical lines of a unit file as systemd joins them: a trailing odd number of

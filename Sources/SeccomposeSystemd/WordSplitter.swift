@@ -36,6 +36,16 @@ public enum WordSplitter {
     /// \uNNNN \UNNNNNNNN`; any other escaped character stands for itself.
     public static func split(_ value: String, unquote: Bool, cUnescape: Bool) -> Result {
         let chars = Array(value.unicodeScalars)
+        // The UTF-8 offset of every scalar (and of the end): a word's raw text is a slice of the value.
+        var offsets: [Int] = []
+        offsets.reserveCapacity(chars.count + 1)
+        var offset = 0
+        for c in chars {
+            offsets.append(offset)
+            offset += UTF8.width(c)
+        }
+        offsets.append(offset)
+        let utf8 = value.utf8
         var words: [ValueWord] = []
         var i = 0
         func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" }
@@ -73,9 +83,9 @@ public enum WordSplitter {
                 i += 1
             }
             if quote != nil { return Result(words: words, errorColumn: start + 1) }
-            var raw = String.UnicodeScalarView()
-            raw.append(contentsOf: chars[start..<i])
-            words.append(ValueWord(text: String(text), raw: String(raw), column: start + 1))
+            let from = utf8.index(utf8.startIndex, offsetBy: offsets[start])
+            let raw = String(Substring(utf8[from..<utf8.index(from, offsetBy: offsets[i] - offsets[start])]))
+            words.append(ValueWord(text: String(text), raw: raw, column: start + 1))
         }
     }
 

@@ -74,21 +74,24 @@ struct CheckCommand: ParsableCommand {
         let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog(),
             argumentWidths: systemd.argumentWidths)
         var reports: [CheckReport] = []
-        /// Per file: the text shown under a finding at each line (the physical line).
-        var sources: [String: [Int: String]] = [:]
+        /// Per file: its text, and how to cut it into the lines shown under findings (the last
+        /// read wins); split only for text output and only for files with findings.
+        var texts: [String: (text: String, isUnit: Bool)] = [:]
         var unreadable = false
+        // Read once: the search paths do not depend on the unit.
+        let paths: [String]
+        if user {
+            let env = ProcessInfo.processInfo.environment
+            paths = UnitLoader.userPaths(home: env["HOME"] ?? "/root", runtime: env["XDG_RUNTIME_DIR"] ?? "/run/user/\(getuid())")
+        } else {
+            paths = UnitLoader.systemPaths
+        }
+        let directories = UnitLoader.DirectoryCache()
         for u in allUnits {
             do {
-                let env = ProcessInfo.processInfo.environment
-                let paths = user
-                    ? UnitLoader.userPaths(home: env["HOME"] ?? "/root", runtime: env["XDG_RUNTIME_DIR"] ?? "/run/user/\(getuid())")
-                    : UnitLoader.systemPaths
                 let loaded = try UnitLoader.load(u, root: root ?? "/", searchPaths: paths,
-                    asFile: UnitArgument.isPath(u, root: root))
-                for s in loaded.sources {
-                    sources[s.path] = Dictionary(uniqueKeysWithValues:
-                        UnitSettingsReader.physicalLines(of: s.text).enumerated().map { ($0.offset + 1, $0.element) })
-                }
+                    asFile: UnitArgument.isPath(u, root: root), directories: directories)
+                for s in loaded.sources { texts[s.path] = (s.text, true) }
                 reports.append(UnitChecker.check(loaded, context: context))
             } catch {
                 Terminal.error(error.description)
@@ -98,8 +101,7 @@ struct CheckCommand: ParsableCommand {
         for path in profiles {
             do {
                 let text = try TextFile.read(path)
-                let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-                sources[path] = Dictionary(uniqueKeysWithValues: lines.enumerated().map { ($0.offset + 1, String($0.element)) })
+                texts[path] = (text, false)
                 reports.append(ProfileCheck.check(path: path, text: text, native: nativeABI, mode: systemd.argumentWidths))
             } catch {
                 Terminal.error(error.description)
@@ -108,6 +110,18 @@ struct CheckCommand: ParsableCommand {
         }
         switch format {
         case .text:
+            /// Per file: the text shown under a finding at each line (the physical line).
+            var sources: [String: [Int: String]] = [:]
+            for r in reports {
+                for d in r.findings {
+                    guard let file = d.file, sources[file] == nil, let (text, isUnit) = texts[file] else { continue }
+                    let lines = isUnit
+                        ? UnitSettingsReader.physicalLines(of: text)
+                        : text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                            .map(String.init)
+                    sources[file] = Dictionary(uniqueKeysWithValues: lines.enumerated().map { ($0.offset + 1, $0.element) })
+                }
+            }
             Terminal.out(CheckOutput.text(reports, sources: sources, colour: color.enabled(fd: 1),
                 systemd: allUnits.isEmpty ? nil : context.version))
         case .json: try Terminal.json(CheckOutput.json(reports, version: context.version.rawValue))

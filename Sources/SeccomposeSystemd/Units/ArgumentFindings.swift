@@ -76,7 +76,12 @@ extension UnitChecker {
         var differences: [ArgumentDifference] = []
         for abi in safe.architectures {
             let table = safe.decisions(for: abi), sysTable = systemd.decisions(for: abi)
-            for name in Set(table.keys).union(sysTable.keys).sorted() {
+            // Only calls with argument rules on either side (and the multiplexers, probed by their
+            // sub-calls' rules) can be decided differently by argument.
+            var judged: Set<String> = []
+            for (name, d) in table where !d.rules.isEmpty || Multiplexer(rawValue: name) != nil { judged.insert(name) }
+            for (name, d) in sysTable where !d.rules.isEmpty || Multiplexer(rawValue: name) != nil { judged.insert(name) }
+            for name in judged.sorted() {
                 guard SyscallTable.number(of: name, on: abi) != nil else { continue }
                 let rules = (table[name]?.rules ?? []) + (sysTable[name]?.rules ?? [])
                 let indexes = Set(rules.flatMap { $0.conditions.map(\.index) }).sorted()

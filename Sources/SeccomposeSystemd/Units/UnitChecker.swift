@@ -5,6 +5,7 @@ import SeccomposeDiagnostics
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls
+import Synchronization
 
 /// The findings for one unit.
 public struct CheckReport: Sendable {
@@ -97,7 +98,7 @@ public enum UnitChecker {
         }
         if mode == .allowList {
             // Removed @default members: the service cannot even start.
-            let defaults = Set((context.catalog.expand("@default") ?? []).filter { context.version.resolvesSyscall($0) })
+            let defaults = Set(context.catalog.expand("@default", resolvedBy: context.version) ?? [])
             var reported: Set<String> = []
             // The name a word names directly (`~uname:EBADF` → uname), or nil for a group.
             func directName(_ word: String) -> String? {
@@ -149,6 +150,39 @@ public enum UnitChecker {
         return out
     }
 
+    /// Whether a group names the same calls under two contexts (built-in groups: worked out once per
+    /// version pair and group).
+    static func groupResolvesAlike(_ name: String, _ a: SystemdContext, _ b: SystemdContext) -> Bool {
+        let builtin = a.catalog.group(named: name)?.isBuiltin == true && b.catalog.group(named: name)?.isBuiltin == true
+        let key = "\(a.version) \(a.catalog.version) \(b.version) \(b.catalog.version) \(name)"
+        if builtin, let hit = alikeCache.withLock({ $0[key] }) { return hit }
+        let x = a.catalog.expand(name, resolvedBy: a.version), y = b.catalog.expand(name, resolvedBy: b.version)
+        let alike = x.map(Set.init) == y.map(Set.init)
+        if builtin { alikeCache.withLock { $0[key] = alike } }
+        return alike
+    }
+
+    private static let alikeCache = Mutex<[String: Bool]>([:])
+
+    /// Whether every SystemCallFilter= word of the unit puts the same names in the map under
+    /// `a` and `b` (the implicit `@default` of an allow-list included): then the two maps are the
+    /// same, since everything else `SystemCallSettings.applyFilter` does is the same in every version.
+    static func wordsResolveAlike(_ service: ServiceDescription, _ a: SystemdContext, _ b: SystemdContext) -> Bool {
+        guard groupResolvesAlike("@default", a, b) else { return false }
+        for x in service.assignments where x.key == "SystemCallFilter" && SystemCallSettings.sections.contains(x.section) {
+            let body = x.value.hasPrefix("~") ? String(x.value.dropFirst()) : x.value
+            for word in WordSplitter.split(body, unquote: false).words {
+                let name = word.text.prefix { $0 != ":" }
+                if name.hasPrefix("@") {
+                    if !groupResolvesAlike(String(name), a, b) { return false }
+                } else if a.version.resolvesSyscall(String(name)) != b.version.resolvesSyscall(String(name)) {
+                    return false
+                }
+            }
+        }
+        return true
+    }
+
     /// Where systemd 252 and 262 decide differently for this unit (group changes, name resolution).
     /// Only names the unit's own lines put in either version's filter map count: names neither
     /// lists fall to the defaults (262's ENOSYS for unknown calls is a deliberate change), and
@@ -158,6 +192,9 @@ public enum UnitChecker {
         guard let otherCatalog = try? SetCatalog.builtin(other) else { return [] }
         let otherContext = SystemdContext(version: other, native: context.native, catalog: otherCatalog)
         let a = service.syscalls
+        // When every word of the SystemCallFilter= lines names the same calls under both versions,
+        // both maps are equal and nothing differs: no need to apply the lines again.
+        if a.filterMode == nil || wordsResolveAlike(service, context, otherContext) { return [] }
         var b = SystemCallSettings(context: otherContext, suggestions: false)
         for x in service.assignments where x.key.hasPrefix("SystemCall") { _ = b.apply(x) }
         guard let mode = a.filterMode, b.filterMode == mode else { return [] }
@@ -167,7 +204,8 @@ public enum UnitChecker {
             return e.action.map(SystemdPolicyBuilder.action(for:)) ?? (mode == .allowList ? .allow : negative)
         }
         var differ: [String] = []
-        for (name, _) in SyscallTable.syscalls(on: context.native) {
+        // Only names in either map can differ; in the order of the native ABI's table.
+        for (name, _) in SyscallTable.syscalls(on: context.native, among: Set(a.filter.keys).union(b.filter.keys)) {
             let ea = a.filter[name], eb = b.filter[name]
             if ea == nil && eb == nil { continue }
             if (ea?.origin.implicitDefault ?? true) && (eb?.origin.implicitDefault ?? true) { continue }

@@ -4,6 +4,7 @@
 
 import SeccomposeDiagnostics
 import SeccomposeSets
+import Synchronization
 
 /// What `seccompose run` does with a key of a service unit (or of `--unit-setting KEY=VALUE`).
 public enum UnitKeyClass: Sendable, Hashable {
@@ -121,15 +122,27 @@ public enum UnitKeys {
     /// then a seccomp-backed key within the edit distance of `Suggestions`, then any key).
     public static func suggestion(for key: String, in section: String, version: SystemdVersion) -> String? {
         guard let keys = tables[version]?.sections[section] else { return nil }
-        let lower = key.lowercased()
-        if let same = keys.first(where: { $0.lowercased() == lower }) { return same }
+        // The first key equal to `key` ignoring case, through a map made once per section.
+        let cacheKey = "\(version) \(section)"
+        let lowered = loweredKeys.withLock { $0[cacheKey] } ?? {
+            var map: [String: String] = [:]
+            for k in keys where map[k.lowercased()] == nil { map[k.lowercased()] = k }
+            loweredKeys.withLock { $0[cacheKey] = map }
+            return map
+        }()
+        if let same = lowered[key.lowercased()] { return same }
         if section == "Service",
-            let near = Suggestions.nearest(key, in: keys.filter(seccompBackedKeys.contains))
+            let near = Suggestions.nearest(key, in: Suggestions.index("seccomp-keys \(version)") {
+                keys.filter(seccompBackedKeys.contains)
+            })
         {
             return near
         }
-        return Suggestions.nearest(key, in: keys)
+        return Suggestions.nearest(key, in: Suggestions.index("keys \(version) \(section)") { keys })
     }
+
+    /// Per "version section": each key lowered → the first key that lowers to it.
+    private static let loweredKeys = Mutex<[String: [String: String]]>([:])
 
     /// systemd's warning for an assignment whose key its parser table does not have in the
     /// section ("Unknown key 'K' in section [S], ignoring."), positioned at the key, with a fix

@@ -6,6 +6,7 @@ import SeccomposeSyscalls
 #if canImport(Glibc)
     import Glibc
 #endif
+import Synchronization
 
 /// Why a unit could not be loaded (the user can fix the argument or the files).
 public struct UnitLoadError: ReportableError, Sendable, Hashable {
@@ -96,12 +97,54 @@ public enum UnitLoader {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_size == 0
     }
 
+    /// The entries of the search directories, each listed once, for loading many units: a name
+    /// that is not listed in its directory is not looked up with `stat` at all (one listing of a
+    /// search directory replaces a `stat` per unit for each of its possible drop-in directories).
+    /// A name that is listed is still checked with `stat`, and a directory that cannot be listed
+    /// is not cached, so the answers are the uncached ones. For one `check` run (files that change
+    /// meanwhile may be seen as they were when first listed).
+    public final class DirectoryCache: Sendable {
+        /// Per directory path: its entries, or nil when it is not a directory that can be read.
+        private let listings = Mutex<[String: Set<String>?]>([:])
+
+        /// An empty cache.
+        public init() {}
+
+        /// Whether `name` may exist in `directory`: false only when the directory was listed
+        /// without it, or is not a directory at all.
+        func mayContain(_ directory: String, _ name: String) -> Bool {
+            if let known = listings.withLock({ $0[directory] }) { return known?.contains(name) ?? true }
+            var entries: Set<String>?
+            if UnitLoader.isDirectory(directory) {
+                entries = (try? TextFile.listDirectory(directory)).map(Set.init)
+            } else {
+                entries = []
+            }
+            listings.withLock { $0[directory] = .some(entries) }
+            return entries?.contains(name) ?? true
+        }
+    }
+
+    /// `isFile(directory + "/" + name)`, skipping the `stat` when the cache knows better.
+    static func isFile(_ directory: String, _ name: String, _ cache: DirectoryCache?) -> Bool {
+        if let cache, !cache.mayContain(directory, name) { return false }
+        return isFile(directory + "/" + name)
+    }
+
+    /// `isDirectory(directory + "/" + name)`, skipping the `stat` when the cache knows better.
+    static func isDirectory(_ directory: String, _ name: String, _ cache: DirectoryCache?) -> Bool {
+        if let cache, !cache.mayContain(directory, name) { return false }
+        return isDirectory(directory + "/" + name)
+    }
+
     /// Loads `argument`: a unit name (searched under `root`) or a path to a unit file (its
     /// directory is searched for drop-ins too, before the system paths).
     ///
-    /// - Parameter asFile: treat `argument` as a file path even without a `/` (default: only with one).
+    /// - Parameters:
+    ///   - asFile: treat `argument` as a file path even without a `/` (default: only with one).
+    ///   - directories: a cache of directory listings shared by the loads of one run (nil: none).
     public static func load(_ argument: String, root: String = "/", searchPaths: [String] = systemPaths,
-        asFile: Bool = false) throws(UnitLoadError) -> LoadedUnit
+        asFile: Bool = false, directories: DirectoryCache? = nil) throws(UnitLoadError) -> LoadedUnit
     {
         let isPath = asFile || argument.contains("/")
         let base = String(argument.split(separator: "/").last ?? Substring(argument))
@@ -122,7 +165,9 @@ public enum UnitLoader {
         } else {
             let candidates = [name.name] + (name.template.map { [$0.name] } ?? [])
             search: for candidate in candidates {
-                for d in dirs where isFile(d + "/" + candidate) || masks(d + "/" + candidate) {
+                for d in dirs where isFile(d, candidate, directories)
+                    || ((directories?.mayContain(d, candidate) ?? true) && masks(d + "/" + candidate))
+                {
                     fragment = d + "/" + candidate
                     break search
                 }
@@ -138,14 +183,16 @@ public enum UnitLoader {
             throw UnitLoadError(unit: fragment, message: error.message, fix: error.fix)
         }
         var sources = [UnitSource(path: fragment, text: text, isDropIn: false)]
-        sources += try dropIns(for: name, dirs: dirs, unit: argument)
+        sources += try dropIns(for: name, dirs: dirs, unit: argument, cache: directories)
         return LoadedUnit(name: name, sources: sources, masked: false)
     }
 
     /// The drop-ins of `name`: `*.conf` in NAME.d/, the template's, the dash prefixes', then the
     /// type's (`service.d/`), across `dirs`; a name found first shadows later files of that name
     /// (an empty file or a /dev/null link masks it); the survivors are parsed by file name.
-    static func dropIns(for name: UnitName, dirs: [String], unit: String) throws(UnitLoadError) -> [UnitSource] {
+    static func dropIns(for name: UnitName, dirs: [String], unit: String, cache: DirectoryCache? = nil)
+        throws(UnitLoadError) -> [UnitSource]
+    {
         var stems = [name.name]
         if let t = name.template { stems.append(t.name) }
         for p in name.dashPrefixes {
@@ -153,10 +200,12 @@ public enum UnitLoader {
             stems.append("\(p).\(name.type)")
         }
         var directories: [String] = []
-        for d in dirs { for s in stems { directories.append("\(d)/\(s).d") } }
-        for d in dirs { directories.append("\(d)/\(name.type).d") }
+        for d in dirs {
+            for s in stems where isDirectory(d, "\(s).d", cache) { directories.append("\(d)/\(s).d") }
+        }
+        for d in dirs where isDirectory(d, "\(name.type).d", cache) { directories.append("\(d)/\(name.type).d") }
         var chosen: [String: String?] = [:]  // file name → path (nil when masked)
-        for dir in directories where isDirectory(dir) {
+        for dir in directories {
             let entries: [String]
             do { entries = try TextFile.listDirectory(dir) } catch { continue }
             for e in entries where e.hasSuffix(".conf") && !e.hasPrefix(".") && chosen[e] == nil {

@@ -1,0 +1,138 @@
+// The fast paths of `check` (issue 15) against the plain definitions they replace: suggestions
+// through the length and bigram index against a scan of every candidate, the byte-level line
+// splitter against the Character-level one, and unit loading with a directory cache against
+// loading without.
+
+import Foundation
+import SeccomposeSets
+import SeccomposeSyscalls
+import SeccomposeTestSupport
+import Testing
+
+@testable import SeccomposeSystemd
+
+@Suite("check's fast paths decide as the plain definitions")
+struct FastPathTests {
+    /// The suggestion as first written: the first candidate at the smallest distance within the limit.
+    static func referenceNearest(_ name: String, in candidates: [String]) -> String? {
+        let target = Array(name.utf8)
+        guard target.count <= 64 else { return nil }
+        let limit = min(2, max(1, target.count / 4))
+        var best: (String, Int)?
+        for c in candidates {
+            let cand = Array(c.utf8)
+            if abs(cand.count - target.count) > limit { continue }
+            let d = Suggestions.distance(target, cand)
+            if d <= limit, d < (best?.1 ?? Int.max) { best = (c, d) }
+        }
+        return best?.0
+    }
+
+    /// Names near the candidates (one or two edits), and random ones.
+    static func probes(_ candidates: [String], count: Int, seed: UInt64) -> [String] {
+        var rng = SplitMix(state: seed)
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz_0123456789-@".utf8)
+        var out: [String] = ["", "a", "ab", String(repeating: "x", count: 65)]
+        for _ in 0..<count {
+            var bytes = Array((candidates.randomElement(using: &rng) ?? "read").utf8)
+            for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                let pos = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &rng)
+                let c = alphabet.randomElement(using: &rng) ?? 0x61
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0 where !bytes.isEmpty: bytes[pos] = c
+                case 1 where !bytes.isEmpty: bytes.remove(at: pos)
+                default: bytes.insert(c, at: pos)
+                }
+            }
+            out.append(String(decoding: bytes, as: UTF8.self))
+            out.append(String(decoding: (0..<Int.random(in: 1...14, using: &rng)).map { _ in
+                alphabet.randomElement(using: &rng) ?? 0x61 }, as: UTF8.self))
+        }
+        return out
+    }
+
+    @Test("suggestions over the syscall names: the same name as a scan of every candidate")
+    func syscallSuggestions() {
+        let names = SyscallTable.allNames
+        for probe in Self.probes(names, count: 3000, seed: 15) {
+            #expect(Suggestions.nearest(probe, in: Suggestions.syscallNames) == Self.referenceNearest(probe, in: names),
+                "\(probe)")
+        }
+    }
+
+    @Test("suggestions over unit keys and short lists, duplicates and ties included")
+    func otherSuggestions() {
+        let lists: [[String]] = [
+            ["SystemCallFilter", "SystemCallLog", "SystemCallArchitectures", "SystemCallErrorNumber", "RestrictRealtime"],
+            ["ab", "ba", "abc", "ab", "b", ""], ["@system-service", "@default", "@known", "@file-system", "@mount"],
+            ["AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK", "AF_PACKET"],
+        ]
+        for list in lists {
+            for probe in Self.probes(list, count: 500, seed: 7) {
+                #expect(Suggestions.nearest(probe, in: list) == Self.referenceNearest(probe, in: list), "\(probe)")
+            }
+        }
+    }
+
+    @Test("banded distance: exact up to the limit, over it otherwise")
+    func bandedDistance() {
+        var rng = SplitMix(state: 99)
+        for _ in 0..<5000 {
+            let a = (0..<Int.random(in: 0...10, using: &rng)).map { _ in UInt8.random(in: 97...100, using: &rng) }
+            let b = (0..<Int.random(in: 0...10, using: &rng)).map { _ in UInt8.random(in: 97...100, using: &rng) }
+            let exact = Suggestions.distance(a, b)
+            for limit in 1...2 {
+                let banded = a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) {
+                            Suggestions.distance(a, b, limit: limit, rows: $0)
+                        }
+                    }
+                }
+                #expect(exact <= limit ? banded == exact : banded == limit + 1, "\(a) \(b) limit \(limit)")
+            }
+        }
+    }
+
+    /// The physical lines as first written, Character by Character.
+    static func referenceLines(_ text: String) -> [String] {
+        var physical = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map(String.init)
+        if physical.last == "" { physical.removeLast() }
+        if let first = physical.first, first.hasPrefix("\u{FEFF}") { physical[0] = String(first.dropFirst()) }
+        for i in physical.indices where physical[i].hasSuffix("\r") { physical[i].removeLast() }
+        return physical
+    }
+
+    @Test("physical lines by bytes: the same lines as by Characters (CR, CRLF, BOM, combining marks)")
+    func physicalLines() {
+        var rng = SplitMix(state: 3)
+        let pieces = ["a", "\n", "\r", "\r\n", "\u{FEFF}", "\u{301}", "é", "\\", " ", "[Service]", "x=y"]
+        var texts = ["", "\n", "\r", "\r\n", "\u{FEFF}", "\u{FEFF}\r\n", "a\r\r\n", "a\r", "\n\n", "a\n\u{301}b"]
+        for _ in 0..<3000 {
+            texts.append((0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined())
+        }
+        for t in texts {
+            #expect(UnitSettingsReader.physicalLines(of: t) == Self.referenceLines(t), "\(Array(t.unicodeScalars))")
+        }
+    }
+
+    @Test("loading with a directory cache finds the same fragment and drop-ins as without")
+    func directoryCache() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("units-examples/root").path
+        let cache = UnitLoader.DirectoryCache()
+        for name in ["webapp.service", "worker@.service", "worker@a.service", "missing.service", "webapp.socket"] {
+            for _ in 0..<2 {
+                let plain = Result { () throws(UnitLoadError) in try UnitLoader.load(name, root: root) }
+                let cached = Result { () throws(UnitLoadError) in try UnitLoader.load(name, root: root, directories: cache) }
+                switch (plain, cached) {
+                case (.success(let a), .success(let b)):
+                    #expect(a.sources == b.sources && a.masked == b.masked && a.fragmentPath == b.fragmentPath, "\(name)")
+                case (.failure(let a), .failure(let b)): #expect(a == b)
+                default: Issue.record("\(name): \(plain) vs \(cached)")
+                }
+            }
+        }
+    }
+}
