@@ -43,7 +43,7 @@ public struct FilterStack: Sendable {
         do {
             return try Compiler.compiled(policy).program
         } catch {
-            throw DiffError("\(label): \(error.description)", fix: "simplify the policy or report the input as a bug")
+            throw DiffError("\(label): \(error.message)", fix: error.fix)
         }
     }
 

@@ -273,8 +273,8 @@ public struct FilterRequest: Sendable {
             let (policy, program) = try Compiler.compiled(built.policy)
             return Compiled(policy: policy, program: program, built: built)
         } catch {
-            throw FilterInputError(reason: .compileFailed, message: error.description,
-                fix: "simplify the policy or report the input as a bug", diagnostics: built.diagnostics)
+            throw FilterInputError(reason: .compileFailed, message: error.message, fix: error.fix,
+                diagnostics: built.diagnostics)
         }
     }
 }

@@ -59,7 +59,7 @@ public struct RecordingFilter: Sendable {
             compiled = FilterRequest.Compiled(policy: effective, program: program,
                 built: FilterRequest.Built(policy: recording, settings: nil, systemd: nil, diagnostics: []))
         } catch {
-            throw LearnError(message: "cannot compile the recording filter: \(error.description)", fix: "report this as a bug")
+            throw LearnError(message: "cannot compile the recording filter: \(error.message)", fix: "report this as a bug")
         }
     }
 

@@ -298,4 +298,28 @@ struct CallJSONTests {
         let s = try Support.decode(Call.self, from: simulate)
         #expect(s.abi == "x86" && s.programAction == "kill-process" && s.instructionsExecuted > 0)
     }
+
+    /// A profile that fits in no layout (1400 request numbers each for ioctl, fcntl and prctl,
+    /// different for each, on x86-64: about one instruction a value even in the smallest
+    /// layout) is refused by the compiler with one error that gives the sizes, and one fix.
+    @Test("a policy too large for the kernel: one error with the sizes, one fix")
+    func tooLargeToCompile() throws {
+        try Support.withTemporaryDirectory { dir in
+            var rules = [#"{"names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW"}"#]
+            for (k, (name, index)) in [("ioctl", 1), ("fcntl", 1), ("prctl", 0)].enumerated() {
+                for v in 0..<1400 {
+                    rules.append(#"{"names": ["\#(name)"], "action": "SCMP_ACT_ALLOW", "args": [{"index": \#(index), "op": "SCMP_CMP_EQ", "value": \#(0x5400 + 3 * v + k)}]}"#)
+                }
+            }
+            let profile = #"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1, "architectures": ["SCMP_ARCH_X86_64"], "syscalls": ["#
+                + rules.joined(separator: ", ") + "]}"
+            let path = dir.appendingPathComponent("big.json")
+            try Support.write(profile, to: path)
+            let r = try Support.seccompose(["compile", "--profile", path.path, "--format", "raw", "-o", "/dev/null"], timeout: 600)
+            #expect(r.status == 1, "\(r)")
+            #expect(r.stderr.components(separatedBy: "error:").count == 2, "one error: \(r.stderr)")
+            #expect(r.stderr.components(separatedBy: "fix:").count == 2, "one fix: \(r.stderr)")
+            #expect(r.stderr.contains("the limit is 4096"), "\(r.stderr)")
+        }
+    }
 }
