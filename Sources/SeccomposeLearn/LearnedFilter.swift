@@ -210,14 +210,37 @@ struct GroupCover {
     /// Groups no cover uses: `@default` is implied, `@known` is everything.
     static let excluded: Set<String> = ["@default", "@known"]
 
+    /// Never-observed calls the filter allows, weighed against its words: four such calls cost
+    /// as much as one more word on the lines.
+    static let unobservedCost = 0.25
+
+    /// The cover, among those built with each group weight, with the least words plus
+    /// `unobservedCost` per never-observed call allowed (ties: the lighter weight, fewer groups).
     init(observed: Set<String>, catalog: SetCatalog, abis: [Architecture]) {
         let defaults = Set(catalog.expand("@default") ?? [])
         let groups = catalog.groups.filter { !Self.excluded.contains($0.name) }
             .map { (name: $0.name, members: Set(catalog.expand($0.name) ?? [])) }
         let existing = Set(abis.flatMap { SyscallTable.syscalls(on: $0).map(\.name) })
+        var best: (cover: GroupCover, cost: Double)?
+        for weight in [0.1, 0.25, 0.5, 1.0] {
+            let (cover, words, unobserved) = GroupCover.build(observed: observed, defaults: defaults, groups: groups,
+                existing: existing, weight: weight)
+            let cost = Double(words) + Self.unobservedCost * Double(unobserved)
+            if let b = best, b.cost <= cost { continue }
+            best = (cover, cost)
+        }
+        self = best?.cover ?? GroupCover()
+    }
 
+    private init() {}
+
+    /// One cover: its lines, the words on them, and the never-observed calls it allows.
+    private static func build(observed: Set<String>, defaults: Set<String>, groups: [(name: String, members: Set<String>)],
+        existing: Set<String>, weight: Double) -> (GroupCover, words: Int, unobserved: Int)
+    {
+        var cover = GroupCover()
         // 1. Allow line: weighted set cover of what @default does not give. A group costs one
-        //    token plus a tenth per never-observed call it adds; a name costs one token.
+        //    token plus `weight` per never-observed call it adds; a name costs one token.
         var need = observed.subtracting(defaults)
         var allowed = defaults
         var allowGroups: [String] = []
@@ -227,7 +250,7 @@ struct GroupCover {
                 let covered = g.members.intersection(need).count
                 guard covered > 0 else { continue }
                 let added = g.members.subtracting(observed).subtracting(allowed).intersection(existing).count
-                let score = (1 + 0.1 * Double(added)) / Double(covered)
+                let score = (1 + weight * Double(added)) / Double(covered)
                 if let b = best, b.score <= score { continue }
                 best = (g.name, g.members, score)
             }
@@ -239,7 +262,7 @@ struct GroupCover {
         let extras = need.sorted()
         allowed.formUnion(extras)
         // An empty first line would reset the setting: @default is the smallest allow-list.
-        lines.append(allowGroups.isEmpty && extras.isEmpty ? "@default" : (allowGroups + extras).joined(separator: " "))
+        cover.lines.append(allowGroups.isEmpty && extras.isEmpty ? "@default" : (allowGroups + extras).joined(separator: " "))
 
         // 2. `~` groups: remove never-observed calls in chunks; a group pays one token and one
         //    re-add per observed call it takes away. Groups sharing a call with @default stay.
@@ -262,16 +285,16 @@ struct GroupCover {
             readd.formUnion(pick.members.intersection(allowed).intersection(observed))
             allowed.subtract(pick.members)
         }
-        if !subtracted.isEmpty { lines.append("~" + subtracted.sorted().joined(separator: " ")) }
+        if !subtracted.isEmpty { cover.lines.append("~" + subtracted.sorted().joined(separator: " ")) }
 
         // 3. Risky calls never observed that are still allowed.
-        deniedRisky = RiskyCalls.names.filter { allowed.contains($0) && !observed.contains($0) }
-        allowed.subtract(deniedRisky)
-        if !deniedRisky.isEmpty { lines.append("~" + deniedRisky.joined(separator: " ")) }
+        cover.deniedRisky = RiskyCalls.names.filter { allowed.contains($0) && !observed.contains($0) }
+        allowed.subtract(cover.deniedRisky)
+        if !cover.deniedRisky.isEmpty { cover.lines.append("~" + cover.deniedRisky.joined(separator: " ")) }
 
         // 4. Observed calls a subtracted group took away.
         allowed.formUnion(readd)
-        if !readd.isEmpty { lines.append(readd.sorted().joined(separator: " ")) }
+        if !readd.isEmpty { cover.lines.append(readd.sorted().joined(separator: " ")) }
 
         // The same set as one allow-list value: groups wholly inside it, then the rest by name.
         var left = allowed.subtracting(defaults).intersection(existing)
@@ -288,6 +311,8 @@ struct GroupCover {
             oneLine.append(pick.name)
             left.subtract(pick.members)
         }
-        expression = oneLine.isEmpty && left.isEmpty ? "@default" : (oneLine + left.sorted()).joined(separator: " ")
+        cover.expression = oneLine.isEmpty && left.isEmpty ? "@default" : (oneLine + left.sorted()).joined(separator: " ")
+        let words = cover.lines.reduce(0) { $0 + $1.split(separator: " ").count }
+        return (cover, words, allowed.intersection(existing).subtracting(observed).count)
     }
 }
