@@ -20,10 +20,31 @@ func reportDiagnostics(_ diagnostics: [Diagnostic]) {
     if !s.isEmpty { Terminal.error(s) }
 }
 
-/// Writes a command's output to the file `-o/--output` names, or to stdout.
+/// Writes a command's output to the file `-o/--output` names, or to stdout. A regular file (or
+/// a new one) is replaced atomically; anything else that exists (a device such as /dev/null, a
+/// FIFO, a terminal) is opened and written in place, never replaced.
 func writeOutput(_ bytes: [UInt8], to output: String?) throws {
     guard let output else { return Terminal.out(bytes) }
-    guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
+    var st = stat()
+    let special = stat(output, &st) == 0 && st.st_mode & S_IFMT != S_IFREG
+    let written: Bool
+    if special {
+        let fd = open(output, O_WRONLY | O_CLOEXEC | O_NOCTTY)
+        written = fd >= 0 && bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress?.advanced(by: offset), raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        if fd >= 0 { close(fd) }
+    } else {
+        written = FileManager.default.createFile(atPath: output, contents: Data(bytes))
+    }
+    guard written else {
         Terminal.error("\(output): error: cannot write the output file\n  fix: check the directory and its permissions")
         throw ExitCode(.unreadable)
     }

@@ -322,4 +322,25 @@ struct CallJSONTests {
             #expect(r.stderr.contains("the limit is 4096"), "\(r.stderr)")
         }
     }
+
+    /// `-o` never replaces what is not a regular file: a device (here a copy of /dev/null made
+    /// with mknod: major 1, minor 3) is written in place and stays a device; a regular file is
+    /// replaced whole.
+    @Test("-o writes into a device in place, never replacing it with a regular file")
+    func outputIntoADevice() throws {
+        try Support.withTemporaryDirectory { dir in
+            let device = dir.appendingPathComponent("null").path
+            try #require(mknod(device, S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0, "mknod: \(String(cString: strerror(errno)))")
+            let r = try Support.seccompose(["compile", "--systemd", "252", "--filter", "@basic-io", "--format", "raw", "-o", device])
+            #expect(r.status == 0, "\(r)")
+            var st = stat()
+            #expect(stat(device, &st) == 0 && st.st_mode & S_IFMT == S_IFCHR, "-o replaced the device")
+            let file = dir.appendingPathComponent("out.bpf").path
+            try Support.write("old contents that are longer than nothing", to: URL(fileURLWithPath: file))
+            let f = try Support.seccompose(["compile", "--systemd", "252", "--filter", "@basic-io", "--format", "raw", "-o", file])
+            #expect(f.status == 0, "\(f)")
+            let size = try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int
+            #expect(size.map { $0 > 0 && $0 % 8 == 0 } == true, "a raw program is whole instructions: \(String(describing: size))")
+        }
+    }
 }
