@@ -170,8 +170,17 @@ import Testing
             _ = try Support.seccompose(["learn", "--systemd", "252", "--format", "json", "-o", b, "--", "sh", "-c", "sync"])
             let merged = try Support.seccompose(["learn", "--systemd", "252", "--format", "expression", "--merge", a, b])
             #expect(merged.status == 0, "\(merged)")
-            #expect(merged.stdout.split(separator: " ").contains { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "sync" }
-                || merged.stdout.contains("@sync"), "\(merged)")
+            // Each run's command runs under the merged filter; either run's own filter kills the other.
+            let expression = merged.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            for command in ["echo a", "sync"] {
+                let r = try Support.run(try Support.seccompose(), ["run", "--systemd", "252", "--filter", expression, "--",
+                    "sh", "-c", command])
+                #expect(r.status == 0, "\(command) under the merged filter \(expression): \(r)")
+            }
+            let onlyA = try Support.seccompose(["learn", "--systemd", "252", "--format", "expression", "--merge", a])
+            let syncUnderA = try Support.run(try Support.seccompose(), ["run", "--systemd", "252", "--filter",
+                onlyA.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "--", "sh", "-c", "sync"])
+            #expect(syncUnderA.status == 159, "sync is not in the first run's filter: \(syncUnderA)")
             let bad = try Support.seccompose(["learn", "--merge", a, dir.appendingPathComponent("missing.json").path])
             #expect(bad.status == 2 && bad.stderr.contains("missing.json"), "\(bad)")
         }
