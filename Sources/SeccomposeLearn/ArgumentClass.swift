@@ -5,53 +5,46 @@ import SeccomposeSystemd
 
 /// Describes the arguments that decide the provable directives.
 enum ArgumentClass {
+    /// How an argument is put in words.
+    private enum Kind {
+        case family, namespaces, namespaceType, protection, shmFlags, personality, schedulingPolicy, mode
+    }
+
+    /// The argument that decides each call, and how it reads (clone3's flags are behind a
+    /// pointer: `ArgumentObservation.pointee`).
+    private static let decidingArgument: [String: (index: Int, kind: Kind)] = [
+        "socket": (0, .family), "socketpair": (0, .family),
+        "clone": (0, .namespaces), "unshare": (0, .namespaces), "setns": (1, .namespaceType),
+        "mmap": (2, .protection), "mmap2": (2, .protection), "mprotect": (2, .protection), "pkey_mprotect": (2, .protection),
+        "shmat": (2, .shmFlags), "personality": (0, .personality), "sched_setscheduler": (1, .schedulingPolicy),
+        "chmod": (1, .mode), "fchmod": (1, .mode), "creat": (1, .mode), "mkdir": (1, .mode), "mknod": (1, .mode),
+        "fchmodat": (2, .mode), "fchmodat2": (2, .mode), "mkdirat": (2, .mode), "mknodat": (2, .mode), "open": (2, .mode),
+        "openat": (3, .mode),
+    ]
+
     /// The argument indexes `describe` reads for `name` (kept in observations even when the
     /// strictest filter refuses the call whatever its arguments).
     static func describedIndexes(_ name: String?) -> Set<Int> {
-        switch name {
-        case "socket", "socketpair", "clone", "unshare", "personality": return [0]
-        case "setns", "sched_setscheduler", "chmod", "fchmod", "creat", "mkdir", "mknod": return [1]
-        case "mmap", "mmap2", "mprotect", "pkey_mprotect", "shmat", "fchmodat", "fchmodat2", "mkdirat", "mknodat", "open":
-            return [2]
-        case "openat": return [3]
-        default: return []
-        }
+        name.flatMap { decidingArgument[$0] }.map { [$0.index] } ?? []
     }
 
     static func describe(_ o: ArgumentObservation, bits: Int) -> String {
         let a = o.arguments
-        func arg(_ i: Int) -> UInt64 { i < a.count ? (bits == 32 ? a[i] & 0xFFFF_FFFF : a[i]) : 0 }
-        switch o.name {
-        case "socket", "socketpair":
-            let f = Int(arg(0))
-            return AddressFamily.name(of: f) ?? "family \(f)"
-        case "clone", "unshare":
-            return namespaces(arg(0))
-        case "clone3":
-            return o.pointee.map(namespaces) ?? "flags unreadable"
-        case "setns":
-            return arg(1) == 0 ? "any namespace type" : namespaces(arg(1))
-        case "mmap", "mmap2", "mprotect", "pkey_mprotect":
-            return protection(arg(2))
-        case "shmat":
-            return arg(2) & 0o100000 != 0 ? "SHM_EXEC" : "flags 0x\(String(arg(2), radix: 16))"
-        case "personality":
-            return "personality 0x\(String(arg(0), radix: 16))"
-        case "sched_setscheduler":
-            return "policy \(schedulingPolicy(arg(1)))"
-        case "chmod", "fchmod", "creat":
-            return mode(o.name == "fchmod" || o.name == "chmod" || o.name == "creat" ? arg(1) : 0)
-        case "fchmodat", "fchmodat2", "mkdirat", "mknodat":
-            return mode(arg(2))
-        case "mkdir", "mknod":
-            return mode(arg(1))
-        case "open":
-            return mode(arg(2))
-        case "openat":
-            return mode(arg(3))
-        default:
+        if o.name == "clone3" { return o.pointee.map(namespaces) ?? "flags unreadable" }
+        guard let (index, kind) = o.name.flatMap({ decidingArgument[$0] }) else {
             let shown = a.enumerated().filter { $0.element != 0 }.map { "a\($0.offset)=0x\(String($0.element, radix: 16))" }
             return shown.isEmpty ? "no arguments compared" : shown.joined(separator: " ")
+        }
+        let v = index < a.count ? (bits == 32 ? a[index] & 0xFFFF_FFFF : a[index]) : 0
+        switch kind {
+        case .family: return AddressFamily.name(of: Int(v)) ?? "family \(v)"
+        case .namespaces: return namespaces(v)
+        case .namespaceType: return v == 0 ? "any namespace type" : namespaces(v)
+        case .protection: return protection(v)
+        case .shmFlags: return v & 0o100000 != 0 ? "SHM_EXEC" : "flags 0x\(String(v, radix: 16))"
+        case .personality: return "personality 0x\(String(v, radix: 16))"
+        case .schedulingPolicy: return "policy \(schedulingPolicy(v))"
+        case .mode: return mode(v)
         }
     }
 

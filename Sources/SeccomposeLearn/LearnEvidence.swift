@@ -188,17 +188,7 @@ public struct LearnEvidence: Sendable, Codable {
         argumentsRecorded = argumentsRecorded && other.argumentsRecorded
         lostRecords += other.lostRecords
         for p in other.problems where !problems.contains(p) { problems.append(p) }
-        var byKey: [String: Int] = [:]
-        for (i, s) in syscalls.enumerated() { byKey["\(s.abi)/\(s.number)"] = i }
-        for s in other.syscalls {
-            if let i = byKey["\(s.abi)/\(s.number)"] {
-                syscalls[i].count += s.count
-                syscalls[i].argumentClasses = Array(Set(syscalls[i].argumentClasses + s.argumentClasses)).sorted()
-            } else {
-                byKey["\(s.abi)/\(s.number)"] = syscalls.count
-                syscalls.append(s)
-            }
-        }
+        for s in other.syscalls { add(s) }
         var argKeys: [String: Int] = [:]
         for (i, a) in argumentCalls.enumerated() { argKeys[a.key] = i }
         for a in other.argumentCalls {
@@ -210,6 +200,19 @@ public struct LearnEvidence: Sendable, Codable {
             }
         }
         sort()
+    }
+
+    /// Adds an observation of a syscall: a new (ABI, number) is appended; a known one gets
+    /// the count added and the argument classes joined, and keeps its first process.
+    mutating func add(_ s: ObservedSyscall) {
+        guard let i = syscalls.firstIndex(where: { $0.abi == s.abi && $0.number == s.number }) else {
+            syscalls.append(s)
+            return
+        }
+        syscalls[i].count += s.count
+        if !s.argumentClasses.isEmpty {
+            syscalls[i].argumentClasses = Array(Set(syscalls[i].argumentClasses + s.argumentClasses)).sorted()
+        }
     }
 
     /// Sorts the syscalls and argument calls into their canonical order.

@@ -105,16 +105,9 @@ public struct Learner: Sendable {
         if found.records.isEmpty {
             e.problems.append("the journal has no seccomp record of \(unit)'s processes (\(found.unitPIDs.count) known): did it run with SystemCallLog=?")
         }
-        var byKey: [String: Int] = [:]
         for r in found.records {
             guard let abi = r.abi else { continue }
-            let key = "\(abi.name)/\(r.syscall)"
-            if let i = byKey[key] {
-                e.syscalls[i].count += 1
-                continue
-            }
-            byKey[key] = e.syscalls.count
-            e.syscalls.append(ObservedSyscall(abi: abi.name, number: r.syscall, name: SyscallTable.name(of: r.syscall, on: abi),
+            e.add(ObservedSyscall(abi: abi.name, number: r.syscall, name: SyscallTable.name(of: r.syscall, on: abi),
                 count: 1, firstPid: r.pid, firstCommand: r.command, firstExecutable: r.executable, argumentClasses: []))
         }
         e.sort()
@@ -126,16 +119,11 @@ public struct Learner: Sendable {
         e.runs = 1
         e.commands = report.commands.map(\.command)
         e.exitStatuses = report.commands.map { Int($0.exitStatus.rawValue) }
-        var byKey: [String: Int] = [:]
-        func add(abi: Architecture, number: Int, count: Int, pid: Int32, command: String, executable: String?) {
-            let key = "\(abi.name)/\(number)"
-            if let i = byKey[key] {
-                e.syscalls[i].count += count
-                return
-            }
-            byKey[key] = e.syscalls.count
-            e.syscalls.append(ObservedSyscall(abi: abi.name, number: number, name: SyscallTable.name(of: number, on: abi),
-                count: count, firstPid: pid, firstCommand: command, firstExecutable: executable, argumentClasses: []))
+        func add(abi: Architecture, number: Int, count: Int, pid: Int32, command: String, executable: String?,
+            argumentClasses: [String] = [])
+        {
+            e.add(ObservedSyscall(abi: abi.name, number: number, name: SyscallTable.name(of: number, on: abi), count: count,
+                firstPid: pid, firstCommand: command, firstExecutable: executable, argumentClasses: argumentClasses))
         }
         // The launcher's one call between installing the filter and exec (handing the listener
         // over) is not the program's.
@@ -163,10 +151,8 @@ public struct Learner: Sendable {
         let calls = notified.snapshot()
         for c in calls.observations {
             guard let abi = Architecture(name: c.abi) else { continue }
-            add(abi: abi, number: c.number, count: c.count, pid: c.pid, command: c.command, executable: c.executable)
-            if let i = byKey["\(abi.name)/\(c.number)"] {
-                e.syscalls[i].argumentClasses = Array(Set(e.syscalls[i].argumentClasses + [c.observation.argumentClass])).sorted()
-            }
+            add(abi: abi, number: c.number, count: c.count, pid: c.pid, command: c.command, executable: c.executable,
+                argumentClasses: [c.observation.argumentClass])
             e.argumentCalls.append(c.observation)
         }
         e.problems += calls.problems + report.notificationProblems
@@ -242,14 +228,11 @@ final class NotifiedCalls: Sendable {
         state.withLock { st in (st.order.compactMap { st.calls[$0] }, st.problems) }
     }
 
+    /// A /proc file of `pid` without its final newline; empty when it cannot be read (the
+    /// process is gone).
     private static func readProcFile(_ pid: Int32, _ file: String) -> String {
-        let fd = open("/proc/\(pid)/\(file)", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "" }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let n = read(fd, &buffer, buffer.count)
-        guard n > 0 else { return "" }
-        return String(decoding: buffer[0..<n], as: UTF8.self).trimmingTrailingNewline()
+        let text = (try? TextFile.read("/proc/\(pid)/\(file)")) ?? ""
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
     }
 
     private static func readLink(_ path: String) -> String? {
@@ -261,19 +244,10 @@ final class NotifiedCalls: Sendable {
 
     private static func threadGroup(of tid: Int32) -> Int32 {
         for line in readProcFile(tid, "status").split(separator: "\n") where line.hasPrefix("Tgid:") {
-            if let v = Int32(line.dropFirst(5).trimmingCharacters(in: " \t")) { return v }
+            if let v = line.dropFirst(5).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap({ Int32($0) }) {
+                return v
+            }
         }
         return tid
-    }
-}
-
-extension String {
-    func trimmingTrailingNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        let chars = Set(set)
-        return String(drop { chars.contains($0) }.reversed().drop { chars.contains($0) }.reversed())
     }
 }

@@ -28,6 +28,12 @@ public enum ProvableDirective: String, CaseIterable, Sendable, Hashable, Codable
         // filter systemd installs otherwise is stricter (any PROT_EXEC mprotect), so a run that
         // passes it passes both.
         d.kernelHasMDWE = false
+        setStrictest(&d)
+        return d
+    }
+
+    /// Sets this directive in `d` to its strictest value, leaving the others as they are.
+    func setStrictest(_ d: inout ExecDirectives) {
         switch self {
         case .restrictAddressFamilies:
             d.addressFamilies = []
@@ -38,7 +44,6 @@ public enum ProvableDirective: String, CaseIterable, Sendable, Hashable, Codable
         case .restrictRealtime: d.restrictRealtime = true
         case .restrictSUIDSGID: d.restrictSUIDSGID = true
         }
-        return d
     }
 
     /// The loosest value the observations allow, as the directive's unit-file value and the

@@ -34,17 +34,7 @@ public struct RecordingFilter: Sendable {
                 throw LearnError(message: "cannot build the \(d.rawValue)= filter of systemd \(context.version)",
                     fix: "report this as a bug")
             }
-            let s = d.strictest(context)
-            switch d {
-            case .restrictAddressFamilies:
-                all.addressFamilies = s.addressFamilies
-                all.addressFamiliesAllowList = s.addressFamiliesAllowList
-            case .restrictNamespaces: all.namespacesRetained = s.namespacesRetained
-            case .memoryDenyWriteExecute: all.memoryDenyWriteExecute = true
-            case .lockPersonality: all.lockPersonality = true
-            case .restrictRealtime: all.restrictRealtime = true
-            case .restrictSUIDSGID: all.restrictSUIDSGID = true
-            }
+            d.setStrictest(&all)
         }
         self.strictest = strictest
         let combined: SystemdPolicyBuilder.Result

@@ -7,6 +7,7 @@
 // serial.
 
 import CSystemd
+import SeccomposeSyscalls
 
 #if canImport(Glibc)
     import Glibc
@@ -92,18 +93,8 @@ public enum JournalAuditReader {
     /// The processes in `unit`'s control group now (its path ends in `/UNIT`).
     private static func livePIDs(of unit: String) -> Set<Int32> {
         var out: Set<Int32> = []
-        guard let dir = opendir("/proc") else { return out }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let pid = Int32(name) else { continue }
-            let fd = open("/proc/\(pid)/cgroup", O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { continue }
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let n = read(fd, &buffer, buffer.count)
-            close(fd)
-            guard n > 0 else { continue }
-            let text = String(decoding: buffer[0..<n], as: UTF8.self)
+        for name in (try? TextFile.listDirectory("/proc")) ?? [] {
+            guard let pid = Int32(name), let text = try? TextFile.read("/proc/\(pid)/cgroup") else { continue }
             if text.split(separator: "\n").contains(where: { $0.hasSuffix("/\(unit)") }) { out.insert(pid) }
         }
         return out
