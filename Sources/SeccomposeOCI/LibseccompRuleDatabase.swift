@@ -83,6 +83,8 @@ public struct LibseccompRuleDatabase: Sendable {
             self.full = full
         }
 
+        deinit { level?.abandon() }
+
         var isLeaf: Bool { nextTrue == nil && nextFalse == nil }
         var head: Node {
             var h = self
@@ -96,6 +98,24 @@ public struct LibseccompRuleDatabase: Sendable {
         }
 
         var rank: Int { arg << 1 + (high ? 1 : 0) }
+
+        /// The index of the level this node is in (nil: a node alone, or a level whose order
+        /// is no longer kept, which the insertion then walks).
+        var level: LevelIndex?
+
+        /// `sortsBefore` as a number: `a.sortsBefore(b)` exactly when `a.sortKey < b.sortKey`.
+        var sortKey: UInt64 { Node.sortKey(rank: rank, original: original, datum: datum) }
+
+        static func sortKey(rank: Int, original: ArgumentCondition.Operator, datum: UInt32) -> UInt64 {
+            let d = original == .less || original == .lessOrEqual ? ~datum : datum
+            return UInt64(rank) << 34 | UInt64(Node.opRank(original)) << 32 | UInt64(d)
+        }
+
+        /// Every sort key a node with this node's test can have (nodes of several operators share
+        /// a test: `<`'s upper-word node tests `==`, `<=`'s lower-word node `>`).
+        var sameTestKeys: [UInt64] {
+            [ArgumentCondition.Operator.equal, .less, .greater].map { Node.sortKey(rank: rank, original: $0, datum: datum) }
+        }
 
         static func opRank(_ op: ArgumentCondition.Operator) -> Int {
             switch op {
@@ -138,6 +158,8 @@ public struct LibseccompRuleDatabase: Sendable {
     /// The filter's default action (what a call no rule decides gets).
     public let defaultAction: Action
     var entries: [String: Entry] = [:]
+    /// Walk every level as libseccomp does, without `LevelIndex` (tests compare the two).
+    var walksLevels = false
     /// Syscall names in the order they were first added.
     public private(set) var names: [String] = []
 
@@ -279,6 +301,28 @@ public struct LibseccompRuleDatabase: Sendable {
     /// Merges the chain `new` into the level that `existing` points into.
     func add(_ existing: inout Node, _ new: Node) throws(Refusal) {
         let n = new
+        if !walksLevels, let stop = LevelIndex.stop(from: existing, for: n) {
+            switch stop {
+            case .merge(let x):
+                try merge(n, into: x)
+            case .insert(let before, let after):
+                try Self.refuseCycle(n, level: existing)
+                if let x = before {
+                    n.previousSibling = x.previousSibling
+                    x.previousSibling?.nextSibling = n
+                    n.nextSibling = x
+                    x.previousSibling = n
+                    if existing === x { existing = n }
+                } else if let x = after {
+                    n.previousSibling = x
+                    x.nextSibling = n
+                }
+            }
+            return
+        }
+        // The level's order is not kept (or `n` is in a level already): walk it as libseccomp does.
+        LevelIndex.forget(existing)
+        LevelIndex.forget(n)
         // Skip the nodes that sort after the new one, without retaining each (the level lives
         // through `existing` meanwhile): the loop below starts where it would stop anyway.
         var scan = Unmanaged.passUnretained(existing)
@@ -290,15 +334,7 @@ public struct LibseccompRuleDatabase: Sendable {
         var x = scan.takeUnretainedValue()
         while true {
             if x.sameTest(as: n) {
-                // The same merge on each branch; only which conflicting upper-word action wins differs.
-                try mergeAction(n.actionTrue, into: x, action: \.actionTrue, next: \.nextTrue,
-                    replaces: n.high && n.full > x.full, newIsLeaf: n.isLeaf)
-                try mergeAction(n.actionFalse, into: x, action: \.actionFalse, next: \.nextFalse,
-                    replaces: n.high && n.full < x.full && release == .v2_6_1, newIsLeaf: n.isLeaf)
-                // When an existing action covers the rest of the new rule, nothing more is merged.
-                if try mergeBranch(n.nextTrue, into: x, action: \.actionTrue, next: \.nextTrue) {
-                    _ = try mergeBranch(n.nextFalse, into: x, action: \.actionFalse, next: \.nextFalse)
-                }
+                try merge(n, into: x)
                 return
             } else if !x.sortsBefore(n) {
                 guard let next = x.nextSibling else {
@@ -317,6 +353,19 @@ public struct LibseccompRuleDatabase: Sendable {
                 if existing === x { existing = n }
                 return
             }
+        }
+    }
+
+    /// Merges the new node `n` into the equal node `x` of a level.
+    func merge(_ n: Node, into x: Node) throws(Refusal) {
+        // The same merge on each branch; only which conflicting upper-word action wins differs.
+        try mergeAction(n.actionTrue, into: x, action: \.actionTrue, next: \.nextTrue,
+            replaces: n.high && n.full > x.full, newIsLeaf: n.isLeaf)
+        try mergeAction(n.actionFalse, into: x, action: \.actionFalse, next: \.nextFalse,
+            replaces: n.high && n.full < x.full && release == .v2_6_1, newIsLeaf: n.isLeaf)
+        // When an existing action covers the rest of the new rule, nothing more is merged.
+        if try mergeBranch(n.nextTrue, into: x, action: \.actionTrue, next: \.nextTrue) {
+            _ = try mergeBranch(n.nextFalse, into: x, action: \.actionFalse, next: \.nextFalse)
         }
     }
 

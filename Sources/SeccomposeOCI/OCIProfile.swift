@@ -6,26 +6,26 @@ import SeccomposeSyscalls
 
 /// A Docker/OCI seccomp profile as JSON gives it (moby/profiles `seccomp.Seccomp`, which
 /// extends the OCI runtime-spec `LinuxSeccomp` with `archMap` and `includes`/`excludes`).
-public struct OCIProfile: Decodable, Sendable {
-    public struct ArchMap: Decodable, Sendable {
+public struct OCIProfile: Decodable, Sendable, Equatable {
+    public struct ArchMap: Decodable, Sendable, Equatable {
         public var architecture: String
         public var subArchitectures: [String]?
     }
 
-    public struct Argument: Decodable, Sendable {
+    public struct Argument: Decodable, Sendable, Equatable {
         public var index: Int
         public var value: UInt64
         public var valueTwo: UInt64?
         public var op: String
     }
 
-    public struct Filter: Decodable, Sendable {
+    public struct Filter: Decodable, Sendable, Equatable {
         public var caps: [String]?
         public var arches: [String]?
         public var minKernel: String?
     }
 
-    public struct SyscallRule: Decodable, Sendable {
+    public struct SyscallRule: Decodable, Sendable, Equatable {
         public var names: [String]?
         public var name: String?
         public var action: String
@@ -153,7 +153,8 @@ public enum OCIProfileImporter {
     {
         let profile: OCIProfile
         do {
-            profile = try JSONDecoder().decode(OCIProfile.self, from: Data(json))
+            // The byte-level reader takes the profiles it is sure of; JSONDecoder the rest.
+            profile = try OCIProfileReader.read(json) ?? JSONDecoder().decode(OCIProfile.self, from: Data(json))
         } catch let error as DecodingError {
             if let problem = numberProblem(json: json, file: file) { throw problem }
             throw OCIDiagnostic(severity: "error", path: file + ": " + decodingPath(error), message: decodingMessage(error),
@@ -218,6 +219,8 @@ public enum OCIProfileImporter {
         // action is the default's dropped, a rule naming one argument twice split into one rule
         // per condition (runc's fallback, so those conditions are ORed).
         var added: [RuncRule] = []
+        // Argument widths per (syscall, ABI), looked up once per syscall.
+        var widths: [String: [ArgumentWidths.Lookup]] = [:]
         // Where each rule starts, found in one pass (per rule, a search from the top costs N²).
         let rulePositions = text.flatMap { JSONLocator.elementPositions(of: "syscalls", in: $0) }
         for (ri, rule) in (p.syscalls ?? []).enumerated() {
@@ -276,7 +279,7 @@ public enum OCIProfileImporter {
                     continue
                 }
                 for (ai, c) in conditions.enumerated() {
-                    if let w = ignoredBits(c, name: name, abis: abis, argument: "\(path).args[\(ai)]") { warnings.append(w) }
+                    if let w = ignoredBits(c, name: name, abis: abis, argument: "\(path).args[\(ai)]", widths: &widths) { warnings.append(w) }
                 }
                 if !conditions.isEmpty, firstArgumentRule[name] == nil { firstArgumentRule[name] = ri }
                 for group in split ? conditions.map({ [$0] }) : [conditions] {
@@ -347,8 +350,24 @@ extension OCIProfileImporter {
     /// half, for an argument the kernel reads as 32 bits or fewer. `argument` is the JSON path of
     /// the rule's argument; the warning points at the field concerned.
     static func ignoredBits(_ c: ArgumentCondition, name: String, abis: [Architecture], argument: String) -> OCIDiagnostic? {
-        for abi in abis {
-            guard let width = ArgumentWidths.width(of: name, argument: c.index, on: abi), width.bits <= 32,
+        var widths: [String: [ArgumentWidths.Lookup]] = [:]
+        return ignoredBits(c, name: name, abis: abis, argument: argument, widths: &widths)
+    }
+
+    /// `ignoredBits`, with the argument widths of each syscall looked up once (`widths` caches them).
+    static func ignoredBits(_ c: ArgumentCondition, name: String, abis: [Architecture], argument: String,
+        widths: inout [String: [ArgumentWidths.Lookup]]) -> OCIDiagnostic?
+    {
+        let lookups: [ArgumentWidths.Lookup]
+        if let known = widths[name] {
+            lookups = known
+        } else {
+            lookups = abis.map { ArgumentWidths.lookup(name, on: $0) }
+            widths[name] = lookups
+        }
+        for (abi, lookup) in zip(abis, lookups) {
+            guard case .arguments(let declared) = lookup, c.index >= 0, c.index < declared.count,
+                let width = declared[c.index], width.bits <= 32,
                 !c.isRepresentable(inBits: width.bits)
                     || (c.op == .maskedEqual && c.mask >> UInt64(width.bits) != 0 && c.mask != .max)
             else { continue }

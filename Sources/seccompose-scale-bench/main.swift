@@ -6,10 +6,12 @@
 // verified program, in process) and for libseccomp 2.5.4 (seccomp_init, one
 // seccomp_rule_add_array per rule, seccomp_export_bpf, in process): the median time, the
 // program's length and its worst executed path (both programs run in Seccompose's simulator on
-// every value, its neighbours and the other syscalls). Numbers, not a pass/fail test.
+// every value, its neighbours and the other syscalls). Times are the thread's CPU time (median of
+// ITERATIONS), for both sides. Numbers, not a pass/fail test.
 //
 // usage: seccompose-scale-bench [ITERATIONS]   (default 10 timed builds per row and side)
 //        seccompose-scale-bench goals [ITERATIONS] [DOCKER-PROFILE]   (issue 15's goals: Goals.swift)
+//        seccompose-scale-bench loop N ITERATIONS [1|3]   (import+compile only, for a profiler)
 
 import CLibseccomp
 import Foundation
@@ -53,13 +55,10 @@ func milliseconds(_ d: Duration) -> Double {
     Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
 }
 
-/// Median and fastest of `runs` timed calls of `body`.
+/// Median and fastest of `runs` timed calls of `body`: this thread's CPU time, for both sides
+/// (on the shared build machine, wall-clock medians mostly measured the scheduler).
 func timed(_ runs: Int, _ body: () throws -> Void) rethrows -> (median: Double, fastest: Double) {
-    let clock = ContinuousClock()
-    var ms: [Double] = []
-    for _ in 0..<runs { ms.append(milliseconds(try clock.measure(body))) }
-    ms.sort()
-    return (ms[ms.count / 2], ms[0])
+    try Goals.cpuTimed(runs, body)
 }
 
 enum BenchError: Error, CustomStringConvertible {
@@ -133,6 +132,26 @@ func worstPath(_ program: [BPFInstruction], _ row: Row) throws -> Int {
         }
     }
     return worst
+}
+
+// `loop N ITERATIONS [ABIS]`: only Seccompose's import and compile of the row's profile, repeated
+// (ABIS 1 or 3), for a profiler (`perf record`) to see where the time goes. Prints the median.
+if CommandLine.arguments.count > 3, CommandLine.arguments[1] == "loop" {
+    let args = CommandLine.arguments
+    let abis: [Architecture] = args.count > 4 && args[4] == "3" ? [.x86_64, .x32, .x86] : [.x86_64]
+    let row = Row(values: Int(args[2]) ?? 1000, abis: abis)
+    let text = Array(profile(row).utf8)
+    do {
+        let t = try timed(max(1, Int(args[3]) ?? 100)) {
+            let imported = try OCIProfileImporter.load(json: text, file: "bench.json", target: OCITarget(architecture: .x86_64))
+            _ = try Compiler.compile(imported.policy)
+        }
+        print(String(format: "import+compile N=%d ABIs=%d: median %.2f ms, fastest %.2f ms", row.values, abis.count, t.median, t.fastest))
+    } catch {
+        FileHandle.standardError.write(Data("seccompose-scale-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
 }
 
 // `goals [ITERATIONS] [DOCKER-PROFILE]`: issue 15's program and library-compile-time numbers.
