@@ -61,6 +61,12 @@ public enum JSONLocator {
         return scanner.positions(offsets)
     }
 
+    /// The line and column (as `locate` gives them) of each byte offset into `bytes`, in
+    /// ascending order: for offsets a parser found itself.
+    static func positions(ofOffsets offsets: [Int], in bytes: [UInt8]) -> [(line: Int, column: Int)] {
+        Scanner(bytes: bytes).positions(offsets)
+    }
+
     /// A cursor over JSON text that steps into objects and arrays without building them.
     struct Scanner {
         let bytes: [UInt8]
@@ -177,7 +183,12 @@ public enum JSONLocator {
                     i += 1
                 }
                 if counted < lineStart { (counted, column) = (lineStart, 1) }
-                column += String(decoding: bytes[counted..<offset], as: UTF8.self).count
+                // Within a line, ASCII is one character a byte (no line break to pair with CR).
+                if bytes[counted..<offset].allSatisfy({ $0 < 0x80 }) {
+                    column += offset - counted
+                } else {
+                    column += String(decoding: bytes[counted..<offset], as: UTF8.self).count
+                }
                 counted = offset
                 out.append((line, column))
             }

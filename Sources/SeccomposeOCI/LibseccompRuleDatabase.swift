@@ -582,6 +582,15 @@ public struct LibseccompRuleDatabase: Sendable {
     /// One node of a level, then `rest` (the level's later nodes and the continuation).
     static func rules(of node: Node, then rest: Int, known: [Int: UInt32], _ state: inout Flattening) throws(Refusal) -> Int {
         let wide = state.wide
+        // A test with an action on its true branch only (a value of an allow-list): c && action,
+        // then the rest (what the general case below makes of it, without its list work).
+        if node.nextTrue == nil, node.nextFalse == nil, node.actionFalse == nil, let a = node.actionTrue {
+            let out = state.lists.cons(FlatRule(conditions: [condition(node, known: known, wide: wide)], leaf: a), rest)
+            guard state.lists.cellCount <= state.cellLimit else {
+                throw Refusal(conflicting: nil, reason: "the decision tree is too large to write down (over \(state.cellLimit) rules)")
+            }
+            return out
+        }
         var knownTrue = known
         if wide, node.high, node.test != .greater, node.test != .greaterOrEqual, node.mask == .max { knownTrue[node.arg] = node.datum }
         let t: Int, f: Int

@@ -151,10 +151,15 @@ public enum OCIProfileImporter {
     public static func load(json: [UInt8], file: String, target: OCITarget, argumentWidths: ArgumentWidthMode = .kernel,
         libseccomp: LibseccompRuleDatabase.Release = .v2_6_1) throws(OCIDiagnostic) -> OCIImport
     {
+        // The byte-level reader takes the profiles it is sure of (and says where each rule
+        // starts); JSONDecoder the rest.
+        if let (profile, offsets) = OCIProfileReader.readWithRuleOffsets(json) {
+            return try evaluate(profile, file: file, target: target,
+                rulePositions: JSONLocator.positions(ofOffsets: offsets, in: json), argumentWidths: argumentWidths, libseccomp: libseccomp)
+        }
         let profile: OCIProfile
         do {
-            // The byte-level reader takes the profiles it is sure of; JSONDecoder the rest.
-            profile = try OCIProfileReader.read(json) ?? JSONDecoder().decode(OCIProfile.self, from: Data(json))
+            profile = try JSONDecoder().decode(OCIProfile.self, from: Data(json))
         } catch let error as DecodingError {
             if let problem = numberProblem(json: json, file: file) { throw problem }
             throw OCIDiagnostic(severity: "error", path: file + ": " + decodingPath(error), message: decodingMessage(error),
@@ -184,7 +189,7 @@ public enum OCIProfileImporter {
     }
 
     static func evaluate(_ p: OCIProfile, file: String, target: OCITarget, text: String? = nil,
-        argumentWidths: ArgumentWidthMode = .kernel, libseccomp: LibseccompRuleDatabase.Release = .v2_6_1)
+        rulePositions knownPositions: [(line: Int, column: Int)]? = nil, argumentWidths: ArgumentWidthMode = .kernel, libseccomp: LibseccompRuleDatabase.Release = .v2_6_1)
         throws(OCIDiagnostic) -> OCIImport
     {
         var warnings: [OCIDiagnostic] = []
@@ -222,7 +227,7 @@ public enum OCIProfileImporter {
         // Argument widths per (syscall, ABI), looked up once per syscall.
         var widths: [String: [ArgumentWidths.Lookup]] = [:]
         // Where each rule starts, found in one pass (per rule, a search from the top costs N²).
-        let rulePositions = text.flatMap { JSONLocator.elementPositions(of: "syscalls", in: $0) }
+        let rulePositions = knownPositions ?? text.flatMap { JSONLocator.elementPositions(of: "syscalls", in: $0) }
         for (ri, rule) in (p.syscalls ?? []).enumerated() {
             let path = "\(file): syscalls[\(ri)]"
             if rule.name != nil, rule.names != nil {

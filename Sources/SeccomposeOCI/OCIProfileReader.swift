@@ -28,11 +28,15 @@ enum OCIProfileReader {
     }
 
     /// The profile, or nil where JSONDecoder must decide.
-    static func read(_ json: [UInt8]) -> OCIProfile? {
-        json.withUnsafeBufferPointer { bytes -> OCIProfile? in
+    static func read(_ json: [UInt8]) -> OCIProfile? { readWithRuleOffsets(json)?.profile }
+
+    /// The profile and the byte offset where each element of its `syscalls` array starts, or
+    /// nil where JSONDecoder must decide.
+    static func readWithRuleOffsets(_ json: [UInt8]) -> (profile: OCIProfile, ruleOffsets: [Int])? {
+        json.withUnsafeBufferPointer { bytes -> (OCIProfile, [Int])? in
             var parser = Parser(bytes: bytes)
-            guard let value = parser.document() else { return nil }
-            return profile(value)
+            guard let value = parser.document(), let p = profile(value) else { return nil }
+            return (p, parser.ruleOffsets)
         }
     }
 
@@ -43,6 +47,10 @@ enum OCIProfileReader {
         var at = 0
         /// Nesting left: a deeply nested text is left to JSONDecoder.
         var depth = 64
+        /// Where the elements of the top-level `syscalls` array start.
+        var ruleOffsets: [Int] = []
+        /// The next array is the top-level `syscalls` array.
+        var nextArrayIsRules = false
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -104,7 +112,9 @@ enum OCIProfileReader {
                 guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return nil }
                 at += 1
                 skipSpace()
+                nextArrayIsRules = depth == 63 && key == "syscalls"
                 guard let v = value() else { return nil }
+                nextArrayIsRules = false
                 members.append((key, v))
                 skipSpace()
                 guard at < bytes.count else { return nil }
@@ -124,6 +134,8 @@ enum OCIProfileReader {
             guard depth > 0 else { return nil }
             defer { depth += 1 }
             at += 1
+            let rules = nextArrayIsRules
+            nextArrayIsRules = false
             var elements: [Value] = []
             skipSpace()
             if at < bytes.count, bytes[at] == UInt8(ascii: "]") {
@@ -132,6 +144,7 @@ enum OCIProfileReader {
             }
             while true {
                 skipSpace()
+                if rules { ruleOffsets.append(at) }
                 guard let v = value() else { return nil }
                 elements.append(v)
                 skipSpace()

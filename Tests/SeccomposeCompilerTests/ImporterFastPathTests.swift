@@ -96,10 +96,16 @@ struct ImporterFastPathTests {
             #"{"defaultAction": "é ü \ud83d\ude00", "unknown": {"x": [1, -2, true, null, "y"]}, "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}]}"#,
             #"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"name": "read", "action": "SCMP_ACT_LOG", "errnoRet": 4294967295, "args": [{"index": -1, "value": 18446744073709551615, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}], "includes": {"caps": ["CAP_SYS_ADMIN"], "arches": ["amd64"], "minKernel": "5.8"}, "excludes": {}}]}"#,
         ]
-        for text in read {
+        let multiline = "{\n \"defaultAction\": \"é\",\r\n  \"syscalls\" :\n[ {\"names\": [\"read\"], \"action\": \"ü\"},\t{\"name\": \"é\", \"action\": \"x\"},\n\n      {\"action\": \"y\"}]}"
+        for text in read + [multiline] {
             let fast = OCIProfileReader.read(Array(text.utf8))
             #expect(fast != nil, "the reader should read \(text.prefix(80))")
             #expect(fast == Self.decoded(text), "\(text.prefix(80))")
+            // Where each rule starts: as the locator finds it in a pass of its own.
+            let offsets = try #require(OCIProfileReader.readWithRuleOffsets(Array(text.utf8))).ruleOffsets
+            let mine = JSONLocator.positions(ofOffsets: offsets, in: Array(text.utf8)).map { [$0.line, $0.column] }
+            let located = (JSONLocator.elementPositions(of: "syscalls", in: text) ?? []).map { [$0.line, $0.column] }
+            #expect(mine == located && mine.count == (fast?.syscalls?.count ?? 0), "\(text.prefix(80))")
         }
         // Texts it leaves to JSONDecoder (whatever JSONDecoder makes of them).
         let left = [
