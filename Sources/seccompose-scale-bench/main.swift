@@ -12,6 +12,7 @@
 // usage: seccompose-scale-bench [ITERATIONS]   (default 10 timed builds per row and side)
 //        seccompose-scale-bench goals [ITERATIONS] [DOCKER-PROFILE]   (issue 15's goals: Goals.swift)
 //        seccompose-scale-bench loop N ITERATIONS [1|3]   (import+compile only, for a profiler)
+//        seccompose-scale-bench compile-loop ITERATIONS   (@system-service's compile only, for a profiler)
 
 import CLibseccomp
 import Foundation
@@ -132,6 +133,20 @@ func worstPath(_ program: [BPFInstruction], _ row: Row) throws -> Int {
         }
     }
     return worst
+}
+
+// `compile-loop ITERATIONS`: only the compile of @system-service (systemd 252, three ABIs), for a
+// profiler.
+if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "compile-loop" {
+    do {
+        let policy = try Goals.systemService()
+        let t = try Goals.cpuTimed(max(1, Int(CommandLine.arguments[2]) ?? 1000)) { _ = try Compiler.compile(policy) }
+        print(String(format: "compile @system-service: median %.1f µs, fastest %.1f µs", t.median * 1000, t.fastest * 1000))
+    } catch {
+        FileHandle.standardError.write(Data("seccompose-scale-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
 }
 
 // `loop N ITERATIONS [ABIS]`: only Seccompose's import and compile of the row's profile, repeated
