@@ -490,16 +490,44 @@ public struct LibseccompRuleDatabase: Sendable {
         guard let e = entries[name] else { return nil }
         if let u = e.unconditional { return SyscallDecision(action: u.action, origin: u.source.flatMap(origin)) }
         guard let root = e.chains else { return nil }
-        var state = Flattening(wide: wide, cellLimit: 1 << 16)
-        let end = state.lists.cons(FlatRule(conditions: [], leaf: Leaf(action: defaultAction, source: nil)), SharedRuleLists.empty)
-        let written = try Self.rules(root.head, end, known: [:], &state)
-        guard state.lists.count(written) <= 1 << 16 else {
-            throw Refusal(conflicting: nil, reason: "the rules of \(name) make a decision tree of more than \(1 << 16) paths")
+        func flattened(cellLimit: Int) throws(Refusal) -> [FlatRule] {
+            var state = Flattening(wide: wide, cellLimit: cellLimit)
+            let end = state.lists.cons(FlatRule(conditions: [], leaf: Leaf(action: defaultAction, source: nil)), SharedRuleLists.empty)
+            let written = try Self.rules(root.head, end, known: [:], &state)
+            guard state.lists.count(written) <= 1 << 16 else {
+                throw Refusal(conflicting: nil, reason: "the rules of \(name) make a decision tree of more than \(1 << 16) paths")
+            }
+            let simplified = Self.simplify(state.lists.elements(written), defaultAction: defaultAction)
+            guard simplified.count <= 4096 else {
+                throw Refusal(conflicting: nil, reason: "the rules of \(name) make a decision tree of more than 4096 paths")
+            }
+            return simplified
         }
-        let list = state.lists.elements(written)
-        let simplified = Self.simplify(list, defaultAction: defaultAction)
-        guard simplified.count <= 4096 else {
-            throw Refusal(conflicting: nil, reason: "the rules of \(name) make a decision tree of more than 4096 paths")
+        var simplified: [FlatRule]
+        do throws(Refusal) {
+            simplified = try flattened(cellLimit: 1 << 13)
+            // Ordering tests on several arguments: the boxes may be far fewer than the paths
+            // (four rules of two `<`/`>` each can make thousands of conditions); the shorter
+            // list is kept (both decide alike).
+            var ordered: Set<Int> = []
+            for rule in simplified {
+                for c in rule.conditions where c.op != .equal && c.op != .notEqual && c.op != .maskedEqual { ordered.insert(c.index) }
+            }
+            if simplified.count > 16, ordered.count > 1, let grid = gridPlan(root: root), grid.ordering, grid.args.count > 1 {
+                let boxes = Self.simplify(gridRules(name, plan: grid), defaultAction: defaultAction)
+                let size = { (rules: [FlatRule]) in rules.reduce(0) { $0 + $1.conditions.count + 1 } }
+                if size(boxes) < size(simplified) { simplified = boxes }
+            }
+        } catch {
+            // Too many paths to write down one by one: the same decision as boxes of values
+            // (GridDecision.swift) when the tree compares whole values and the boxes are few;
+            // else the paths, with a larger budget.
+            if let grid = gridPlan(root: root) {
+                simplified = Self.simplify(gridRules(name, plan: grid), defaultAction: defaultAction)
+                guard simplified.count <= 4096 else { throw error }
+            } else {
+                simplified = try flattened(cellLimit: 1 << 16)
+            }
         }
         guard let last = simplified.last else { return nil }
         return SyscallDecision(action: last.leaf.action, origin: last.leaf.source.flatMap(origin),

@@ -80,6 +80,60 @@ struct ImporterFastPathTests {
         #expect(db.evaluate("ioctl", arguments: [0, 999])?.action == .allow && db.evaluate("ioctl", arguments: [0, 1000])?.action == .errno(1))
     }
 
+    @Test("the grid of boxes decides as the tree on every corner (64- and 32-bit, two and three arguments)",
+        arguments: [true, false])
+    func grid(wide: Bool) throws {
+        var rng = SplitMix(state: wide ? 0x961d : 0x9620)
+        let ops: [ArgumentCondition.Operator] = [.less, .lessOrEqual, .greater, .greaterOrEqual, .equal, .notEqual]
+        let values: [UInt64] = [0, 1, 7, 0xFF, 0x8000_0000, 0xFFFF_FFFF, 0x1_0000_0000, 0x1_0000_0007, .max - 1]
+        var corners = 0, boxes = 0
+        for round in 0..<40 {
+            var db = LibseccompRuleDatabase(wide: wide, defaultAction: .errno(1))
+            var constants: [Int: Set<UInt64>] = [:]
+            let args = round % 4 == 0 ? 3 : 2
+            for source in 0..<(4 + round % 9) {
+                var conditions: [ArgumentCondition] = []
+                for index in 0..<args where rng.next() % 4 != 0 {
+                    let v = rng.next() % 2 == 0 ? values[Int(rng.next() % UInt64(values.count))] : rng.next() % 0x1_0000
+                    let c = ArgumentCondition(index: index, ops[Int(rng.next() % UInt64(ops.count))], wide ? v : v & 0xFFFF_FFFF)
+                    conditions.append(c)
+                    constants[index, default: []].formUnion([c.value, c.value &- 1, c.value &+ 1])
+                }
+                let action: Action = rng.next() % 3 == 0 ? .log : .allow
+                do { try db.add(action, syscall: "mmap", conditions, source: source) } catch { continue }
+            }
+            guard let root = db.entries["mmap"]?.chains, let plan = db.gridPlan(root: root) else { continue }
+            let rules = db.gridRules("mmap", plan: plan)
+            boxes += rules.count
+            // The boxes are disjoint: at most one conditional rule holds anywhere.
+            func holds(_ r: LibseccompRuleDatabase.FlatRule, _ a: [UInt64]) -> Bool {
+                r.conditions.allSatisfy { c in
+                    switch c.op {
+                    case .greaterOrEqual: return a[c.index] >= c.value
+                    case .lessOrEqual: return a[c.index] <= c.value
+                    default: return false
+                    }
+                }
+            }
+            let top: UInt64 = wide ? .max : 0xFFFF_FFFF
+            let xs = (constants[0] ?? [0]).filter { $0 <= top }.sorted(), ys = (constants[1] ?? [0]).filter { $0 <= top }.sorted()
+            let zs = (constants[2] ?? [0]).filter { $0 <= top }.sorted()
+            for x in xs {
+                for y in ys {
+                    for z in zs.prefix(args == 3 ? zs.count : 1) {
+                        let a: [UInt64] = [x, y, z, 0, 0, 0]
+                        let matching = rules.dropLast().filter { holds($0, a) }
+                        #expect(matching.count <= 1)
+                        let grid = matching.first?.leaf ?? rules.last?.leaf
+                        #expect(grid == db.evaluate("mmap", arguments: a), "round \(round) at \(a)")
+                        corners += 1
+                    }
+                }
+            }
+        }
+        #expect(corners > 2_000 && boxes > 40)
+    }
+
     static func decoded(_ text: String) -> OCIProfile? {
         try? JSONDecoder().decode(OCIProfile.self, from: Data(text.utf8))
     }
