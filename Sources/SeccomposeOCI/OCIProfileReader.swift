@@ -93,69 +93,61 @@ enum OCIProfileReader {
         }
 
         mutating func object() -> Value? {
-            depth -= 1
-            guard depth > 0 else { return nil }
-            defer { depth += 1 }
-            at += 1
             var members: [(key: String, value: Value)] = []
-            skipSpace()
-            if at < bytes.count, bytes[at] == UInt8(ascii: "}") {
-                at += 1
-                return .object(members)
-            }
-            while true {
-                skipSpace()
-                guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let key = string() else { return nil }
+            let ok = sequence(closedBy: UInt8(ascii: "}")) { p in
+                guard p.at < p.bytes.count, p.bytes[p.at] == UInt8(ascii: "\""), let key = p.string() else { return false }
                 // A key given twice: which one JSONDecoder keeps is its business.
-                guard !members.contains(where: { $0.key == key }) else { return nil }
-                skipSpace()
-                guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return nil }
-                at += 1
-                skipSpace()
-                nextArrayIsRules = depth == 63 && key == "syscalls"
-                guard let v = value() else { return nil }
-                nextArrayIsRules = false
+                guard !members.contains(where: { $0.key == key }) else { return false }
+                p.skipSpace()
+                guard p.at < p.bytes.count, p.bytes[p.at] == UInt8(ascii: ":") else { return false }
+                p.at += 1
+                p.skipSpace()
+                p.nextArrayIsRules = p.depth == 63 && key == "syscalls"
+                guard let v = p.value() else { return false }
+                p.nextArrayIsRules = false
                 members.append((key, v))
-                skipSpace()
-                guard at < bytes.count else { return nil }
-                if bytes[at] == UInt8(ascii: ",") {
-                    at += 1
-                } else if bytes[at] == UInt8(ascii: "}") {
-                    at += 1
-                    return .object(members)
-                } else {
-                    return nil
-                }
+                return true
             }
+            return ok ? .object(members) : nil
         }
 
         mutating func array() -> Value? {
-            depth -= 1
-            guard depth > 0 else { return nil }
-            defer { depth += 1 }
-            at += 1
             let rules = nextArrayIsRules
             nextArrayIsRules = false
             var elements: [Value] = []
+            let ok = sequence(closedBy: UInt8(ascii: "]")) { p in
+                if rules { p.ruleOffsets.append(p.at) }
+                guard let v = p.value() else { return false }
+                elements.append(v)
+                return true
+            }
+            return ok ? .array(elements) : nil
+        }
+
+        /// The elements of an object or array (its opening bracket at `at`), separated by commas
+        /// and closed by `close`: `element` reads one (from its first non-blank byte).
+        mutating func sequence(closedBy close: UInt8, _ element: (inout Parser) -> Bool) -> Bool {
+            depth -= 1
+            guard depth > 0 else { return false }
+            defer { depth += 1 }
+            at += 1
             skipSpace()
-            if at < bytes.count, bytes[at] == UInt8(ascii: "]") {
+            if at < bytes.count, bytes[at] == close {
                 at += 1
-                return .array(elements)
+                return true
             }
             while true {
                 skipSpace()
-                if rules { ruleOffsets.append(at) }
-                guard let v = value() else { return nil }
-                elements.append(v)
+                guard element(&self) else { return false }
                 skipSpace()
-                guard at < bytes.count else { return nil }
+                guard at < bytes.count else { return false }
                 if bytes[at] == UInt8(ascii: ",") {
                     at += 1
-                } else if bytes[at] == UInt8(ascii: "]") {
+                } else if bytes[at] == close {
                     at += 1
-                    return .array(elements)
+                    return true
                 } else {
-                    return nil
+                    return false
                 }
             }
         }
@@ -313,16 +305,7 @@ enum OCIProfileReader {
         uint64(v).flatMap { UInt32(exactly: $0) }
     }
 
-    static func strings(_ v: Value) -> [String]? {
-        guard case .array(let elements) = v else { return nil }
-        var out: [String] = []
-        out.reserveCapacity(elements.count)
-        for e in elements {
-            guard let s = string(e) else { return nil }
-            out.append(s)
-        }
-        return out
-    }
+    static func strings(_ v: Value) -> [String]? { list(v, string) }
 
     static func list<T>(_ v: Value, _ element: (Value) -> T?) -> [T]? {
         guard case .array(let elements) = v else { return nil }

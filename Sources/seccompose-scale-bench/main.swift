@@ -135,18 +135,25 @@ func worstPath(_ program: [BPFInstruction], _ row: Row) throws -> Int {
     return worst
 }
 
-// `compile-loop ITERATIONS`: only the compile of @system-service (systemd 252, three ABIs), for a
-// profiler.
-if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "compile-loop" {
+/// Runs a profiling mode and exits: 0 after `body`, 1 with its error on stderr.
+func profilingMode(_ body: () throws -> Void) -> Never {
     do {
-        let policy = try Goals.systemService()
-        let t = try Goals.cpuTimed(max(1, Int(CommandLine.arguments[2]) ?? 1000)) { _ = try Compiler.compile(policy) }
-        print(String(format: "compile @system-service: median %.1f µs, fastest %.1f µs", t.median * 1000, t.fastest * 1000))
+        try body()
     } catch {
         FileHandle.standardError.write(Data("seccompose-scale-bench: \(error)\n".utf8))
         exit(1)
     }
     exit(0)
+}
+
+// `compile-loop ITERATIONS`: only the compile of @system-service (systemd 252, three ABIs), for a
+// profiler.
+if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "compile-loop" {
+    profilingMode {
+        let policy = try Goals.systemService()
+        let t = try Goals.cpuTimed(max(1, Int(CommandLine.arguments[2]) ?? 1000)) { _ = try Compiler.compile(policy) }
+        print(String(format: "compile @system-service: median %.1f µs, fastest %.1f µs", t.median * 1000, t.fastest * 1000))
+    }
 }
 
 // `loop N ITERATIONS [ABIS]`: only Seccompose's import and compile of the row's profile, repeated
@@ -156,17 +163,13 @@ if CommandLine.arguments.count > 3, CommandLine.arguments[1] == "loop" {
     let abis: [Architecture] = args.count > 4 && args[4] == "3" ? [.x86_64, .x32, .x86] : [.x86_64]
     let row = Row(values: Int(args[2]) ?? 1000, abis: abis)
     let text = Array(profile(row).utf8)
-    do {
+    profilingMode {
         let t = try timed(max(1, Int(args[3]) ?? 100)) {
             let imported = try OCIProfileImporter.load(json: text, file: "bench.json", target: OCITarget(architecture: .x86_64))
             _ = try Compiler.compile(imported.policy)
         }
         print(String(format: "import+compile N=%d ABIs=%d: median %.2f ms, fastest %.2f ms", row.values, abis.count, t.median, t.fastest))
-    } catch {
-        FileHandle.standardError.write(Data("seccompose-scale-bench: \(error)\n".utf8))
-        exit(1)
     }
-    exit(0)
 }
 
 // `goals [ITERATIONS] [DOCKER-PROFILE]`: issue 15's program and library-compile-time numbers.
