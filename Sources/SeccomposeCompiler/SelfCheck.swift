@@ -307,42 +307,6 @@ public enum SelfCheck {
         }
     }
 
-    /// A decision's first-match evaluation (`SyscallDecision.action(arguments:argumentBits:)`),
-    /// with a lookup table when every rule is one equality test of the same argument on the same
-    /// bits (a value set: ioctl requests, personality values), so that checking n such rules
-    /// costs O(n), not O(n²).
-    struct FirstMatch {
-        let decision: SyscallDecision
-        let argumentBits: Int
-        var index = 0
-        var keep: UInt64 = .max
-        var table: [UInt64: Action]?
-
-        init(_ decision: SyscallDecision, argumentBits: Int) {
-            self.decision = decision
-            self.argumentBits = argumentBits
-            guard decision.rules.count >= 8, let first = decision.rules.first?.conditions.first,
-                first.op == .equal, first.index < 6
-            else { return }
-            let bits = first.comparedBits(argumentBits: argumentBits)
-            var t: [UInt64: Action] = [:]
-            keep = bits >= 64 ? .max : (1 << UInt64(bits)) - 1
-            index = first.index
-            for rule in decision.rules {
-                guard rule.conditions.count == 1, let c = rule.conditions.first, c.op == .equal, c.index == first.index,
-                    c.comparedBits(argumentBits: argumentBits) == bits
-                else { return }
-                if t[c.value & keep] == nil { t[c.value & keep] = rule.action }  // the first rule wins
-            }
-            table = t
-        }
-
-        func action(_ arguments: [UInt64]) -> Action {
-            guard let table else { return decision.action(arguments: arguments, argumentBits: argumentBits) }
-            return table[arguments[index] & keep] ?? decision.action
-        }
-    }
-
     /// Values around a condition's constant: the constant and its neighbours, its words swapped
     /// into the other half, upper-half junk on the low word, the low word sign-extended, and for
     /// masked comparisons the constant with the bits outside and one bit inside the mask changed.

@@ -10,8 +10,10 @@
 // 64-bit value it stands for and the one after. Between those breakpoints, per argument, every
 // test gives one answer, so the tree decides the same on each box of the grid they make, and
 // the box's lowest corner stands for it. The boxes are disjoint, so their order in the list
-// does not matter; boxes with the filter's default action and no rule of their own are left out,
-// and neighbours along the last argument with the same answer are joined.
+// does not matter; boxes with the filter's default action are left out, and neighbours along the
+// last argument with the same action are joined (the first one's rule is named as the origin).
+// On one argument the boxes are runs of values, written as `a <= last value` in ascending order
+// (one comparison a rule, which the compiler searches).
 //
 // Only for trees of whole-value tests: a masked test with a partial mask is not an interval,
 // and then the tree is still refused.
@@ -100,6 +102,26 @@ extension LibseccompRuleDatabase {
         var position = [Int](repeating: 0, count: args.count)
         var arguments = [UInt64](repeating: 0, count: 6)
         let fallback = Leaf(action: defaultAction, source: nil)
+        if args.count == 1 {
+            // One argument: runs of equal answers in ascending order, each `a <= its last value`
+            // (first match), the last `a >= its first value`: rules of one comparison each, which
+            // the compiler turns into one search over the argument.
+            var runs: [(leaf: Leaf, from: UInt64)] = []
+            for start in starts[0] {
+                arguments[args[0]] = start
+                let leaf = evaluate(name, arguments: arguments) ?? fallback
+                if runs.last?.leaf.action != leaf.action { runs.append((leaf, start)) }
+            }
+            for (k, run) in runs.enumerated() {
+                if k + 1 < runs.count {
+                    out.append(FlatRule(conditions: [ArgumentCondition(index: args[0], .lessOrEqual, runs[k + 1].from - 1)], leaf: run.leaf))
+                } else if run.leaf.action != defaultAction {
+                    out.append(FlatRule(conditions: run.from > 0 ? [ArgumentCondition(index: args[0], .greaterOrEqual, run.from)] : [], leaf: run.leaf))
+                }
+            }
+            out.append(FlatRule(conditions: [], leaf: fallback))
+            return out
+        }
         // Boxes in lexicographic order; the last argument varies fastest, so equal neighbours
         // along it are joined as they come.
         var pending: (leaf: Leaf, prefix: [Int], from: Int, to: Int)?
@@ -116,7 +138,7 @@ extension LibseccompRuleDatabase {
         func flush() {
             guard let p = pending else { return }
             pending = nil
-            guard p.leaf != fallback else { return }
+            guard p.leaf.action != defaultAction else { return }
             out.append(FlatRule(conditions: box(p.prefix, last: (p.from, p.to)), leaf: p.leaf))
         }
         for _ in 0..<cells {
@@ -124,7 +146,7 @@ extension LibseccompRuleDatabase {
             let leaf = evaluate(name, arguments: arguments) ?? fallback
             let prefix = Array(position.dropLast())
             let last = position[args.count - 1]
-            if let p = pending, p.leaf == leaf, p.prefix == prefix, p.to + 1 == last {
+            if let p = pending, p.leaf.action == leaf.action, p.prefix == prefix, p.to + 1 == last {
                 pending?.to = last
             } else {
                 flush()

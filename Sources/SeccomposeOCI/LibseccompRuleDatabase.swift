@@ -506,14 +506,15 @@ public struct LibseccompRuleDatabase: Sendable {
         var simplified: [FlatRule]
         do throws(Refusal) {
             simplified = try flattened(cellLimit: 1 << 13)
-            // Ordering tests on several arguments: the boxes may be far fewer than the paths
-            // (four rules of two `<`/`>` each can make thousands of conditions); the shorter
-            // list is kept (both decide alike).
+            // Ordering tests: the boxes may be far fewer than the paths (each path carries the
+            // failed tests of the nodes before it: 60 `<`/`>=` rules on one argument made rules
+            // of 25 conditions; four rules of two `<`/`>` each, thousands of conditions); the
+            // shorter list is kept (both decide alike).
             var ordered: Set<Int> = []
             for rule in simplified {
                 for c in rule.conditions where c.op != .equal && c.op != .notEqual && c.op != .maskedEqual { ordered.insert(c.index) }
             }
-            if simplified.count > 16, ordered.count > 1, let grid = gridPlan(root: root), grid.ordering, grid.args.count > 1 {
+            if simplified.count > 16, !ordered.isEmpty, let grid = gridPlan(root: root), grid.ordering {
                 let boxes = Self.simplify(gridRules(name, plan: grid), defaultAction: defaultAction)
                 let size = { (rules: [FlatRule]) in rules.reduce(0) { $0 + $1.conditions.count + 1 } }
                 if size(boxes) < size(simplified) { simplified = boxes }

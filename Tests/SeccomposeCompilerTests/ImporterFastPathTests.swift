@@ -80,7 +80,7 @@ struct ImporterFastPathTests {
         #expect(db.evaluate("ioctl", arguments: [0, 999])?.action == .allow && db.evaluate("ioctl", arguments: [0, 1000])?.action == .errno(1))
     }
 
-    @Test("the grid of boxes decides as the tree on every corner (64- and 32-bit, two and three arguments)",
+    @Test("the grid of boxes decides as the tree on every corner (64- and 32-bit, one, two and three arguments)",
         arguments: [true, false])
     func grid(wide: Bool) throws {
         var rng = SplitMix(state: wide ? 0x961d : 0x9620)
@@ -90,7 +90,7 @@ struct ImporterFastPathTests {
         for round in 0..<40 {
             var db = LibseccompRuleDatabase(wide: wide, defaultAction: .errno(1))
             var constants: [Int: Set<UInt64>] = [:]
-            let args = round % 4 == 0 ? 3 : 2
+            let args = round % 4 == 0 ? 3 : round % 4 == 1 ? 1 : 2
             for source in 0..<(4 + round % 9) {
                 var conditions: [ArgumentCondition] = []
                 for index in 0..<args where rng.next() % 4 != 0 {
@@ -105,7 +105,8 @@ struct ImporterFastPathTests {
             guard let root = db.entries["mmap"]?.chains, let plan = db.gridPlan(root: root) else { continue }
             let rules = db.gridRules("mmap", plan: plan)
             boxes += rules.count
-            // The boxes are disjoint: at most one conditional rule holds anywhere.
+            // The boxes are disjoint (on one argument: runs tried in ascending order, so the
+            // first that holds decides).
             func holds(_ r: LibseccompRuleDatabase.FlatRule, _ a: [UInt64]) -> Bool {
                 r.conditions.allSatisfy { c in
                     switch c.op {
@@ -123,9 +124,9 @@ struct ImporterFastPathTests {
                     for z in zs.prefix(args == 3 ? zs.count : 1) {
                         let a: [UInt64] = [x, y, z, 0, 0, 0]
                         let matching = rules.dropLast().filter { holds($0, a) }
-                        #expect(matching.count <= 1)
+                        #expect(matching.count <= 1 || plan.args.count == 1)
                         let grid = matching.first?.leaf ?? rules.last?.leaf
-                        #expect(grid == db.evaluate("mmap", arguments: a), "round \(round) at \(a)")
+                        #expect(grid?.action == db.evaluate("mmap", arguments: a)?.action, "round \(round) at \(a)")
                         corners += 1
                     }
                 }
