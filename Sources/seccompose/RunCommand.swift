@@ -106,9 +106,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         if let program {
-            var launch = ProgramLaunch(programAt: program, argv: command)
-            launch.neverSetNoNewPrivileges = keepPrivileges
-            throw ExitCode(Self.execute { () throws(LaunchFailure) in try launch.prepare() })
+            throw ExitCode(Self.runProgram(program, argv: command, keepPrivileges: keepPrivileges))
         }
         let request = try input.request(positionalUnit: unitName)
         if request.unit != nil {
@@ -118,10 +116,22 @@ struct RunCommand: ParsableCommand {
             launch.neverSetNoNewPrivileges = keepPrivileges
             throw ExitCode(Self.execute { () throws(LaunchFailure) in try launch.prepare() })
         }
-        var launch = CommandLaunch(request: request, argv: command)
+        throw ExitCode(Self.runCommand(request, argv: command, lenient: lenient, keepPrivileges: keepPrivileges))
+    }
+
+    /// The ad-hoc form: `argv` under the filter `request` describes (shared with `RunFastPath`).
+    static func runCommand(_ request: FilterRequest, argv: [String], lenient: Bool, keepPrivileges: Bool) -> ExitStatus {
+        var launch = CommandLaunch(request: request, argv: argv)
         launch.strictness = LaunchStrictness(lenient: lenient)
         launch.neverSetNoNewPrivileges = keepPrivileges
-        throw ExitCode(Self.execute { () throws(LaunchFailure) in try launch.prepare() })
+        return execute { () throws(LaunchFailure) in try launch.prepare() }
+    }
+
+    /// `--program FILE`: `argv` under a precompiled program (shared with `RunFastPath`).
+    static func runProgram(_ path: String, argv: [String], keepPrivileges: Bool) -> ExitStatus {
+        var launch = ProgramLaunch(programAt: path, argv: argv)
+        launch.neverSetNoNewPrivileges = keepPrivileges
+        return execute { () throws(LaunchFailure) in try launch.prepare() }
     }
 
     /// Prepares the launch, prints its diagnostics and notices, runs it, prints its violations,

@@ -2,6 +2,7 @@
 // LaunchFilter.readProgram): programs written by `compile --format raw` run in real child
 // processes under the real kernel; the test runner itself never installs a filter.
 
+import CSeccomp
 import Foundation
 import SeccomposeCompiler
 import SeccomposeInput
@@ -10,6 +11,10 @@ import SeccomposeRuntime
 import SeccomposeSystemd
 import SeccomposeTestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite("run --program: precompiled raw programs", .serialized)
 struct ProgramRunTests {
@@ -137,6 +142,101 @@ struct ProgramRunTests {
             try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
             #expect(throws: LaunchFailure.self) { try ProgramLaunch(programAt: path, argv: ["/bin/true"]).prepare() }
             #expect(throws: LaunchFailure.self) { try ProgramLaunch(programAt: path, argv: []).prepare() }
+        }
+    }
+}
+
+/// `run --filter EXPR -- CMD`, `run --systemd V --filter EXPR -- CMD` and `run --program FILE --
+/// CMD` are read by a hand-written fast path before ArgumentParser; SECCOMPOSE_NO_FAST_PATH=1
+/// sends the same command line through ArgumentParser. Both must mean the same: the same
+/// installed program, status, output and errors.
+@Suite("run's fast path and the full parser agree", .serialized)
+struct RunFastPathTests {
+    /// Runs the same command line on both paths; the results with pids masked.
+    func both(_ seccompose: String, _ arguments: [String]) throws -> (fast: RunResult, slow: RunResult) {
+        let fast = try Support.run(seccompose, arguments)
+        let slow = try Support.run("/usr/bin/env", ["SECCOMPOSE_NO_FAST_PATH=1", seccompose] + arguments)
+        return (fast, slow)
+    }
+
+    func masked(_ s: String) -> String {
+        s.replacingOccurrences(of: #"pid \d+"#, with: "pid N", options: .regularExpression)
+    }
+
+    @Test("status, stdout and stderr are the same on both paths, for runs, kills, refusals and near-shapes")
+    func sameOutcomes() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        try Support.withTemporaryDirectory { dir in
+            let target = dir.appendingPathComponent("d").path
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
+            let program = dir.appendingPathComponent("p.bpf").path
+            let compiled = try Support.run(seccompose, ["compile", "--filter", "~rmdir", "--format", "raw", "-o", program])
+            try #require(compiled.status == 0, "\(compiled)")
+            let bad = dir.appendingPathComponent("bad.bpf").path
+            try Data([1, 2, 3]).write(to: URL(fileURLWithPath: bad))
+            let marker = dir.appendingPathComponent("ran").path
+            let cases: [([String], Int32)] = [
+                (["run", "--filter", "~mount", "--", "/bin/sh", "-c", "echo out; exit 7"], 7),
+                (["run", "--systemd", "252", "--filter", "~rmdir", "--", "/bin/rmdir", target], 159),
+                (["run", "--filter", "~mkdir:EPERM mkdirat:EPERM", "--", "/bin/mkdir", target + "/x"], 1),
+                (["run", "--filter", "~@sytem-service", "--", "/usr/bin/touch", marker], 228),
+                (["run", "--systemd", "252", "--filter", "@system-service", "--", "/bin/true"], 0),
+                (["run", "--program", program, "--", "/bin/rmdir", target], 159),
+                (["run", "--program", program, "--", "/bin/sh", "-c", "exit 3"], 3),
+                (["run", "--program", bad, "--", "/usr/bin/touch", marker], 228),
+                (["run", "--program", dir.appendingPathComponent("none.bpf").path, "--", "/usr/bin/touch", marker], 228),
+                // Near-shapes the fast path leaves to ArgumentParser.
+                (["run", "--systemd", "999", "--filter", "~mount", "--", "/usr/bin/touch", marker], 64),
+                (["run", "--filter", "-x", "--", "/usr/bin/touch", marker], 64),
+                (["run", "--filter=~mount", "--", "/bin/true"], 0),
+                (["run", "--program", program, "--filter", "~mount", "--", "/usr/bin/touch", marker], 64),
+                (["run", "--filter", "~mount", "--"], 64),
+            ]
+            for (arguments, status) in cases {
+                let (fast, slow) = try both(seccompose, arguments)
+                #expect(fast.status == status, "\(arguments): \(fast)")
+                #expect(slow.status == fast.status, "\(arguments): fast \(fast)\nslow \(slow)")
+                #expect(slow.stdout == fast.stdout, "\(arguments)")
+                #expect(masked(slow.stderr) == masked(fast.stderr), "\(arguments): fast \(fast.stderr)\nslow \(slow.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: marker), "\(arguments): nothing may run")
+            }
+        }
+    }
+
+    /// The program installed in a `sleep` started by `arguments` (through `env` with `environment`).
+    func installed(_ seccompose: String, _ arguments: [String], environment: [String]) throws -> [BPFInstruction] {
+        let (supervisor, target) = try ReadBackTests.startSleeping("/usr/bin/env", environment + [seccompose] + arguments)
+        defer {
+            kill(supervisor, SIGTERM)
+            var status: Int32 = 0
+            waitpid(supervisor, &status, 0)
+        }
+        let seized = cseccomp_ptrace_seize_and_stop(target)
+        try #require(seized == 0, "ptrace seize failed: \(seized)")
+        defer { _ = cseccomp_ptrace_detach(target) }
+        let count = cseccomp_get_filter(target, 0, nil, 0)
+        try #require(count > 0, "PTRACE_SECCOMP_GET_FILTER: \(count)")
+        var buffer = [sock_filter](repeating: sock_filter(), count: Int(count))
+        #expect(cseccomp_get_filter(target, 0, &buffer, count) == count)
+        #expect(cseccomp_get_filter(target, 1, nil, 0) == -ENOENT, "exactly one filter is installed")
+        return buffer.map { BPFInstruction(code: $0.code, jt: $0.jt, jf: $0.jf, k: $0.k) }
+    }
+
+    @Test("both paths install the program compile --format raw writes; --program installs the file's")
+    func sameInstalledProgram() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        let compiled = try Support.run(seccompose, ["compile", "--systemd", "252", "--filter", "@system-service", "--format", "raw"])
+        try #require(compiled.status == 0, "\(compiled)")
+        let expected = try #require(Program(rawBytes: Array(compiled.stdoutData))).instructions
+        let filter = ["run", "--systemd", "252", "--filter", "@system-service", "--", "/bin/sleep", "20"]
+        #expect(try installed(seccompose, filter, environment: []) == expected)
+        #expect(try installed(seccompose, filter, environment: ["SECCOMPOSE_NO_FAST_PATH=1"]) == expected)
+        try Support.withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("s.bpf").path
+            try Data(compiled.stdoutData).write(to: URL(fileURLWithPath: path))
+            let program = ["run", "--program", path, "--", "/bin/sleep", "20"]
+            #expect(try installed(seccompose, program, environment: []) == expected)
+            #expect(try installed(seccompose, program, environment: ["SECCOMPOSE_NO_FAST_PATH=1"]) == expected)
         }
     }
 }
