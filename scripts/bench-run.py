@@ -23,8 +23,8 @@ a temporary directory, cycling through them in subdirectories 00/, 01/ … under
 With `--baseline PATH` the same is measured for a second binary (e.g. a release build of an
 older commit) and the two JSON outputs must be identical.
 
-Build first, ideally with a static Swift runtime (what deployment should use):
-  swift build -c release --static-swift-stdlib --product seccompose
+Build first: `swift build -c release` (Package.swift links the release `seccompose` with the
+Swift runtime and Foundation statically).
 
 Usage: scripts/bench-run.py [--binary PATH] [--baseline PATH] [--runs N]
        scripts/bench-run.py --check [--binary PATH] [--baseline PATH] [--units N] [--runs N]
