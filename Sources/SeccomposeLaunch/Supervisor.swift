@@ -1,7 +1,6 @@
 // Supervisor.swift: starts commands under one filter, forwards signals, waits, and reports what
 // the filter did to every process the commands started.
 
-import Dispatch
 import SeccomposeCompiler
 import SeccomposeInput
 import SeccomposePolicy
@@ -210,34 +209,12 @@ public final class Supervisor {
     // MARK: Waiting
 
     private func wait(for pid: pid_t) -> Termination {
-        let forwarded = [SIGINT, SIGTERM, SIGHUP]
-        var saved: [sigaction] = []
-        var sources: [any DispatchSourceSignal] = []
-        if forwardSignals {
-            // Ignored here, handled by dispatch sources; the child path resets them for the command.
-            for s in forwarded {
-                var ignore = sigaction()
-                ignore.__sigaction_handler.sa_handler = SIG_IGN
-                var old = sigaction()
-                sigaction(s, &ignore, &old)
-                saved.append(old)
-            }
-            // A parent may have started us with signals blocked; forwarding needs them delivered.
-            var unblock = sigset_t()
-            sigemptyset(&unblock)
-            for s in forwarded { sigaddset(&unblock, s) }
-            pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-            for s in forwarded {
-                let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
-                source.setEventHandler { kill(pid, s) }
-                source.resume()
-                sources.append(source)
-            }
-        }
+        // SIGINT, SIGTERM and SIGHUP go to the command from a plain handler (no dispatch
+        // threads to start); the child path resets them for the command.
+        let forwarding = forwardSignals && SignalForwarding.start(pid)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        for s in sources { s.cancel() }
-        for (s, var old) in zip(forwarded, saved) { sigaction(s, &old, nil) }
+        if forwarding { SignalForwarding.stop(pid) }
         return Termination(waitStatus: status)
     }
 
