@@ -57,14 +57,16 @@ public enum LaunchFilter: Sendable {
         func refuse(_ message: String, fix: String = fix) -> LaunchFailure {
             LaunchFailure(exitStatus: .seccomp, message: "not running: " + message, fix: fix, file: path)
         }
+        let limit = BPF.maximumInstructions * 8
+        let tooLong = "the program file is longer than the kernel's \(BPF.maximumInstructions) instructions (\(limit) bytes)"
         let bytes: [UInt8]
-        do { bytes = try TextFile.readBytes(path, limit: 1 << 20) } catch {
+        // Reading stops soon after the limit, so a huge file is refused without reading it all.
+        do { bytes = try TextFile.readBytes(path, limit: limit + 1) } catch {
+            if error.message.hasPrefix("file larger than") { throw refuse(tooLong) }
             throw refuse("cannot use the program file: \(error.message)", fix: error.fix)
         }
         guard !bytes.isEmpty else { throw refuse("the program file is empty") }
-        guard bytes.count <= BPF.maximumInstructions * 8 else {
-            throw refuse("the program file has \(bytes.count) bytes, more than the kernel's \(BPF.maximumInstructions) instructions (\(BPF.maximumInstructions * 8) bytes)")
-        }
+        guard bytes.count <= limit else { throw refuse(tooLong) }
         guard let program = Program(rawBytes: bytes) else {
             throw refuse("\(bytes.count) bytes is not a whole number of 8-byte instructions (a truncated or foreign file)")
         }

@@ -61,7 +61,8 @@ struct ProgramRunTests {
             let cases: [(String, Data, String)] = [
                 ("empty.bpf", Data(), "the program file is empty"),
                 ("misaligned.bpf", good.dropLast(3), "is not a whole number of 8-byte instructions"),
-                ("long.bpf", Data((0..<4097).flatMap { _ in allow }), "more than the kernel's 4096 instructions"),
+                ("long.bpf", Data((0..<4097).flatMap { _ in allow }), "longer than the kernel's 4096 instructions"),
+                ("huge.bpf", Data((0..<200_000).flatMap { _ in allow }), "longer than the kernel's 4096 instructions"),
                 ("opcode.bpf", Data(badOpcode + allow), "the kernel would refuse this program: instruction 0"),
                 ("load.bpf", Data(loadPastData + allow), "the kernel would refuse this program: instruction 0: load offset 64"),
                 ("noret.bpf", Data(allow + [0x20, 0, 0, 0, 0, 0, 0, 0]), "the last instruction is not a RET"),
