@@ -82,9 +82,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CSeccomp"),
-        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
-            name: "SeccomposeRuntime", dependencies: ["SeccomposeDiagnostics", "SeccomposeCompiler", "CSeccomp", "CSystemd"],
+            // libsystemd is opened with dlopen when a journal is used (CSeccomp/csystemd.c), never linked.
+            name: "SeccomposeRuntime", dependencies: ["SeccomposeDiagnostics", "SeccomposeCompiler", "CSeccomp"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -122,7 +122,12 @@ let package = Package(
                 "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeOCI", "SeccomposeInput", "SeccomposeLaunch",
                 "SeccomposeLearn", "SeccomposeDiff", "SeccomposeDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+            // A release build (the README's `swift build -c release`) is linked with the Swift
+            // runtime and Foundation statically: no dynamic loading and relocating of ~25 shared
+            // objects at every start (docs/launch-performance.md). Debug builds stay dynamic: the
+            // test runner links this module beside the dynamic Testing/XCTest libraries.
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
         // The library API in under 40 lines: run a unit, report its violations, pass its status on.
         .executableTarget(

@@ -1,8 +1,18 @@
 #!/usr/bin/env python3
 """Benchmarks that print numbers (not tests).
 
-Launcher overhead (default): times `seccompose run --filter @system-service -- /bin/true`
-against plain `/bin/true`, N runs each (default 25), and prints the medians and their difference.
+Launcher overhead (default): times, N rounds (default 25), each round running every case once
+in turn (interleaved, so a busy machine slows all cases alike):
+  plain       /bin/true
+  filter      seccompose run --filter @system-service -- /bin/true   (compiles the filter)
+  program     seccompose run --program P -- /bin/true                (P: compile --format raw of
+              the same filter, made once before timing)
+  bwrap       bwrap --dev-bind / / --seccomp 3 -- /bin/true           (the same P on fd 3;
+              bubblewrap's own namespaces included, as a user of bwrap pays them)
+and prints the median and minimum of each and the overhead over plain exec. `--baseline PATH`
+adds the filter case for a second binary (e.g. a release build of an older commit), in the same
+rounds, and its program case when it has `run --program`. Cases whose tool is missing are
+skipped with a note.
 
 `--check`: `seccompose check` throughput on real unit files, start-up included. Copies the
 host's unit files (`--unit-dir`, default /lib/systemd/system, `*.service`, symlinks followed) into
@@ -13,10 +23,10 @@ a temporary directory, cycling through them in subdirectories 00/, 01/ … under
 With `--baseline PATH` the same is measured for a second binary (e.g. a release build of an
 older commit) and the two JSON outputs must be identical.
 
-Build first, ideally with a static Swift runtime (what deployment should use):
-  swift build -c release --static-swift-stdlib --product seccompose
+Build first: `swift build -c release` (Package.swift links the release `seccompose` with the
+Swift runtime and Foundation statically).
 
-Usage: scripts/bench-run.py [--binary PATH] [--runs N]
+Usage: scripts/bench-run.py [--binary PATH] [--baseline PATH] [--runs N]
        scripts/bench-run.py --check [--binary PATH] [--baseline PATH] [--units N] [--runs N]
                             [--systemd 252|262] [--unit-dir DIR]
 """
@@ -87,12 +97,67 @@ def check_benchmark(args):
                 sys.exit(1)
 
 
+def supports_program(binary):
+    """Whether `binary run --help` lists --program."""
+    done = subprocess.run([binary, "run", "--help"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return b"--program" in done.stdout
+
+
+def run_benchmark(args):
+    with tempfile.TemporaryDirectory(prefix="bench-run.") as tmp:
+        program = os.path.join(tmp, "system-service.bpf")
+        subprocess.run([args.binary, "compile", "--filter", "@system-service", "--format", "raw", "-o", program],
+                       check=True)
+        cases = [("plain exec: /bin/true", ["/bin/true"], None)]
+        binaries = [("", args.binary)]
+        if args.baseline:
+            binaries.insert(0, ("baseline ", args.baseline))
+        for label, binary in binaries:
+            cases.append((f"{label}seccompose run --filter @system-service",
+                          [binary, "run", "--filter", "@system-service", "--", "/bin/true"], None))
+            if supports_program(binary):
+                cases.append((f"{label}seccompose run --program",
+                              [binary, "run", "--program", program, "--", "/bin/true"], None))
+            else:
+                print(f"note: {binary} has no run --program; its program case is skipped")
+        bwrap = shutil.which("bwrap")
+        if bwrap:
+            cases.append(("bwrap --seccomp (same program)",
+                          [bwrap, "--dev-bind", "/", "/", "--seccomp", "3", "--", "/bin/true"], program))
+        else:
+            print("note: bwrap is not installed (apt-get install bubblewrap); its case is skipped")
+        samples = [[] for _ in cases]
+        for _ in range(args.runs):
+            for i, (_, argv, fd_file) in enumerate(cases):
+                fds = ()
+                if fd_file:
+                    fd = os.open(fd_file, os.O_RDONLY)
+                    if fd != 3:
+                        os.dup2(fd, 3)
+                        os.close(fd)
+                    fds = (3,)
+                start = time.perf_counter()
+                done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=fds)
+                samples[i].append((time.perf_counter() - start) * 1000)
+                if fds:
+                    os.close(3)
+                if done.returncode != 0:
+                    sys.exit(f"bench-run: {' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[:500]}")
+        plain, plain_min = statistics.median(samples[0]), min(samples[0])
+        print(f"{args.runs} rounds, cases interleaved; times in ms; overhead = the case minus plain exec "
+              f"(of the medians, and of the minimums: on a busy machine the minimums are the steadier)")
+        print(f"{'case':<52} {'median':>8} {'min':>8} {'overhead':>9} {'min ovh':>8}")
+        for (label, _, _), xs in zip(cases, samples):
+            med = statistics.median(xs)
+            print(f"{label:<52} {med:8.2f} {min(xs):8.2f} {med - plain:9.2f} {min(xs) - plain_min:8.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=".build/release/seccompose")
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--check", action="store_true", help="measure check throughput instead of run overhead")
-    ap.add_argument("--baseline", help="--check: a second binary to measure and compare with")
+    ap.add_argument("--baseline", help="a second binary to measure beside --binary (with --check: and compare outputs)")
     ap.add_argument("--units", type=int, default=1000, help="--check: how many unit files")
     ap.add_argument("--systemd", default="252", help="--check: the systemd version to emulate")
     ap.add_argument("--unit-dir", default="/lib/systemd/system", help="--check: where the real units are")
@@ -102,13 +167,7 @@ def main():
         check_benchmark(args)
         return
     args.runs = args.runs or 25
-    plain, plain_min = median_ms(["/bin/true"], args.runs)
-    filtered, filtered_min = median_ms(
-        [args.binary, "run", "--filter", "@system-service", "--", "/bin/true"], args.runs)
-    print(f"/bin/true: median {plain:.2f} ms (min {plain_min:.2f}) over {args.runs} runs")
-    print(f"seccompose run --filter @system-service -- /bin/true: median {filtered:.2f} ms (min {filtered_min:.2f})")
-    print(f"overhead: {filtered - plain:.2f} ms (target <= 15 ms)")
-
+    run_benchmark(args)
 
 if __name__ == "__main__":
     main()

@@ -12,11 +12,12 @@
 #   linux-source-6.1, xz-utils   the kernel sources data/syscall-arg-types.csv is regenerated from
 #   runc                         runs a container under an exported OCI profile (compile --format oci)
 #   lxc                          runs a container under LXC policies (the LXC importer's oracle)
+#   bubblewrap                   bwrap --seccomp FD, the launch benchmark's reference (scripts/bench-run.py)
 set -euo pipefail
 
 packages=(
     systemd libsystemd-shared seccomp libseccomp-dev libsystemd-dev pkg-config python3 util-linux
-    gcc libc6-dev linux-source-6.1 xz-utils runc lxc
+    gcc libc6-dev linux-source-6.1 xz-utils runc lxc bubblewrap
 )
 
 if [ "$(id -u)" = 0 ]; then

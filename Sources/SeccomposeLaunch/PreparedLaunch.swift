@@ -25,8 +25,8 @@ public struct PreparedLaunch: Sendable {
         }
     }
 
-    /// The compiled filter and what it was built from.
-    public var filter: FilterRequest.Compiled
+    /// The filter: compiled (with what it was built from) or precompiled.
+    public var filter: LaunchFilter
     /// The unit's name, when a unit is run.
     public var unit: String?
     /// Every diagnostic of the input (warnings that did not stop the launch included).
@@ -37,8 +37,15 @@ public struct PreparedLaunch: Sendable {
     /// The commands, in order.
     public var steps: [Step]
 
-    /// A launch of `steps` under `filter`.
+    /// A launch of `steps` under the compiled `filter`.
     public init(filter: FilterRequest.Compiled, unit: String?, diagnostics: [Diagnostic], notices: [UnappliedDirective],
+        steps: [Step])
+    {
+        self.init(launching: .compiled(filter), unit: unit, diagnostics: diagnostics, notices: notices, steps: steps)
+    }
+
+    /// A launch of `steps` under `filter` (compiled or precompiled).
+    public init(launching filter: LaunchFilter, unit: String?, diagnostics: [Diagnostic], notices: [UnappliedDirective],
         steps: [Step])
     {
         self.filter = filter
@@ -79,7 +86,7 @@ public struct PreparedLaunch: Sendable {
         notificationHandler: (@Sendable (NotificationListener.Context) -> Void)? = nil,
         recordFlushTimeout: Duration = .seconds(2)) -> LaunchReport
     {
-        let supervisor = Supervisor(filter: filter, unit: unit, journal: journal)
+        let supervisor = Supervisor(launching: filter, unit: unit, journal: journal)
         supervisor.forwardSignals = forwardSignals
         supervisor.recordFlushTimeout = recordFlushTimeout
         supervisor.notificationHandler = notificationHandler

@@ -2,14 +2,13 @@
 // the launched processes, attributed through the process tree (while they are still alive when
 // the tree has to walk /proc).
 
-import Dispatch
 import SeccomposeRuntime
 import Synchronization
 
 /// The audit records of one supervisor's processes.
 final class RecordCollector: Sendable {
     private struct State {
-        var timer: (any DispatchSourceTimer)?
+        var timer: PeriodicTask?
         var mine: [SeccompAuditRecord] = []
         /// Records not attributed: kept for the command-name fallback inside other pid namespaces.
         var others: [SeccompAuditRecord] = []
@@ -21,7 +20,6 @@ final class RecordCollector: Sendable {
     let openingWarning: String?
     let tree: ProcessTree
     private let state = Mutex(State())
-    private let queue = DispatchQueue(label: "seccompose.audit-records")
 
     init(source: (any AuditRecordSource)?, warning: String?, tree: ProcessTree) {
         self.source = source
@@ -33,20 +31,18 @@ final class RecordCollector: Sendable {
     func start() {
         state.withLock { st in
             guard source != nil, st.timer == nil else { return }
-            let t = DispatchSource.makeTimerSource(queue: queue)
-            t.schedule(deadline: .now() + .milliseconds(20), repeating: .milliseconds(20))
-            t.setEventHandler { [weak self] in self?.collect() }
-            t.resume()
-            st.timer = t
+            st.timer = PeriodicTask(everyMilliseconds: 20) { [weak self] in self?.collect() }
         }
     }
 
     /// Stops the periodic reads.
     func stop() {
-        state.withLock { st in
-            st.timer?.cancel()
-            st.timer = nil
+        let timer = state.withLock { st in
+            defer { st.timer = nil }
+            return st.timer
         }
+        // Outside the lock: a read in progress takes it, and stop() waits for that read.
+        timer?.stop()
     }
 
     private func collect() {

@@ -1,7 +1,6 @@
 // Supervisor.swift: starts commands under one filter, forwards signals, waits, and reports what
 // the filter did to every process the commands started.
 
-import Dispatch
 import SeccomposeCompiler
 import SeccomposeInput
 import SeccomposePolicy
@@ -19,8 +18,12 @@ import SeccomposeSyscalls
 /// launched processes and their descendants, forwards SIGINT, SIGTERM and SIGHUP to the running
 /// main process, and writes start, violation and exit entries to the journal.
 public final class Supervisor {
-    /// The policy the program implements (for the reasons in reports).
-    public let policy: Policy
+    /// What every filtered command runs under: a compiled program and its policy, or a
+    /// precompiled program.
+    public let filter: LaunchFilter
+    /// The policy the program implements (for the reasons in reports); nil for a precompiled
+    /// program, whose reports name the syscall without a setting.
+    public var policy: Policy? { filter.policy }
     /// The filter every filtered command runs under.
     public let program: Program
     /// Set `PR_SET_MDWE` in each filtered command (MemoryDenyWriteExecute= left to the kernel).
@@ -43,13 +46,22 @@ public final class Supervisor {
     private let records: RecordCollector
     private var listeners: [NotificationListener] = []
 
-    /// A supervisor for `filter`, reporting to `journal`. The kernel's audit records are read
-    /// from `audit` (default: the audit netlink group, else /dev/kmsg with a warning), and
-    /// attributed through a `ProcessTree` that follows every process the commands start.
-    public init(filter: FilterRequest.Compiled, unit: String? = nil, journal: any JournalSink = SystemJournal(),
+    /// A supervisor for a compiled `filter`, reporting to `journal`; see
+    /// `init(launching:unit:journal:audit:)`.
+    public convenience init(filter: FilterRequest.Compiled, unit: String? = nil, journal: any JournalSink = SystemJournal(),
         audit: OpenedAuditSource? = nil)
     {
-        policy = filter.policy
+        self.init(launching: .compiled(filter), unit: unit, journal: journal, audit: audit)
+    }
+
+    /// A supervisor for `filter` (compiled or precompiled), reporting to `journal`. The kernel's
+    /// audit records are read from `audit` (default: the audit netlink group, else /dev/kmsg
+    /// with a warning), and attributed through a `ProcessTree` that follows every process the
+    /// commands start.
+    public init(launching filter: LaunchFilter, unit: String? = nil, journal: any JournalSink = SystemJournal(),
+        audit: OpenedAuditSource? = nil)
+    {
+        self.filter = filter
         program = filter.program
         memoryDenyWriteExecute = filter.needsMemoryDenyWriteExecutePrctl
         self.unit = unit
@@ -197,34 +209,12 @@ public final class Supervisor {
     // MARK: Waiting
 
     private func wait(for pid: pid_t) -> Termination {
-        let forwarded = [SIGINT, SIGTERM, SIGHUP]
-        var saved: [sigaction] = []
-        var sources: [any DispatchSourceSignal] = []
-        if forwardSignals {
-            // Ignored here, handled by dispatch sources; the child path resets them for the command.
-            for s in forwarded {
-                var ignore = sigaction()
-                ignore.__sigaction_handler.sa_handler = SIG_IGN
-                var old = sigaction()
-                sigaction(s, &ignore, &old)
-                saved.append(old)
-            }
-            // A parent may have started us with signals blocked; forwarding needs them delivered.
-            var unblock = sigset_t()
-            sigemptyset(&unblock)
-            for s in forwarded { sigaddset(&unblock, s) }
-            pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-            for s in forwarded {
-                let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
-                source.setEventHandler { kill(pid, s) }
-                source.resume()
-                sources.append(source)
-            }
-        }
+        // SIGINT, SIGTERM and SIGHUP go to the command from a plain handler (no dispatch
+        // threads to start); the child path resets them for the command.
+        let forwarding = forwardSignals && SignalForwarding.start(pid)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        for s in sources { s.cancel() }
-        for (s, var old) in zip(forwarded, saved) { sigaction(s, &old, nil) }
+        if forwarding { SignalForwarding.stop(pid) }
         return Termination(waitStatus: status)
     }
 
@@ -281,9 +271,7 @@ public final class Supervisor {
                     firstCommand: r.command, firstExecutable: r.executable)].count += 1
                 continue
             }
-            let reason = running.command.filtered
-                ? ((try? Explanation.explain(policy: policy, program: program, abi: abi, number: r.syscall, arguments: []))?.reason ?? "")
-                : ""
+            let reason = running.command.filtered ? filter.reason(abi: abi, number: r.syscall) : ""
             let v = Violation(pid: r.pid, command: r.command, abi: abi, number: number, name: name, action: action,
                 reason: reason)
             violations.append(v)

@@ -62,14 +62,14 @@ public struct Learner: Sendable {
         var launch = unit
         launch.strictness = LaunchStrictness(lenient: true)
         var prepared = try launch.prepare()
-        prepared.filter = filter.compiled
+        prepared.filter = .compiled(filter.compiled)
         return learn(prepared)
     }
 
     /// Runs a prepared launch with its filter replaced by the recording filter.
     public func learn(_ prepared: PreparedLaunch) -> Run {
         var prepared = prepared
-        prepared.filter = filter.compiled
+        prepared.filter = .compiled(filter.compiled)
         let store = NotifiedCalls(filter: filter)
         // Every call is logged: the kernel may still be queueing records when a command ends.
         let report = prepared.run(notificationHandler: { store.record($0) }, recordFlushTimeout: .seconds(60))

@@ -95,13 +95,18 @@ public enum SetFileParser {
         var members: [SetMember] = []
         var seen: [String: Int] = [:]
         var lineNumber = 0
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+        // Lines and words are found in the UTF-8 bytes (start-up reads every built-in set file;
+        // grapheme breaking was most of that). Columns count bytes, which equal characters
+        // everywhere a column is reported: only ASCII (names, spaces) precedes those positions.
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), hash = UInt8(ascii: "#")
+        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
-            var line = rawLine
-            if line.last == "\r" { line = line.dropLast() }
-            let indent = line.prefix { $0 == " " || $0 == "\t" }.count
-            let content = line.dropFirst(indent)
-            if content.isEmpty || content.hasPrefix("#") { continue }
+            var lineBytes = rawLine
+            if lineBytes.last == UInt8(ascii: "\r") { lineBytes = lineBytes.dropLast() }
+            let indent = lineBytes.prefix { $0 == space || $0 == tab }.count
+            let contentBytes = lineBytes.dropFirst(indent)
+            if contentBytes.isEmpty || contentBytes.first == hash { continue }
+            let content = Substring(contentBytes)
             if content.hasPrefix("description:") {
                 guard description == nil else {
                     throw fail(lineNumber, indent + 1, "a second 'description:' line", "keep exactly one description line")
@@ -134,18 +139,18 @@ public enum SetFileParser {
                     "start the file with 'description: TEXT'")
             }
             // Split off a trailing comment, then the words.
-            var body = content
-            if let hash = body.firstIndex(of: "#") { body = body[..<hash] }
+            var body = contentBytes
+            if let h = body.firstIndex(of: hash) { body = body[..<h] }
             var words: [(Substring, Int)] = []
             var index = body.startIndex
             while index < body.endIndex {
-                if body[index] == " " || body[index] == "\t" {
+                if body[index] == space || body[index] == tab {
                     index = body.index(after: index)
                     continue
                 }
                 let start = index
-                while index < body.endIndex, body[index] != " ", body[index] != "\t" { index = body.index(after: index) }
-                words.append((body[start..<index], indent + 1 + body.distance(from: body.startIndex, to: start)))
+                while index < body.endIndex, body[index] != space, body[index] != tab { index = body.index(after: index) }
+                words.append((Substring(body[start..<index]), indent + 1 + body.distance(from: body.startIndex, to: start)))
             }
             guard let (nameWord, nameColumn) = words.first else { continue }
             let isGroup = nameWord.hasPrefix("@")

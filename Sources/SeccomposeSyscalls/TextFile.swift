@@ -32,6 +32,22 @@ public enum TextFile {
     ///   (a FIFO or device would block or never end), is larger than `limit` bytes, contains a
     ///   NUL byte (binary data) or is not valid UTF-8.
     public static func read(_ path: String, limit: Int = defaultLimit) throws(FileAccessError) -> String {
+        let bytes = try readBytes(path, limit: limit)
+        if let nul = bytes.firstIndex(of: 0) {
+            throw FileAccessError(path: path, message: "binary data (a NUL byte at offset \(nul))",
+                fix: "pass a plain UTF-8 text file")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw FileAccessError(path: path, message: "the file is not valid UTF-8", fix: "save the file as UTF-8 text")
+        }
+        return text
+    }
+
+    /// Reads a whole regular file as bytes (a raw BPF program, for one).
+    ///
+    /// - Throws: `FileAccessError` when the file cannot be opened or read, is not a regular file
+    ///   (a FIFO or device would block or never end), or is larger than `limit` bytes.
+    public static func readBytes(_ path: String, limit: Int = defaultLimit) throws(FileAccessError) -> [UInt8] {
         func failure(_ message: String, _ fix: String) -> FileAccessError {
             FileAccessError(path: path, message: message, fix: fix)
         }
@@ -48,7 +64,7 @@ public enum TextFile {
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
-            throw failure("not a regular file (\(kind(of: st.st_mode)))", "pass the path of a regular text file")
+            throw failure("not a regular file (\(kind(of: st.st_mode)))", "pass the path of a regular file")
         }
         // Reads block again (a regular file never blocks; this keeps reads simple).
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
@@ -73,13 +89,7 @@ public enum TextFile {
                 break
             }
         }
-        if let nul = bytes.firstIndex(of: 0) {
-            throw failure("binary data (a NUL byte at offset \(nul))", "pass a plain UTF-8 text file")
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw failure("the file is not valid UTF-8", "save the file as UTF-8 text")
-        }
-        return text
+        return bytes
     }
 
     /// Whether `path` names a regular file (following symbolic links).

@@ -87,8 +87,16 @@ struct SettingsOptions: ParsableArguments {
     /// The systemd being emulated.
     func context() throws -> SystemdContext {
         guard let abi = Architecture(name: native) else { throw ValidationError("unknown ABI '\(native)' for --native") }
-        return SystemdContext(version: try systemd.systemdVersion(), native: abi, catalog: try systemd.catalog(),
+        return try Self.context(version: try systemd.systemdVersion(), native: abi, setDirectories: systemd.setDirectories,
             argumentWidths: systemd.argumentWidths)
+    }
+
+    /// The systemd being emulated, from the options' values (shared with `RunFastPath`).
+    static func context(version: SystemdVersion, native: Architecture, setDirectories: [String],
+        argumentWidths: ArgumentWidthMode) throws -> SystemdContext
+    {
+        SystemdContext(version: version, native: native,
+            catalog: try SystemdOptions.catalog(version: version, setDirectories: setDirectories), argumentWidths: argumentWidths)
     }
 
     /// The request these options describe, with the given SystemCallFilter= values and the

@@ -36,6 +36,11 @@ struct Seccompose: ParsableCommand {
             Terminal.error("Error: no subcommand '\(name)'\nUsage: seccompose help <subcommand>\n  See 'seccompose --help' for the subcommands.")
             Glibc.exit(ExitStatus.usage.rawValue)
         }
+        // `run --filter EXPR -- CMD` and `run --program FILE -- CMD`, read without ArgumentParser
+        // (start-up time); anything else, or SECCOMPOSE_NO_FAST_PATH set, takes the full parser.
+        if getenv("SECCOMPOSE_NO_FAST_PATH") == nil, let shape = RunFastPath.shape(arguments) {
+            Glibc.exit(RunFastPath.run(shape).rawValue)
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -100,16 +105,21 @@ struct SystemdOptions: ParsableArguments {
     /// The host's systemd is found in `SECCOMPOSE_SYSTEMD_LIBDIR` (colon-separated directories)
     /// when that is set, so that tests do not depend on the machine they run on.
     static let defaultVersion: SystemdVersion = {
-        let env = ProcessInfo.processInfo.environment["SECCOMPOSE_SYSTEMD_LIBDIR"]
+        let env = getenv("SECCOMPOSE_SYSTEMD_LIBDIR").map { String(cString: $0) }
         let dirs = env.map { $0.split(separator: ":").map(String.init) } ?? SystemdVersion.hostLibraryDirectories
         return SystemdVersion.defaultVersion(hostMajorVersion: SystemdVersion.hostMajorVersion(directories: dirs))
     }()
 
     /// The catalog of groups, or exit 2 with the set-file error.
     func catalog() throws -> SetCatalog {
-        let v = try systemdVersion()
+        try Self.catalog(version: try systemdVersion(), setDirectories: setDirectories)
+    }
+
+    /// The catalog of `version`'s groups and those in `setDirectories`, or exit 2 with the
+    /// set-file error (what `--systemd` and `--sets` mean, for every parser).
+    static func catalog(version: SystemdVersion, setDirectories: [String]) throws -> SetCatalog {
         do {
-            return try SetCatalog.load(version: v, userDirectories: setDirectories)
+            return try SetCatalog.load(version: version, userDirectories: setDirectories)
         } catch {
             Terminal.error(error.description)
             throw ExitCode(.unreadable)

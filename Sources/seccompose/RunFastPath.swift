@@ -1,0 +1,67 @@
+// RunFastPath.swift: the two `run` shapes whose start-up time matters, read by hand before
+// ArgumentParser is touched (building its parser for every subcommand costs milliseconds).
+// What they mean is not decided here: the options become the same SystemdContext,
+// FilterRequest, CommandLaunch or ProgramLaunch, through the same functions, as the full
+// parser's (SettingsOptions.context, RunCommand.runCommand, RunCommand.runProgram). Anything
+// else, however close (`--filter=X`, two --filter, a value starting with '-', an unknown
+// version), is left to ArgumentParser, which reads it or explains the error.
+
+import SeccomposeInput
+import SeccomposeRuntime
+import SeccomposeSets
+import SeccomposeSyscalls
+import SeccomposeSystemd
+
+enum RunFastPath {
+    /// A command line the fast path reads.
+    enum Shape: Equatable {
+        /// `run [--systemd V] --filter EXPR -- CMD ARGS…`
+        case filter(systemd: SystemdVersion?, expression: String, argv: [String])
+        /// `run --program FILE -- CMD ARGS…`
+        case program(path: String, argv: [String])
+    }
+
+    /// The shape of `arguments` (the command line without argv[0]), or nil when it is not
+    /// exactly one of the fast path's shapes.
+    static func shape(_ arguments: [String]) -> Shape? {
+        guard arguments.first == "run", let dash = arguments.firstIndex(of: "--"), dash + 1 < arguments.count else {
+            return nil
+        }
+        let options = Array(arguments[1..<dash])
+        let argv = Array(arguments[(dash + 1)...])
+        // Every value must be one ArgumentParser reads as a value, not as an option.
+        for (i, value) in options.enumerated() where i % 2 == 1 {
+            if value.hasPrefix("-") { return nil }
+        }
+        switch options.count {
+        case 2 where options[0] == "--filter":
+            return .filter(systemd: nil, expression: options[1], argv: argv)
+        case 2 where options[0] == "--program":
+            return .program(path: options[1], argv: argv)
+        case 4 where options[0] == "--systemd" && options[2] == "--filter":
+            guard let version = SystemdVersion(string: options[1]) else { return nil }
+            return .filter(systemd: version, expression: options[3], argv: argv)
+        default:
+            return nil
+        }
+    }
+
+    /// Runs `shape` as `seccompose run` would, returning the status to exit with.
+    static func run(_ shape: Shape) -> ExitStatus {
+        switch shape {
+        case .program(let path, let argv):
+            return RunCommand.runProgram(path, argv: argv, keepPrivileges: false)
+        case .filter(let version, let expression, let argv):
+            let context: SystemdContext
+            do {
+                context = try SettingsOptions.context(version: version ?? SystemdOptions.defaultVersion, native: .native,
+                    setDirectories: [], argumentWidths: .kernel)
+            } catch {
+                return .unreadable
+            }
+            var request = FilterRequest(context: context)
+            request.filters = [expression]
+            return RunCommand.runCommand(request, argv: argv, lenient: false, keepPrivileges: false)
+        }
+    }
+}
