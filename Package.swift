@@ -82,9 +82,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CSeccomp"),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
-            // libsystemd is opened with dlopen when a journal is used (CSeccomp/csystemd.c), never linked.
-            name: "SeccomposeRuntime", dependencies: ["SeccomposeDiagnostics", "SeccomposeCompiler", "CSeccomp"],
+            name: "SeccomposeRuntime", dependencies: ["SeccomposeDiagnostics", "SeccomposeCompiler", "CSeccomp", "CSystemd"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,7 +1,6 @@
-// Journal.swift: structured log entries through libsystemd's sd_journal_sendv(), loaded with
-// dlopen only when a journal is listening (CSeccomp's csystemd.h).
+// Journal.swift: structured log entries through libsystemd's sd_journal_sendv().
 
-import CSeccomp
+import CSystemd
 
 #if canImport(Glibc)
     import Glibc
@@ -30,7 +29,7 @@ public enum Journal {
         }
         let r: Int32 = bytes.withUnsafeMutableBytes { raw in
             var iov = ranges.map { start, count in iovec(iov_base: raw.baseAddress?.advanced(by: start), iov_len: count) }
-            return iov.withUnsafeMutableBufferPointer { csystemd_journal_sendv($0.baseAddress, Int32($0.count)) }
+            return iov.withUnsafeMutableBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
         }
         return r >= 0
     }

@@ -6,7 +6,7 @@
 // process ids its own entries (and its live control group) name, and de-duplicated by boot and
 // serial.
 
-import CSeccomp
+import CSystemd
 import SeccomposeSyscalls
 
 #if canImport(Glibc)
@@ -37,17 +37,13 @@ public enum JournalAuditReader {
         -> JournalAuditRecords
     {
         var journal: OpaquePointer?
-        let r = directory.map { csystemd_journal_open_directory(&journal, $0, 0) }
-            ?? csystemd_journal_open(&journal, Int32(SD_JOURNAL_LOCAL_ONLY))
-        if r == -ENOSYS {
-            throw AuditSourceError(code: ENOSYS, message: "cannot read the journal: libsystemd.so.0 cannot be loaded",
-                fix: "install libsystemd (Debian: libsystemd0)")
-        }
+        let r = directory.map { sd_journal_open_directory(&journal, $0, 0) }
+            ?? sd_journal_open(&journal, Int32(SD_JOURNAL_LOCAL_ONLY))
         guard r >= 0, let j = journal else {
             throw AuditSourceError(code: -r, message: "cannot open the journal\(directory.map { " in \($0)" } ?? ""): \(String(cString: strerror(-r)))",
                 fix: directory == nil ? "run as root or in the systemd-journal group" : "give a directory of journal files (journalctl -D)")
         }
-        defer { csystemd_journal_close(j) }
+        defer { sd_journal_close(j) }
         var unitPIDs = pids
         if let unit {
             unitPIDs.formUnion(try pidsOfEntries(j, match: "_SYSTEMD_UNIT=\(unit)", since: since))
@@ -110,15 +106,15 @@ public enum JournalAuditReader {
     private static func forEachEntry(_ j: OpaquePointer, match: String, since: UInt64?,
         _ body: ([String: String]) -> Void) throws(AuditSourceError)
     {
-        csystemd_journal_flush_matches(j)
-        let r = match.withCString { csystemd_journal_add_match(j, $0, 0) }
+        sd_journal_flush_matches(j)
+        let r = match.withCString { sd_journal_add_match(j, $0, 0) }
         guard r >= 0 else {
             throw AuditSourceError(code: -r, message: "cannot search the journal for \(match): \(String(cString: strerror(-r)))",
                 fix: "check the journal files")
         }
-        _ = since.map { csystemd_journal_seek_realtime_usec(j, $0) } ?? csystemd_journal_seek_head(j)
+        _ = since.map { sd_journal_seek_realtime_usec(j, $0) } ?? sd_journal_seek_head(j)
         while true {
-            let n = csystemd_journal_next(j)
+            let n = sd_journal_next(j)
             if n < 0 {
                 throw AuditSourceError(code: -n, message: "cannot read the journal: \(String(cString: strerror(-n)))",
                     fix: "check the journal files (journalctl --verify)")
@@ -128,7 +124,7 @@ public enum JournalAuditReader {
             for name in fieldsRead {
                 var data: UnsafeRawPointer?
                 var length = 0
-                guard csystemd_journal_get_data(j, name, &data, &length) >= 0, let data else { continue }
+                guard sd_journal_get_data(j, name, &data, &length) >= 0, let data else { continue }
                 let bytes = UnsafeRawBufferPointer(start: data, count: length)
                 let text = String(decoding: bytes, as: UTF8.self)
                 if let eq = text.firstIndex(of: "=") { fields[name] = String(text[text.index(after: eq)...]) }
