@@ -119,9 +119,16 @@ extension Policy {
     ) -> Policy {
         // Tables that are normalized already (every stacked table is) are kept as they are, so
         // that ABIs sharing one table still share its storage (equal tables compare at once).
+        // A table several ABIs share is looked at once.
+        var normalizedTables: [(written: [String: SyscallDecision], normalized: [String: SyscallDecision])] = []
+        func normalized(_ t: [String: SyscallDecision]) -> [String: SyscallDecision] {
+            if let hit = normalizedTables.first(where: { sharesStorage($0.written, t) }) { return hit.normalized }
+            let n = t.values.allSatisfy(\.isNormalized) ? t : t.mapValues { $0.normalized() }
+            normalizedTables.append((t, n))
+            return n
+        }
         let views = views.map { v in
-            v.syscalls.values.allSatisfy(\.isNormalized) ? v
-                : ABIDecisions(abi: v.abi, defaultAction: v.defaultAction, syscalls: v.syscalls.mapValues { $0.normalized() })
+            ABIDecisions(abi: v.abi, defaultAction: v.defaultAction, syscalls: normalized(v.syscalls))
         }
         // ABIs that can be represented by leaving them out.
         let droppable = views.map { v in v.defaultAction == other && isUniform(v) }
@@ -156,8 +163,7 @@ extension Policy {
         // The shared table: the candidate that serves the most ABIs.
         var candidates: [[String: SyscallDecision]] = []
         if let preferredTable {
-            candidates.append(preferredTable.values.allSatisfy(\.isNormalized) ? preferredTable
-                : preferredTable.mapValues { $0.normalized() })
+            candidates.append(normalized(preferredTable))
         }
         for v in kept where v.defaultAction == chosenDefault && !candidates.contains(v.syscalls) {
             candidates.append(v.syscalls)
@@ -182,6 +188,12 @@ extension Policy {
         return policy
     }
 
+    /// Whether two tables are one and the same storage (then they are equal; false says nothing):
+    /// a look at the dictionaries' own bits, which are a reference to their storage.
+    static func sharesStorage(_ a: [String: SyscallDecision], _ b: [String: SyscallDecision]) -> Bool {
+        withUnsafeBytes(of: a) { x in withUnsafeBytes(of: b) { y in x.elementsEqual(y) } }
+    }
+
     /// Whether every syscall of the ABI gets the ABI's default, whatever the arguments.
     static func isUniform(_ v: ABIDecisions) -> Bool {
         v.syscalls.allSatisfy { name, d in
@@ -191,6 +203,9 @@ extension Policy {
 
     /// Whether `table` with `defaultAction` decides every syscall of `v.abi` as `v` does.
     static func serves(_ table: [String: SyscallDecision], _ defaultAction: Action, _ v: ABIDecisions) -> Bool {
+        // The same table under the same default (most often the very same storage, which compares
+        // at once) decides alike without a look at each name.
+        if defaultAction == v.defaultAction, table.count == v.syscalls.count, table == v.syscalls { return true }
         func same(_ name: String, _ x: SyscallDecision?, _ y: SyscallDecision?) -> Bool {
             guard SyscallTable.number(of: name, on: v.abi) != nil else { return true }
             return (x?.action ?? defaultAction) == (y?.action ?? v.defaultAction)

@@ -83,14 +83,16 @@ extension ExecDirectives {
             _ conditions: [ArgumentCondition] = []) -> Bool
         {
             guard has(name, abi) else { return false }
-            var d = table[name] ?? SyscallDecision(action: .allow)
-            if conditions.isEmpty {
-                d.action = action
-                d.origin = origin
-            } else {
-                d.rules.append(Rule(conditions, action: action, origin: origin))
+            // Changed in place: a copy of the decision would copy its rules for every rule added.
+            func change(_ d: inout SyscallDecision) {
+                if conditions.isEmpty {
+                    d.action = action
+                    d.origin = origin
+                } else {
+                    d.rules.append(Rule(conditions, action: action, origin: origin))
+                }
             }
-            table[name] = d
+            change(&table[name, default: SyscallDecision(action: .allow)])
             return true
         }
 
