@@ -199,17 +199,20 @@ public enum UnitChecker {
         for x in service.assignments where x.key.hasPrefix("SystemCall") { _ = b.apply(x) }
         guard let mode = a.filterMode, b.filterMode == mode else { return [] }
         let negative = SystemdPolicyBuilder.action(for: a.errorNumber)
-        func decide(_ s: SystemCallSettings, _ name: String) -> Action {
-            guard let e = s.filter[name] else { return mode == .allowList ? negative : .allow }
+        func decide(_ e: SystemCallSettings.Entry?) -> Action {
+            guard let e else { return mode == .allowList ? negative : .allow }
             return e.action.map(SystemdPolicyBuilder.action(for:)) ?? (mode == .allowList ? .allow : negative)
         }
         var differ: [String] = []
-        // Only names in either map can differ; in the order of the native ABI's table.
-        for (name, _) in SyscallTable.syscalls(on: context.native, among: Set(a.filter.keys).union(b.filter.keys)) {
+        // Only names in either map can differ; in the order of the native ABI's table (which
+        // drops the names both maps have).
+        for (name, _) in SyscallTable.syscalls(on: context.native, among: Array(a.filter.keys) + Array(b.filter.keys)) {
             let ea = a.filter[name], eb = b.filter[name]
             if ea == nil && eb == nil { continue }
             if (ea?.origin.implicitDefault ?? true) && (eb?.origin.implicitDefault ?? true) { continue }
-            let x = decide(a, name), y = decide(b, name)
+            // The same action decides alike.
+            if let ea, let eb, ea.action == eb.action { continue }
+            let x = decide(ea), y = decide(eb)
             if x != y { differ.append("\(name) (\(context.version): \(x), \(other): \(y))") }
         }
         guard !differ.isEmpty else { return [] }
