@@ -37,7 +37,12 @@ struct Seccompose: ParsableCommand {
             Glibc.exit(ExitStatus.usage.rawValue)
         }
         do {
-            var command = try parseAsRoot(arguments)
+            let (parsed, moreUnits) = CheckCommand.setAsideUnits(arguments)
+            var command = try parseAsRoot(parsed)
+            if var check = command as? CheckCommand, !moreUnits.isEmpty {
+                check.units += moreUnits
+                command = check
+            }
             try command.run()
         } catch {
             exit(withError: error)
