@@ -57,6 +57,12 @@ extension Policy {
         let generic = abis.contains(where: bothGeneric)
             ? Policy.stackTables(syscalls, defaultAction, later.syscalls, later.defaultAction) : nil
 
+        // ABIs whose two sides are the same tables (the same storage) under the same defaults get
+        // one stacked table, shared: it is made once, and `assemble` sees at once that it serves them all.
+        var made: [(earlier: ABIDecisions, later: ABIDecisions, table: [String: SyscallDecision])] = []
+        func alike(_ a: ABIDecisions, _ b: ABIDecisions) -> Bool {
+            a.defaultAction == b.defaultAction && Policy.sharesStorage(a.syscalls, b.syscalls)
+        }
         var views: [ABIDecisions] = []
         for abi in abis {
             if let generic, bothGeneric(abi) {
@@ -64,8 +70,15 @@ extension Policy {
                 continue
             }
             let e = view(on: abi), l = later.view(on: abi)
+            let table: [String: SyscallDecision]
+            if let hit = made.first(where: { alike($0.earlier, e) && alike($0.later, l) }) {
+                table = hit.table
+            } else {
+                table = Policy.stackTables(e.syscalls, e.defaultAction, l.syscalls, l.defaultAction)
+                made.append((e, l, table))
+            }
             views.append(ABIDecisions(abi: abi, defaultAction: Action.stacked(earlier: e.defaultAction, later: l.defaultAction),
-                syscalls: Policy.stackTables(e.syscalls, e.defaultAction, l.syscalls, l.defaultAction)))
+                syscalls: table))
         }
         return Policy.assemble(views, otherArchitectureAction: other, preferredTable: generic)
     }
