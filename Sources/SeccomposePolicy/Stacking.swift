@@ -203,7 +203,7 @@ extension Policy {
 
     /// Whether two tables are one and the same storage (then they are equal; false says nothing):
     /// a look at the dictionaries' own bits, which are a reference to their storage.
-    static func sharesStorage(_ a: [String: SyscallDecision], _ b: [String: SyscallDecision]) -> Bool {
+    package static func sharesStorage(_ a: [String: SyscallDecision], _ b: [String: SyscallDecision]) -> Bool {
         withUnsafeBytes(of: a) { x in withUnsafeBytes(of: b) { y in x.elementsEqual(y) } }
     }
 

@@ -5,6 +5,7 @@
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls
+import Synchronization
 
 /// One stacked filter (or one directive's set of per-ABI filters, which judge disjoint ABIs and
 /// so act as one filter).
@@ -37,10 +38,36 @@ extension ExecDirectives {
     }
 
     /// `layers(settings:)` with the setting each filter belongs to.
+    ///
+    /// The filters depend on the unit only through the origins of their decisions: they are
+    /// made once per set of directive values (with a stand-in origin per directive, in
+    /// `LayerCache`) and each unit's origins are put in.
     public func filterLayers(settings: SystemCallSettings) -> [FilterLayer] {
         let local = context.native.localABIs
         let allowed = SystemdPolicyBuilder.architectureRestriction(settings).map { set in local.filter { set.contains($0) } }
             ?? local
+        let key = LayerCache.Key(self, allowed: allowed)
+        let layers: [FilterLayer]
+        if let hit = LayerCache.shared.withLock({ $0[key] }) {
+            layers = hit
+        } else {
+            var standIn = self
+            standIn.origins = origins.mapValues { LayerCache.standIn(for: $0.setting) }
+            layers = standIn.makeLayers(local: local, allowed: allowed)
+            LayerCache.shared.withLock { cache in
+                if cache.count >= LayerCache.limit { cache.removeAll() }
+                cache[key] = layers
+            }
+        }
+        return layers.map { layer in
+            var layer = layer
+            layer.policy = LayerCache.withOrigin(origins[layer.setting], layer.policy)
+            return layer
+        }
+    }
+
+    /// The filters for the local ABIs `local`, of which SystemCallArchitectures= leaves `allowed`.
+    private func makeLayers(local: [Architecture], allowed: [Architecture]) -> [FilterLayer] {
         var out: [FilterLayer] = []
         func add(_ setting: String, _ policy: Policy?, after: Bool = false) {
             if let policy { out.append(FilterLayer(setting: setting, policy: policy, afterArchitectureFilter: after)) }
@@ -64,6 +91,83 @@ extension ExecDirectives {
     }
 
     // MARK: Building blocks
+
+    /// The directive filters made so far, by everything they depend on but the origins.
+    enum LayerCache {
+        /// Everything the filters depend on except the directives' origins (which settings have
+        /// one counts). Built-in groups cannot be redefined by user sets, so the catalog's
+        /// version stands for the groups the filters use.
+        struct Key: Hashable {
+            var version: SystemdVersion, catalog: SystemdVersion, native: Architecture
+            var argumentWidths: ArgumentWidthMode
+            var allowed: [Architecture]
+            var addressFamilies: Set<Int>?, addressFamiliesAllowList: Bool
+            var namespacesRetained: UInt64
+            var memoryDenyWriteExecute: Bool, kernelHasMDWE: Bool
+            var lockPersonality: Bool, personality: UInt64?, managerPersonality: UInt64
+            var restrictRealtime: Bool, restrictSUIDSGID: Bool
+            var protectClock: Bool, protectKernelModules: Bool, protectKernelLogs: Bool, protectKernelTunables: Bool
+            var protectHostname: HostnameProtection, privateDevices: Bool
+            var withOrigin: Set<String>
+
+            init(_ d: ExecDirectives, allowed: [Architecture]) {
+                version = d.context.version
+                catalog = d.context.catalog.version
+                native = d.context.native
+                argumentWidths = d.context.argumentWidths
+                self.allowed = allowed
+                addressFamilies = d.addressFamilies
+                addressFamiliesAllowList = d.addressFamiliesAllowList
+                namespacesRetained = d.namespacesRetained
+                memoryDenyWriteExecute = d.memoryDenyWriteExecute
+                kernelHasMDWE = d.kernelHasMDWE
+                lockPersonality = d.lockPersonality
+                personality = d.personality
+                managerPersonality = d.managerPersonality
+                restrictRealtime = d.restrictRealtime
+                restrictSUIDSGID = d.restrictSUIDSGID
+                protectClock = d.protectClock
+                protectKernelModules = d.protectKernelModules
+                protectKernelLogs = d.protectKernelLogs
+                protectKernelTunables = d.protectKernelTunables
+                protectHostname = d.protectHostname
+                privateDevices = d.privateDevices
+                withOrigin = Set(d.origins.keys)
+            }
+        }
+
+        static let shared = Mutex<[Key: [FilterLayer]]>([:])
+        /// The most sets of filters kept (a fuzzer makes new ones without end).
+        static let limit = 512
+
+        /// The origin the cached filters of `setting` carry instead of the unit's.
+        static func standIn(for setting: String) -> Origin {
+            Origin(file: nil, line: 0, column: 0, setting: setting, text: "")
+        }
+
+        /// `policy` (a cached filter) with `origin` for its stand-in origins; tables the ABIs
+        /// share stay shared.
+        static func withOrigin(_ origin: Origin?, _ policy: Policy) -> Policy {
+            guard let origin else { return policy }
+            func put(_ o: Origin?) -> Origin? { o == nil ? nil : origin }
+            var done: [(cached: [String: SyscallDecision], put: [String: SyscallDecision])] = []
+            func table(_ t: [String: SyscallDecision]) -> [String: SyscallDecision] {
+                if let hit = done.first(where: { Policy.sharesStorage($0.cached, t) }) { return hit.put }
+                let made = t.mapValues { d in
+                    var d = d
+                    d.origin = put(d.origin)
+                    for i in d.rules.indices { d.rules[i].origin = put(d.rules[i].origin) }
+                    return d
+                }
+                done.append((t, made))
+                return made
+            }
+            var out = policy
+            out.syscalls = table(policy.syscalls)
+            for (abi, t) in policy.abiSyscalls { out.abiSyscalls[abi] = table(t) }
+            return out
+        }
+    }
 
     /// Collects one directive's per-ABI rules as libseccomp would accept them.
     private struct Tables {
