@@ -173,20 +173,45 @@ public enum SystemdPolicyBuilder {
         let restriction = architectureRestriction(s)
         let abis = restriction.map { allowed in local.filter { allowed.contains($0) } } ?? local
 
-        let directiveLayers = directives.filterLayers(settings: s)
+        let (standIns, key) = directives.standInLayers(settings: s)
         // Without directive layers the SystemCall*= stack is built directly (same decisions, much
         // cheaper than stacking; `run` pays this at start-up). `SystemCallLog=~` with an empty list
         // installs no log filter at all, which only the stacking path models.
-        if directiveLayers.isEmpty, !(s.logMode == .denyList && s.log.isEmpty) { return try build(s) }
+        if standIns.isEmpty, !(s.logMode == .denyList && s.log.isEmpty) { return try build(s) }
         let filter = try filterDecisions(s)
-        var layers: [FilterLayer] = []
-        layers += directiveLayers.filter { !$0.afterArchitectureFilter }
-        if restriction != nil {
-            layers.append(FilterLayer(setting: "SystemCallArchitectures",
-                policy: Policy(defaultAction: .allow, architectures: abis, otherArchitectureAction: .killThread),
-                afterArchitectureFilter: false))
+        // The directive filters and SystemCallArchitectures=, in installation order.
+        func unitFilters(_ directiveLayers: [FilterLayer]) -> [FilterLayer] {
+            var layers = directiveLayers.filter { !$0.afterArchitectureFilter }
+            if restriction != nil {
+                layers.append(FilterLayer(setting: "SystemCallArchitectures",
+                    policy: Policy(defaultAction: .allow, architectures: abis, otherArchitectureAction: .killThread),
+                    afterArchitectureFilter: false))
+            }
+            return layers + directiveLayers.filter { $0.afterArchitectureFilter }
         }
-        layers += directiveLayers.filter { $0.afterArchitectureFilter }
+        var layers = unitFilters(standIns.map { layer in
+            var layer = layer
+            layer.policy = ExecDirectives.LayerCache.withOrigins(directives.origins, layer.policy)
+            return layer
+        })
+        // Start from "allow everything" on the local ABIs, so the result judges them in systemd's
+        // order. Those filters, stacked, depend on the unit only through their origins: stacked once
+        // per key with stand-in origins, and given the unit's.
+        let stackKey = ExecDirectives.LayerCache.StackKey(layers: key, restricted: restriction != nil)
+        let stacked: Policy
+        if let hit = ExecDirectives.LayerCache.stacks.withLock({ $0[stackKey] }) {
+            stacked = hit
+        } else {
+            var p = Policy(defaultAction: .allow, architectures: local, otherArchitectureAction: .allow)
+            for layer in unitFilters(standIns) { p = p.stacked(under: layer.policy) }
+            stacked = p
+            ExecDirectives.LayerCache.stacks.withLock { cache in
+                if cache.count >= ExecDirectives.LayerCache.limit { cache.removeAll() }
+                cache[stackKey] = p
+            }
+        }
+        var policy = ExecDirectives.LayerCache.withOrigins(directives.origins, stacked)
+        let unitLayerCount = layers.count
         // SystemCallLog=: a filter when it logs only some calls, or all but a non-empty list.
         if let mode = s.logMode, mode == .allowList || !s.log.isEmpty {
             var log = Policy(defaultAction: mode == .allowList ? .allow : .log, architectures: abis,
@@ -201,9 +226,7 @@ public enum SystemdPolicyBuilder {
                 afterArchitectureFilter: true))
         }
 
-        // Start from "allow everything" on the local ABIs, so the result judges them in systemd's order.
-        var policy = Policy(defaultAction: .allow, architectures: local, otherArchitectureAction: .allow)
-        for layer in layers { policy = policy.stacked(under: layer.policy) }
+        for layer in layers[unitLayerCount...] { policy = policy.stacked(under: layer.policy) }
         if emulatesLibseccompMultiplexing(ctx, local) {
             policy = libseccompMultiplexing(policy, layers: layers.map(\.policy))
         }

@@ -43,27 +43,28 @@ extension ExecDirectives {
     /// made once per set of directive values (with a stand-in origin per directive, in
     /// `LayerCache`) and each unit's origins are put in.
     public func filterLayers(settings: SystemCallSettings) -> [FilterLayer] {
+        standInLayers(settings: settings).layers.map { layer in
+            var layer = layer
+            layer.policy = LayerCache.withOrigins(origins, layer.policy)
+            return layer
+        }
+    }
+
+    /// The filters with stand-in origins (`LayerCache.standIn(for:)`), made once per key, and the key.
+    func standInLayers(settings: SystemCallSettings) -> (layers: [FilterLayer], key: LayerCache.Key) {
         let local = context.native.localABIs
         let allowed = SystemdPolicyBuilder.architectureRestriction(settings).map { set in local.filter { set.contains($0) } }
             ?? local
         let key = LayerCache.Key(self, allowed: allowed)
-        let layers: [FilterLayer]
-        if let hit = LayerCache.shared.withLock({ $0[key] }) {
-            layers = hit
-        } else {
-            var standIn = self
-            standIn.origins = origins.mapValues { LayerCache.standIn(for: $0.setting) }
-            layers = standIn.makeLayers(local: local, allowed: allowed)
-            LayerCache.shared.withLock { cache in
-                if cache.count >= LayerCache.limit { cache.removeAll() }
-                cache[key] = layers
-            }
+        if let hit = LayerCache.shared.withLock({ $0[key] }) { return (hit, key) }
+        var standIn = self
+        standIn.origins = Dictionary(uniqueKeysWithValues: origins.keys.map { ($0, LayerCache.standIn(for: $0)) })
+        let layers = standIn.makeLayers(local: local, allowed: allowed)
+        LayerCache.shared.withLock { cache in
+            if cache.count >= LayerCache.limit { cache.removeAll() }
+            cache[key] = layers
         }
-        return layers.map { layer in
-            var layer = layer
-            layer.policy = LayerCache.withOrigin(origins[layer.setting], layer.policy)
-            return layer
-        }
+        return (layers, key)
     }
 
     /// The filters for the local ABIs `local`, of which SystemCallArchitectures= leaves `allowed`.
@@ -145,11 +146,20 @@ extension ExecDirectives {
             Origin(file: nil, line: 0, column: 0, setting: setting, text: "")
         }
 
-        /// `policy` (a cached filter) with `origin` for its stand-in origins; tables the ABIs
-        /// share stay shared.
-        static func withOrigin(_ origin: Origin?, _ policy: Policy) -> Policy {
-            guard let origin else { return policy }
-            func put(_ o: Origin?) -> Origin? { o == nil ? nil : origin }
+        /// The stacked directive filters (and SystemCallArchitectures=, when `restricted`) with
+        /// stand-in origins, by key: what `SystemdPolicyBuilder.build(_:directives:)` stacks the
+        /// unit's SystemCallLog= and SystemCallFilter= on.
+        struct StackKey: Hashable {
+            var layers: Key
+            var restricted: Bool
+        }
+
+        static let stacks = Mutex<[StackKey: Policy]>([:])
+
+        /// `policy` (made from cached filters) with the unit's origins for its stand-in origins
+        /// (by setting); tables the ABIs share stay shared.
+        static func withOrigins(_ origins: [String: Origin], _ policy: Policy) -> Policy {
+            func put(_ o: Origin?) -> Origin? { o.map { origins[$0.setting] ?? $0 } }
             var done: [(cached: [String: SyscallDecision], put: [String: SyscallDecision])] = []
             func table(_ t: [String: SyscallDecision]) -> [String: SyscallDecision] {
                 if let hit = done.first(where: { Policy.sharesStorage($0.cached, t) }) { return hit.put }
