@@ -37,15 +37,18 @@ extension Policy {
         for c in conditions where !(0...5).contains(c.index) {
             throw PolicyError(message: "argument index \(c.index) in a rule for \(name)", fix: "arguments are numbered 0 to 5")
         }
+        let fresh = SyscallDecision(action: defaultAction)
         func add(_ table: inout [String: SyscallDecision]) {
-            var d = table[name] ?? SyscallDecision(action: defaultAction)
-            if conditions.isEmpty {
-                d.action = action
-                d.origin = origin ?? d.origin
-            } else {
-                d.rules.append(Rule(conditions, action: action, origin: origin))
+            // Changed in place: a copy of the decision would copy its rules for every rule added.
+            func change(_ d: inout SyscallDecision) {
+                if conditions.isEmpty {
+                    d.action = action
+                    d.origin = origin ?? d.origin
+                } else {
+                    d.rules.append(Rule(conditions, action: action, origin: origin))
+                }
             }
-            table[name] = d
+            change(&table[name, default: fresh])
         }
         add(&syscalls)
         for abi in abiSyscalls.keys { add(&abiSyscalls[abi, default: [:]]) }

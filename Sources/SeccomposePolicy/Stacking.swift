@@ -57,6 +57,12 @@ extension Policy {
         let generic = abis.contains(where: bothGeneric)
             ? Policy.stackTables(syscalls, defaultAction, later.syscalls, later.defaultAction) : nil
 
+        // ABIs whose two sides are the same tables (the same storage) under the same defaults get
+        // one stacked table, shared: it is made once, and `assemble` sees at once that it serves them all.
+        var made: [(earlier: ABIDecisions, later: ABIDecisions, table: [String: SyscallDecision])] = []
+        func alike(_ a: ABIDecisions, _ b: ABIDecisions) -> Bool {
+            a.defaultAction == b.defaultAction && Policy.sharesStorage(a.syscalls, b.syscalls)
+        }
         var views: [ABIDecisions] = []
         for abi in abis {
             if let generic, bothGeneric(abi) {
@@ -64,8 +70,15 @@ extension Policy {
                 continue
             }
             let e = view(on: abi), l = later.view(on: abi)
+            let table: [String: SyscallDecision]
+            if let hit = made.first(where: { alike($0.earlier, e) && alike($0.later, l) }) {
+                table = hit.table
+            } else {
+                table = Policy.stackTables(e.syscalls, e.defaultAction, l.syscalls, l.defaultAction)
+                made.append((e, l, table))
+            }
             views.append(ABIDecisions(abi: abi, defaultAction: Action.stacked(earlier: e.defaultAction, later: l.defaultAction),
-                syscalls: Policy.stackTables(e.syscalls, e.defaultAction, l.syscalls, l.defaultAction)))
+                syscalls: table))
         }
         return Policy.assemble(views, otherArchitectureAction: other, preferredTable: generic)
     }
@@ -119,9 +132,16 @@ extension Policy {
     ) -> Policy {
         // Tables that are normalized already (every stacked table is) are kept as they are, so
         // that ABIs sharing one table still share its storage (equal tables compare at once).
+        // A table several ABIs share is looked at once.
+        var normalizedTables: [(written: [String: SyscallDecision], normalized: [String: SyscallDecision])] = []
+        func normalized(_ t: [String: SyscallDecision]) -> [String: SyscallDecision] {
+            if let hit = normalizedTables.first(where: { sharesStorage($0.written, t) }) { return hit.normalized }
+            let n = t.values.allSatisfy(\.isNormalized) ? t : t.mapValues { $0.normalized() }
+            normalizedTables.append((t, n))
+            return n
+        }
         let views = views.map { v in
-            v.syscalls.values.allSatisfy(\.isNormalized) ? v
-                : ABIDecisions(abi: v.abi, defaultAction: v.defaultAction, syscalls: v.syscalls.mapValues { $0.normalized() })
+            ABIDecisions(abi: v.abi, defaultAction: v.defaultAction, syscalls: normalized(v.syscalls))
         }
         // ABIs that can be represented by leaving them out.
         let droppable = views.map { v in v.defaultAction == other && isUniform(v) }
@@ -156,8 +176,7 @@ extension Policy {
         // The shared table: the candidate that serves the most ABIs.
         var candidates: [[String: SyscallDecision]] = []
         if let preferredTable {
-            candidates.append(preferredTable.values.allSatisfy(\.isNormalized) ? preferredTable
-                : preferredTable.mapValues { $0.normalized() })
+            candidates.append(normalized(preferredTable))
         }
         for v in kept where v.defaultAction == chosenDefault && !candidates.contains(v.syscalls) {
             candidates.append(v.syscalls)
@@ -182,6 +201,12 @@ extension Policy {
         return policy
     }
 
+    /// Whether two tables are one and the same storage (then they are equal; false says nothing):
+    /// a look at the dictionaries' own bits, which are a reference to their storage.
+    package static func sharesStorage(_ a: [String: SyscallDecision], _ b: [String: SyscallDecision]) -> Bool {
+        withUnsafeBytes(of: a) { x in withUnsafeBytes(of: b) { y in x.elementsEqual(y) } }
+    }
+
     /// Whether every syscall of the ABI gets the ABI's default, whatever the arguments.
     static func isUniform(_ v: ABIDecisions) -> Bool {
         v.syscalls.allSatisfy { name, d in
@@ -191,6 +216,9 @@ extension Policy {
 
     /// Whether `table` with `defaultAction` decides every syscall of `v.abi` as `v` does.
     static func serves(_ table: [String: SyscallDecision], _ defaultAction: Action, _ v: ABIDecisions) -> Bool {
+        // The same table under the same default (most often the very same storage, which compares
+        // at once) decides alike without a look at each name.
+        if defaultAction == v.defaultAction, table.count == v.syscalls.count, table == v.syscalls { return true }
         func same(_ name: String, _ x: SyscallDecision?, _ y: SyscallDecision?) -> Bool {
             guard SyscallTable.number(of: name, on: v.abi) != nil else { return true }
             return (x?.action ?? defaultAction) == (y?.action ?? v.defaultAction)

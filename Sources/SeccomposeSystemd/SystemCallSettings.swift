@@ -169,6 +169,7 @@ public struct SystemCallSettings: Sendable {
                 if log { diags.append(unknownGroup(name, setting: setting, origin: origin)) }
                 return
             }
+            if invert != allowList || action != nil { filter.reserveCapacity(filter.count + members.count) }
             for member in members {
                 put(member, action: action, invert: invert, allowList: allowList, origin: origin)
             }

@@ -71,12 +71,21 @@ public enum SystemdPolicyBuilder {
 
         // Stack log (earlier) under filter (later).
         let defaultAction = Action.stacked(earlier: logDefault, later: filterDefault)
-        var rules: [String: SyscallDecision] = [:]
-        for name in Set(filterRules.keys).union(logRules.keys) {
-            let l = logRules[name], f = filterRules[name]
-            let a = Action.stacked(earlier: l?.action ?? logDefault, later: f?.action ?? filterDefault)
-            let o = (f != nil && a == f?.action) ? f?.origin : (l?.origin ?? f?.origin)
-            rules[name] = SyscallDecision(action: a, origin: o)
+        var rules: [String: SyscallDecision]
+        if logRules.isEmpty && logDefault == .allow {
+            // No log filter: ALLOW under the filter changes none of its decisions (nor origins).
+            rules = filterRules
+        } else {
+            rules = [:]
+            rules.reserveCapacity(filterRules.count + logRules.count)
+            for (name, f) in filterRules {
+                let l = logRules[name]
+                let a = Action.stacked(earlier: l?.action ?? logDefault, later: f.action)
+                rules[name] = SyscallDecision(action: a, origin: a == f.action ? f.origin : (l?.origin ?? f.origin))
+            }
+            for (name, l) in logRules where filterRules[name] == nil {
+                rules[name] = SyscallDecision(action: Action.stacked(earlier: l.action, later: filterDefault), origin: l.origin)
+            }
         }
         var policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: otherABIs,
             syscalls: rules)
@@ -164,20 +173,45 @@ public enum SystemdPolicyBuilder {
         let restriction = architectureRestriction(s)
         let abis = restriction.map { allowed in local.filter { allowed.contains($0) } } ?? local
 
-        let directiveLayers = directives.filterLayers(settings: s)
+        let (standIns, key) = directives.standInLayers(settings: s)
         // Without directive layers the SystemCall*= stack is built directly (same decisions, much
         // cheaper than stacking; `run` pays this at start-up). `SystemCallLog=~` with an empty list
         // installs no log filter at all, which only the stacking path models.
-        if directiveLayers.isEmpty, !(s.logMode == .denyList && s.log.isEmpty) { return try build(s) }
+        if standIns.isEmpty, !(s.logMode == .denyList && s.log.isEmpty) { return try build(s) }
         let filter = try filterDecisions(s)
-        var layers: [FilterLayer] = []
-        layers += directiveLayers.filter { !$0.afterArchitectureFilter }
-        if restriction != nil {
-            layers.append(FilterLayer(setting: "SystemCallArchitectures",
-                policy: Policy(defaultAction: .allow, architectures: abis, otherArchitectureAction: .killThread),
-                afterArchitectureFilter: false))
+        // The directive filters and SystemCallArchitectures=, in installation order.
+        func unitFilters(_ directiveLayers: [FilterLayer]) -> [FilterLayer] {
+            var layers = directiveLayers.filter { !$0.afterArchitectureFilter }
+            if restriction != nil {
+                layers.append(FilterLayer(setting: "SystemCallArchitectures",
+                    policy: Policy(defaultAction: .allow, architectures: abis, otherArchitectureAction: .killThread),
+                    afterArchitectureFilter: false))
+            }
+            return layers + directiveLayers.filter { $0.afterArchitectureFilter }
         }
-        layers += directiveLayers.filter { $0.afterArchitectureFilter }
+        var layers = unitFilters(standIns.map { layer in
+            var layer = layer
+            layer.policy = ExecDirectives.LayerCache.withOrigins(directives.origins, layer.policy)
+            return layer
+        })
+        // Start from "allow everything" on the local ABIs, so the result judges them in systemd's
+        // order. Those filters, stacked, depend on the unit only through their origins: stacked once
+        // per key with stand-in origins, and given the unit's.
+        let stackKey = ExecDirectives.LayerCache.StackKey(layers: key, restricted: restriction != nil)
+        let stacked: Policy
+        if let hit = ExecDirectives.LayerCache.stacks.withLock({ $0[stackKey] }) {
+            stacked = hit
+        } else {
+            var p = Policy(defaultAction: .allow, architectures: local, otherArchitectureAction: .allow)
+            for layer in unitFilters(standIns) { p = p.stacked(under: layer.policy) }
+            stacked = p
+            ExecDirectives.LayerCache.stacks.withLock { cache in
+                if cache.count >= ExecDirectives.LayerCache.limit { cache.removeAll() }
+                cache[stackKey] = p
+            }
+        }
+        var policy = ExecDirectives.LayerCache.withOrigins(directives.origins, stacked)
+        let unitLayerCount = layers.count
         // SystemCallLog=: a filter when it logs only some calls, or all but a non-empty list.
         if let mode = s.logMode, mode == .allowList || !s.log.isEmpty {
             var log = Policy(defaultAction: mode == .allowList ? .allow : .log, architectures: abis,
@@ -192,9 +226,7 @@ public enum SystemdPolicyBuilder {
                 afterArchitectureFilter: true))
         }
 
-        // Start from "allow everything" on the local ABIs, so the result judges them in systemd's order.
-        var policy = Policy(defaultAction: .allow, architectures: local, otherArchitectureAction: .allow)
-        for layer in layers { policy = policy.stacked(under: layer.policy) }
+        for layer in layers[unitLayerCount...] { policy = policy.stacked(under: layer.policy) }
         if emulatesLibseccompMultiplexing(ctx, local) {
             policy = libseccompMultiplexing(policy, layers: layers.map(\.policy))
         }
@@ -270,9 +302,10 @@ public enum SystemdPolicyBuilder {
                     // v255+: unknown syscalls get ENOSYS; every @known call the native ABI has
                     // (and that is not listed) gets the negative action.
                     filterDefault = .errno(38)
-                    for name in knownNatives(ctx) where entries[name] == nil {
-                        filterRules[name] = SyscallDecision(action: negative, origin: nil)
-                    }
+                    // Every listed name gets its own decision below, or the filter fails (an action
+                    // equal to the default): the table of every known call is made once and the
+                    // listed names overwrite it.
+                    filterRules = knownNativesTable(ctx, negative)
                 }
                 // One finding per word, naming every syscall it affects, in word order.
                 var equalToDefault: [(SystemCallSettings.Entry, [String])] = []
@@ -312,6 +345,7 @@ public enum SystemdPolicyBuilder {
                             text: "(write, forced by systemd \(ctx.version))"))
                 }
             case .denyList:
+                filterRules.reserveCapacity(entries.count)
                 for (name, e) in entries {
                     filterRules[name] = SyscallDecision(
                         action: e.action.map(action(for:)) ?? negative, origin: origin(e.origin, setting: "SystemCallFilter"))
@@ -323,19 +357,31 @@ public enum SystemdPolicyBuilder {
             diagnostics: diagnostics)
     }
 
-    /// The members of `@known` that `ctx`'s systemd resolves and its native ABI has, in the
-    /// group's order; made once per version and ABI (`@known` is a built-in group, which user
-    /// sets cannot redefine).
-    static func knownNatives(_ ctx: SystemdContext) -> [String] {
-        let key = "\(ctx.catalog.version) \(ctx.version) \(ctx.native.name)"
+    /// What the known-calls table depends on: the groups' and the resolving systemd's version,
+    /// the native ABI and the action for unlisted calls.
+    struct KnownKey: Hashable {
+        var catalog: SystemdVersion
+        var version: SystemdVersion
+        var native: Architecture
+        var negative: Action
+    }
+
+    /// `negative` for each member of `@known` that `ctx`'s systemd resolves and its native ABI
+    /// has (origin nil): the base of a 262 allow-list's table, made once per version, ABI and
+    /// action (`@known` is a built-in group, which user sets cannot redefine).
+    static func knownNativesTable(_ ctx: SystemdContext, _ negative: Action) -> [String: SyscallDecision] {
+        let key = KnownKey(catalog: ctx.catalog.version, version: ctx.version, native: ctx.native, negative: negative)
         if let hit = knownCache.withLock({ $0[key] }) { return hit }
         let known = ctx.catalog.group(named: "@known")?.members.filter { !$0.isGroup }.map(\.name) ?? []
-        let made = known.filter { ctx.resolves($0) && SyscallTable.number(of: $0, on: ctx.native) != nil }
+        var made: [String: SyscallDecision] = [:]
+        for name in known where ctx.resolves(name) && SyscallTable.number(of: name, on: ctx.native) != nil {
+            made[name] = SyscallDecision(action: negative, origin: nil)
+        }
         knownCache.withLock { $0[key] = made }
         return made
     }
 
-    private static let knownCache = Mutex<[String: [String]]>([:])
+    private static let knownCache = Mutex<[KnownKey: [String: SyscallDecision]]>([:])
 
     /// SystemCallLog='s per-syscall decisions (its default: ALLOW for an allow-list, LOG otherwise).
     static func logDecisions(_ s: SystemCallSettings) -> [String: SyscallDecision] {

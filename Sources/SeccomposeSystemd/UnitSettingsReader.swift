@@ -69,17 +69,26 @@ public enum UnitSettingsReader {
         /// Handles one complete logical line; false when systemd would stop loading the unit.
         func process(_ logicalLine: LogicalLine) -> Bool {
             let logical = logicalLine.text
-            let content = Substring(logical).trimmingWhitespace()
+            // An ASCII line (almost every one) has one Character per byte (a logical line holds no
+            // LF, so no CR LF pair either): columns and trimming work on the bytes.
+            let ascii = logical.utf8.allSatisfy { $0 < 0x80 }
+            func trimmed(_ s: Substring) -> Substring { ascii ? s.trimmingASCIIWhitespace() : s.trimmingWhitespace() }
+            /// The 1-based column of `index` in the logical line.
+            func column(_ index: String.Index) -> Int {
+                (ascii ? logical.utf8.distance(from: logical.startIndex, to: index)
+                    : logical.distance(from: logical.startIndex, to: index)) + 1
+            }
+            let content = trimmed(Substring(logical))
             /// The physical place of the logical line's 1-based column `column`.
             func place(_ column: Int) -> ValueSource {
                 ValueSource(file: file, logicalColumn: column, pieces: logicalLine.pieces)
             }
             // Line-level findings point at the first character of the line's content.
-            let start = place(logical.distance(from: logical.startIndex, to: content.startIndex) + 1)
+            let start = place(column(content.startIndex))
             let line = start.line
             if content.isEmpty || content.hasPrefix("#") || content.hasPrefix(";") { return true }
             if content.hasPrefix("[") {
-                guard content.hasSuffix("]"), content.count > 2 else {
+                guard content.hasSuffix("]"), (ascii ? content.utf8.count : content.count) > 2 else {
                     diag(.error, "bad-section", "Invalid section header '\(content)'", systemd: true, line: line,
                         column: start.column,
                         "write the section name in brackets, e.g. [Service]; systemd refuses to load this unit")
@@ -88,7 +97,7 @@ public enum UnitSettingsReader {
                 section = String(content.dropFirst().dropLast())
                 return true
             }
-            guard let eq = content.firstIndex(of: "=") else {
+            guard let eq = ascii ? content.utf8.firstIndex(of: UInt8(ascii: "=")) : content.firstIndex(of: "=") else {
                 diag(.warning, "missing-equals", "Missing '=', ignoring line.", systemd: true, line: line,
                     column: start.column,
                     "write Key=Value")
@@ -100,16 +109,15 @@ public enum UnitSettingsReader {
                     "add a [Service] line above it")
                 return true
             }
-            let key = content[..<eq].trimmingWhitespace()
+            let key = trimmed(content[..<eq])
             let afterEq = content[content.index(after: eq)...]
-            let value = afterEq.trimmingWhitespace()
+            let value = trimmed(afterEq)
             // Column of the value's first character within the logical line.
-            let leading = afterEq.prefix { $0 == " " || $0 == "\t" }.count
-            let column = logical.distance(from: logical.startIndex, to: afterEq.startIndex) + leading + 1
-            let keyColumn = logical.distance(from: logical.startIndex, to: key.startIndex) + 1
-            let keyPlace = place(keyColumn)
+            let leading = ascii ? afterEq.utf8.prefix { $0 == 0x20 || $0 == 0x09 }.count : afterEq.prefix { $0 == " " || $0 == "\t" }.count
+            let valueColumn = column(afterEq.startIndex) + leading
+            let keyPlace = place(column(key.startIndex))
             out.append(UnitAssignment(section: section, key: String(key), value: String(value),
-                source: place(column), keyColumn: keyPlace.column, keyLine: keyPlace.line))
+                source: place(valueColumn), keyColumn: keyPlace.column, keyLine: keyPlace.line))
             return true
         }
         for logical in logicalLines(of: text) {
@@ -222,6 +230,15 @@ extension UnitSettingsReader {
 }
 
 extension Substring {
+    /// `trimmingWhitespace()` for ASCII text, on its bytes.
+    func trimmingASCIIWhitespace() -> Substring {
+        let ws: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let first = utf8.firstIndex(where: { !ws($0) }), let last = utf8.lastIndex(where: { !ws($0) }) else {
+            return self[endIndex...]
+        }
+        return self[first...last]
+    }
+
     func trimmingWhitespace() -> Substring {
         let ws: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let first = firstIndex(where: { !ws($0) }), let last = lastIndex(where: { !ws($0) }) else {

@@ -42,7 +42,12 @@ struct Seccompose: ParsableCommand {
             Glibc.exit(RunFastPath.run(shape).rawValue)
         }
         do {
-            var command = try parseAsRoot(arguments)
+            let (parsed, moreUnits) = CheckCommand.setAsideUnits(arguments)
+            var command = try parseAsRoot(parsed)
+            if var check = command as? CheckCommand, !moreUnits.isEmpty {
+                check.units += moreUnits
+                command = check
+            }
             try command.run()
         } catch {
             exit(withError: error)

@@ -5,6 +5,7 @@
 import SeccomposePolicy
 import SeccomposeSets
 import SeccomposeSyscalls
+import Synchronization
 
 /// One stacked filter (or one directive's set of per-ABI filters, which judge disjoint ABIs and
 /// so act as one filter).
@@ -37,10 +38,37 @@ extension ExecDirectives {
     }
 
     /// `layers(settings:)` with the setting each filter belongs to.
+    ///
+    /// The filters depend on the unit only through the origins of their decisions: they are
+    /// made once per set of directive values (with a stand-in origin per directive, in
+    /// `LayerCache`) and each unit's origins are put in.
     public func filterLayers(settings: SystemCallSettings) -> [FilterLayer] {
+        standInLayers(settings: settings).layers.map { layer in
+            var layer = layer
+            layer.policy = LayerCache.withOrigins(origins, layer.policy)
+            return layer
+        }
+    }
+
+    /// The filters with stand-in origins (`LayerCache.standIn(for:)`), made once per key, and the key.
+    func standInLayers(settings: SystemCallSettings) -> (layers: [FilterLayer], key: LayerCache.Key) {
         let local = context.native.localABIs
         let allowed = SystemdPolicyBuilder.architectureRestriction(settings).map { set in local.filter { set.contains($0) } }
             ?? local
+        let key = LayerCache.Key(self, allowed: allowed)
+        if let hit = LayerCache.shared.withLock({ $0[key] }) { return (hit, key) }
+        var standIn = self
+        standIn.origins = Dictionary(uniqueKeysWithValues: origins.keys.map { ($0, LayerCache.standIn(for: $0)) })
+        let layers = standIn.makeLayers(local: local, allowed: allowed)
+        LayerCache.shared.withLock { cache in
+            if cache.count >= LayerCache.limit { cache.removeAll() }
+            cache[key] = layers
+        }
+        return (layers, key)
+    }
+
+    /// The filters for the local ABIs `local`, of which SystemCallArchitectures= leaves `allowed`.
+    private func makeLayers(local: [Architecture], allowed: [Architecture]) -> [FilterLayer] {
         var out: [FilterLayer] = []
         func add(_ setting: String, _ policy: Policy?, after: Bool = false) {
             if let policy { out.append(FilterLayer(setting: setting, policy: policy, afterArchitectureFilter: after)) }
@@ -65,6 +93,92 @@ extension ExecDirectives {
 
     // MARK: Building blocks
 
+    /// The directive filters made so far, by everything they depend on but the origins.
+    enum LayerCache {
+        /// Everything the filters depend on except the directives' origins (which settings have
+        /// one counts). Built-in groups cannot be redefined by user sets, so the catalog's
+        /// version stands for the groups the filters use.
+        struct Key: Hashable {
+            var version: SystemdVersion, catalog: SystemdVersion, native: Architecture
+            var argumentWidths: ArgumentWidthMode
+            var allowed: [Architecture]
+            var addressFamilies: Set<Int>?, addressFamiliesAllowList: Bool
+            var namespacesRetained: UInt64
+            var memoryDenyWriteExecute: Bool, kernelHasMDWE: Bool
+            var lockPersonality: Bool, personality: UInt64?, managerPersonality: UInt64
+            var restrictRealtime: Bool, restrictSUIDSGID: Bool
+            var protectClock: Bool, protectKernelModules: Bool, protectKernelLogs: Bool, protectKernelTunables: Bool
+            var protectHostname: HostnameProtection, privateDevices: Bool
+            var withOrigin: Set<String>
+
+            init(_ d: ExecDirectives, allowed: [Architecture]) {
+                version = d.context.version
+                catalog = d.context.catalog.version
+                native = d.context.native
+                argumentWidths = d.context.argumentWidths
+                self.allowed = allowed
+                addressFamilies = d.addressFamilies
+                addressFamiliesAllowList = d.addressFamiliesAllowList
+                namespacesRetained = d.namespacesRetained
+                memoryDenyWriteExecute = d.memoryDenyWriteExecute
+                kernelHasMDWE = d.kernelHasMDWE
+                lockPersonality = d.lockPersonality
+                personality = d.personality
+                managerPersonality = d.managerPersonality
+                restrictRealtime = d.restrictRealtime
+                restrictSUIDSGID = d.restrictSUIDSGID
+                protectClock = d.protectClock
+                protectKernelModules = d.protectKernelModules
+                protectKernelLogs = d.protectKernelLogs
+                protectKernelTunables = d.protectKernelTunables
+                protectHostname = d.protectHostname
+                privateDevices = d.privateDevices
+                withOrigin = Set(d.origins.keys)
+            }
+        }
+
+        static let shared = Mutex<[Key: [FilterLayer]]>([:])
+        /// The most sets of filters kept (a fuzzer makes new ones without end).
+        static let limit = 512
+
+        /// The origin the cached filters of `setting` carry instead of the unit's.
+        static func standIn(for setting: String) -> Origin {
+            Origin(file: nil, line: 0, column: 0, setting: setting, text: "")
+        }
+
+        /// The stacked directive filters (and SystemCallArchitectures=, when `restricted`) with
+        /// stand-in origins, by key: what `SystemdPolicyBuilder.build(_:directives:)` stacks the
+        /// unit's SystemCallLog= and SystemCallFilter= on.
+        struct StackKey: Hashable {
+            var layers: Key
+            var restricted: Bool
+        }
+
+        static let stacks = Mutex<[StackKey: Policy]>([:])
+
+        /// `policy` (made from cached filters) with the unit's origins for its stand-in origins
+        /// (by setting); tables the ABIs share stay shared.
+        static func withOrigins(_ origins: [String: Origin], _ policy: Policy) -> Policy {
+            func put(_ o: Origin?) -> Origin? { o.map { origins[$0.setting] ?? $0 } }
+            var done: [(cached: [String: SyscallDecision], put: [String: SyscallDecision])] = []
+            func table(_ t: [String: SyscallDecision]) -> [String: SyscallDecision] {
+                if let hit = done.first(where: { Policy.sharesStorage($0.cached, t) }) { return hit.put }
+                let made = t.mapValues { d in
+                    var d = d
+                    d.origin = put(d.origin)
+                    for i in d.rules.indices { d.rules[i].origin = put(d.rules[i].origin) }
+                    return d
+                }
+                done.append((t, made))
+                return made
+            }
+            var out = policy
+            out.syscalls = table(policy.syscalls)
+            for (abi, t) in policy.abiSyscalls { out.abiSyscalls[abi] = table(t) }
+            return out
+        }
+    }
+
     /// Collects one directive's per-ABI rules as libseccomp would accept them.
     private struct Tables {
         let context: SystemdContext
@@ -83,14 +197,16 @@ extension ExecDirectives {
             _ conditions: [ArgumentCondition] = []) -> Bool
         {
             guard has(name, abi) else { return false }
-            var d = table[name] ?? SyscallDecision(action: .allow)
-            if conditions.isEmpty {
-                d.action = action
-                d.origin = origin
-            } else {
-                d.rules.append(Rule(conditions, action: action, origin: origin))
+            // Changed in place: a copy of the decision would copy its rules for every rule added.
+            func change(_ d: inout SyscallDecision) {
+                if conditions.isEmpty {
+                    d.action = action
+                    d.origin = origin
+                } else {
+                    d.rules.append(Rule(conditions, action: action, origin: origin))
+                }
             }
-            table[name] = d
+            change(&table[name, default: SyscallDecision(action: .allow)])
             return true
         }
 

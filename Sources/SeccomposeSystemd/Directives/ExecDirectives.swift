@@ -79,7 +79,7 @@ public struct ExecDirectives: Sendable {
     public var kernelHasMDWE = true
 
     /// Where each directive was last assigned, by key (e.g. `RestrictNamespaces`).
-    public private(set) var origins: [String: Origin] = [:]
+    public internal(set) var origins: [String: Origin] = [:]
 
     /// A unit with none of the directives set.
     public init(context: SystemdContext) {

@@ -79,8 +79,11 @@ extension UnitChecker {
             // Only calls with argument rules on either side (and the multiplexers, probed by their
             // sub-calls' rules) can be decided differently by argument.
             var judged: Set<String> = []
-            for (name, d) in table where !d.rules.isEmpty || Multiplexer(rawValue: name) != nil { judged.insert(name) }
-            for (name, d) in sysTable where !d.rules.isEmpty || Multiplexer(rawValue: name) != nil { judged.insert(name) }
+            for (name, d) in table where !d.rules.isEmpty { judged.insert(name) }
+            for (name, d) in sysTable where !d.rules.isEmpty { judged.insert(name) }
+            for m in Multiplexer.allCases where table[m.rawValue] != nil || sysTable[m.rawValue] != nil {
+                judged.insert(m.rawValue)
+            }
             for name in judged.sorted() {
                 guard SyscallTable.number(of: name, on: abi) != nil else { continue }
                 let rules = (table[name]?.rules ?? []) + (sysTable[name]?.rules ?? [])

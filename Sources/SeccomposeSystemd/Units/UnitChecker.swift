@@ -199,18 +199,26 @@ public enum UnitChecker {
         for x in service.assignments where x.key.hasPrefix("SystemCall") { _ = b.apply(x) }
         guard let mode = a.filterMode, b.filterMode == mode else { return [] }
         let negative = SystemdPolicyBuilder.action(for: a.errorNumber)
-        func decide(_ s: SystemCallSettings, _ name: String) -> Action {
-            guard let e = s.filter[name] else { return mode == .allowList ? negative : .allow }
+        func decide(_ e: SystemCallSettings.Entry?) -> Action {
+            guard let e else { return mode == .allowList ? negative : .allow }
             return e.action.map(SystemdPolicyBuilder.action(for:)) ?? (mode == .allowList ? .allow : negative)
         }
+        // Only names in either map can differ, and only where the unit's own lines put them there.
+        var decided: [String: (Action, Action)] = [:]
+        func consider(_ name: String, _ ea: SystemCallSettings.Entry?, _ eb: SystemCallSettings.Entry?) {
+            if (ea?.origin.implicitDefault ?? true) && (eb?.origin.implicitDefault ?? true) { return }
+            // The same action decides alike.
+            if let ea, let eb, ea.action == eb.action { return }
+            let x = decide(ea), y = decide(eb)
+            if x != y { decided[name] = (x, y) }
+        }
+        for (name, ea) in a.filter { consider(name, ea, b.filter[name]) }
+        for (name, eb) in b.filter where a.filter[name] == nil { consider(name, nil, eb) }
         var differ: [String] = []
-        // Only names in either map can differ; in the order of the native ABI's table.
-        for (name, _) in SyscallTable.syscalls(on: context.native, among: Set(a.filter.keys).union(b.filter.keys)) {
-            let ea = a.filter[name], eb = b.filter[name]
-            if ea == nil && eb == nil { continue }
-            if (ea?.origin.implicitDefault ?? true) && (eb?.origin.implicitDefault ?? true) { continue }
-            let x = decide(a, name), y = decide(b, name)
-            if x != y { differ.append("\(name) (\(context.version): \(x), \(other): \(y))") }
+        // In the order of the native ABI's table (which drops the names the ABI lacks).
+        for (name, _) in SyscallTable.syscalls(on: context.native, among: decided.keys) {
+            guard let (x, y) = decided[name] else { continue }
+            differ.append("\(name) (\(context.version): \(x), \(other): \(y))")
         }
         guard !differ.isEmpty else { return [] }
         let first = service.assignments.first { $0.key == "SystemCallFilter" }

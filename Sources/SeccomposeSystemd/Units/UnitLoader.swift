@@ -87,12 +87,13 @@ public enum UnitLoader {
 
     /// Whether the path is a symlink to /dev/null, or an empty regular file: both mask.
     static func masks(_ path: String) -> Bool {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink(path, &buf, buf.count - 1)
-        if n > 0 {
-            let target = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if target == "/dev/null" { return true }
+        // Only "/dev/null" matters: a longer link target is read far enough to tell it differs.
+        let isNull = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 16) { buf -> Bool in
+            guard let base = buf.baseAddress else { return false }
+            let n = readlink(path, base, buf.count)
+            return n == 9 && buf.prefix(9).map { UInt8(bitPattern: $0) }.elementsEqual("/dev/null".utf8)
         }
+        if isNull { return true }
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_size == 0
     }
@@ -199,11 +200,12 @@ public enum UnitLoader {
             if name.instance != nil { stems.append("\(p)@.\(name.type)") }
             stems.append("\(p).\(name.type)")
         }
+        let stemDirectories = stems.map { $0 + ".d" }, typeDirectory = name.type + ".d"
         var directories: [String] = []
         for d in dirs {
-            for s in stems where isDirectory(d, "\(s).d", cache) { directories.append("\(d)/\(s).d") }
+            for s in stemDirectories where isDirectory(d, s, cache) { directories.append(d + "/" + s) }
         }
-        for d in dirs where isDirectory(d, "\(name.type).d", cache) { directories.append("\(d)/\(name.type).d") }
+        for d in dirs where isDirectory(d, typeDirectory, cache) { directories.append(d + "/" + typeDirectory) }
         var chosen: [String: String?] = [:]  // file name → path (nil when masked)
         for dir in directories {
             let entries: [String]

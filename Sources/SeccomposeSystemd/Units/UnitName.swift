@@ -91,7 +91,20 @@ public struct SpecifierContext: Sendable {
     public var unit: UnitName
     /// The fragment's path (`%y`).
     public var fragmentPath: String
-    public var values: [Character: String]
+    /// The host facts (`%H`, `%m`, `%b`, `%a`, `%v`).
+    var hostname: String, machineID: String, bootID: String, architecture: String, kernelRelease: String
+
+    /// The specifier letters, in systemd.unit(5)'s order.
+    static let letters: [Character] = ["n", "N", "p", "P", "i", "I", "f", "j", "J", "u", "U", "g", "G", "h", "s", "t",
+        "S", "C", "L", "E", "D", "T", "V", "H", "l", "m", "b", "a", "v", "y", "Y", "d", "%"]
+
+    /// Every specifier's value, by letter (each worked out when asked for: most values are never
+    /// expanded).
+    public var values: [Character: String] {
+        var v: [Character: String] = [:]
+        for c in Self.letters { v[c] = value(of: c) }
+        return v
+    }
 
     /// A context for a system unit, with the manager's user (root), directories and host facts.
     public init(unit: UnitName, fragmentPath: String, hostname: String = "localhost", machineID: String = "",
@@ -99,29 +112,63 @@ public struct SpecifierContext: Sendable {
     {
         self.unit = unit
         self.fragmentPath = fragmentPath
+        self.hostname = hostname
+        self.machineID = machineID
+        self.bootID = bootID
+        self.architecture = architecture
+        self.kernelRelease = kernelRelease
+    }
+
+    /// The value of specifier `%c`, or nil when `c` is no specifier.
+    public func value(of c: Character) -> String? {
         let instance = unit.instance ?? ""
-        let unescapedPrefix = UnitName.unescape(unit.prefix)
-        let f = "/" + (instance.isEmpty ? unescapedPrefix : UnitName.unescape(instance))
-            .drop(while: { $0 == "/" })
-        var v: [Character: String] = [
-            "n": unit.name, "N": unit.stem, "p": unit.prefix, "P": unescapedPrefix, "i": instance,
-            "I": UnitName.unescape(instance), "f": String(f),
-            "j": String(unit.prefix.split(separator: "-").last ?? ""), "u": "root", "U": "0", "g": "root", "G": "0",
-            "h": "/root", "s": "/bin/sh", "t": "/run", "S": "/var/lib", "C": "/var/cache", "L": "/var/log",
-            "E": "/etc", "D": "/usr/share", "T": "/tmp", "V": "/var/tmp", "H": hostname,
-            "l": String(hostname.split(separator: ".").first ?? ""), "m": machineID, "b": bootID, "a": architecture,
-            "v": kernelRelease, "y": fragmentPath, "d": "/run/credentials/\(unit.name)", "%": "%",
-        ]
-        v["J"] = UnitName.unescape(v["j"] ?? "")
-        var dir = Substring(fragmentPath)
-        if let slash = dir.lastIndex(of: "/") { dir = dir[..<slash] }
-        v["Y"] = String(dir)
-        values = v
+        switch c {
+        case "n": return unit.name
+        case "N": return unit.stem
+        case "p": return unit.prefix
+        case "P": return UnitName.unescape(unit.prefix)
+        case "i": return instance
+        case "I": return UnitName.unescape(instance)
+        case "f":
+            let f = "/" + (instance.isEmpty ? UnitName.unescape(unit.prefix) : UnitName.unescape(instance))
+                .drop(while: { $0 == "/" })
+            return String(f)
+        case "j": return String(unit.prefix.split(separator: "-").last ?? "")
+        case "J": return UnitName.unescape(String(unit.prefix.split(separator: "-").last ?? ""))
+        case "u", "g": return "root"
+        case "U", "G": return "0"
+        case "h": return "/root"
+        case "s": return "/bin/sh"
+        case "t": return "/run"
+        case "S": return "/var/lib"
+        case "C": return "/var/cache"
+        case "L": return "/var/log"
+        case "E": return "/etc"
+        case "D": return "/usr/share"
+        case "T": return "/tmp"
+        case "V": return "/var/tmp"
+        case "H": return hostname
+        case "l": return String(hostname.split(separator: ".").first ?? "")
+        case "m": return machineID
+        case "b": return bootID
+        case "a": return architecture
+        case "v": return kernelRelease
+        case "y": return fragmentPath
+        case "Y":
+            var dir = Substring(fragmentPath)
+            if let slash = dir.lastIndex(of: "/") { dir = dir[..<slash] }
+            return String(dir)
+        case "d": return "/run/credentials/\(unit.name)"
+        case "%": return "%"
+        default: return nil
+        }
     }
 
     /// Expands `%X` specifiers in `text`. Returns the text and the unknown specifiers found
     /// (with their 0-based character offsets), which systemd rejects.
     public func expand(_ text: String) -> (String, [(Character, Int)]) {
+        // Most values have no specifier at all.
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return (text, []) }
         var out = ""
         var unknown: [(Character, Int)] = []
         var chars = Array(text)
@@ -129,7 +176,7 @@ public struct SpecifierContext: Sendable {
         while i < chars.count {
             if chars[i] == "%", i + 1 < chars.count {
                 let c = chars[i + 1]
-                if let v = values[c] {
+                if let v = value(of: c) {
                     out += v
                 } else {
                     unknown.append((c, i))
