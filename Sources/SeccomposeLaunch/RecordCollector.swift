@@ -20,6 +20,10 @@ final class RecordCollector: Sendable {
     let openingWarning: String?
     let tree: ProcessTree
     private let state = Mutex(State())
+    /// Held for a whole read (drain, attribution, append): a periodic read that drained records
+    /// but has not filed them yet must finish before `take` hands over what was filed, or those
+    /// records would be filed after the hand-over and never reported.
+    private let reading = Mutex(())
 
     init(source: (any AuditRecordSource)?, warning: String?, tree: ProcessTree) {
         self.source = source
@@ -46,6 +50,11 @@ final class RecordCollector: Sendable {
     }
 
     private func collect() {
+        reading.withLock { _ in collectWhileReading() }
+    }
+
+    /// `collect`, with `reading` held.
+    private func collectWhileReading() {
         guard let source else { return }
         let records = source.drain()
         guard !records.isEmpty else { return }
@@ -67,15 +76,18 @@ final class RecordCollector: Sendable {
         if let source, !source.flush(timeout: flushTimeout) {
             state.withLock { $0.flushFailed = true }
         }
-        collect()
-        return state.withLock { st in
-            var out = st.mine
-            st.mine = []
-            if out.isEmpty, let fallbackCommand {
-                out = st.others.filter { $0.command == fallbackCommand }
-                st.others.removeAll { $0.command == fallbackCommand }
+        // With `reading` held: a periodic read in progress has filed its records first.
+        return reading.withLock { _ in
+            collectWhileReading()
+            return state.withLock { st in
+                var out = st.mine
+                st.mine = []
+                if out.isEmpty, let fallbackCommand {
+                    out = st.others.filter { $0.command == fallbackCommand }
+                    st.others.removeAll { $0.command == fallbackCommand }
+                }
+                return out
             }
-            return out
         }
     }
 
