@@ -206,21 +206,7 @@ struct RunFastPathTests {
 
     /// The program installed in a `sleep` started by `arguments` (through `env` with `environment`).
     func installed(_ seccompose: String, _ arguments: [String], environment: [String]) throws -> [BPFInstruction] {
-        let (supervisor, target) = try ReadBackTests.startSleeping("/usr/bin/env", environment + [seccompose] + arguments)
-        defer {
-            kill(supervisor, SIGTERM)
-            var status: Int32 = 0
-            waitpid(supervisor, &status, 0)
-        }
-        let seized = cseccomp_ptrace_seize_and_stop(target)
-        try #require(seized == 0, "ptrace seize failed: \(seized)")
-        defer { _ = cseccomp_ptrace_detach(target) }
-        let count = cseccomp_get_filter(target, 0, nil, 0)
-        try #require(count > 0, "PTRACE_SECCOMP_GET_FILTER: \(count)")
-        var buffer = [sock_filter](repeating: sock_filter(), count: Int(count))
-        #expect(cseccomp_get_filter(target, 0, &buffer, count) == count)
-        #expect(cseccomp_get_filter(target, 1, nil, 0) == -ENOENT, "exactly one filter is installed")
-        return buffer.map { BPFInstruction(code: $0.code, jt: $0.jt, jf: $0.jf, k: $0.k) }
+        try ReadBackTests.installedProgram("/usr/bin/env", environment + [seccompose] + arguments)
     }
 
     @Test("both paths install the program compile --format raw writes; --program installs the file's")

@@ -72,8 +72,15 @@ struct ReadBackTests {
         try #require(compiled.status == 0, "\(compiled)")
         let expected = try #require(Program(rawBytes: Array(compiled.stdoutData)))
         // The command runs as the supervisor's child once the trampoline has exec'ed sleep.
-        let (supervisor, target) = try Self.startSleeping(seccompose, ["run", "--systemd", version, "--filter", "@system-service",
+        let installed = try Self.installedProgram(seccompose, ["run", "--systemd", version, "--filter", "@system-service",
             "--architectures", "native", "--", "/bin/sleep", "20"])
+        #expect(installed == expected.instructions, "installed \(installed.count) instructions, compiled \(expected.instructions.count)")
+    }
+
+    /// The one program installed in the command `executable arguments` starts (a `sleep` under
+    /// the supervisor), read back with PTRACE_SECCOMP_GET_FILTER; the supervisor is stopped after.
+    static func installedProgram(_ executable: String, _ arguments: [String]) throws -> [BPFInstruction] {
+        let (supervisor, target) = try startSleeping(executable, arguments)
         defer {
             kill(supervisor, SIGTERM)
             var status: Int32 = 0
@@ -85,11 +92,9 @@ struct ReadBackTests {
         let count = cseccomp_get_filter(target, 0, nil, 0)
         try #require(count > 0, "PTRACE_SECCOMP_GET_FILTER: \(count)")
         var buffer = [sock_filter](repeating: sock_filter(), count: Int(count))
-        let read = cseccomp_get_filter(target, 0, &buffer, count)
-        #expect(read == count)
-        let installed = buffer.map { BPFInstruction(code: $0.code, jt: $0.jt, jf: $0.jf, k: $0.k) }
-        #expect(installed == expected.instructions, "installed \(installed.count) instructions, compiled \(expected.instructions.count)")
+        #expect(cseccomp_get_filter(target, 0, &buffer, count) == count)
         #expect(cseccomp_get_filter(target, 1, nil, 0) == -ENOENT, "exactly one filter is installed")
+        return buffer.map { BPFInstruction(code: $0.code, jt: $0.jt, jf: $0.jf, k: $0.k) }
     }
 
     @Test("SIGTERM to seccompose run reaches the command; its status comes back as 128+15")
