@@ -61,12 +61,11 @@ public enum LaunchFilter: Sendable {
         let tooLong = "the program file is longer than the kernel's \(BPF.maximumInstructions) instructions (\(limit) bytes)"
         let bytes: [UInt8]
         // Reading stops soon after the limit, so a huge file is refused without reading it all.
-        do { bytes = try TextFile.readBytes(path, limit: limit + 1) } catch {
-            if error.message.hasPrefix("file larger than") { throw refuse(tooLong) }
+        do { bytes = try TextFile.readBytes(path, limit: limit) } catch {
+            if error.exceededLimit { throw refuse(tooLong) }
             throw refuse("cannot use the program file: \(error.message)", fix: error.fix)
         }
         guard !bytes.isEmpty else { throw refuse("the program file is empty") }
-        guard bytes.count <= limit else { throw refuse(tooLong) }
         guard let program = Program(rawBytes: bytes) else {
             throw refuse("\(bytes.count) bytes is not a whole number of 8-byte instructions (a truncated or foreign file)")
         }

@@ -16,6 +16,8 @@ public struct FileAccessError: ReportableError, Sendable, Equatable {
     public var message: String
     /// How to fix it.
     public var fix: String
+    /// Whether the file was refused for being larger than the limit the reader was given.
+    public var exceededLimit = false
 
     /// `PATH: error: MESSAGE` and the fix.
     public var report: ErrorReport { ErrorReport(message, at: SourcePosition(wholeFile: path), fix: fix) }
@@ -80,7 +82,9 @@ public enum TextFile {
             let n = fread(&buffer, 1, buffer.count, f)
             if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
             if bytes.count > limit {
-                throw failure("file larger than \(limit) bytes", "shorten the file or split it")
+                var tooLarge = failure("file larger than \(limit) bytes", "shorten the file or split it")
+                tooLarge.exceededLimit = true
+                throw tooLarge
             }
             if n < buffer.count {
                 if ferror(f) != 0 {
