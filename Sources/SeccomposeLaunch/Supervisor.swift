@@ -25,7 +25,7 @@ public final class Supervisor {
     /// program, whose reports name the syscall without a setting.
     public var policy: Policy? { filter.policy }
     /// The filter every filtered command runs under.
-    public let program: Program
+    public var program: Program { filter.program }
     /// Set `PR_SET_MDWE` in each filtered command (MemoryDenyWriteExecute= left to the kernel).
     public let memoryDenyWriteExecute: Bool
     /// The unit name for journal entries, when a unit is run.
@@ -62,7 +62,6 @@ public final class Supervisor {
         audit: OpenedAuditSource? = nil)
     {
         self.filter = filter
-        program = filter.program
         memoryDenyWriteExecute = filter.needsMemoryDenyWriteExecutePrctl
         self.unit = unit
         self.journal = journal
