@@ -24,6 +24,9 @@ extension LibseccompRuleDatabase {
     /// The grid's work limit: boxes × nodes (each box costs one evaluation of the tree).
     static let gridWorkLimit = 1 << 22
 
+    /// The largest argument value the tree's tests tell apart (a 32-bit ABI compares one word).
+    var argumentMaximum: UInt64 { wide ? .max : UInt64(UInt32.max) }
+
     /// The grid of a tree: the arguments it tests and, per argument, the ascending values
     /// where a box starts.
     struct GridPlan {
@@ -56,7 +59,7 @@ extension LibseccompRuleDatabase {
                 // Where the test's answer may change: for an upper word, the first value with
                 // that word and the first with the next; otherwise the value the test stands for
                 // and the one after it (none past the domain).
-                let top: UInt64 = wide ? .max : UInt64(UInt32.max)
+                let top = argumentMaximum
                 let first: UInt64, next: UInt64?
                 if wide, n.high {
                     first = UInt64(n.datum) << 32
@@ -97,9 +100,8 @@ extension LibseccompRuleDatabase {
     /// unconditional).
     func gridRules(_ name: String, plan: GridPlan) -> [FlatRule] {
         let (args, starts, cells) = (plan.args, plan.starts, plan.cells)
-        let top: UInt64 = wide ? .max : UInt64(UInt32.max)
+        let top = argumentMaximum
         var out: [FlatRule] = []
-        var position = [Int](repeating: 0, count: args.count)
         var arguments = [UInt64](repeating: 0, count: 6)
         let fallback = Leaf(action: defaultAction, source: nil)
         if args.count == 1 {
@@ -124,6 +126,7 @@ extension LibseccompRuleDatabase {
         }
         // Boxes in lexicographic order; the last argument varies fastest, so equal neighbours
         // along it are joined as they come.
+        var position = [Int](repeating: 0, count: args.count)
         var pending: (leaf: Leaf, prefix: [Int], from: Int, to: Int)?
         func box(_ prefix: [Int], last: (from: Int, to: Int)) -> [ArgumentCondition] {
             var conditions: [ArgumentCondition] = []

@@ -62,7 +62,8 @@ extension LibseccompRuleDatabase {
             let ke = existing.sortKey, kn = n.sortKey
             // `existing` among the nodes with its key.
             var e = level.firstIndex { $0 <= ke }
-            while e < level.entries.count, level.entries[e].key == ke, level.entries[e].reference.toOpaque() != Unmanaged.passUnretained(existing).toOpaque() { e += 1 }
+            // (Every entry of a kept level is alive: a node's death abandons its level.)
+            while e < level.entries.count, level.entries[e].key == ke, level.entries[e].node !== existing { e += 1 }
             guard e < level.entries.count, level.entries[e].key == ke else {
                 level.abandon()
                 return nil

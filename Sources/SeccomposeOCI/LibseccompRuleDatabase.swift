@@ -510,11 +510,10 @@ public struct LibseccompRuleDatabase: Sendable {
             // failed tests of the nodes before it: 60 `<`/`>=` rules on one argument made rules
             // of 25 conditions; four rules of two `<`/`>` each, thousands of conditions); the
             // shorter list is kept (both decide alike).
-            var ordered: Set<Int> = []
-            for rule in simplified {
-                for c in rule.conditions where c.op != .equal && c.op != .notEqual && c.op != .maskedEqual { ordered.insert(c.index) }
+            let ordered = simplified.contains { rule in
+                rule.conditions.contains { $0.op != .equal && $0.op != .notEqual && $0.op != .maskedEqual }
             }
-            if simplified.count > 16, !ordered.isEmpty, let grid = gridPlan(root: root), grid.ordering {
+            if simplified.count > 16, ordered, let grid = gridPlan(root: root), grid.ordering {
                 let boxes = Self.simplify(gridRules(name, plan: grid), defaultAction: defaultAction)
                 let size = { (rules: [FlatRule]) in rules.reduce(0) { $0 + $1.conditions.count + 1 } }
                 if size(boxes) < size(simplified) { simplified = boxes }
@@ -614,11 +613,7 @@ public struct LibseccompRuleDatabase: Sendable {
         // A test with an action on its true branch only (a value of an allow-list): c && action,
         // then the rest (what the general case below makes of it, without its list work).
         if node.nextTrue == nil, node.nextFalse == nil, node.actionFalse == nil, let a = node.actionTrue {
-            let out = state.lists.cons(FlatRule(conditions: [condition(node, known: known, wide: wide)], leaf: a), rest)
-            guard state.lists.cellCount <= state.cellLimit else {
-                throw Refusal(conflicting: nil, reason: "the decision tree is too large to write down (over \(state.cellLimit) rules)")
-            }
-            return out
+            return try withinBudget(state.lists.cons(FlatRule(conditions: [condition(node, known: known, wide: wide)], leaf: a), rest), state)
         }
         var knownTrue = known
         if wide, node.high, node.test != .greater, node.test != .greaterOrEqual, node.mask == .max { knownTrue[node.arg] = node.datum }
@@ -673,10 +668,15 @@ public struct LibseccompRuleDatabase: Sendable {
         } else {
             out = state.lists.list(under(c, state.lists.elements(t)), then: f)
         }
+        return try withinBudget(out, state)
+    }
+
+    /// `list`, once the cells written so far are within the budget.
+    static func withinBudget(_ list: Int, _ state: Flattening) throws(Refusal) -> Int {
         guard state.lists.cellCount <= state.cellLimit else {
             throw Refusal(conflicting: nil, reason: "the decision tree is too large to write down (over \(state.cellLimit) rules)")
         }
-        return out
+        return list
     }
 
     /// Conditions whose disjunction is the negation of a node's test, or nil when none is simple.
