@@ -205,10 +205,7 @@ public enum SystemdPolicyBuilder {
             var p = Policy(defaultAction: .allow, architectures: local, otherArchitectureAction: .allow)
             for layer in unitFilters(standIns) { p = p.stacked(under: layer.policy) }
             stacked = p
-            ExecDirectives.LayerCache.stacks.withLock { cache in
-                if cache.count >= ExecDirectives.LayerCache.limit { cache.removeAll() }
-                cache[stackKey] = p
-            }
+            ExecDirectives.LayerCache.remember(p, for: stackKey, in: ExecDirectives.LayerCache.stacks)
         }
         var policy = ExecDirectives.LayerCache.withOrigins(directives.origins, stacked)
         let unitLayerCount = layers.count

@@ -60,10 +60,7 @@ extension ExecDirectives {
         var standIn = self
         standIn.origins = Dictionary(uniqueKeysWithValues: origins.keys.map { ($0, LayerCache.standIn(for: $0)) })
         let layers = standIn.makeLayers(local: local, allowed: allowed)
-        LayerCache.shared.withLock { cache in
-            if cache.count >= LayerCache.limit { cache.removeAll() }
-            cache[key] = layers
-        }
+        LayerCache.remember(layers, for: key, in: LayerCache.shared)
         return (layers, key)
     }
 
@@ -138,8 +135,16 @@ extension ExecDirectives {
         }
 
         static let shared = Mutex<[Key: [FilterLayer]]>([:])
-        /// The most sets of filters kept (a fuzzer makes new ones without end).
+        /// The most entries a cache keeps (a fuzzer makes new keys without end).
         static let limit = 512
+
+        /// Stores `value` for `key` in `cache`, emptied first when it holds `limit` entries.
+        static func remember<K: Hashable & Sendable, V: Sendable>(_ value: V, for key: K, in cache: borrowing Mutex<[K: V]>) {
+            cache.withLock { entries in
+                if entries.count >= limit { entries.removeAll() }
+                entries[key] = value
+            }
+        }
 
         /// The origin the cached filters of `setting` carry instead of the unit's.
         static func standIn(for setting: String) -> Origin {
