@@ -231,13 +231,16 @@ import Testing
             let compiled = try Support.seccompose(["compile", "--systemd", "252", "--format", "raw", "-o", filter,
                 "--log", "getpid getppid uname"])
             #expect(compiled.status == 0, "\(compiled)")
+            // journald imports the kernel's whole log buffer when it starts, so records of earlier
+            // processes that had the probe's pid may be there too: read from the probe's start on.
+            let probeStart = "@\(Int(Date().timeIntervalSince1970))"
             let ran = try Support.run("/bin/sh", ["-c", "echo $$; exec \(probe) \(filter) x86_64:39 x86_64:110 x86_64:63"])
             let pid = try #require(ran.stdout.split(separator: "\n").first.flatMap { Int32($0) }, "\(ran)")
 
             var evidence: LearnEvidence?
             for _ in 0..<100 {
                 let r = try Support.run(try Support.seccompose(), ["learn", "--systemd", "252", "--journal", "probe.service",
-                    "--journal-directory", journal.path, "--pid", String(pid), "--format", "json"])
+                    "--journal-directory", journal.path, "--pid", String(pid), "--since", probeStart, "--format", "json"])
                 if let e = try? JSONDecoder().decode(LearnEvidence.self, from: r.stdoutData),
                     Set(e.syscalls.compactMap(\.name)).isSuperset(of: ["getpid", "getppid", "uname"])
                 {
