@@ -2,6 +2,7 @@
 
 import SeccomposeDiagnostics
 import SeccomposeSyscalls
+import Synchronization
 
 /// A syscall group as one systemd version defines it.
 public struct SyscallGroup: Sendable {
@@ -26,50 +27,65 @@ public struct SetCatalog: Sendable {
     public let version: SystemdVersion
     private var groupsByName: [String: SyscallGroup] {
         didSet {
-            expansions = Self.expandAll(groupsByName)
-            resolvedExpansions = Self.resolved(expansions, version)
+            expansions = ExpansionCache(groups: groupsByName, version: version)
             groupNames = groups.map(\.name)
         }
     }
     /// The names of `groups`, in the same order (made once).
     public private(set) var groupNames: [String] = []
-    /// Every group's expansion, computed once (groups never change after loading).
-    private var expansions: [String: [String]] = [:]
-    /// Every group's expansion without the names `version` does not resolve.
-    private var resolvedExpansions: [String: [String]] = [:]
+    /// Each group's expansion, made when first asked for (a launch needs a few groups, not
+    /// all of them; groups never change after loading).
+    private var expansions: ExpansionCache
 
     private init(version: SystemdVersion, groupsByName: [String: SyscallGroup]) {
         self.version = version
         self.groupsByName = groupsByName
-        self.expansions = Self.expandAll(groupsByName)
-        self.resolvedExpansions = Self.resolved(expansions, version)
+        self.expansions = ExpansionCache(groups: groupsByName, version: version)
         self.groupNames = groups.map(\.name)
     }
 
-    static func resolved(_ expansions: [String: [String]], _ version: SystemdVersion) -> [String: [String]] {
-        expansions.mapValues { $0.filter { version.resolvesSyscall($0) } }
+    /// The expansions of one set of groups, each made once when first asked for and shared by
+    /// every copy of the catalog that holds these groups.
+    final class ExpansionCache: Sendable {
+        let groups: [String: SyscallGroup]
+        let version: SystemdVersion
+        /// name → (expansion, the expansion without names `version` does not resolve).
+        private let made = Mutex<[String: (all: [String], resolved: [String])]>([:])
+
+        init(groups: [String: SyscallGroup], version: SystemdVersion) {
+            self.groups = groups
+            self.version = version
+        }
+
+        /// The expansion of `name` and its resolved part, or nil for an unknown group.
+        func expansion(_ name: String) -> (all: [String], resolved: [String])? {
+            if let known = made.withLock({ $0[name] }) { return known }
+            guard groups[name] != nil else { return nil }
+            let all = SetCatalog.expand(name, in: groups)
+            let entry = (all: all, resolved: all.filter { version.resolvesSyscall($0) })
+            made.withLock { $0[name] = entry }
+            return entry
+        }
     }
 
-    static func expandAll(_ groups: [String: SyscallGroup]) -> [String: [String]] {
-        var out: [String: [String]] = [:]
-        for name in groups.keys {
-            var seenGroups: Set<String> = []
-            var seenNames: Set<String> = []
-            var list: [String] = []
-            func walk(_ g: String) {
-                guard seenGroups.insert(g).inserted, let group = groups[g] else { return }
-                for m in group.members {
-                    if m.isGroup {
-                        walk(m.name)
-                    } else if seenNames.insert(m.name).inserted {
-                        list.append(m.name)
-                    }
+    /// The names `name` stands for in `groups`: nested groups depth-first, each name once, in
+    /// first-seen order.
+    static func expand(_ name: String, in groups: [String: SyscallGroup]) -> [String] {
+        var seenGroups: Set<String> = []
+        var seenNames: Set<String> = []
+        var list: [String] = []
+        func walk(_ g: String) {
+            guard seenGroups.insert(g).inserted, let group = groups[g] else { return }
+            for m in group.members {
+                if m.isGroup {
+                    walk(m.name)
+                } else if seenNames.insert(m.name).inserted {
+                    list.append(m.name)
                 }
             }
-            walk(name)
-            out[name] = list
         }
-        return out
+        walk(name)
+        return list
     }
 
     /// The built-in groups of `version`.
@@ -178,14 +194,14 @@ public struct SetCatalog: Sendable {
 
     /// The syscall names a group stands for, nested groups expanded depth-first, each name
     /// once, in first-seen order. Nil when the group is unknown.
-    public func expand(_ name: String) -> [String]? { expansions[name] }
+    public func expand(_ name: String) -> [String]? { expansions.expansion(name)?.all }
 
     /// `expand(name)` without the names `resolver` does not resolve as a syscall
     /// (`SystemdVersion.resolvesSyscall`), in the same order; made once per group for the
     /// catalog's own version.
     public func expand(_ name: String, resolvedBy resolver: SystemdVersion) -> [String]? {
-        if resolver == version { return resolvedExpansions[name] }
-        return expansions[name]?.filter { resolver.resolvesSyscall($0) }
+        guard let made = expansions.expansion(name) else { return nil }
+        return resolver == version ? made.resolved : made.all.filter { resolver.resolvesSyscall($0) }
     }
 
     /// Members of `@known` that are a direct member of no other group, sorted: the

@@ -65,13 +65,15 @@ public struct SetFileError: ReportableError, Sendable, Equatable {
 /// Parses set files.
 public enum SetFileParser {
     /// Characters a group name (the file name without `.set`) may use.
-    static func isValidGroupName(_ s: Substring) -> Bool {
-        !s.isEmpty && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
+    static func isValidGroupName(_ s: Substring) -> Bool { isValidGroupName(s.utf8) }
+
+    static func isValidGroupName(_ bytes: some Collection<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
     }
 
     /// Characters a syscall name may use.
-    static func isValidSyscallName(_ s: Substring) -> Bool {
-        !s.isEmpty && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+    static func isValidSyscallName(_ bytes: some Collection<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
     }
 
     /// Parses the text of one set file.
@@ -95,19 +97,52 @@ public enum SetFileParser {
         var members: [SetMember] = []
         var seen: [String: Int] = [:]
         var lineNumber = 0
-        // Lines and words are found in the UTF-8 bytes (start-up reads every built-in set file;
-        // grapheme breaking was most of that). Columns count bytes, which equal characters
+        // Lines and words are found in the UTF-8 bytes, with integer offsets into one array
+        // (start-up reads every built-in set file; grapheme breaking, and then generic slicing
+        // of the UTF-8 view, were most of that). Columns count bytes, which equal characters
         // everywhere a column is reported: only ASCII (names, spaces) precedes those positions.
+        let bytes = Array(text.utf8)
         let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), hash = UInt8(ascii: "#")
-        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        let newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
+        func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        func hasPrefix(_ prefix: String, at offset: Int, before end: Int) -> Bool {
+            var i = offset
+            for b in prefix.utf8 {
+                guard i < end, bytes[i] == b else { return false }
+                i += 1
+            }
+            return true
+        }
+        func isBlank(_ b: UInt8) -> Bool { b == space || b == tab }
+        // Where a non-ASCII byte follows, the text decides by characters as before: a combining
+        // mark joins the ASCII character before it into a different character.
+        func startsLine(_ prefix: String, at start: Int, before end: Int) -> Bool {
+            guard hasPrefix(prefix, at: start, before: end) else { return false }
+            let next = start + prefix.utf8.count
+            return next < end && bytes[next] >= 0x80 ? string(start..<end).hasPrefix(prefix) : true
+        }
+        /// The text after `prefix` with leading blanks dropped, as characters would drop them.
+        func value(after prefix: String, at start: Int, before end: Int) -> String {
+            var i = start + prefix.utf8.count
+            while i < end, isBlank(bytes[i]) { i += 1 }
+            if bytes[(start + prefix.utf8.count)..<end].contains(where: { $0 >= 0x80 }) {
+                return String(Substring(string(start..<end)).dropFirst(prefix.count).drop { $0 == " " || $0 == "\t" })
+            }
+            return string(i..<end)
+        }
+        var lineStart = 0
+        while lineStart <= bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != newline { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
             lineNumber += 1
-            var lineBytes = rawLine
-            if lineBytes.last == UInt8(ascii: "\r") { lineBytes = lineBytes.dropLast() }
-            let indent = lineBytes.prefix { $0 == space || $0 == tab }.count
-            let contentBytes = lineBytes.dropFirst(indent)
-            if contentBytes.isEmpty || contentBytes.first == hash { continue }
-            let content = Substring(contentBytes)
-            if content.hasPrefix("description:") {
+            var end = lineEnd
+            if end > lineStart, bytes[end - 1] == carriageReturn { end -= 1 }
+            var contentStart = lineStart
+            while contentStart < end, isBlank(bytes[contentStart]) { contentStart += 1 }
+            let indent = contentStart - lineStart
+            if contentStart == end || bytes[contentStart] == hash { continue }
+            if startsLine("description:", at: contentStart, before: end) {
                 guard description == nil else {
                     throw fail(lineNumber, indent + 1, "a second 'description:' line", "keep exactly one description line")
                 }
@@ -115,19 +150,19 @@ public enum SetFileParser {
                     throw fail(lineNumber, indent + 1, "'description:' after the first member",
                         "move the description line above the members")
                 }
-                let text = content.dropFirst("description:".count).drop { $0 == " " || $0 == "\t" }
+                let text = value(after: "description:", at: contentStart, before: end)
                 guard !text.isEmpty else {
                     throw fail(lineNumber, indent + 1, "empty description", "write a one-line description after 'description:'")
                 }
-                description = String(text)
+                description = text
                 continue
             }
-            if content.hasPrefix("since:") {
+            if startsLine("since:", at: contentStart, before: end) {
                 guard members.isEmpty, since == nil else {
                     throw fail(lineNumber, indent + 1, "'since:' must come once, before the members",
                         "move it right below the description line")
                 }
-                let v = content.dropFirst("since:".count).drop { $0 == " " || $0 == "\t" }
+                let v = value(after: "since:", at: contentStart, before: end)
                 guard let n = Int(v) else {
                     throw fail(lineNumber, indent + 7, "'\(v)' is not a systemd version", "write a number such as 'since: 262'")
                 }
@@ -139,30 +174,34 @@ public enum SetFileParser {
                     "start the file with 'description: TEXT'")
             }
             // Split off a trailing comment, then the words.
-            var body = contentBytes
-            if let h = body.firstIndex(of: hash) { body = body[..<h] }
-            var words: [(Substring, Int)] = []
-            var index = body.startIndex
-            while index < body.endIndex {
-                if body[index] == space || body[index] == tab {
-                    index = body.index(after: index)
+            var bodyEnd = contentStart
+            while bodyEnd < end, bytes[bodyEnd] != hash { bodyEnd += 1 }
+            var words: [(Range<Int>, Int)] = []
+            var index = contentStart
+            while index < bodyEnd {
+                if isBlank(bytes[index]) {
+                    index += 1
                     continue
                 }
                 let start = index
-                while index < body.endIndex, body[index] != space, body[index] != tab { index = body.index(after: index) }
-                words.append((Substring(body[start..<index]), indent + 1 + body.distance(from: body.startIndex, to: start)))
+                while index < bodyEnd, !isBlank(bytes[index]) { index += 1 }
+                words.append((start..<index, indent + 1 + (start - contentStart)))
             }
-            guard let (nameWord, nameColumn) = words.first else { continue }
-            let isGroup = nameWord.hasPrefix("@")
-            let bare = isGroup ? nameWord.dropFirst() : nameWord
+            guard let (nameRange, nameColumn) = words.first else { continue }
+            let nameWord = string(nameRange)
+            let second = nameRange.lowerBound + 1
+            let isGroup = second < nameRange.upperBound && bytes[second] >= 0x80
+                ? nameWord.hasPrefix("@") : bytes[nameRange.lowerBound] == UInt8(ascii: "@")
+            let bare = bytes[(isGroup ? second : nameRange.lowerBound)..<nameRange.upperBound]
             guard isGroup ? isValidGroupName(bare) : isValidSyscallName(bare) else {
                 throw fail(lineNumber, nameColumn, "invalid member '\(nameWord)'",
                     isGroup ? "group references are '@' and lower-case letters, digits, '-' or '_'"
                         : "syscall names use lower-case letters, digits and '_'")
             }
-            var member = SetMember(name: String(nameWord), since: nil, until: nil,
+            var member = SetMember(name: nameWord, since: nil, until: nil,
                 position: SourcePosition(file: file, line: lineNumber, column: nameColumn))
-            for (word, column) in words.dropFirst() {
+            for (range, column) in words.dropFirst() {
+                let word = Substring(string(range))
                 let parts = word.split(separator: "=", maxSplits: 1)
                 guard parts.count == 2, let v = Int(parts[1]), parts[0] == "since" || parts[0] == "until" else {
                     throw fail(lineNumber, column, "unexpected '\(word)' after the member",
