@@ -106,7 +106,7 @@ public enum LXCPolicyImporter {
                 fix: version == 1 ? "write allowlist on line 2" : "write allowlist or denylist (and a default action) on line 2")
         }
         let header = lines[1]
-        if let r = header.range(of: "debug") {
+        if let r = header.firstRange(of: "debug") {
             throw fail(2, header.distance(from: header.startIndex, to: r.lowerBound) + 1, "LXC refuses 'debug' (not implemented)",
                 fix: "remove 'debug'")
         }
@@ -254,13 +254,13 @@ public enum LXCPolicyImporter {
     /// The line a finding of the rule database names: rules are numbered by their line here,
     /// so `syscalls[N]` is line N.
     static func ruleLine(_ path: String) -> Int? {
-        guard let r = path.range(of: "syscalls[") else { return nil }
+        guard let r = path.firstRange(of: "syscalls[") else { return nil }
         return Int(path[r.upperBound...].prefix { $0.isNumber })
     }
 
     static func convert(_ o: OCIDiagnostic, file: String, lines: [String]) -> Diagnostic {
         let line = ruleLine(o.path) ?? 1
-        let message = o.message.replacingOccurrences(of: "syscalls[", with: "line [")
+        let message = o.message.replacing("syscalls[", with: "line [")
         return Diagnostic(severity: o.level, code: o.code, message: message, setting: "lxc", file: file, line: line, column: 1,
             text: line <= lines.count ? lines[line - 1] : "",
             fix: o.code == "multiplexer"

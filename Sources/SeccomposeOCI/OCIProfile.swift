@@ -1,6 +1,6 @@
 // OCIProfile.swift: Docker and OCI seccomp profiles (JSON) → Policy, for one target.
 
-import Foundation
+import FoundationEssentials
 import SeccomposePolicy
 import SeccomposeSyscalls
 

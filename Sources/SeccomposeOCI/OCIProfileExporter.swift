@@ -1,7 +1,7 @@
 // OCIProfileExporter.swift: Policy → an OCI runtime-spec `linux.seccomp` object (also a Docker
 // profile), with what the format cannot say listed.
 
-import Foundation
+import FoundationEssentials
 import SeccomposePolicy
 import SeccomposeSyscalls
 

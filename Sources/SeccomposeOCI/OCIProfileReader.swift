@@ -25,6 +25,9 @@ enum OCIProfileReader {
         case null
         /// `true`/`false`: no profile field takes one.
         case boolean
+        /// Any other number (a fraction, an exponent, beyond 64 bits), as written; only a
+        /// `Parser` made with `generalNumbers` gives one.
+        case number(String)
     }
 
     /// The profile, or nil where JSONDecoder must decide.
@@ -51,8 +54,14 @@ enum OCIProfileReader {
         var ruleOffsets: [Int] = []
         /// The next array is the top-level `syscalls` array.
         var nextArrayIsRules = false
+        /// Read every RFC 8259 number (`.number` for those not plain 64-bit integers) and let a
+        /// repeated key stand (the last one counts): for judging numbers, not for decoding.
+        let generalNumbers: Bool
 
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>, generalNumbers: Bool = false) {
+            self.bytes = bytes
+            self.generalNumbers = generalNumbers
+        }
 
         mutating func document() -> Value? {
             skipSpace()
@@ -97,7 +106,7 @@ enum OCIProfileReader {
             let ok = sequence(closedBy: UInt8(ascii: "}")) { p in
                 guard p.at < p.bytes.count, p.bytes[p.at] == UInt8(ascii: "\""), let key = p.string() else { return false }
                 // A key given twice: which one JSONDecoder keeps is its business.
-                guard !members.contains(where: { $0.key == key }) else { return false }
+                guard p.generalNumbers || !members.contains(where: { $0.key == key }) else { return false }
                 p.skipSpace()
                 guard p.at < p.bytes.count, p.bytes[p.at] == UInt8(ascii: ":") else { return false }
                 p.at += 1
@@ -152,8 +161,44 @@ enum OCIProfileReader {
             }
         }
 
-        /// `-?(0|[1-9][0-9]*)` not followed by a fraction or exponent, within 64 bits.
+        /// `-?(0|[1-9][0-9]*)` not followed by a fraction or exponent, within 64 bits; with
+        /// `generalNumbers`, any RFC 8259 number.
         mutating func integer() -> Value? {
+            if generalNumbers {
+                let start = at
+                let plain = integer(strict: true)
+                if let plain { return plain }
+                at = start
+                return generalNumber()
+            }
+            return integer(strict: true)
+        }
+
+        /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as written.
+        mutating func generalNumber() -> Value? {
+            let start = at
+            func digits() -> Int {
+                let from = at
+                while at < bytes.count, bytes[at] >= UInt8(ascii: "0"), bytes[at] <= UInt8(ascii: "9") { at += 1 }
+                return at - from
+            }
+            if bytes[at] == UInt8(ascii: "-") { at += 1 }
+            let first = at
+            let n = digits()
+            guard n > 0, !(n > 1 && bytes[first] == UInt8(ascii: "0")) else { return nil }
+            if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
+                at += 1
+                guard digits() > 0 else { return nil }
+            }
+            if at < bytes.count, bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E") {
+                at += 1
+                if at < bytes.count, bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-") { at += 1 }
+                guard digits() > 0 else { return nil }
+            }
+            return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self))
+        }
+
+        mutating func integer(strict: Bool) -> Value? {
             var negative = false
             if bytes[at] == UInt8(ascii: "-") {
                 negative = true

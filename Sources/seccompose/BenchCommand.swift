@@ -1,7 +1,8 @@
 // BenchCommand.swift: `seccompose bench`: program size, executed instructions and compile time.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import SeccomposeCompiler
 import SeccomposeOCI
 import SeccomposePolicy
@@ -98,10 +99,10 @@ struct BenchCommand: ParsableCommand {
             let stats = ProgramStats.measure(policy: effective, program: program)
             var s = "\(label)\n"
             s += "  program length: \(stats.length) instructions\n"
-            s += "  compile time: \(String(format: "%.4f", perCompile[5])) ms median of 10 batches of \(batch)"
-            s += " (fastest batch \(String(format: "%.4f", perCompile[0])) ms)\n"
+            s += "  compile time: \(perCompile[5].fixed(4)) ms median of 10 batches of \(batch)"
+            s += " (fastest batch \(perCompile[0].fixed(4)) ms)\n"
             for a in stats.abis {
-                s += "  \(a.abi.name): R=\(a.ranges) instructions mean \(String(format: "%.2f", a.meanInstructions))"
+                s += "  \(a.abi.name): R=\(a.ranges) instructions mean \(a.meanInstructions.fixed(2))"
                 s += " max \(a.maxInstructions), without argument checks \(a.maxDispatchInstructions)"
                 s += " (bound 4+⌈log2 R⌉+earlier arch tests = \(a.bound)\(a.maxDispatchInstructions <= a.bound ? ", met" : ", MISSED"))"
                 s += " cacheable \(a.cacheable)/\(a.unconditionalAllows) unconditional allows\n"

@@ -3,7 +3,8 @@
 import ArgumentParser
 import SeccomposeDiagnostics
 import SeccomposeRuntime
-import Foundation
+import FoundationEssentials
+import Glibc
 import SeccomposeOCI
 import SeccomposeSets
 import SeccomposePolicy
@@ -300,7 +301,7 @@ enum CheckOutput {
             return [
                 "id": AnyEncodable(code),
                 "name": AnyEncodable(code.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()),
-                "shortDescription": AnyEncodable(["text": code.replacingOccurrences(of: "-", with: " ")]),
+                "shortDescription": AnyEncodable(["text": code.replacing("-", with: " ")]),
                 "fullDescription": AnyEncodable(["text": help]),
                 "help": AnyEncodable(["text": help]),
             ]
@@ -341,9 +342,21 @@ enum CheckOutput {
 
     /// `path` percent-encoded for a URI's path.
     static func uriPath(_ path: String) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: ";")
-        return path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+        // RFC 3986 path characters (Foundation's urlPathAllowed) without ';'; every other byte
+        // of the UTF-8 text as %XX.
+        let allowed = Set("!$&'()*+,-./:=@_~".utf8)
+        var out = ""
+        for b in path.utf8 {
+            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || allowed.contains(b) {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            } else {
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                out.unicodeScalars.append("%")
+                out.unicodeScalars.append(hex[Int(b >> 4)])
+                out.unicodeScalars.append(hex[Int(b & 0xF)])
+            }
+        }
+        return out
     }
 
     /// An absolute path as a `file://` URI.

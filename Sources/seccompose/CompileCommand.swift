@@ -3,7 +3,7 @@
 import ArgumentParser
 import SeccomposeDiagnostics
 import SeccomposeRuntime
-import Foundation
+import FoundationEssentials
 import SeccomposeCompiler
 import SeccomposePolicy
 import SeccomposeSets

@@ -1,6 +1,7 @@
 // DiffBench.swift: `seccompose bench --diff`: how long an exact diff of two hardened units takes.
 
-import Foundation
+import FoundationEssentials
+import Glibc
 import SeccomposeDiff
 import SeccomposeInput
 import SeccomposePolicy
@@ -51,9 +52,9 @@ enum DiffBench {
             s += "  judged: \(d.architecturesJudged) AUDIT_ARCH values, \(d.cellsJudged) (arch, number class, argument class) cells\n"
         }
         let n = total.count
-        s += "  build both policies and compile: \(String(format: "%.2f", build[n / 2])) ms median of \(n)\n"
-        s += "  exact comparison: \(String(format: "%.2f", compare[n / 2])) ms median (fastest \(String(format: "%.2f", compare[0])) ms)\n"
-        s += "  total: \(String(format: "%.2f", total[n / 2])) ms median (goal < 50 ms)\n"
+        s += "  build both policies and compile: \(build[n / 2].fixed(2)) ms median of \(n)\n"
+        s += "  exact comparison: \(compare[n / 2].fixed(2)) ms median (fastest \(compare[0].fixed(2)) ms)\n"
+        s += "  total: \(total[n / 2].fixed(2)) ms median (goal < 50 ms)\n"
         Terminal.out(s)
     }
 }

@@ -1,7 +1,7 @@
 // DiffCommand.swift: `seccompose diff OLD NEW`: what one filter decides differently from another.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SeccomposeCompiler
 import SeccomposeDiagnostics
 import SeccomposeDiff

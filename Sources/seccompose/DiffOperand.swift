@@ -1,7 +1,8 @@
 // DiffOperand.swift: the operands of `seccompose diff`: what each names and how it becomes a
 // filter stack (policies through the library's one FilterRequest).
 
-import Foundation
+import FoundationEssentials
+import Glibc
 import SeccomposeCompiler
 import SeccomposeDiagnostics
 import SeccomposeDiff
@@ -48,12 +49,22 @@ enum DiffOperand {
             self = .raw(text)
             return
         }
-        guard let handle = FileHandle(forReadingAtPath: text) else {
+        let fd = open(text, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
             throw DiffError("\(text): cannot open the file",
                 fix: "give a unit file, a profile (.json), a raw program (.bpf), pid:N or expr:VALUE")
         }
-        let head = (try? handle.read(upToCount: 4096)) ?? Data()
-        try? handle.close()
+        // The first 4096 bytes (fewer at the end of the file), read as a pipe gives them.
+        var head = [UInt8](repeating: 0, count: 4096)
+        var filled = 0
+        while filled < head.count {
+            let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + filled }, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            filled += n
+        }
+        close(fd)
+        head.removeSubrange(filled...)
         let first = head.first { !(" \t\r\n" as String).utf8.contains($0) }
         let firstLine = String(decoding: head.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
         if LXCPolicyImporter.isLXCPolicy(firstLine) {

@@ -1,7 +1,7 @@
 // DumpCommand.swift: `seccompose dump PID`: the filters a running process has.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SeccomposeCompiler
 import SeccomposeDiagnostics
 import SeccomposeDiff

@@ -2,7 +2,8 @@
 // parses the options, hands the run to SeccomposeLearn's `Learner` and prints the result.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import SeccomposeInput
 import SeccomposeLaunch
 import SeccomposeLearn

@@ -2,7 +2,8 @@
 // one FilterRequest; failures printed and mapped to exit statuses.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import SeccomposeCompiler
 import SeccomposeInput
 import SeccomposeRuntime

@@ -3,7 +3,7 @@
 // --lossy).
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SeccomposeDiff
 import SeccomposeInput
 import SeccomposeRuntime

@@ -5,7 +5,7 @@ import SeccomposeCompiler
 import SeccomposeDiagnostics
 import SeccomposeRuntime
 import SeccomposePolicy
-import Foundation
+import FoundationEssentials
 import SeccomposeSets
 import SeccomposeSyscalls
 

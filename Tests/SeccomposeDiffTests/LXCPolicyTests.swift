@@ -2,6 +2,7 @@
 // with a fix, and the export read back decision by decision. The semantics are modelled from
 // LXC's documentation and parser; LXCEnforcedTests checks one policy against real liblxc.
 
+import Foundation
 import SeccomposeDiff
 import SeccomposeOCI
 import SeccomposePolicy
