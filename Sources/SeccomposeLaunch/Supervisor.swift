@@ -183,6 +183,9 @@ public final class Supervisor {
 
     /// Stops reading audit records (call when done with the supervisor).
     public func close() {
+        // Every reader is told first and waited for after, so their wake-ups overlap.
+        records.source?.stopReading()
+        records.tree.stopFollowing()
         records.stop()
         for l in listeners { l.stop() }
     }

@@ -81,6 +81,10 @@ public final class AuditNetlinkSource: AuditRecordSource {
         core.close()
     }
 
+    /// Tells the reader thread to end without waiting for it (`deinit` joins it); nothing is
+    /// read after it.
+    public func stopReading() { core.stop() }
+
     /// True when the kernel's loss counter could be read at opening (so every loss is seen)
     /// and the control socket works (so `flush` can be confirmed).
     public var isLossless: Bool { core.state.withLock { $0.baseline != nil && !$0.controlBroken } }

@@ -36,6 +36,11 @@ public protocol AuditRecordSource: AnyObject, Sendable {
 extension AuditRecordSource {
     /// Why records were or may have been lost: none known.
     public var lossReasons: [String] { [] }
+
+    /// Tells a reader thread to end, without waiting for it (releasing the source waits): for
+    /// when the records are no longer wanted, so that several threads end at once. Nothing is
+    /// read after it. Sources without a thread do nothing.
+    public func stopReading() {}
 }
 
 /// Which transport an `AuditRecordSource` reads.

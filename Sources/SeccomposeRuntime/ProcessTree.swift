@@ -82,9 +82,15 @@ public final class ProcessTree: Sendable {
         }
     }
 
-    deinit {
+    /// Tells the proc connector reader to end without waiting for it (`deinit` joins it): no
+    /// fork or exit is followed after it. For when every followed process has been waited for.
+    public func stopFollowing() {
         core.state.withLock { $0.stopping = true }
         core.wakeup.signal()
+    }
+
+    deinit {
+        stopFollowing()
         if let thread { pthread_join(thread, nil) }
         core.wakeup.close()
         if core.fd >= 0 { close(core.fd) }
