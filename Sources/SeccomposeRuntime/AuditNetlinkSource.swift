@@ -110,7 +110,9 @@ public final class AuditNetlinkSource: AuditRecordSource {
         while true {
             seen = core.state.withLock { $0.markersSeen.remove(marker) != nil }
             if seen || AuditThread.now() >= deadline || core.state.withLock({ $0.readerFailed }) { break }
-            usleep(200)
+            // The reader signals each marker it files; at most 2 ms between looks in any case
+            // (a failing reader says so only through its state).
+            core.markerArrived.wait(timeoutMilliseconds: min(2, max(1, Self.milliseconds(until: deadline))))
         }
         core.refreshLost()
         if !seen {
@@ -207,6 +209,8 @@ public final class AuditNetlinkSource: AuditRecordSource {
         let control = Mutex(0)
         let markerPrefix: String
         let wakeup = AuditThread.Wakeup()
+        /// Signalled by the reader when it has filed a flush marker.
+        let markerArrived = AuditThread.Wakeup()
 
         init(readerFD: Int32, controlFD: Int32) {
             self.readerFD = readerFD
@@ -227,6 +231,7 @@ public final class AuditNetlinkSource: AuditRecordSource {
 
         func close() {
             wakeup.close()
+            markerArrived.close()
             _ = Glibc.close(readerFD)
             if controlFD >= 0 { _ = Glibc.close(controlFD) }
         }
@@ -332,6 +337,7 @@ public final class AuditNetlinkSource: AuditRecordSource {
                 st.records += records
                 st.markersSeen.formUnion(markers)
             }
+            if !markers.isEmpty { markerArrived.signal() }
         }
     }
 }

@@ -208,6 +208,19 @@ enum AuditThread {
             if read >= 0 { _ = Glibc.close(read) }
             if write >= 0 { _ = Glibc.close(write) }
         }
+
+        /// Waits until signalled or `timeoutMilliseconds` passed, and consumes the signals.
+        func wait(timeoutMilliseconds: Int32) {
+            guard read >= 0 else {
+                usleep(200)  // no pipe: look again shortly
+                return
+            }
+            var fd = pollfd(fd: read, events: Int16(POLLIN), revents: 0)
+            if poll(&fd, 1, max(0, timeoutMilliseconds)) > 0 {
+                var buffer = [UInt8](repeating: 0, count: 64)
+                while Glibc.read(read, &buffer, buffer.count) > 0 {}
+            }
+        }
     }
 
     /// Waits until `fd` is readable (true) or `wake` was signalled or the timeout passed (false).
