@@ -95,7 +95,7 @@ public enum SetFileParser {
         var description: String?
         var since: Int?
         var members: [SetMember] = []
-        var seen: [String: Int] = [:]
+        var seen: Set<String> = []
         var lineNumber = 0
         // Lines and words are found in the UTF-8 bytes, with integer offsets into one array
         // (start-up reads every built-in set file; grapheme breaking, and then generic slicing
@@ -176,18 +176,16 @@ public enum SetFileParser {
             // Split off a trailing comment, then the words.
             var bodyEnd = contentStart
             while bodyEnd < end, bytes[bodyEnd] != hash { bodyEnd += 1 }
-            var words: [(Range<Int>, Int)] = []
+            // The words, found one at a time (byte range and column).
             var index = contentStart
-            while index < bodyEnd {
-                if isBlank(bytes[index]) {
-                    index += 1
-                    continue
-                }
+            func nextWord() -> (Range<Int>, Int)? {
+                while index < bodyEnd, isBlank(bytes[index]) { index += 1 }
+                guard index < bodyEnd else { return nil }
                 let start = index
                 while index < bodyEnd, !isBlank(bytes[index]) { index += 1 }
-                words.append((start..<index, indent + 1 + (start - contentStart)))
+                return (start..<index, indent + 1 + (start - contentStart))
             }
-            guard let (nameRange, nameColumn) = words.first else { continue }
+            guard let (nameRange, nameColumn) = nextWord() else { continue }
             let nameWord = string(nameRange)
             let second = nameRange.lowerBound + 1
             let isGroup = second < nameRange.upperBound && bytes[second] >= 0x80
@@ -200,7 +198,7 @@ public enum SetFileParser {
             }
             var member = SetMember(name: nameWord, since: nil, until: nil,
                 position: SourcePosition(file: file, line: lineNumber, column: nameColumn))
-            for (range, column) in words.dropFirst() {
+            while let (range, column) = nextWord() {
                 let word = Substring(string(range))
                 let parts = word.split(separator: "=", maxSplits: 1)
                 guard parts.count == 2, let v = Int(parts[1]), parts[0] == "since" || parts[0] == "until" else {
@@ -219,11 +217,11 @@ public enum SetFileParser {
                 throw fail(lineNumber, nameColumn, "member '\(nameWord)' belongs to no version (since=\(s) until=\(u))",
                     "make 'since' smaller than 'until' or delete the line")
             }
-            if let previous = seen[member.name] {
+            if !seen.insert(member.name).inserted {
+                let previous = members.first { $0.name == member.name }?.position.line ?? 0
                 throw fail(lineNumber, nameColumn, "duplicate member '\(nameWord)' (first on line \(previous))",
                     "delete one of the two lines; use since=/until= for version differences")
             }
-            seen[member.name] = lineNumber
             members.append(member)
         }
         guard let description else {
