@@ -2,6 +2,7 @@
 // by number, so that the passes and the checks work with small integers (no String hashing, no
 // sorting, no copies of decisions in their loops).
 
+import Glibc
 import SeccomposePolicy
 import SeccomposeSyscalls
 
@@ -86,10 +87,9 @@ struct NameIndex: Sendable {
                 if id < 0 { return nil }
                 let start = offsets[id], end = offsets[id + 1]
                 if end - start == s.count {
-                    var equal = true
-                    for k in 0..<s.count where bytes[start + k] != s[k] {
-                        equal = false
-                        break
+                    let equal = bytes.withUnsafeBufferPointer { b in
+                        guard let stored = b.baseAddress, let wanted = s.baseAddress else { return s.isEmpty }
+                        return memcmp(stored + start, wanted, s.count) == 0
                     }
                     if equal { return id }
                 }
@@ -180,9 +180,22 @@ extension Compiler {
 
         /// The index of `a` in `actions`, added when new.
         mutating func actionIndex(_ a: Action) -> Int32 {
-            for (i, b) in actions.enumerated() where a == b { return Int32(i) }
+            for (i, b) in actions.enumerated() where same(a, b) { return Int32(i) }
             actions.append(a)
             return Int32(actions.count - 1)
+        }
+    }
+
+    /// `a == b`, inlined (the synthesized `==` of another module is a call per comparison);
+    /// exhaustive, so that a new action cannot compare wrongly.
+    @inline(__always) static func same(_ a: Action, _ b: Action) -> Bool {
+        switch (a, b) {
+        case (.allow, .allow), (.killProcess, .killProcess), (.killThread, .killThread), (.log, .log), (.userNotif, .userNotif):
+            return true
+        case (.errno(let x), .errno(let y)), (.trap(let x), .trap(let y)), (.trace(let x), .trace(let y)):
+            return x == y
+        case (.allow, _), (.killProcess, _), (.killThread, _), (.log, _), (.userNotif, _), (.errno, _), (.trap, _), (.trace, _):
+            return false
         }
     }
 
@@ -206,7 +219,7 @@ extension Compiler {
                 let kind: Int32
                 if t.values[i].rules.isEmpty {
                     let a = t.values[i].action
-                    if let l = last, l.action == a {
+                    if let l = last, same(l.action, a) {
                         kind = l.kind
                     } else {
                         kind = e.actionIndex(a)

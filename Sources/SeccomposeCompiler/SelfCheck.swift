@@ -131,6 +131,7 @@ public enum SelfCheck {
         let byArguments = UInt64(1) << 32  // an expected value: decided by the arguments
         var data = SeccompData(nr: 0, arch: 0)
         var evaluators: [Policy.Evaluator] = []
+        var tableValues: [(abi: Architecture?, values: [UInt64])] = []
 
         // Runs one call with zero arguments (then the argument samples its rules need): the
         // difference, or, when the walk found one here (`walked`), a difference anyway.
@@ -192,13 +193,20 @@ public enum SelfCheck {
                     expected = [UInt64](repeating: defaultValue, count: numbers.count)
                     let ranks = order.rankByID[ordinal]
                     let table = entries[abi]
-                    let decisions = entries.decisions(table, of: policy)
+                    // The value of each entry of the table, read once per table (ABIs share them).
+                    let values: [UInt64]
+                    if let hit = tableValues.first(where: { $0.abi == table.abi }) {
+                        values = hit.values
+                    } else {
+                        let decisions = entries.decisions(table, of: policy)
+                        values = table.positions.map { position in
+                            decisions.values[position].rules.isEmpty ? UInt64(decisions.values[position].action.returnValue) : byArguments
+                        }
+                        tableValues.append((table.abi, values))
+                    }
                     for (k, id) in table.ids.enumerated() {
                         let rank = Int(ranks[Int(id)])
-                        guard rank >= 0 else { continue }
-                        let position = table.positions[k]
-                        expected[rank] = decisions.values[position].rules.isEmpty
-                            ? UInt64(decisions.values[position].action.returnValue) : byArguments
+                        if rank >= 0 { expected[rank] = values[k] }
                     }
                 }
                 let between = judged ? defaultValue : otherValue
