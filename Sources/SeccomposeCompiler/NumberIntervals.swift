@@ -100,6 +100,7 @@ extension Compiler {
     static func numberIntervals(_ policy: Policy, audit: UInt32, entries: Entries, keys: inout LeafKeys) -> [Interval] {
         let order = NumberOrder.shared
         var list = IntervalList()
+        list.out.reserveCapacity(2 * (entries.shared.ids.count + entries.perABI.reduce(0) { max($0, $1.ids.count) }) + 8)
         for a in entries.actions.indices { _ = keys.plain(a, entries) }
         let plainKeys = keys.plainByAction
         let regions: [(abi: Architecture?, from: UInt32, through: UInt32)] = audit == Architecture.x86_64.auditArch

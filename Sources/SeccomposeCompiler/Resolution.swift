@@ -2,7 +2,6 @@
 // by number, so that the passes and the checks work with small integers (no String hashing, no
 // sorting, no copies of decisions in their loops).
 
-import Glibc
 import SeccomposePolicy
 import SeccomposeSyscalls
 
@@ -73,6 +72,20 @@ struct NameIndex: Sendable {
         return Int(truncatingIfNeeded: h ^ (h >> 29))
     }
 
+    /// Whether two byte strings of the same length are equal, eight bytes at a time.
+    @inline(__always) static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        while i + 8 <= a.count {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < a.count {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// The name's id, or nil when the table does not know it.
     func id(of name: String) -> Int? {
         if offsets.isEmpty { return SyscallTable.id(of: name) }
@@ -87,10 +100,7 @@ struct NameIndex: Sendable {
                 if id < 0 { return nil }
                 let start = offsets[id], end = offsets[id + 1]
                 if end - start == s.count {
-                    let equal = bytes.withUnsafeBufferPointer { b in
-                        guard let stored = b.baseAddress, let wanted = s.baseAddress else { return s.isEmpty }
-                        return memcmp(stored + start, wanted, s.count) == 0
-                    }
+                    let equal = bytes.withUnsafeBytes { b in Self.equal(UnsafeRawBufferPointer(rebasing: b[start..<end]), UnsafeRawBufferPointer(s)) }
                     if equal { return id }
                 }
                 slot = (slot + 1) & mask
