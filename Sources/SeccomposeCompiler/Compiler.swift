@@ -13,7 +13,8 @@
 // Unconditional ALLOW leaves are reached with LD nr/arch and K jumps only, so the kernel's
 // constant-action cache can take them (checked by `CacheAnalysis`).
 //
-// Passes, one file each: NumberIntervals.swift (policy → number intervals per AUDIT_ARCH value),
+// Passes, one file each: Resolution.swift (the policy's names → table ids, once per compile),
+// NumberIntervals.swift (policy → number intervals per AUDIT_ARCH value),
 // DecisionTree.swift and ArgumentCode.swift (intervals and rules → a `Graph`), Emitter.swift
 // (graph → instructions); then the checks: `Verifier`, `CacheAnalysis`, `SelfCheck`.
 
@@ -113,7 +114,7 @@ public enum Compiler {
                 }
             }
         }
-        // Fail closed: the program must decide every probed call as the policy does.
+        // Fail closed: the program must decide every call as the policy does (see SelfCheck).
         if options.checkDecisions { try SelfCheck.verify(instructions, implements: policy, entries: entries, walk: &walked) }
         return (policy, Program(instructions, byteOrder: order))
     }

@@ -5,10 +5,10 @@
 import SeccomposePolicy
 import SeccomposeSyscalls
 
-/// Syscall name → `SyscallTable.id(of:)`, with a cheap byte hash (FNV-1a over the UTF-8 bytes)
-/// instead of `String`'s seeded SipHash; each hit is confirmed by comparing the bytes, so an
-/// unknown name is never mistaken for a known one. Made once, and checked against
-/// `SyscallTable.id(of:)` for every name when made.
+/// Syscall name → `SyscallTable.id(of:)`, with a cheap byte hash (a multiply-xorshift over the
+/// UTF-8 bytes, eight at a time) instead of `String`'s seeded SipHash; each hit is confirmed by
+/// comparing the bytes, so an unknown name is never mistaken for a known one. Made once, and
+/// checked against `SyscallTable.id(of:)` for every name when made.
 struct NameIndex: Sendable {
     /// Open addressing, linear probing: name id per slot, -1 empty.
     var slots: [Int32]

@@ -112,9 +112,11 @@ public enum SelfCheck {
         mutating func ranges(_ p: [BPFInstruction], auditArch: UInt32) -> [NumberRange] {
             for m in made where m.audit == auditArch { return m.ranges }
             var r = numberRanges(p, auditArch: auditArch, stack: &stack)
-            // They cover every number from 0 by construction; were they not to, every number
-            // would be run (fail closed).
-            if r.first?.start != 0 { r = [NumberRange(start: 0, returns: nil)] }
+            // They start at 0 and ascend strictly by construction; were they not to, every
+            // number would be run (fail closed).
+            if r.first?.start != 0 || r.indices.dropFirst().contains(where: { r[$0 - 1].start >= r[$0].start }) {
+                r = [NumberRange(start: 0, returns: nil)]
+            }
             made.append((auditArch, r))
             return r
         }
@@ -156,7 +158,8 @@ public enum SelfCheck {
             // The walk and the run disagree: one of them is wrong, so the program is not trusted.
             return Difference(abi: evaluation.abi, auditArch: data.arch, number: nr, arguments: data.args,
                 expected: evaluation.action, actual: Action(returnValue: walked),
-                failure: "the program's walk over ranges of numbers returns this, its run \(evaluation.action)")
+                failure: "only by the walk over ranges of numbers: a run of this call agrees with the policy "
+                    + "(the walk or the simulator is wrong, so the program is not trusted)")
         }
         // Runs the plausible numbers (`probes`, ascending) in lo...hi.
         func runProbes(_ probes: [UInt32], _ lo: UInt32, _ hi: UInt32, _ abi: Architecture?) -> Difference? {
