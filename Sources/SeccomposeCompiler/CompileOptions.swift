@@ -14,8 +14,9 @@ public struct CompileOptions: Sendable, Hashable {
     /// reproduces systemd 252's comparisons. Switching a policy built for systemd's mode to
     /// another, or the other way round, is refused (its directive layers were built for its mode).
     public var argumentWidths: ArgumentWidthMode?
-    /// Run the program on every plausible syscall number of every ABI (with argument samples
-    /// where rules apply) and refuse it unless it decides each call as the policy (`SelfCheck`).
+    /// Compare the program with the policy on every syscall number of every ABI (walked range
+    /// by range; calls with argument rules run with argument samples) and refuse it unless it
+    /// decides each call as the policy (`SelfCheck`).
     /// Default: true; turning it off is for measuring its cost.
     public var checkDecisions: Bool = true
 

@@ -13,7 +13,8 @@
 // Unconditional ALLOW leaves are reached with LD nr/arch and K jumps only, so the kernel's
 // constant-action cache can take them (checked by `CacheAnalysis`).
 //
-// Passes, one file each: NumberIntervals.swift (policy → number intervals per AUDIT_ARCH value),
+// Passes, one file each: Resolution.swift (the policy's names → table ids, once per compile),
+// NumberIntervals.swift (policy → number intervals per AUDIT_ARCH value),
 // DecisionTree.swift and ArgumentCode.swift (intervals and rules → a `Graph`), Emitter.swift
 // (graph → instructions); then the checks: `Verifier`, `CacheAnalysis`, `SelfCheck`.
 
@@ -56,12 +57,13 @@ public enum Compiler {
         let order = try byteOrder(policy)
         let policy = effectivePolicy(policy, options: options)
         let entries = resolvedEntries(policy)
+        let dispatch = dispatch(policy, entries: entries)
         // The fastest layout that fits: longer runs of value tests make a smaller program with a
         // longer worst path, so a policy is refused only when even the smallest does not fit.
         var instructions: [BPFInstruction] = []
         var sizes: [Int] = []
         for layout in Layout.escalation {
-            let (laid, searches) = program(policy, entries: entries, layout: layout)
+            let (laid, searches) = program(policy, dispatch: dispatch, layout: layout)
             instructions = laid
             sizes.append(instructions.count)
             if instructions.count <= options.maximumInstructions || !searches { break }
@@ -81,37 +83,51 @@ public enum Compiler {
             throw CompileError(message: "internal error: the program breaks a kernel rule: \(error)",
                 fix: "report this policy as a Seccompose bug")
         }
+        // What the program returns per range of numbers, per AUDIT_ARCH value judged (the
+        // self-check's walk of the program), for both checks below.
+        var walked = SelfCheck.Walk()
         if options.checkCacheEligibility {
+            let order = NumberOrder.shared
             for abi in policy.architectures where abi != .x32 {
-                // Which numbers of the ABI's table the policy allows unconditionally (by number - base).
-                let numbers = SyscallTable.numbersByID(on: abi)
-                let base = abi.syscallBase
-                let top = (numbers.max() ?? base) - base
-                var allowed = [Bool](repeating: false, count: max(0, top + 1))
-                if policy.defaultAction == .allow { for n in numbers where n >= 0 { allowed[n - base] = true } }
-                for e in entries[abi] where numbers[e.id] >= 0 {
-                    allowed[numbers[e.id] - base] = e.decision.rules.isEmpty && e.decision.action == .allow
+                // The numbers of the ABI's table the policy allows unconditionally, ascending.
+                let ordinal = NumberOrder.ordinal(abi)
+                let numbers = order.numbers[ordinal], ranks = order.rankByID[ordinal]
+                var allowed = [Bool](repeating: policy.defaultAction == .allow, count: numbers.count)
+                let table = entries[abi]
+                for (k, id) in table.ids.enumerated() where ranks[Int(id)] >= 0 {
+                    let kind = Int(table.kinds[k])
+                    allowed[Int(ranks[Int(id)])] = kind >= 0 && entries.actions[kind] == .allow
                 }
-                for (offset, isAllowed) in allowed.enumerated() where isAllowed
-                    && !CacheAnalysis.isConstantAllow(instructions, auditArch: abi.auditArch, nr: UInt32(offset + base))
-                {
-                    let number = offset + base
+                // A number in a range the walk found returning ALLOW from the number and arch alone
+                // is cacheable (the kernel's emulation takes the walk's path); any other is
+                // emulated as the kernel does.
+                let ranges = walked.ranges(instructions, auditArch: abi.auditArch)
+                var r = 0
+                for (rank, isAllowed) in allowed.enumerated() where isAllowed {
+                    let nr = numbers[rank]
+                    while r + 1 < ranges.count, ranges[r + 1].start <= nr { r += 1 }
+                    if ranges[r].returns == Action.allow.returnValue { continue }
+                    if ranges[r].returns == nil, CacheAnalysis.isConstantAllow(instructions, auditArch: abi.auditArch, nr: nr) { continue }
                     throw CompileError(
-                        message: "internal error: \(abi.name) syscall \(number) is allowed unconditionally but not cacheable",
+                        message: "internal error: \(abi.name) syscall \(nr) is allowed unconditionally but not cacheable",
                         fix: "report this policy as a Seccompose bug")
                 }
             }
         }
-        // Fail closed: the program must decide every probed call as the policy does.
-        if options.checkDecisions { try SelfCheck.verify(instructions, implements: policy) }
+        // Fail closed: the program must decide every call as the policy does (see SelfCheck).
+        if options.checkDecisions { try SelfCheck.verify(instructions, implements: policy, entries: entries, walk: &walked) }
         return (policy, Program(instructions, byteOrder: order))
     }
 
     /// The instructions for an effective policy in one layout (unchecked), and whether it has a
     /// value search (only then does another layout change it).
     static func program(_ policy: Policy, entries: Entries, layout: Layout) -> (instructions: [BPFInstruction], valueSearch: Bool) {
+        program(policy, dispatch: dispatch(policy, entries: entries), layout: layout)
+    }
+
+    static func program(_ policy: Policy, dispatch: Dispatch, layout: Layout) -> (instructions: [BPFInstruction], valueSearch: Bool) {
         var graph = Graph()
-        let root = buildRoot(policy, entries: entries, layout: layout, &graph)
+        let root = buildRoot(policy, dispatch: dispatch, layout: layout, &graph)
         graph.dropRedundantLoads(root: root)
         return (Emitter.emit(graph, root: root), graph.hasValueSearch)
     }

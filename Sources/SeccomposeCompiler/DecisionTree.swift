@@ -5,20 +5,33 @@ import SeccomposePolicy
 import SeccomposeSyscalls
 
 extension Compiler {
-    static func buildRoot(_ policy: Policy, entries: Entries, layout: Layout, _ g: inout Graph) -> Int {
-        let otherABIs = g.ret(policy.otherArchitectureAction.returnValue)
-        // One dispatch entry per distinct AUDIT_ARCH value, in Architecture order (x86-64 first).
+    /// The number intervals of each AUDIT_ARCH value the policy judges, in dispatch order
+    /// (Architecture order, x86-64 first), with the leaves they name: they do not depend on the
+    /// layout, so a compile makes them once.
+    struct Dispatch {
+        var audits: [(audit: UInt32, intervals: [Interval])] = []
+        var keys = LeafKeys()
+    }
+
+    static func dispatch(_ policy: Policy, entries: Entries) -> Dispatch {
+        var d = Dispatch()
         var audits: [UInt32] = []
         for abi in policy.architectures.sorted() where !audits.contains(abi.auditArch) { audits.append(abi.auditArch) }
+        for audit in audits { d.audits.append((audit, numberIntervals(policy, audit: audit, entries: entries, keys: &d.keys))) }
+        return d
+    }
+
+    static func buildRoot(_ policy: Policy, dispatch: Dispatch, layout: Layout, _ g: inout Graph) -> Int {
+        let otherABIs = g.ret(policy.otherArchitectureAction.returnValue)
+        // One dispatch entry per distinct AUDIT_ARCH value, in Architecture order (x86-64 first).
         var next = otherABIs
-        var leafCache: [LeafKey: Int] = [:]
-        for audit in audits.reversed() {
-            let intervals = numberIntervals(policy, audit: audit, entries: entries)
+        var leafCache = [Int](repeating: -1, count: dispatch.keys.keys.count)
+        for (audit, intervals) in dispatch.audits.reversed() {
             // A balanced depth: every number is decided in 4 + ⌈log2 R⌉ instructions, plus one
             // test per AUDIT_ARCH value checked before its own (the weights only choose among the
             // trees of that depth).
             let tree = buildTree(intervals, weights: weights(intervals, audit: audit, policy: policy),
-                slack: 0, layout: layout, &g, &leafCache)
+                slack: 0, layout: layout, keys: dispatch.keys, &g, &leafCache)
             let block = g.add(.load(BPF.offsetNr, next: tree))
             next = g.add(.jump(BPF.jeq, audit, jt: block, jf: next))
         }
@@ -48,7 +61,7 @@ extension Compiler {
     /// depth budget (a subtree of n leaves may not be deeper than `budget`), so the worst case
     /// stays within `⌈log2 R⌉ + slack` tests while frequent ranges sit closer to the root.
     static func buildTree(
-        _ iv: [Interval], weights: [Double], slack: Int, layout: Layout, _ g: inout Graph, _ cache: inout [LeafKey: Int]
+        _ iv: [Interval], weights: [Double], slack: Int, layout: Layout, keys: LeafKeys, _ g: inout Graph, _ cache: inout [Int]
     ) -> Int {
         var prefix = [0.0]
         prefix.reserveCapacity(weights.count + 1)
@@ -57,7 +70,11 @@ extension Compiler {
         while (1 << depth) < iv.count { depth += 1 }
         func build(_ lo: Int, _ hi: Int, _ budget: Int) -> Int {  // intervals lo..<hi
             let n = hi - lo
-            if n == 1 { return leaf(iv[lo].key, layout: layout, &g, &cache) }
+            if n == 1 {
+                let k = iv[lo].key
+                if cache[k] < 0 { cache[k] = leaf(keys.keys[k], layout: layout, &g) }
+                return cache[k]
+            }
             let half = budget >= 1 ? 1 << (budget - 1) : 1
             // Left sizes that keep both sides within budget - 1.
             let minLeft = max(1, n - half), maxLeft = min(n - 1, half)
@@ -78,14 +95,12 @@ extension Compiler {
         return build(0, iv.count, depth + slack)
     }
 
-    static func leaf(_ key: LeafKey, layout: Layout, _ g: inout Graph, _ cache: inout [LeafKey: Int]) -> Int {
-        if let n = cache[key] { return n }
+    static func leaf(_ key: LeafKey, layout: Layout, _ g: inout Graph) -> Int {
         let d = key.decision
         // Rules that each compare one and the same argument with a constant (`<`, `>`, `!=` …,
         // e.g. RestrictAddressFamilies='s family bounds and list) are one search over the
         // argument's intervals with one action, when that tests fewer words than the rules do.
         if let search = ArgumentCode.intervalSearch(d, argumentBits: key.argumentBits, littleEndian: key.littleEndian, &g) {
-            cache[key] = search
             return search
         }
         var next = g.ret(d.action.returnValue)
@@ -128,7 +143,6 @@ extension Compiler {
             next = success
             rules = rules.dropLast()
         }
-        cache[key] = next
         return next
     }
 

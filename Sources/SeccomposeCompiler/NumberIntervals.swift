@@ -26,98 +26,118 @@ extension Compiler {
 
     struct Interval {
         var start: UInt32
-        var key: LeafKey
+        /// The interval's leaf: an index into the compile's `LeafKeys`.
+        var key: Int
         /// The highest priority hint of the syscalls in the interval.
         var priority: Int = 0
     }
 
-    /// The maximal runs of numbers with one decision, covering 0…0xFFFFFFFF, for one audit value.
-    static func numberIntervals(_ policy: Policy, audit: UInt32) -> [Interval] {
-        numberIntervals(policy, audit: audit, entries: resolvedEntries(policy))
-    }
-
-    /// The policy's decisions by syscall-name id (names no table knows are dropped), per ABI.
-    struct Entries {
-        var shared: [(id: Int, decision: SyscallDecision)]
-        var perABI: [Architecture: [(id: Int, decision: SyscallDecision)]]
-        subscript(abi: Architecture) -> [(id: Int, decision: SyscallDecision)] { perABI[abi] ?? shared }
-    }
-
-    static func resolvedEntries(_ policy: Policy) -> Entries {
-        func resolve(_ t: [String: SyscallDecision]) -> [(id: Int, decision: SyscallDecision)] {
-            t.compactMap { name, d in SyscallTable.id(of: name).map { ($0, d) } }
-        }
-        return Entries(shared: resolve(policy.syscalls), perABI: policy.abiSyscalls.mapValues(resolve))
-    }
-
-    static func numberIntervals(_ policy: Policy, audit: UInt32, entries: Entries)
-        -> [Interval]
-    {
-        // Resolve the policy's names once, then work with small integer ids.
+    /// The leaves of one compile, by small id: one id per distinct `LeafKey` (a plain action is
+    /// `LeafKey(decision: SyscallDecision(action: a), argumentBits: 64, littleEndian: true)`,
+    /// so ids are equal exactly when the keys are).
+    struct LeafKeys {
         var keys: [LeafKey] = []
-        var keyIDs: [LeafKey: Int] = [:]
-        func id(_ k: LeafKey) -> Int {
-            if let i = keyIDs[k] { return i }
+        var byKey: [LeafKey: Int] = [:]
+        /// Key id per `Entries.actions` index (-1: not made yet).
+        var plainByAction: [Int] = []
+        /// Key id per (`Entries.ruled` index, ABI flavour: 32/64 bits, byte order).
+        var ruledByFlavour: [Int: Int] = [:]
+
+        mutating func id(_ k: LeafKey) -> Int {
+            if let i = byKey[k] { return i }
             keys.append(k)
-            keyIDs[k] = keys.count - 1
+            byKey[k] = keys.count - 1
             return keys.count - 1
         }
-        var plainIDs: [(Action, Int)] = []  // few distinct actions: a linear search beats hashing
-        func plain(_ a: Action) -> Int {
-            if let hit = plainIDs.first(where: { $0.0 == a }) { return hit.1 }
-            let i = id(LeafKey(decision: SyscallDecision(action: a), argumentBits: 64, littleEndian: true))
-            plainIDs.append((a, i))
+
+        mutating func plain(_ action: Int, _ entries: Entries) -> Int {
+            while plainByAction.count <= action { plainByAction.append(-1) }
+            if plainByAction[action] >= 0 { return plainByAction[action] }
+            let i = id(LeafKey(decision: SyscallDecision(action: entries.actions[action]), argumentBits: 64, littleEndian: true))
+            plainByAction[action] = i
             return i
         }
-        // (start, key id) points in ascending order; each key holds until the next start.
-        var points: [(UInt32, Int, Int)] = []  // (start, key id, priority)
-        func addRegion(_ abi: Architecture?, from: UInt32, through: UInt32) {
-            guard let abi, policy.architectures.contains(abi) else {
-                points.append((from, plain(policy.otherArchitectureAction), 0))
-                return
-            }
-            let fallback = plain(policy.defaultAction)
-            let numbers = SyscallTable.numbersByID(on: abi)
-            var listed: [(Int, Int, Int)] = []  // (number, key id, priority)
-            for e in entries[abi] {
-                let n = numbers[e.id]
-                guard n >= Int(from), n <= Int(through) else { continue }
-                let d = e.decision
-                let key = d.rules.isEmpty
-                    ? plain(d.action)
-                    : id(LeafKey(decision: SyscallDecision(action: d.action, rules: d.rules.map { strip($0) }),
-                        argumentBits: abi.argumentBits, littleEndian: abi.isLittleEndian))
-                listed.append((n, key, d.priority))
-            }
-            listed.sort { $0.0 < $1.0 }
-            points.append((from, fallback, 0))
-            for (number, key, priority) in listed {
-                points.append((UInt32(number), key, priority))
-                if number < Int(through) { points.append((UInt32(number + 1), fallback, 0)) }
-            }
+
+        mutating func ruled(_ index: Int, _ entries: Entries, abi: Architecture) -> Int {
+            let flavour = index * 4 + (abi.argumentBits == 64 ? 2 : 0) + (abi.isLittleEndian ? 1 : 0)
+            if let hit = ruledByFlavour[flavour] { return hit }
+            let d = entries.ruled[index]
+            let i = id(LeafKey(decision: SyscallDecision(action: d.action, rules: d.rules.map { strip($0) }),
+                argumentBits: abi.argumentBits, littleEndian: abi.isLittleEndian))
+            ruledByFlavour[flavour] = i
+            return i
         }
-        if audit == Architecture.x86_64.auditArch {
-            addRegion(.x86_64, from: 0, through: Architecture.x32SyscallBit - 1)
-            addRegion(.x32, from: Architecture.x32SyscallBit, through: 0xFFFF_FFFE)
-            addRegion(.x86_64, from: 0xFFFF_FFFF, through: 0xFFFF_FFFF)
-        } else {
-            addRegion(policy.architectures.first { $0.auditArch == audit }, from: 0, through: 0xFFFF_FFFF)
-        }
-        // Later points at the same start replace earlier ones; then merge equal neighbours.
-        var out: [(start: UInt32, key: Int, priority: Int)] = []
-        for (start, key, priority) in points {
-            if let last = out.last, last.start == start {
-                out[out.count - 1].key = key
-                out[out.count - 1].priority = priority
+    }
+
+    /// The maximal runs of numbers with one decision, covering 0…0xFFFFFFFF, for one audit value.
+    static func numberIntervals(_ policy: Policy, audit: UInt32) -> [Interval] {
+        var keys = LeafKeys()
+        return numberIntervals(policy, audit: audit, entries: resolvedEntries(policy), keys: &keys)
+    }
+
+    /// The intervals built from (start, key) points in ascending order, each key holding until
+    /// the next start: a later point at the same start replaces the earlier one, equal
+    /// neighbours merge (keeping the higher priority).
+    struct IntervalList {
+        var out: [Interval] = []
+
+        @inline(__always) mutating func point(_ start: UInt32, _ key: Int, _ priority: Int) {
+            let n = out.count
+            if n > 0, out[n - 1].start == start {
+                out[n - 1].key = key
+                out[n - 1].priority = priority
             } else {
-                out.append((start, key, priority))
+                out.append(Interval(start: start, key: key, priority: priority))
             }
-            if out.count >= 2, out[out.count - 2].key == out[out.count - 1].key {
-                let merged = out.removeLast()
-                out[out.count - 1].priority = max(out[out.count - 1].priority, merged.priority)
+            let m = out.count
+            if m >= 2, out[m - 2].key == out[m - 1].key {
+                out[m - 2].priority = max(out[m - 2].priority, out[m - 1].priority)
+                out.removeLast()
             }
         }
-        return out.map { Interval(start: $0.start, key: keys[$0.key], priority: $0.priority) }
+    }
+
+    static func numberIntervals(_ policy: Policy, audit: UInt32, entries: Entries, keys: inout LeafKeys) -> [Interval] {
+        let order = NumberOrder.shared
+        var list = IntervalList()
+        list.out.reserveCapacity(2 * (entries.shared.ids.count + entries.perABI.reduce(0) { max($0, $1.ids.count) }) + 8)
+        for a in entries.actions.indices { _ = keys.plain(a, entries) }
+        let plainKeys = keys.plainByAction
+        let regions: [(abi: Architecture?, from: UInt32, through: UInt32)] = audit == Architecture.x86_64.auditArch
+            ? [(.x86_64, 0, Architecture.x32SyscallBit - 1), (.x32, Architecture.x32SyscallBit, 0xFFFF_FFFE),
+                (.x86_64, 0xFFFF_FFFF, 0xFFFF_FFFF)]
+            : [(policy.architectures.first { $0.auditArch == audit }, 0, 0xFFFF_FFFF)]
+        for (abi, from, through) in regions {
+            guard let abi, policy.architectures.contains(abi) else {
+                list.point(from, plainKeys[entries.otherArchitecture], 0)
+                continue
+            }
+            let fallback = plainKeys[0]
+            let table = entries[abi]
+            let ordinal = NumberOrder.ordinal(abi)
+            let numbers = order.numbers[ordinal], ranks = order.rankByID[ordinal]
+            // The table's entries by the rank of their number on the ABI (no sort: ranks are dense),
+            // as key ids.
+            var slot = [Int32](repeating: -1, count: numbers.count)
+            for (k, id) in table.ids.enumerated() {
+                let r = ranks[Int(id)]
+                if r >= 0 { slot[Int(r)] = Int32(k) }
+            }
+            list.point(from, fallback, 0)
+            var r = NumberOrder.lowerBound(numbers, from)
+            while r < numbers.count, numbers[r] <= through {
+                let k = Int(slot[r])
+                if k >= 0 {
+                    let kind = Int(table.kinds[k])
+                    let key = kind >= 0 ? plainKeys[kind] : keys.ruled(-kind - 1, entries, abi: abi)
+                    let number = numbers[r]
+                    list.point(number, key, table.priorities[k])
+                    if number < through { list.point(number + 1, fallback, 0) }
+                }
+                r += 1
+            }
+        }
+        return list.out
     }
 
     /// Drops origins, so that equal rules share code.

@@ -1,21 +1,29 @@
-// SelfCheck.swift: after every compile, the program is run on every plausible syscall number of
-// every ABI it judges and must decide exactly as the policy does (fail closed otherwise).
+// SelfCheck.swift: after every compile, the program is compared with the policy on every syscall
+// number of every ABI it judges, and must decide exactly as the policy does (fail closed otherwise).
 //
-// Probed, per AUDIT_ARCH value the policy judges:
-//   numbers 0…1023, base…base+1023 of each ABI with that value (MIPS bases, the x32 window
-//   0x40000000…+1023 whenever x86-64 or x32 is judged), every number of the ABIs' syscall
-//   tables and the one after it (ARM's private 0xF0000 calls), and the edges 0x3FFFFFFF,
-//   0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF;
-// per AUDIT_ARCH value it does not judge (and one no ABI has): 0, the base and 0xFFFFFFFF.
-// Arguments are zero; where the policy decides by the number alone the program must not load an
-// argument word either (so that one run stands for every argument value). Where the decision
-// has argument rules, each rule's conditions are met together, then each compared argument takes
-// the constant's neighbours, its other word, upper-half junk and sign extension (about ten
-// values per condition). The work is linear in (numbers + conditions) × path length. The program
-// is first walked once per range of numbers it tells apart (`numberRanges`): a probe in a range
-// where it returns a constant reading only the number and arch is compared with that constant
-// (the same answer as a run, without running it once per number); every other probe is run.
-// The walk makes only the runs cheaper: it never accepts what a run would refuse.
+// The program is first walked once per AUDIT_ARCH value with the number as an interval
+// (`numberRanges`): each test of the number splits the interval, so the walk ends with the
+// ranges of numbers the program tells apart, each with the value it returns for every number
+// of the range having read only the number and arch, or nil (it reads another word, or does
+// what the walk does not model). The policy's side is read per ABI from its decisions by table
+// position (the only thing shared with the compiler is the lookup of names to table ids):
+//   a range with a constant is compared with the policy on every number it holds (all 2^32
+//   numbers, for every AUDIT_ARCH value the policy judges and every other ABI's): each syscall
+//   of the ABI's table in it by its decision, the numbers between them by the default (or the
+//   other-ABI) action. A syscall the policy decides by arguments, and every disagreement, is
+//   then run (below), so that a difference is reported as the program runs it.
+//   In a range without a constant the plausible numbers are run: 0…1023, base…base+1023 of
+//   each ABI with that value (MIPS bases, the x32 window 0x40000000…+1023 whenever x86-64 or
+//   x32 is judged), every number of the ABIs' syscall tables and the one after it (ARM's
+//   private 0xF0000 calls), and the edges 0x3FFFFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE,
+//   0xFFFFFFFF; for AUDIT_ARCH values the policy does not judge (and 0, which no ABI has): 0,
+//   the ABI's base and 0xFFFFFFFF.
+// A run has zero arguments; where the policy decides by the number alone the program must not
+// load an argument word either (so that one run stands for every argument value). Where the
+// decision has argument rules, each rule's conditions are met together, then each compared
+// argument takes the constant's neighbours, its other word, upper-half junk and sign extension
+// (about ten values per condition). The work is linear in ranges + table entries, plus
+// (conditions × path length) for the runs.
 
 import SeccomposePolicy
 import SeccomposeSyscalls
@@ -58,13 +66,22 @@ public enum SelfCheck {
         }
     }
 
-    /// Checks that `instructions` decide every probed call (see the file comment) as `policy`
+    /// Checks that `instructions` decide every call (see the file comment) as `policy`
     /// does, where `policy` is the policy the program implements (`Compiler.effectivePolicy`).
     ///
     /// - Throws: `CompileError` naming the ABI, number, arguments, expected and actual action
     ///   of the first difference.
     public static func verify(_ instructions: [BPFInstruction], implements policy: Policy) throws(CompileError) {
-        if let d = firstDifference(instructions, policy) {
+        var walk = Walk()
+        try verify(instructions, implements: policy, entries: Compiler.resolvedEntries(policy), walk: &walk)
+    }
+
+    /// `verify(_:implements:)` with the policy's names already resolved and the program's walks
+    /// (of these `instructions`) shared with the compiler's cache check.
+    static func verify(_ instructions: [BPFInstruction], implements policy: Policy, entries: Compiler.Entries,
+        walk: inout Walk) throws(CompileError)
+    {
+        if let d = firstDifference(instructions, policy, entries: entries, walk: &walk) {
             throw CompileError(
                 message: "internal error: the compiled program does not implement the policy: \(d)",
                 fix: "nothing was written or installed; report this policy as a Seccompose bug "
@@ -72,96 +89,223 @@ public enum SelfCheck {
         }
     }
 
-    /// The first probed call on which the program and the policy disagree, or nil.
+    /// The first call found on which the program and the policy disagree, or nil.
     public static func firstDifference(_ instructions: [BPFInstruction], _ policy: Policy) -> Difference? {
+        var walk = Walk()
+        return firstDifference(instructions, policy, entries: Compiler.resolvedEntries(policy), walk: &walk)
+    }
+
+    /// What a program returns for one range of numbers: from `start` to the next range's start.
+    struct NumberRange {
+        var start: UInt32
+        /// The value returned for every number of the range having read only the number and
+        /// arch, or nil (the program reads another word there, or does what the walk does not model).
+        var returns: UInt32?
+    }
+
+    /// The program's walks (`numberRanges`), made once per `AUDIT_ARCH` value, for one program.
+    struct Walk {
+        var made: [(audit: UInt32, ranges: [NumberRange])] = []
+        var stack: [(pc: Int, lo: UInt32, hi: UInt32, holdsNumber: Bool, value: UInt32)] = []
+
+        /// The ranges of `p` for `auditArch` (the same `p` on every call).
+        mutating func ranges(_ p: [BPFInstruction], auditArch: UInt32) -> [NumberRange] {
+            for m in made where m.audit == auditArch { return m.ranges }
+            var r = numberRanges(p, auditArch: auditArch, stack: &stack)
+            // They start at 0 and ascend strictly by construction; were they not to, every
+            // number would be run (fail closed).
+            if r.first?.start != 0 || r.indices.dropFirst().contains(where: { r[$0 - 1].start >= r[$0].start }) {
+                r = [NumberRange(start: 0, returns: nil)]
+            }
+            made.append((auditArch, r))
+            return r
+        }
+    }
+
+    static func firstDifference(_ instructions: [BPFInstruction], _ policy: Policy, entries: Compiler.Entries,
+        walk: inout Walk) -> Difference?
+    {
         var covered: [UInt32] = []
         for abi in policy.architectures where !covered.contains(abi.auditArch) { covered.append(abi.auditArch) }
+        let order = NumberOrder.shared
+        let defaultValue = UInt64(policy.defaultAction.returnValue)
+        let otherValue = UInt64(policy.otherArchitectureAction.returnValue)
+        let byArguments = UInt64(1) << 32  // an expected value: decided by the arguments
         var data = SeccompData(nr: 0, arch: 0)
+        var evaluators: [Policy.Evaluator] = []
+        var tableValues: [(abi: Architecture?, values: [UInt64])] = []
+
+        // Runs one call with zero arguments (then the argument samples its rules need): the
+        // difference, or, when the walk found one here (`walked`), a difference anyway.
+        func run(_ nr: UInt32, _ abi: Architecture?, walked: UInt32?) -> Difference? {
+            data.nr = nr
+            for i in 0..<6 { data.args[i] = 0 }
+            let evaluation: Evaluation
+            if let abi {
+                let evaluator: Policy.Evaluator
+                if let e = evaluators.first(where: { $0.abi == abi }) {
+                    evaluator = e
+                } else {
+                    evaluator = Policy.Evaluator(policy, abi: abi)
+                    evaluators.append(evaluator)
+                }
+                evaluation = evaluator.evaluate(number: Int(nr), name: SyscallTable.name(of: Int(nr), on: abi), arguments: data.args)
+            } else {
+                evaluation = policy.evaluate(auditArch: data.arch, number: nr, arguments: data.args)
+            }
+            if let d = check(instructions, evaluation, &data) { return d }
+            guard let walked else { return nil }
+            // The walk and the run disagree: one of them is wrong, so the program is not trusted.
+            return Difference(abi: evaluation.abi, auditArch: data.arch, number: nr, arguments: data.args,
+                expected: evaluation.action, actual: Action(returnValue: walked),
+                failure: "only by the walk over ranges of numbers: a run of this call agrees with the policy "
+                    + "(the walk or the simulator is wrong, so the program is not trusted)")
+        }
+        // Runs the plausible numbers (`probes`, ascending) in lo...hi.
+        func runProbes(_ probes: [UInt32], _ lo: UInt32, _ hi: UInt32, _ abi: Architecture?) -> Difference? {
+            var i = NumberOrder.lowerBound(probes, lo)
+            while i < probes.count, probes[i] <= hi {
+                if let d = run(probes[i], abi, walked: nil) { return d }
+                i += 1
+            }
+            return nil
+        }
+
         for audit in covered {
             let family = Architecture.allCases.filter { $0.auditArch == audit }
-            // One evaluator per ABI of the family, and each ABI's names looked up in bulk.
-            let evaluators = family.map { Policy.Evaluator(policy, abi: $0) }
-            let nameTables = family.map { names(on: $0) }
-            // Per ABI, what the policy returns for its numbers decided by number alone: for the
-            // named numbers in ascending order (nil: decided by arguments), and for the others.
-            var named: [[(nr: UInt32, value: UInt32?)]] = []
-            var unnamed: [UInt32] = []
-            for (k, abi) in family.enumerated() {
-                let judged = policy.architectures.contains(abi)
-                let decisions = judged ? policy.decisions(for: abi) : [:]
-                var table: [(nr: UInt32, value: UInt32?)] = []
-                table.reserveCapacity(nameTables[k].count)
-                for (nr, name) in nameTables[k] {
-                    guard judged else {
-                        table.append((nr, policy.otherArchitectureAction.returnValue))
-                        continue
-                    }
-                    let d = decisions[name]
-                    table.append((nr, d.map { $0.rules.isEmpty ? $0.action.returnValue : nil } ?? policy.defaultAction.returnValue))
-                }
-                table.sort { $0.nr < $1.nr }
-                named.append(table)
-                unnamed.append(judged ? policy.defaultAction.returnValue : policy.otherArchitectureAction.returnValue)
-            }
-            var cursor = [Int](repeating: 0, count: family.count)
+            let ranges = walk.ranges(instructions, auditArch: audit)
             data.arch = audit
             data.littleEndian = audit & 0x4000_0000 != 0
-            // What the program does with each range of numbers (probes ascend, so one pointer).
-            let ranges = numberRanges(instructions, auditArch: audit)
-            var r = 0
-            for nr in probeNumbers(family) {
-                guard let abi = Evaluation.abi(auditArch: audit, number: nr), let k = family.firstIndex(of: abi) else { continue }
-                while r + 1 < ranges.count, ranges[r + 1].start <= nr { r += 1 }
-                // The program returns a constant for every number of the range, reading only the
-                // number and arch: where the policy decides the number alone with that action,
-                // this call agrees (the run below would say the same, one call at a time).
-                if let value = ranges[r].returns {
-                    while cursor[k] < named[k].count, named[k][cursor[k]].nr < nr { cursor[k] += 1 }
-                    let expected = cursor[k] < named[k].count && named[k][cursor[k]].nr == nr ? named[k][cursor[k]].value : unnamed[k]
-                    if expected == value { continue }
+            var probes: [UInt32]?
+            // The numbers of each ABI with this value (x86-64's: x32 above the x32 bit but -1).
+            var pieces: [(lo: UInt32, hi: UInt32)] = [(0, .max)]
+            if audit == Architecture.x86_64.auditArch {
+                pieces = [(0, Architecture.x32SyscallBit - 1), (Architecture.x32SyscallBit, 0xFFFF_FFFE), (0xFFFF_FFFF, 0xFFFF_FFFF)]
+            }
+            for (plo, phi) in pieces {
+                guard let abi = Evaluation.abi(auditArch: audit, number: plo),
+                    Evaluation.abi(auditArch: audit, number: phi) == abi
+                else { continue }
+                let judged = policy.architectures.contains(abi)
+                // The policy's value per number of the ABI's table, by rank.
+                let ordinal = NumberOrder.ordinal(abi)
+                let numbers = judged ? order.numbers[ordinal] : []
+                var expected: [UInt64] = []
+                let first = NumberOrder.lowerBound(numbers, plo)
+                if first < numbers.count, numbers[first] <= phi {
+                    expected = [UInt64](repeating: defaultValue, count: numbers.count)
+                    let ranks = order.rankByID[ordinal]
+                    let table = entries[abi]
+                    // The value of each entry of the table, read once per table (ABIs share them).
+                    let values: [UInt64]
+                    if let hit = tableValues.first(where: { $0.abi == table.abi }) {
+                        values = hit.values
+                    } else {
+                        let decisions = entries.decisions(table, of: policy)
+                        values = table.positions.map { position in
+                            decisions.values[position].rules.isEmpty ? UInt64(decisions.values[position].action.returnValue) : byArguments
+                        }
+                        tableValues.append((table.abi, values))
+                    }
+                    for (k, id) in table.ids.enumerated() {
+                        let rank = Int(ranks[Int(id)])
+                        if rank >= 0 { expected[rank] = values[k] }
+                    }
                 }
-                data.nr = nr
-                for i in 0..<6 { data.args[i] = 0 }
-                let evaluation = evaluators[k].evaluate(number: Int(nr), name: nameTables[k][nr], arguments: data.args)
-                if let d = check(instructions, evaluation, &data) { return d }
+                let between = judged ? defaultValue : otherValue
+                // The ranges overlapping the piece.
+                var k = 0
+                var a = 0, b = ranges.count - 1
+                while a < b {
+                    let m = (a + b + 1) / 2
+                    if ranges[m].start <= plo { a = m } else { b = m - 1 }
+                }
+                k = a
+                // The table's syscalls from the current range on (ranges and numbers ascend).
+                var r1 = first
+                while k < ranges.count, ranges[k].start <= phi {
+                    let lo = max(ranges[k].start, plo)
+                    let hi = min(k + 1 < ranges.count ? ranges[k + 1].start - 1 : .max, phi)
+                    let returns = ranges[k].returns
+                    k += 1
+                    guard let value = returns else {
+                        while r1 < numbers.count, numbers[r1] <= hi { r1 += 1 }
+                        if probes == nil { probes = probeNumbers(family) }
+                        if let d = runProbes(probes ?? [], lo, hi, abi) { return d }
+                        continue
+                    }
+                    // Every number of lo...hi returns `value`: the table's syscalls in it...
+                    let r0 = r1
+                    while r1 < numbers.count, numbers[r1] <= hi {
+                        let want = expected[r1]
+                        if want != UInt64(value), let d = run(numbers[r1], abi, walked: want == byArguments ? nil : value) {
+                            return d
+                        }
+                        r1 += 1
+                    }
+                    // ... and the numbers between them.
+                    if UInt64(hi - lo) + 1 > UInt64(r1 - r0), between != UInt64(value) {
+                        var nr = lo, r = r0
+                        while r < r1, numbers[r] == nr {
+                            nr += 1
+                            r += 1
+                        }
+                        if let d = run(nr, abi, walked: value) { return d }
+                    }
+                }
             }
         }
-        // AUDIT_ARCH values the policy does not judge, and one that no ABI has.
+        // AUDIT_ARCH values the policy does not judge, and one that no ABI has: the other-ABI
+        // action for every number.
         var others: [(UInt32, Int)] = Architecture.allCases.filter { !covered.contains($0.auditArch) }
             .map { ($0.auditArch, $0.syscallBase) }
         others.append((0, 0))
         for (audit, base) in others {
             data.arch = audit
             data.littleEndian = audit & 0x4000_0000 != 0
-            for nr in [0, UInt32(base), 0xFFFF_FFFF] {
-                data.nr = nr
-                for i in 0..<6 { data.args[i] = 0 }
-                let evaluation = policy.evaluate(auditArch: audit, number: nr, arguments: data.args)
-                if let d = check(instructions, evaluation, &data) { return d }
+            let ranges = walk.ranges(instructions, auditArch: audit)
+            for (k, range) in ranges.enumerated() {
+                let hi = k + 1 < ranges.count ? ranges[k + 1].start - 1 : .max
+                if let value = range.returns {
+                    if UInt64(value) != otherValue, let d = run(range.start, nil, walked: value) { return d }
+                } else if let d = runProbes([0, UInt32(base), 0xFFFF_FFFF], range.start, hi, nil) {
+                    return d
+                }
             }
         }
         return nil
     }
 
     /// The program's outcome per range of syscall numbers for one `AUDIT_ARCH` value, found by
-    /// running it once per range: ascending starts covering 0…0xFFFFFFFF, each with the value
-    /// the program returns for every number from it to the next start having loaded only the
-    /// number and arch, or nil (it loads another word, or does what this walk does not model).
-    static func numberRanges(_ p: [BPFInstruction], auditArch: UInt32) -> [(start: UInt32, returns: UInt32?)] {
-        var out: [(start: UInt32, returns: UInt32?)] = []
-        // (pc, lowest and highest number, whether the accumulator holds the number or arch).
-        var stack: [(pc: Int, lo: UInt32, hi: UInt32, holdsNumber: Bool)] = [(0, 0, .max, false)]
+    /// walking it with the number as an interval: ascending starts covering 0…0xFFFFFFFF, each
+    /// with the value the program returns for every number from it to the next start having
+    /// loaded only the number and arch, or nil (it loads another word, or does what this walk
+    /// does not model: those numbers are run instead).
+    static func numberRanges(_ p: [BPFInstruction], auditArch: UInt32) -> [NumberRange] {
+        var stack: [(pc: Int, lo: UInt32, hi: UInt32, holdsNumber: Bool, value: UInt32)] = []
+        return numberRanges(p, auditArch: auditArch, stack: &stack)
+    }
+
+    static func numberRanges(_ p: [BPFInstruction], auditArch: UInt32,
+        stack: inout [(pc: Int, lo: UInt32, hi: UInt32, holdsNumber: Bool, value: UInt32)]) -> [NumberRange]
+    {
+        var out: [NumberRange] = []
+        // (pc, lowest and highest number, whether the accumulator holds the number, else the
+        // value it holds: 0 before any load, as in the kernel, or the arch).
+        stack.removeAll(keepingCapacity: true)
+        stack.append((0, 0, .max, false, 0))
         var steps = 0
-        while let (start, lo, hi, holds) = stack.popLast() {
-            var pc = start, holdsNumber = holds
+        while let (start, lo, hi, holds, held) = stack.popLast() {
+            var pc = start, holdsNumber = holds, value = held
             var returns: UInt32?
             var split = false
-            walk: while pc < p.count, steps < 1 << 16 {
+            walk: while pc < p.count, steps < 1 << 20 {
                 steps += 1
                 let i = p[pc]
                 switch i.code {
                 case BPF.ld | BPF.w | BPF.abs where i.k == BPF.offsetNr || i.k == BPF.offsetArch:
                     holdsNumber = i.k == BPF.offsetNr
+                    value = auditArch
                     pc += 1
                 case BPF.jmp | BPF.ja:
                     pc += 1 + Int(i.k)
@@ -172,8 +316,7 @@ public enum SelfCheck {
                     let op = i.code & 0xF0
                     let taken = pc + 1 + Int(i.jt), notTaken = pc + 1 + Int(i.jf)
                     guard holdsNumber else {
-                        let a = auditArch
-                        pc = (op == BPF.jeq ? a == i.k : op == BPF.jgt ? a > i.k : a >= i.k) ? taken : notTaken
+                        pc = (op == BPF.jeq ? value == i.k : op == BPF.jgt ? value > i.k : value >= i.k) ? taken : notTaken
                         continue
                     }
                     // The numbers that take the jump: [first, last] (empty when first > last).
@@ -184,11 +327,15 @@ public enum SelfCheck {
                         pc = notTaken
                         continue
                     }
+                    if tLo == UInt64(lo), tHi == UInt64(hi) {
+                        pc = taken
+                        continue
+                    }
                     // Below and above the taken part: not taken (above only for JEQ). Pushed
                     // highest first, so that ranges are finished in ascending order.
-                    if tHi < UInt64(hi) { stack.append((notTaken, UInt32(tHi + 1), hi, true)) }
-                    stack.append((taken, UInt32(tLo), UInt32(tHi), true))
-                    if tLo > UInt64(lo) { stack.append((notTaken, lo, UInt32(tLo - 1), true)) }
+                    if tHi < UInt64(hi) { stack.append((notTaken, UInt32(tHi + 1), hi, true, 0)) }
+                    stack.append((taken, UInt32(tLo), UInt32(tHi), true, 0))
+                    if tLo > UInt64(lo) { stack.append((notTaken, lo, UInt32(tLo - 1), true, 0)) }
                     split = true
                     break walk
                 default:
@@ -196,9 +343,9 @@ public enum SelfCheck {
                 }
             }
             // A range split by a test is on the stack again, in parts; a finished one is recorded.
-            if !split { out.append((lo, returns)) }
+            if !split { out.append(NumberRange(start: lo, returns: returns)) }
         }
-        // Ascending by construction; checked, since the probes are matched to ranges in order.
+        // Ascending by construction; checked, since ranges are matched to numbers in order.
         for k in out.indices.dropFirst() where out[k - 1].start >= out[k].start {
             out.sort { $0.start < $1.start }
             break
@@ -234,17 +381,6 @@ public enum SelfCheck {
         out.reserveCapacity(numbers.count)
         for n in numbers where out.last != n { out.append(n) }
         return out
-    }
-
-    /// Each ABI's syscall names by number (base included), made once per ABI.
-    static let nameCache = Mutex<[Architecture: [UInt32: String]]>([:])
-
-    static func names(on abi: Architecture) -> [UInt32: String] {
-        if let hit = nameCache.withLock({ $0[abi] }) { return hit }
-        var made: [UInt32: String] = [:]
-        for (name, n) in SyscallTable.syscalls(on: abi) { made[UInt32(truncatingIfNeeded: n)] = name }
-        nameCache.withLock { $0[abi] = made }
-        return made
     }
 
     /// Runs the call in `data` (arguments zero), whose policy evaluation is `evaluation`, then

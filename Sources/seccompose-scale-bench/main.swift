@@ -12,7 +12,8 @@
 // usage: seccompose-scale-bench [ITERATIONS]   (default 10 timed builds per row and side)
 //        seccompose-scale-bench goals [ITERATIONS] [DOCKER-PROFILE]   (issue 15's goals: Goals.swift)
 //        seccompose-scale-bench loop N ITERATIONS [1|3]   (import+compile only, for a profiler)
-//        seccompose-scale-bench compile-loop ITERATIONS   (@system-service's compile only, for a profiler)
+//        seccompose-scale-bench compile-loop ITERATIONS [DOCKER-PROFILE]   (@system-service's compile
+//            only, or the Docker profile's, for a profiler)
 
 import CLibseccomp
 import Foundation
@@ -146,13 +147,15 @@ func profilingMode(_ body: () throws -> Void) -> Never {
     exit(0)
 }
 
-// `compile-loop ITERATIONS`: only the compile of @system-service (systemd 252, three ABIs), for a
-// profiler.
+// `compile-loop ITERATIONS [DOCKER-PROFILE]`: only the compile of @system-service (systemd 252,
+// three ABIs), or of the Docker profile given (amd64: three ABIs), for a profiler.
 if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "compile-loop" {
     profilingMode {
-        let policy = try Goals.systemService()
+        let docker = CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : nil
+        let policy = try docker.map { try Goals.docker($0).0 } ?? Goals.systemService()
         let t = try Goals.cpuTimed(max(1, Int(CommandLine.arguments[2]) ?? 1000)) { _ = try Compiler.compile(policy) }
-        print(String(format: "compile @system-service: median %.1f µs, fastest %.1f µs", t.median * 1000, t.fastest * 1000))
+        print(String(format: "compile %@: median %.1f µs, fastest %.1f µs", docker == nil ? "@system-service" : "Docker default",
+            t.median * 1000, t.fastest * 1000))
     }
 }
 

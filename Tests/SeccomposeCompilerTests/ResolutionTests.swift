@@ -1,0 +1,55 @@
+// The compiler's name resolution (Resolution.swift): its byte-hash index of syscall names must
+// give exactly SyscallTable.id(of:), and each ABI's table in number order must be the table.
+
+@testable import SeccomposeCompiler
+import SeccomposePolicy
+import SeccomposeSyscalls
+import Testing
+
+@Suite("compiler: names resolved to table ids")
+struct ResolutionTests {
+    @Test("every known name resolves to SyscallTable.id(of:); unknown, empty, long and non-ASCII names to nil")
+    func nameIndex() {
+        let index = NameIndex.shared
+        #expect(!index.offsets.isEmpty, "the fast index was refused at start-up")
+        for name in SyscallTable.allNames { #expect(index.id(of: name) == SyscallTable.id(of: name), "\(name)") }
+        let unknown = ["", "r", "reads", "read ", " read", "rea", "READ", "sched_get_priority_maxx", "sched_get_priority_ma",
+            "a_name_longer_than_any_syscall_name_at_all", "réad", "read\u{0}", "clone4"]
+        for name in unknown { #expect(index.id(of: name) == nil && SyscallTable.id(of: name) == nil, "\(name)") }
+        // A name built at run time (a native, non-literal string) resolves the same.
+        let built = ["open", "at"].joined()
+        #expect(index.id(of: built) == SyscallTable.id(of: "openat"))
+    }
+
+    @Test("each ABI's table in number order is its table", arguments: Architecture.allCases)
+    func numberOrder(abi: Architecture) {
+        let order = NumberOrder.shared
+        let ordinal = NumberOrder.ordinal(abi)
+        #expect(order.numbers[ordinal] == SyscallTable.syscalls(on: abi).map { UInt32(truncatingIfNeeded: $0.number) })
+        for (rank, id) in order.ids[ordinal].enumerated() {
+            #expect(order.rankByID[ordinal][Int(id)] == Int32(rank))
+            #expect(SyscallTable.numbersByID(on: abi)[Int(id)] == Int(order.numbers[ordinal][rank]))
+        }
+    }
+
+    @Test("the resolved tables hold every known name of the policy's tables, with its action or rules")
+    func entries() throws {
+        var p = Policy(.errno(1), architectures: [.x86_64, .x86])
+        for name in ["read", "write", "openat", "not_a_syscall"] { try? p.addRule(.allow, syscall: name) }
+        try p.addRule(.killProcess, syscall: "ptrace")
+        try p.addRule(.allow, syscall: "socket", [ArgumentCondition(index: 0, .equal, 1)])
+        let e = Compiler.resolvedEntries(p)
+        let table = e[.x86_64]
+        #expect(table.ids.count == p.syscalls.keys.filter { SyscallTable.id(of: $0) != nil }.count)
+        for (k, id) in table.ids.enumerated() {
+            let name = SyscallTable.allNames[Int(id)]
+            let d = try #require(p.syscalls[name])
+            let kind = Int(table.kinds[k])
+            if d.rules.isEmpty {
+                #expect(kind >= 0 && e.actions[kind] == d.action, "\(name)")
+            } else {
+                #expect(kind < 0 && e.ruled[-kind - 1] == d, "\(name)")
+            }
+        }
+    }
+}
