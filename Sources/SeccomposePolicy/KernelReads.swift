@@ -240,7 +240,7 @@ extension Policy {
                     updates[name] = want
                 }
             } else {
-                ok = Policy.judgeAlike((changes.isEmpty ? base : base.merging(changes) { $1 }), shared, on: abi)
+                ok = Policy.judgeAlike(base, changedBy: changes, shared, on: abi)
             }
             if ok {
                 for (name, d) in updates { shared[name] = d }
@@ -254,15 +254,26 @@ extension Policy {
         return out
     }
 
-    /// Whether two tables decide every call on `abi` alike (their conditions compare the same
-    /// bits there), comparing only the decisions that differ as written.
-    static func judgeAlike(_ a: [String: SyscallDecision], _ b: [String: SyscallDecision], on abi: Architecture) -> Bool {
-        guard a.count == b.count else { return false }
-        for (name, x) in a {
-            guard let y = b[name] else { return false }
-            if x == y { continue }
+    /// Whether `base` with `changes` written over it (the table is not made) and `b` decide every
+    /// call on `abi` alike (their conditions compare the same bits there), comparing only the
+    /// decisions that differ as written.
+    static func judgeAlike(_ base: [String: SyscallDecision], changedBy changes: [String: SyscallDecision],
+        _ b: [String: SyscallDecision], on abi: Architecture) -> Bool
+    {
+        // The merged table's size: base's, plus the changed names base lacks.
+        var count = base.count
+        for name in changes.keys where base.index(forKey: name) == nil { count += 1 }
+        guard count == b.count else { return false }
+        func alike(_ x: SyscallDecision, _ y: SyscallDecision) -> Bool {
+            if x == y { return true }
             if x.rules.isEmpty || y.rules.isEmpty { return false }
-            if canonical(x, on: abi) != canonical(y, on: abi) { return false }
+            return canonical(x, on: abi) == canonical(y, on: abi)
+        }
+        for (name, x) in changes {
+            guard let y = b[name], alike(x, y) else { return false }
+        }
+        for (name, x) in base where changes.index(forKey: name) == nil {
+            guard let y = b[name], alike(x, y) else { return false }
         }
         return true
     }
