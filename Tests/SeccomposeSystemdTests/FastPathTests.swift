@@ -135,4 +135,92 @@ struct FastPathTests {
             }
         }
     }
+
+    @Test("action-equals-default: each word's count and first five names in byte order, words in line order")
+    func actionEqualsDefaultListing() throws {
+        let ctx = try SystemdContext(version: .v252, native: .x86_64)
+        var s = SystemCallSettings(context: ctx)
+        let lines = ["@system-service", "~@file-system:kill uname:kill", "~@signal:kill @io-event:kill"]
+        for (i, line) in lines.enumerated() { _ = s.applyFilter(line, source: ValueSource(file: "u.service", line: i + 1)) }
+        do throws(PolicyBuildError) {
+            _ = try SystemdPolicyBuilder.build(s)
+            Issue.record("the build should fail")
+        } catch {
+            // The plain definition: every name the word put in the map, sorted in byte order.
+            func listing(_ word: String) -> String {
+                let names = s.filter.filter { $0.value.origin.word == word }.keys
+                    .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                return names.count == 1 ? names[0]
+                    : "\(names.count) syscalls (\(names.prefix(5).joined(separator: ", "))\(names.count > 5 ? ", …" : ""))"
+            }
+            let words = ["@file-system:kill", "uname:kill", "@signal:kill", "@io-event:kill"]
+            #expect(error.diagnostics.map(\.text) == words)
+            for (d, word) in zip(error.diagnostics, words) {
+                #expect(d.message.hasPrefix("the action of '\(word)' for \(listing(word)) equals"), "\(d.message)")
+            }
+        }
+    }
+
+    /// `WordSplitter.split` as first written: every word's text built scalar by scalar.
+    static func referenceSplit(_ value: String, unquote: Bool, cUnescape: Bool) -> WordSplitter.Result {
+        let chars = Array(value.unicodeScalars)
+        var words: [ValueWord] = []
+        var i = 0
+        func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" }
+        while true {
+            while i < chars.count, isSpace(chars[i]) { i += 1 }
+            if i >= chars.count { return WordSplitter.Result(words: words, errorColumn: nil) }
+            let start = i
+            var text = String.UnicodeScalarView()
+            var quote: Unicode.Scalar?
+            while i < chars.count {
+                let c = chars[i]
+                if c == "\\" {
+                    guard i + 1 < chars.count else { return WordSplitter.Result(words: words, errorColumn: start + 1) }
+                    if cUnescape, let (decoded, used) = WordSplitter.decodeEscape(chars, at: i + 1) {
+                        text.append(decoded)
+                        i += 1 + used
+                        continue
+                    }
+                    text.append(chars[i + 1])
+                    i += 2
+                    continue
+                }
+                if let q = quote {
+                    if c == q { quote = nil } else { text.append(c) }
+                    i += 1
+                    continue
+                }
+                if unquote, c == "'" || c == "\"" {
+                    quote = c
+                    i += 1
+                    continue
+                }
+                if isSpace(c) { break }
+                text.append(c)
+                i += 1
+            }
+            if quote != nil { return WordSplitter.Result(words: words, errorColumn: start + 1) }
+            var raw = String.UnicodeScalarView()
+            raw.append(contentsOf: chars[start..<i])
+            words.append(ValueWord(text: String(text), raw: String(raw), column: start + 1))
+        }
+    }
+
+    @Test("word splitting: the same words, raw texts, columns and errors as scalar by scalar")
+    func wordSplitting() {
+        var rng = SplitMix(state: 9)
+        let pieces = ["a", "@x", " ", "\t", "\n", "\r", "\\", "'", "\"", "é", "\u{301}", "~", ":", "\\x41", "\\n", "\\101",
+            "\\u00e9", "\\s", "kill", "\u{FEFF}", "🦀"]
+        var texts = ["", " ", "a", "\\", "'a", "\"a b\"", "a\\", "é\\", "\\é", "a'b c'd", "\\x4", "\\U0001F980"]
+        for _ in 0..<3000 {
+            texts.append((0..<Int.random(in: 0...10, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined())
+        }
+        for t in texts {
+            for (unquote, cUnescape) in [(false, false), (true, false), (true, true), (false, true)] {
+                #expect(WordSplitter.split(t, unquote: unquote, cUnescape: cUnescape)
+                    == Self.referenceSplit(t, unquote: unquote, cUnescape: cUnescape), "\(Array(t.unicodeScalars)) \(unquote) \(cUnescape)")
+            }
+        }
+    }
 }
