@@ -19,7 +19,8 @@ host's unit files (`--unit-dir`, default /lib/systemd/system, `*.service`, symli
 a temporary directory, cycling through them in subdirectories 00/, 01/ … under their own names
 (so their drop-ins under /lib/systemd/system/NAME.d/ still apply) until there are `--units`
 (default 1000); then runs `seccompose check --systemd V --format json` on all of them at once,
-`--runs` times per binary, interleaved, and prints the median wall time and units/s for each.
+`--runs` times per binary, interleaved, and prints the median wall time and units/s for each,
+and the least CPU time (user + sys: steadier than wall time on a busy machine).
 With `--baseline PATH` the same is measured for a second binary (e.g. a release build of an
 older commit) and the two JSON outputs must be identical.
 
@@ -41,6 +42,7 @@ Usage: scripts/bench-run.py [--binary PATH] [--baseline PATH] [--runs N]
 import argparse
 import glob
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -110,21 +112,27 @@ def time_check(label_paths, binaries, args, tmp):
     ok = True
     for case, paths in label_paths:
         samples = {label: [] for label, _ in binaries}
+        cpu = {label: [] for label, _ in binaries}
         outputs = {}
         for _ in range(args.runs):
             for label, binary in binaries:
                 argv = [binary, "check", "--systemd", args.systemd, "--format", "json"] + paths
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                 samples[label].append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[label].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
                 if done.returncode not in (0, 1):
                     sys.exit(f"bench-run: {binary} check exited {done.returncode}: {done.stderr.decode()[:500]}")
                 outputs[label] = done.stdout.replace(tmp.encode(), b"DIR")
         print(f"{case}: {len(paths)} units")
         for label, binary in binaries:
             med = statistics.median(samples[label])
+            c = min(cpu[label])
             print(f"  {label} ({binary}): median {med:.3f} s (min {min(samples[label]):.3f}), "
-                  f"{len(paths) / med:.0f} units/s (at the min {len(paths) / min(samples[label]):.0f})")
+                  f"{len(paths) / med:.0f} units/s (at the min {len(paths) / min(samples[label]):.0f}); "
+                  f"CPU time (user + sys) min {c:.3f} s, {len(paths) / c if c > 0 else float('inf'):.0f} units per CPU second")
         if len(binaries) > 1:
             same = outputs["baseline"] == outputs["seccompose"]
             print(f"  outputs identical: {'yes' if same else 'NO'}")
