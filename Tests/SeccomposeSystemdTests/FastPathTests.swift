@@ -223,4 +223,66 @@ struct FastPathTests {
             }
         }
     }
+
+    /// The 252/262 comparison as first written: the other version's whole map, from every SystemCall*= line.
+    static func referenceVersionDifferences(_ service: ServiceDescription, context: SystemdContext) throws -> [String] {
+        // (Names in the native ABI's table order, each "name (252: action, 262: action)".)
+        let other: SystemdVersion = context.version == .v252 ? .v262 : .v252
+        let otherContext = SystemdContext(version: other, native: context.native, catalog: try SetCatalog.builtin(other))
+        let a = service.syscalls
+        var b = SystemCallSettings(context: otherContext, suggestions: false)
+        for x in service.assignments where x.key.hasPrefix("SystemCall") { _ = b.apply(x) }
+        guard let mode = a.filterMode, b.filterMode == mode else { return [] }
+        let negative = SystemdPolicyBuilder.action(for: a.errorNumber)
+        func decide(_ e: SystemCallSettings.Entry?) -> String {
+            guard let e else { return "\(mode == .allowList ? negative : .allow)" }
+            return "\(e.action.map(SystemdPolicyBuilder.action(for:)) ?? (mode == .allowList ? .allow : negative))"
+        }
+        var decided: [String: (String, String)] = [:]
+        for name in Set(a.filter.keys).union(b.filter.keys) {
+            let ea = a.filter[name], eb = b.filter[name]
+            if (ea?.origin.implicitDefault ?? true) && (eb?.origin.implicitDefault ?? true) { continue }
+            if let ea, let eb, ea.action == eb.action { continue }
+            if decide(ea) != decide(eb) { decided[name] = (decide(ea), decide(eb)) }
+        }
+        return SyscallTable.syscalls(on: context.native, among: decided.keys).compactMap { name, _ in
+            decided[name].map { "\(name) (\(context.version): \($0.0), \(other): \($0.1))" }
+        }
+    }
+
+    @Test("the 252/262 comparison made for the names the words resolve differently finds what the whole maps find")
+    func versionDifferences() throws {
+        var rng = SplitMix(state: 262)
+        let words = ["@system-service", "@mount", "@file-system", "@default", "@known", "@sandbox", "@privileged",
+            "@io-event", "mseal", "uretprobe", "open_tree", "read", "write", "uname", "@nosuch", "nosuch", "mseal:EPERM",
+            "@mount:kill", "@file-system:EACCES", "open_tree:0", "uname:EPERM", "@system-service:ENOSYS", "bad:", "~x"]
+        var differing = 0
+        for round in 0..<300 {
+            var lines: [String] = []
+            for _ in 0..<Int.random(in: 1...5, using: &rng) {
+                let n = Int.random(in: 0...4, using: &rng)
+                let line = (0..<n).map { _ in words.randomElement(using: &rng) ?? "read" }.joined(separator: " ")
+                lines.append("SystemCallFilter=" + (Bool.random(using: &rng) && !line.isEmpty ? "~" : "") + line)
+            }
+            if Bool.random(using: &rng) { lines.append("SystemCallErrorNumber=EPERM") }
+            if Bool.random(using: &rng) { lines.append("SystemCallLog=@mount") }
+            let text = "[Service]\nExecStart=/bin/true\n" + lines.joined(separator: "\n") + "\n"
+            for version in [SystemdVersion.v252, .v262] {
+                let context = try SystemdContext(version: version, native: .x86_64)
+                let name = try #require(UnitName(validating: "a.service"))
+                let unit = LoadedUnit(name: name, sources: [UnitSource(path: "a.service", text: text, isDropIn: false)],
+                    masked: false)
+                let service = ServiceDescription(unit, context: context)
+                let found = UnitChecker.versionDifferences(service, context: context)
+                let expected = try Self.referenceVersionDifferences(service, context: context)
+                let other: SystemdVersion = version == .v252 ? .v262 : .v252
+                let message = expected.isEmpty ? nil
+                    : "systemd \(version) and \(other) decide differently for \(expected.count) syscalls: "
+                        + expected.prefix(6).joined(separator: ", ") + (expected.count > 6 ? ", …" : "")
+                #expect(found.map(\.message) == (message.map { [$0] } ?? []), "\(round) \(version): \(text)")
+                if !expected.isEmpty { differing += 1 }
+            }
+        }
+        #expect(differing > 100, "too few units whose versions differ to tell anything: \(differing)")
+    }
 }
