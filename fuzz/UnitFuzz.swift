@@ -59,17 +59,46 @@ func expandAll(_ lines: [Substring], with context: SpecifierContext) {
     for line in lines {
         let text = String(line)
         let (out, unknown) = context.expand(text)
-        let n = text.count
-        var last = -1
-        for (c, offset) in unknown {
-            precondition(offset >= 0 && offset < n && offset > last, "expand: bad offset \(offset) in \(n) characters")
-            last = offset
-            unitFuzzSink &+= Int(c.unicodeScalars.first!.value)
+        if !unknown.isEmpty {
+            // Counted only when needed: counting Characters is a pass of grapheme breaking.
+            let n = text.count
+            var last = -1
+            for (c, offset) in unknown {
+                precondition(offset >= 0 && offset < n && offset > last, "expand: bad offset \(offset) in \(n) characters")
+                last = offset
+                unitFuzzSink &+= Int(c.unicodeScalars.first!.value)
+            }
         }
-        // Without any '%', expansion is the identity.
-        if !text.contains("%") { precondition(out == text, "expand changed text without '%'") }
+        // Without any '%', expansion is the identity (no '%' byte: no '%' Character either).
+        if !text.utf8.contains(UInt8(ascii: "%")) || !text.contains("%") {
+            precondition(out == text, "expand changed text without '%'")
+        }
         unitFuzzSink &+= out.utf8.count
     }
+}
+
+/// `text.split(separator: "\n", maxSplits:, omittingEmptySubsequences: false)` (Characters) by
+/// bytes: an LF is a Character of its own except in CR LF (grapheme breaking always breaks after
+/// LF, and before it except after CR), so the Character split splits at every LF byte not after
+/// a CR, and so does this.
+func characterLines(_ text: String, maxSplits: Int) -> [Substring] {
+    var lines: [Substring] = []
+    let utf8 = text.utf8
+    var start = utf8.startIndex
+    var previous: UInt8 = 0
+    var i = utf8.startIndex
+    while i < utf8.endIndex, lines.count < maxSplits {
+        let b = utf8[i]
+        let next = utf8.index(after: i)
+        if b == UInt8(ascii: "\n"), previous != UInt8(ascii: "\r") {
+            lines.append(text[start..<i])
+            start = next
+        }
+        previous = b
+        i = next
+    }
+    lines.append(text[start...])
+    return lines
 }
 
 @inline(never)
@@ -128,7 +157,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
 
     // Specifiers, line by line, for the named unit and for an escaped template instance.
-    let lines = text.split(separator: "\n", maxSplits: 64, omittingEmptySubsequences: false)
+    let lines = characterLines(text, maxSplits: 64)
     expandAll(lines, with: SpecifierContext(unit: name, fragmentPath: "/etc/systemd/system/" + name.name))
     expandAll(Array(lines.prefix(8)), with: SpecifierContext(unit: templateInstance, fragmentPath: candidate))
     return 0

@@ -9,16 +9,32 @@
 # UnitSource), into fuzz/out/build/; then each harness is linked against them (libFuzzer
 # supplies main()).
 #
+# Two modes (MODE=asan, the default, or MODE=fast; see fuzz/README.md "Modes"):
+#   asan   -sanitize=fuzzer,address: coverage, comparison tracing and AddressSanitizer;
+#          out: fuzz/out/TARGET-fuzz, modules in fuzz/out/build/
+#   fast   -sanitize=fuzzer only: the same coverage and comparison tracing, no AddressSanitizer
+#          (Swift's own bounds and overflow checks stay: -O, not -Ounchecked);
+#          out: fuzz/out/TARGET-fuzz-fast, modules in fuzz/out/build-fast/
+#
 # Usage: fuzz/build.sh [-f] [expression|unit|all]...   (default: all)
 #        -f or FORCE=1: rebuild even if up to date
 # Env:   SWIFTC   compiler (default: swiftc on PATH, else /opt/swift/usr/bin/swiftc)
 #        OPT      optimisation flag (default -O; -Onone builds faster, runs slower)
+#        MODE     asan (default) or fast
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 out="$here/out"
-build="$out/build"
+MODE="${MODE:-asan}"
+case "$MODE" in
+    asan) sanitize=fuzzer,address suffix="" build="$out/build" ;;
+    fast) sanitize=fuzzer suffix="-fast" build="$out/build-fast" ;;
+    *)
+        echo "build: MODE must be asan or fast, not $MODE" >&2
+        exit 64
+        ;;
+esac
 stamp="$build/modules.stamp"
 
 SWIFTC="${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}"
@@ -55,7 +71,7 @@ modules=(SeccomposeDiagnostics SeccomposeSyscalls SeccomposeSets SeccomposePolic
 
 mkdir -p "$build"
 common=(-parse-as-library -swift-version 6 -enable-upcoming-feature ExistentialAny -package-name Seccompose
-    -sanitize=fuzzer,address "$OPT" -g -I "$build")
+    -sanitize="$sanitize" "$OPT" -g -I "$build")
 
 start=$SECONDS
 
@@ -85,7 +101,7 @@ fi
 objs=()
 for m in "${modules[@]}"; do objs+=("$build/$m.o"); done
 for t in "${targets[@]}"; do
-    target="$out/$t-fuzz"
+    target="$out/$t-fuzz$suffix"
     harness="$(harness_of "$t")"
     if [[ "$force" != 1 && -x "$target" && "$target" -nt "$stamp" && "$target" -nt "$harness" ]]; then
         echo "build: $target is up to date"

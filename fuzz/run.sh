@@ -7,6 +7,8 @@
 # fuzz/out/corpus-unit/ for unit; kept between runs, so coverage accumulates); crash reproducers
 # go to fuzz/out/artifacts/ (unit ones prefixed unit-); the full log is fuzz/out/fuzz.log
 # (fuzz/out/fuzz-unit.log). Exits non-zero if libFuzzer found a crash, leak or timeout.
+# MODE=fast runs the target built without AddressSanitizer (fuzz/out/TARGET-fuzz-fast; see
+# build.sh): same corpus, log fuzz/out/fuzz[-unit]-fast.log, reproducers prefixed fast-.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,17 +21,21 @@ if [[ "${1:-}" == expression || "${1:-}" == unit ]]; then
     shift
 fi
 
+MODE="${MODE:-asan}"
+export MODE
+suffix=""
+[[ "$MODE" == fast ]] && suffix="-fast"
 "$here/build.sh" "$target" || { echo "fuzz: build failed" >&2; exit 2; }
 
 artifacts="$out/artifacts"
 if [[ "$target" == expression ]]; then
     corpus="$out/corpus"
-    log="$out/fuzz.log"
-    prefix="$artifacts/"
+    log="$out/fuzz$suffix.log"
+    prefix="$artifacts/${suffix#-}${suffix:+-}"
 else
     corpus="$out/corpus-$target"
-    log="$out/fuzz-$target.log"
-    prefix="$artifacts/$target-"
+    log="$out/fuzz-$target$suffix.log"
+    prefix="$artifacts/${suffix#-}${suffix:+-}$target-"
 fi
 mkdir -p "$corpus" "$artifacts"
 cp -f "$here/corpus/$target/"* "$corpus/"
@@ -38,8 +44,8 @@ cp -f "$here/corpus/$target/"* "$corpus/"
 # a bogus heap-buffer-overflow report; let libFuzzer/ASan report the signal instead.
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 
-echo "fuzz: running $out/$target-fuzz for $seconds s (log: $log)"
-"$out/$target-fuzz" "$corpus" -dict="$here/$target.dict" \
+echo "fuzz: running $out/$target-fuzz$suffix for $seconds s (log: $log)"
+"$out/$target-fuzz$suffix" "$corpus" -dict="$here/$target.dict" \
     -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$prefix" "$@" >"$log" 2>&1
 status=$?

@@ -19,20 +19,30 @@ host's unit files (`--unit-dir`, default /lib/systemd/system, `*.service`, symli
 a temporary directory, cycling through them in subdirectories 00/, 01/ … under their own names
 (so their drop-ins under /lib/systemd/system/NAME.d/ still apply) until there are `--units`
 (default 1000); then runs `seccompose check --systemd V --format json` on all of them at once,
-`--runs` times per binary, interleaved, and prints the median wall time and units/s for each.
+`--runs` times per binary, interleaved, and prints the median wall time and units/s for each,
+and the least CPU time (user + sys: steadier than wall time on a busy machine).
 With `--baseline PATH` the same is measured for a second binary (e.g. a release build of an
 older commit) and the two JSON outputs must be identical.
+
+The round-robin set repeats each host unit about ten times, and check caches what depends only on
+a unit's directive values, so it also measures distinct units (`--distinct`, on by default with
+--check; `--no-distinct` skips them): every distinct host unit once (one invocation), and, with
+`--corpus DIR`, every `*.service` under DIR (recursively: e.g. the units of Debian packages
+unpacked with `scripts/unit-corpus.sh DIR`) together with the host's, each once, in one
+invocation; units whose file content equals another's are counted once. Each case's JSON output
+must be identical for both binaries too.
 
 Build first: `swift build -c release` (Package.swift links the release `seccompose` with the
 Swift runtime and Foundation statically).
 
 Usage: scripts/bench-run.py [--binary PATH] [--baseline PATH] [--runs N]
        scripts/bench-run.py --check [--binary PATH] [--baseline PATH] [--units N] [--runs N]
-                            [--systemd 252|262] [--unit-dir DIR]
+                            [--systemd 252|262] [--unit-dir DIR] [--corpus DIR] [--no-distinct]
 """
 import argparse
 import glob
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -67,34 +77,85 @@ def copy_units(source_dir, count, target):
     return paths, len(names)
 
 
+def distinct_units(dirs, target):
+    """Copies every distinct `*.service` (by content) under `dirs` into target/NN/ under its own
+    name (NN: how many units of that name came before, so a directory holds many units, as the
+    round-robin set's do); returns the paths. The first directory is read flat (the host's unit
+    directory), the others recursively."""
+    seen = set()
+    names = {}
+    paths = []
+    for n, d in enumerate(dirs):
+        pattern = os.path.join(d, "**", "*.service") if n > 0 else os.path.join(d, "*.service")
+        for p in sorted(glob.glob(pattern, recursive=n > 0)):
+            if not os.path.isfile(p):
+                continue
+            with open(p, "rb") as f:
+                data = f.read()
+            if data in seen:
+                continue
+            seen.add(data)
+            name = os.path.basename(p)
+            sub = os.path.join(target, f"{names.get(name, 0):02d}")
+            names[name] = names.get(name, 0) + 1
+            os.makedirs(sub, exist_ok=True)
+            dest = os.path.join(sub, name)
+            with open(dest, "wb") as f:
+                f.write(data)
+            paths.append(dest)
+    return paths
+
+
+def time_check(label_paths, binaries, args, tmp):
+    """Runs each (label, paths) case `args.runs` times per binary, interleaved; prints the median
+    wall time and units/s, and whether the outputs of the two binaries are identical."""
+    ok = True
+    for case, paths in label_paths:
+        samples = {label: [] for label, _ in binaries}
+        cpu = {label: [] for label, _ in binaries}
+        outputs = {}
+        for _ in range(args.runs):
+            for label, binary in binaries:
+                argv = [binary, "check", "--systemd", args.systemd, "--format", "json"] + paths
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                samples[label].append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[label].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+                if done.returncode not in (0, 1):
+                    sys.exit(f"bench-run: {binary} check exited {done.returncode}: {done.stderr.decode()[:500]}")
+                outputs[label] = done.stdout.replace(tmp.encode(), b"DIR")
+        print(f"{case}: {len(paths)} units")
+        for label, binary in binaries:
+            med = statistics.median(samples[label])
+            c = min(cpu[label])
+            print(f"  {label} ({binary}): median {med:.3f} s (min {min(samples[label]):.3f}), "
+                  f"{len(paths) / med:.0f} units/s (at the min {len(paths) / min(samples[label]):.0f}); "
+                  f"CPU time (user + sys) min {c:.3f} s, {len(paths) / c if c > 0 else float('inf'):.0f} units per CPU second")
+        if len(binaries) > 1:
+            same = outputs["baseline"] == outputs["seccompose"]
+            print(f"  outputs identical: {'yes' if same else 'NO'}")
+            ok = ok and same
+    return ok
+
+
 def check_benchmark(args):
     binaries = [("seccompose", args.binary)]
     if args.baseline:
         binaries.insert(0, ("baseline", args.baseline))
     with tempfile.TemporaryDirectory(prefix="bench-check.") as tmp:
-        paths, distinct = copy_units(args.unit_dir, args.units, tmp)
-        print(f"check: {len(paths)} units ({distinct} distinct from {args.unit_dir}), systemd {args.systemd}, "
-              f"{args.runs} runs per binary, interleaved")
-        samples = {label: [] for label, _ in binaries}
-        outputs = {}
-        for _ in range(args.runs):
-            for label, binary in binaries:
-                argv = [binary, "check", "--systemd", args.systemd, "--format", "json"] + paths
-                start = time.perf_counter()
-                done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                samples[label].append(time.perf_counter() - start)
-                if done.returncode not in (0, 1):
-                    sys.exit(f"bench-run: {binary} check exited {done.returncode}: {done.stderr.decode()[:500]}")
-                outputs[label] = done.stdout.replace(tmp.encode(), b"DIR")
-        for label, binary in binaries:
-            med = statistics.median(samples[label])
-            print(f"{label} ({binary}): median {med:.3f} s (min {min(samples[label]):.3f}), "
-                  f"{len(paths) / med:.0f} units/s")
-        if args.baseline:
-            same = outputs["baseline"] == outputs["seccompose"]
-            print(f"outputs identical: {'yes' if same else 'NO'}")
-            if not same:
-                sys.exit(1)
+        paths, distinct = copy_units(args.unit_dir, args.units, os.path.join(tmp, "rr"))
+        print(f"check: systemd {args.systemd}, {args.runs} runs per binary, interleaved")
+        cases = [(f"round-robin ({distinct} distinct from {args.unit_dir}, cycled)", paths)]
+        if args.distinct:
+            host = distinct_units([args.unit_dir], os.path.join(tmp, "host"))
+            cases.append((f"distinct host units, each once", host))
+            if args.corpus:
+                both = distinct_units([args.unit_dir, args.corpus], os.path.join(tmp, "corpus"))
+                cases.append((f"distinct units of {args.unit_dir} and {args.corpus}, each once", both))
+        if not time_check(cases, binaries, args, tmp):
+            sys.exit(1)
 
 
 def supports_program(binary):
@@ -161,6 +222,9 @@ def main():
     ap.add_argument("--units", type=int, default=1000, help="--check: how many unit files")
     ap.add_argument("--systemd", default="252", help="--check: the systemd version to emulate")
     ap.add_argument("--unit-dir", default="/lib/systemd/system", help="--check: where the real units are")
+    ap.add_argument("--corpus", help="--check: more units (*.service under DIR, recursively), each checked once")
+    ap.add_argument("--no-distinct", dest="distinct", action="store_false",
+                    help="--check: only the round-robin set (no distinct-unit cases)")
     args = ap.parse_args()
     if args.check:
         args.runs = args.runs or 5

@@ -66,6 +66,11 @@ public struct SystemCallSettings: Sendable {
     /// Bounds the "did you mean" work on huge inputs (the first 200 unknown words get one).
     private var suggestionsLeft = 200
 
+    /// When set, SystemCallFilter= keeps map entries (and removals) for these names only; every
+    /// other name is left out of `filter`. For `check`'s version comparison, which looks at no
+    /// other name (internal: a map restricted so is not the unit's map).
+    var onlyNames: Set<String>?
+
     private mutating func takeSuggestion() -> Bool {
         guard suggestionsLeft > 0 else { return false }
         suggestionsLeft -= 1
@@ -183,6 +188,7 @@ public struct SystemCallSettings: Sendable {
     }
 
     private mutating func put(_ name: String, action: EntryAction?, invert: Bool, allowList: Bool, origin: WordOrigin) {
+        if let onlyNames, !onlyNames.contains(name) { return }
         // A plain line on an allow-list and a '~' line on a deny-list add; since v248 an explicit
         // action always adds (allow-list + '~name:ERR'); everything else removes.
         if invert != allowList || action != nil {

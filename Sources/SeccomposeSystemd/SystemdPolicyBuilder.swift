@@ -304,34 +304,37 @@ public enum SystemdPolicyBuilder {
                     // listed names overwrite it.
                     filterRules = knownNativesTable(ctx, negative)
                 }
-                // One finding per word, naming every syscall it affects, in word order.
-                var equalToDefault: [(SystemCallSettings.Entry, [String])] = []
-                // The map in any order (the rules are a dictionary); only the rare findings need the
-                // names in byte order, so they are sorted below instead of every name here.
+                // One finding per word, naming every syscall it affects, in word order: how many, and
+                // the first few in byte order (all a finding shows).
+                var equalToDefault: [(entry: SystemCallSettings.Entry, count: Int, least: [String])] = []
+                let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                if filterRules.isEmpty { filterRules.reserveCapacity(entries.count + 1) }
+                // The map in any order (the rules are a dictionary); only the rare findings need names
+                // in byte order, and only their first few, so each word keeps its `shown` least names
+                // (a group word can name hundreds; sorting them all cost more than the rest of a build).
                 for (name, e) in entries {
                     let a = e.action.map(action(for:)) ?? .allow
                     if a == filterDefault {
-                        if let i = equalToDefault.firstIndex(where: { $0.0.origin == e.origin }) {
-                            equalToDefault[i].1.append(name)
+                        if let i = equalToDefault.firstIndex(where: { $0.entry.origin == e.origin }) {
+                            equalToDefault[i].count += 1
+                            Self.keepLeast(name, in: &equalToDefault[i].least, by: byteOrder)
                         } else {
-                            equalToDefault.append((e, [name]))
+                            equalToDefault.append((e, 1, [name]))
                         }
                         continue
                     }
                     filterRules[name] = SyscallDecision(action: a, origin: origin(e.origin, setting: "SystemCallFilter"))
                 }
-                // As if the names had been visited in byte order: each word's names sorted, the words
-                // in the order of their first name.
-                let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-                for i in equalToDefault.indices { equalToDefault[i].1.sort(by: byteOrder) }
-                equalToDefault.sort { byteOrder($0.1[0], $1.1[0]) }
+                // As if the names had been visited in byte order: the words in the order of their first
+                // (least) name.
+                equalToDefault.sort { byteOrder($0.least[0], $1.least[0]) }
                 equalToDefault.sort {
-                    ($0.0.origin.source.file ?? "", $0.0.origin.source.line, $0.0.origin.column)
-                        < ($1.0.origin.source.file ?? "", $1.0.origin.source.line, $1.0.origin.column)
+                    ($0.entry.origin.source.file ?? "", $0.entry.origin.source.line, $0.entry.origin.column)
+                        < ($1.entry.origin.source.file ?? "", $1.entry.origin.source.line, $1.entry.origin.column)
                 }
-                for (e, names) in equalToDefault {
+                for (e, count, names) in equalToDefault {
                     let a = e.action.map(action(for:)) ?? .allow
-                    let list = names.count == 1 ? names[0] : "\(names.count) syscalls (\(names.prefix(5).joined(separator: ", "))\(names.count > 5 ? ", …" : ""))"
+                    let list = count == 1 ? names[0] : "\(count) syscalls (\(names.prefix(Self.shown).joined(separator: ", "))\(count > Self.shown ? ", …" : ""))"
                     fatal.append(entryDiagnostic(e, code: "action-equals-default",
                         message: "the action of '\(e.origin.word)' for \(list) equals the filter's default action \(a); libseccomp refuses such a rule and systemd \(ctx.version) fails the service with 228/SECCOMP",
                         fix: "drop the suffix (the call is denied with the default action anyway)"))
@@ -352,6 +355,18 @@ public enum SystemdPolicyBuilder {
         if !fatal.isEmpty { throw PolicyBuildError(diagnostics: fatal) }
         return FilterDecisions(defaultAction: filterDefault, syscalls: filterRules, negativeAction: negative,
             diagnostics: diagnostics)
+    }
+
+    /// How many names an action-equals-default finding shows.
+    static let shown = 5
+
+    /// Keeps `least` the (at most `shown`) least names seen, in `order`: `name` (not in `least`)
+    /// goes in at its place when it is among them.
+    static func keepLeast(_ name: String, in least: inout [String], by order: (String, String) -> Bool) {
+        if least.count == shown, let last = least.last, !order(name, last) { return }
+        let at = least.firstIndex { order(name, $0) } ?? least.count
+        least.insert(name, at: at)
+        if least.count > shown { least.removeLast() }
     }
 
     /// What the known-calls table depends on: the groups' and the resolving systemd's version,

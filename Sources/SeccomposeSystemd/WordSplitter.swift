@@ -36,16 +36,20 @@ public enum WordSplitter {
     /// \uNNNN \UNNNNNNNN`; any other escaped character stands for itself.
     public static func split(_ value: String, unquote: Bool, cUnescape: Bool) -> Result {
         let chars = Array(value.unicodeScalars)
-        // The UTF-8 offset of every scalar (and of the end): a word's raw text is a slice of the value.
-        var offsets: [Int] = []
-        offsets.reserveCapacity(chars.count + 1)
-        var offset = 0
-        for c in chars {
-            offsets.append(offset)
-            offset += UTF8.width(c)
-        }
-        offsets.append(offset)
         let utf8 = value.utf8
+        // The UTF-8 offset of every scalar (and of the end): a word's raw text is a slice of the
+        // value. An ASCII value needs no table: scalar i is byte i.
+        let ascii = utf8.count == chars.count
+        var offsets: [Int] = []
+        if !ascii {
+            offsets.reserveCapacity(chars.count + 1)
+            var offset = 0
+            for c in chars {
+                offsets.append(offset)
+                offset += UTF8.width(c)
+            }
+            offsets.append(offset)
+        }
         var words: [ValueWord] = []
         var i = 0
         func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" }
@@ -53,12 +57,19 @@ public enum WordSplitter {
             while i < chars.count, isSpace(chars[i]) { i += 1 }
             if i >= chars.count { return Result(words: words, errorColumn: nil) }
             let start = i
+            // The word's text is its raw text until an escape or a quote makes them differ; only
+            // from then on is it built scalar by scalar (`plain` until then).
             var text = String.UnicodeScalarView()
+            var plain = true
             var quote: Unicode.Scalar?
             while i < chars.count {
                 let c = chars[i]
                 if c == "\\" {
                     guard i + 1 < chars.count else { return Result(words: words, errorColumn: start + 1) }
+                    if plain {
+                        plain = false
+                        text.append(contentsOf: chars[start..<i])
+                    }
                     if cUnescape, let (decoded, used) = decodeEscape(chars, at: i + 1) {
                         text.append(decoded)
                         i += 1 + used
@@ -74,18 +85,23 @@ public enum WordSplitter {
                     continue
                 }
                 if unquote, c == "'" || c == "\"" {
+                    if plain {
+                        plain = false
+                        text.append(contentsOf: chars[start..<i])
+                    }
                     quote = c
                     i += 1
                     continue
                 }
                 if isSpace(c) { break }
-                text.append(c)
+                if !plain { text.append(c) }
                 i += 1
             }
             if quote != nil { return Result(words: words, errorColumn: start + 1) }
-            let from = utf8.index(utf8.startIndex, offsetBy: offsets[start])
-            let raw = String(Substring(utf8[from..<utf8.index(from, offsetBy: offsets[i] - offsets[start])]))
-            words.append(ValueWord(text: String(text), raw: raw, column: start + 1))
+            let from = ascii ? start : offsets[start], to = ascii ? i : offsets[i]
+            let first = utf8.index(utf8.startIndex, offsetBy: from)
+            let raw = String(Substring(utf8[first..<utf8.index(first, offsetBy: to - from)]))
+            words.append(ValueWord(text: plain ? raw : String(text), raw: raw, column: start + 1))
         }
     }
 

@@ -135,4 +135,154 @@ struct FastPathTests {
             }
         }
     }
+
+    @Test("action-equals-default: each word's count and first five names in byte order, words in line order")
+    func actionEqualsDefaultListing() throws {
+        let ctx = try SystemdContext(version: .v252, native: .x86_64)
+        var s = SystemCallSettings(context: ctx)
+        let lines = ["@system-service", "~@file-system:kill uname:kill", "~@signal:kill @io-event:kill"]
+        for (i, line) in lines.enumerated() { _ = s.applyFilter(line, source: ValueSource(file: "u.service", line: i + 1)) }
+        do throws(PolicyBuildError) {
+            _ = try SystemdPolicyBuilder.build(s)
+            Issue.record("the build should fail")
+        } catch {
+            // The plain definition: every name the word put in the map, sorted in byte order.
+            func listing(_ word: String) -> String {
+                let names = s.filter.filter { $0.value.origin.word == word }.keys
+                    .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                return names.count == 1 ? names[0]
+                    : "\(names.count) syscalls (\(names.prefix(5).joined(separator: ", "))\(names.count > 5 ? ", …" : ""))"
+            }
+            let words = ["@file-system:kill", "uname:kill", "@signal:kill", "@io-event:kill"]
+            #expect(error.diagnostics.map(\.text) == words)
+            for (d, word) in zip(error.diagnostics, words) {
+                #expect(d.message.hasPrefix("the action of '\(word)' for \(listing(word)) equals"), "\(d.message)")
+            }
+        }
+    }
+
+    /// `WordSplitter.split` as first written: every word's text built scalar by scalar.
+    static func referenceSplit(_ value: String, unquote: Bool, cUnescape: Bool) -> WordSplitter.Result {
+        let chars = Array(value.unicodeScalars)
+        var words: [ValueWord] = []
+        var i = 0
+        func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" }
+        while true {
+            while i < chars.count, isSpace(chars[i]) { i += 1 }
+            if i >= chars.count { return WordSplitter.Result(words: words, errorColumn: nil) }
+            let start = i
+            var text = String.UnicodeScalarView()
+            var quote: Unicode.Scalar?
+            while i < chars.count {
+                let c = chars[i]
+                if c == "\\" {
+                    guard i + 1 < chars.count else { return WordSplitter.Result(words: words, errorColumn: start + 1) }
+                    if cUnescape, let (decoded, used) = WordSplitter.decodeEscape(chars, at: i + 1) {
+                        text.append(decoded)
+                        i += 1 + used
+                        continue
+                    }
+                    text.append(chars[i + 1])
+                    i += 2
+                    continue
+                }
+                if let q = quote {
+                    if c == q { quote = nil } else { text.append(c) }
+                    i += 1
+                    continue
+                }
+                if unquote, c == "'" || c == "\"" {
+                    quote = c
+                    i += 1
+                    continue
+                }
+                if isSpace(c) { break }
+                text.append(c)
+                i += 1
+            }
+            if quote != nil { return WordSplitter.Result(words: words, errorColumn: start + 1) }
+            var raw = String.UnicodeScalarView()
+            raw.append(contentsOf: chars[start..<i])
+            words.append(ValueWord(text: String(text), raw: String(raw), column: start + 1))
+        }
+    }
+
+    @Test("word splitting: the same words, raw texts, columns and errors as scalar by scalar")
+    func wordSplitting() {
+        var rng = SplitMix(state: 9)
+        let pieces = ["a", "@x", " ", "\t", "\n", "\r", "\\", "'", "\"", "é", "\u{301}", "~", ":", "\\x41", "\\n", "\\101",
+            "\\u00e9", "\\s", "kill", "\u{FEFF}", "🦀"]
+        var texts = ["", " ", "a", "\\", "'a", "\"a b\"", "a\\", "é\\", "\\é", "a'b c'd", "\\x4", "\\U0001F980"]
+        for _ in 0..<3000 {
+            texts.append((0..<Int.random(in: 0...10, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined())
+        }
+        for t in texts {
+            for (unquote, cUnescape) in [(false, false), (true, false), (true, true), (false, true)] {
+                #expect(WordSplitter.split(t, unquote: unquote, cUnescape: cUnescape)
+                    == Self.referenceSplit(t, unquote: unquote, cUnescape: cUnescape), "\(Array(t.unicodeScalars)) \(unquote) \(cUnescape)")
+            }
+        }
+    }
+
+    /// The 252/262 comparison as first written: the other version's whole map, from every SystemCall*= line.
+    static func referenceVersionDifferences(_ service: ServiceDescription, context: SystemdContext) throws -> [String] {
+        // (Names in the native ABI's table order, each "name (252: action, 262: action)".)
+        let other: SystemdVersion = context.version == .v252 ? .v262 : .v252
+        let otherContext = SystemdContext(version: other, native: context.native, catalog: try SetCatalog.builtin(other))
+        let a = service.syscalls
+        var b = SystemCallSettings(context: otherContext, suggestions: false)
+        for x in service.assignments where x.key.hasPrefix("SystemCall") { _ = b.apply(x) }
+        guard let mode = a.filterMode, b.filterMode == mode else { return [] }
+        let negative = SystemdPolicyBuilder.action(for: a.errorNumber)
+        func decide(_ e: SystemCallSettings.Entry?) -> String {
+            guard let e else { return "\(mode == .allowList ? negative : .allow)" }
+            return "\(e.action.map(SystemdPolicyBuilder.action(for:)) ?? (mode == .allowList ? .allow : negative))"
+        }
+        var decided: [String: (String, String)] = [:]
+        for name in Set(a.filter.keys).union(b.filter.keys) {
+            let ea = a.filter[name], eb = b.filter[name]
+            if (ea?.origin.implicitDefault ?? true) && (eb?.origin.implicitDefault ?? true) { continue }
+            if let ea, let eb, ea.action == eb.action { continue }
+            if decide(ea) != decide(eb) { decided[name] = (decide(ea), decide(eb)) }
+        }
+        return SyscallTable.syscalls(on: context.native, among: decided.keys).compactMap { name, _ in
+            decided[name].map { "\(name) (\(context.version): \($0.0), \(other): \($0.1))" }
+        }
+    }
+
+    @Test("the 252/262 comparison made for the names the words resolve differently finds what the whole maps find")
+    func versionDifferences() throws {
+        var rng = SplitMix(state: 262)
+        let words = ["@system-service", "@mount", "@file-system", "@default", "@known", "@sandbox", "@privileged",
+            "@io-event", "mseal", "uretprobe", "open_tree", "read", "write", "uname", "@nosuch", "nosuch", "mseal:EPERM",
+            "@mount:kill", "@file-system:EACCES", "open_tree:0", "uname:EPERM", "@system-service:ENOSYS", "bad:", "~x"]
+        var differing = 0
+        for round in 0..<300 {
+            var lines: [String] = []
+            for _ in 0..<Int.random(in: 1...5, using: &rng) {
+                let n = Int.random(in: 0...4, using: &rng)
+                let line = (0..<n).map { _ in words.randomElement(using: &rng) ?? "read" }.joined(separator: " ")
+                lines.append("SystemCallFilter=" + (Bool.random(using: &rng) && !line.isEmpty ? "~" : "") + line)
+            }
+            if Bool.random(using: &rng) { lines.append("SystemCallErrorNumber=EPERM") }
+            if Bool.random(using: &rng) { lines.append("SystemCallLog=@mount") }
+            let text = "[Service]\nExecStart=/bin/true\n" + lines.joined(separator: "\n") + "\n"
+            for version in [SystemdVersion.v252, .v262] {
+                let context = try SystemdContext(version: version, native: .x86_64)
+                let name = try #require(UnitName(validating: "a.service"))
+                let unit = LoadedUnit(name: name, sources: [UnitSource(path: "a.service", text: text, isDropIn: false)],
+                    masked: false)
+                let service = ServiceDescription(unit, context: context)
+                let found = UnitChecker.versionDifferences(service, context: context)
+                let expected = try Self.referenceVersionDifferences(service, context: context)
+                let other: SystemdVersion = version == .v252 ? .v262 : .v252
+                let message = expected.isEmpty ? nil
+                    : "systemd \(version) and \(other) decide differently for \(expected.count) syscalls: "
+                        + expected.prefix(6).joined(separator: ", ") + (expected.count > 6 ? ", …" : "")
+                #expect(found.map(\.message) == (message.map { [$0] } ?? []), "\(round) \(version): \(text)")
+                if !expected.isEmpty { differing += 1 }
+            }
+        }
+        #expect(differing > 100, "too few units whose versions differ to tell anything: \(differing)")
+    }
 }

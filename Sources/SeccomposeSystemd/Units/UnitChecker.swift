@@ -164,6 +164,44 @@ public enum UnitChecker {
 
     private static let alikeCache = Mutex<[String: Bool]>([:])
 
+    /// The names a group has under one context and not the other (built-in groups: worked out
+    /// once per version pair and group).
+    static func groupDifference(_ name: String, _ a: SystemdContext, _ b: SystemdContext) -> Set<String> {
+        let builtin = a.catalog.group(named: name)?.isBuiltin == true && b.catalog.group(named: name)?.isBuiltin == true
+        let key = "\(a.version) \(a.catalog.version) \(b.version) \(b.catalog.version) \(name)"
+        if builtin, let hit = differenceCache.withLock({ $0[key] }) { return hit }
+        let x = Set(a.catalog.expand(name, resolvedBy: a.version) ?? [])
+        let difference = x.symmetricDifference(b.catalog.expand(name, resolvedBy: b.version) ?? [])
+        if builtin { differenceCache.withLock { $0[key] = difference } }
+        return difference
+    }
+
+    private static let differenceCache = Mutex<[String: Set<String>]>([:])
+
+    /// Every name that some SystemCallFilter= word of the unit (or the implicit `@default`) puts in
+    /// the map under one of `a` and `b` and not under the other. Only these names can have different
+    /// entries in the two maps: a name's entry is the work of the words that name it, in order,
+    /// and every other name is named by the same words under both. (A word `applyFilter` skips
+    /// whatever the version, such as a malformed `NAME:ACTION`, may add names: more names than
+    /// needed only cost a look-up.)
+    static func namesResolvingDifferently(_ service: ServiceDescription, _ a: SystemdContext, _ b: SystemdContext)
+        -> Set<String>
+    {
+        var names = groupDifference("@default", a, b)
+        for x in service.assignments where x.key == "SystemCallFilter" && SystemCallSettings.sections.contains(x.section) {
+            let body = x.value.hasPrefix("~") ? String(x.value.dropFirst()) : x.value
+            for word in WordSplitter.split(body, unquote: false).words {
+                let name = String(word.text.prefix { $0 != ":" })
+                if name.hasPrefix("@") {
+                    names.formUnion(groupDifference(name, a, b))
+                } else if a.version.resolvesSyscall(name) != b.version.resolvesSyscall(name) {
+                    names.insert(name)
+                }
+            }
+        }
+        return names
+    }
+
     /// Whether every SystemCallFilter= word of the unit puts the same names in the map under
     /// `a` and `b` (the implicit `@default` of an allow-list included): then the two maps are the
     /// same, since everything else `SystemCallSettings.applyFilter` does is the same in every version.
@@ -195,8 +233,13 @@ public enum UnitChecker {
         // When every word of the SystemCallFilter= lines names the same calls under both versions,
         // both maps are equal and nothing differs: no need to apply the lines again.
         if a.filterMode == nil || wordsResolveAlike(service, context, otherContext) { return [] }
+        // Only the names the words resolve differently can differ (see namesResolvingDifferently), so
+        // the other version's map is made for those names only, from the SystemCallFilter= lines (the
+        // only ones that touch the map and its mode).
+        let candidates = namesResolvingDifferently(service, context, otherContext)
         var b = SystemCallSettings(context: otherContext, suggestions: false)
-        for x in service.assignments where x.key.hasPrefix("SystemCall") { _ = b.apply(x) }
+        b.onlyNames = candidates
+        for x in service.assignments where x.key == "SystemCallFilter" { _ = b.apply(x) }
         guard let mode = a.filterMode, b.filterMode == mode else { return [] }
         let negative = SystemdPolicyBuilder.action(for: a.errorNumber)
         func decide(_ e: SystemCallSettings.Entry?) -> Action {
@@ -212,8 +255,7 @@ public enum UnitChecker {
             let x = decide(ea), y = decide(eb)
             if x != y { decided[name] = (x, y) }
         }
-        for (name, ea) in a.filter { consider(name, ea, b.filter[name]) }
-        for (name, eb) in b.filter where a.filter[name] == nil { consider(name, nil, eb) }
+        for name in candidates { consider(name, a.filter[name], b.filter[name]) }
         var differ: [String] = []
         // In the order of the native ABI's table (which drops the names the ABI lacks).
         for (name, _) in SyscallTable.syscalls(on: context.native, among: decided.keys) {
