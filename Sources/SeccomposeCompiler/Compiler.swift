@@ -87,11 +87,10 @@ public enum Compiler {
         // self-check's walk of the program), for both checks below.
         var walked = SelfCheck.Walk()
         if options.checkCacheEligibility {
-            let order = NumberOrder.shared
             for abi in policy.architectures where abi != .x32 {
                 // The numbers of the ABI's table the policy allows unconditionally, ascending.
-                let ordinal = NumberOrder.ordinal(abi)
-                let numbers = order.numbers[ordinal], ranks = order.rankByID[ordinal]
+                let order = NumberOrder.of(abi)
+                let numbers = order.numbers, ranks = order.rankByID
                 var allowed = [Bool](repeating: policy.defaultAction == .allow, count: numbers.count)
                 let table = entries[abi]
                 for (k, id) in table.ids.enumerated() where ranks[Int(id)] >= 0 {

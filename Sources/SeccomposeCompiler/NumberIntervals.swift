@@ -98,7 +98,6 @@ extension Compiler {
     }
 
     static func numberIntervals(_ policy: Policy, audit: UInt32, entries: Entries, keys: inout LeafKeys) -> [Interval] {
-        let order = NumberOrder.shared
         var list = IntervalList()
         list.out.reserveCapacity(2 * (entries.shared.ids.count + entries.perABI.reduce(0) { max($0, $1.ids.count) }) + 8)
         for a in entries.actions.indices { _ = keys.plain(a, entries) }
@@ -114,8 +113,8 @@ extension Compiler {
             }
             let fallback = plainKeys[0]
             let table = entries[abi]
-            let ordinal = NumberOrder.ordinal(abi)
-            let numbers = order.numbers[ordinal], ranks = order.rankByID[ordinal]
+            let order = NumberOrder.of(abi)
+            let numbers = order.numbers, ranks = order.rankByID
             // The table's entries by the rank of their number on the ABI (no sort: ranks are dense),
             // as key ids.
             var slot = [Int32](repeating: -1, count: numbers.count)

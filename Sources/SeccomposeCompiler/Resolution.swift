@@ -4,6 +4,7 @@
 
 import SeccomposePolicy
 import SeccomposeSyscalls
+import Synchronization
 
 /// Syscall name → `SyscallTable.id(of:)`, with a cheap byte hash (a multiply-xorshift over the
 /// UTF-8 bytes, eight at a time) instead of `String`'s seeded SipHash; each hit is confirmed by
@@ -110,30 +111,33 @@ struct NameIndex: Sendable {
     }
 }
 
-/// Each ABI's syscall table in number order, made once: the numbers (base applied) ascending,
-/// the name id at each position (rank) and each name id's rank (-1 where the ABI lacks it).
+/// One ABI's syscall table in number order, made once per ABI when first needed (a launch
+/// compiles for one to three ABIs, not all of them): the numbers (base applied) ascending and
+/// each name id's rank among them (-1 where the ABI lacks it).
 struct NumberOrder: Sendable {
-    var numbers: [[UInt32]]
-    var ids: [[Int32]]
-    var rankByID: [[Int32]]
+    var numbers: [UInt32]
+    var rankByID: [Int32]
 
-    static let shared = NumberOrder()
+    private static let made = Mutex<[NumberOrder?]>(Array(repeating: nil, count: Architecture.allCases.count))
 
-    init() {
-        numbers = []
-        ids = []
-        rankByID = []
-        for abi in Architecture.allCases {
-            let byID = SyscallTable.numbersByID(on: abi)
-            var pairs: [(number: UInt32, id: Int32)] = []
-            for (id, n) in byID.enumerated() where n >= 0 { pairs.append((UInt32(truncatingIfNeeded: n), Int32(id))) }
-            pairs.sort { $0.number < $1.number }
-            var ranks = [Int32](repeating: -1, count: byID.count)
-            for (rank, p) in pairs.enumerated() { ranks[Int(p.id)] = Int32(rank) }
-            numbers.append(pairs.map(\.number))
-            ids.append(pairs.map(\.id))
-            rankByID.append(ranks)
-        }
+    /// `abi`'s table in number order.
+    static func of(_ abi: Architecture) -> NumberOrder {
+        let ordinal = Self.ordinal(abi)
+        if let known = made.withLock({ $0[ordinal] }) { return known }
+        let order = NumberOrder(abi)
+        made.withLock { $0[ordinal] = order }
+        return order
+    }
+
+    private init(_ abi: Architecture) {
+        let byID = SyscallTable.numbersByID(on: abi)
+        var pairs: [(number: UInt32, id: Int32)] = []
+        for (id, n) in byID.enumerated() where n >= 0 { pairs.append((UInt32(truncatingIfNeeded: n), Int32(id))) }
+        pairs.sort { $0.number < $1.number }
+        var ranks = [Int32](repeating: -1, count: byID.count)
+        for (rank, p) in pairs.enumerated() { ranks[Int(p.id)] = Int32(rank) }
+        numbers = pairs.map(\.number)
+        rankByID = ranks
     }
 
     /// The position of `abi` in `Architecture.allCases` (the index of its table here).

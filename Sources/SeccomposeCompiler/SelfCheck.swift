@@ -127,7 +127,6 @@ public enum SelfCheck {
     {
         var covered: [UInt32] = []
         for abi in policy.architectures where !covered.contains(abi.auditArch) { covered.append(abi.auditArch) }
-        let order = NumberOrder.shared
         let defaultValue = UInt64(policy.defaultAction.returnValue)
         let otherValue = UInt64(policy.otherArchitectureAction.returnValue)
         let byArguments = UInt64(1) << 32  // an expected value: decided by the arguments
@@ -188,13 +187,13 @@ public enum SelfCheck {
                 else { continue }
                 let judged = policy.architectures.contains(abi)
                 // The policy's value per number of the ABI's table, by rank.
-                let ordinal = NumberOrder.ordinal(abi)
-                let numbers = judged ? order.numbers[ordinal] : []
+                let order = judged ? NumberOrder.of(abi) : nil
+                let numbers = order?.numbers ?? []
                 var expected: [UInt64] = []
                 let first = NumberOrder.lowerBound(numbers, plo)
                 if first < numbers.count, numbers[first] <= phi {
                     expected = [UInt64](repeating: defaultValue, count: numbers.count)
-                    let ranks = order.rankByID[ordinal]
+                    let ranks = order?.rankByID ?? []
                     let table = entries[abi]
                     // The value of each entry of the table, read once per table (ABIs share them).
                     let values: [UInt64]
