@@ -112,7 +112,7 @@ let package = Package(
         .systemLibrary(name: "CLibseccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .executableTarget(
             name: "seccompose-scale-bench",
-            dependencies: ["CLibseccomp", "SeccomposeOCI", "SeccomposeCompiler", "SeccomposeSystemd", "SeccomposeInput"],
+            dependencies: ["CLibseccomp", "SeccomposeOCI", "SeccomposeCompiler", "SeccomposeSets", "SeccomposeSystemd", "SeccomposeInput"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

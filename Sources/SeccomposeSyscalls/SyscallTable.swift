@@ -55,7 +55,7 @@ public enum SyscallTable {
             }
             var columnIndex: [String: Int] = [:]
             for (i, c) in header.enumerated() { columnIndex[c] = i }
-            var ids: [String: Int] = [:]
+            var ids = [String: Int](minimumCapacity: names.count)
             for (i, n) in names.enumerated() { ids[n] = i }
             let count = header.count
             let numberByID: [[Int]] = Architecture.allCases.map { abi in

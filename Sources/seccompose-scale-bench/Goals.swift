@@ -147,12 +147,15 @@ enum Goals {
 
     /// Median and fastest CPU time of this thread over `runs` calls of `body`, in ms (on a
     /// machine shared with other work, wall-clock medians mostly measure the scheduler).
+    /// The calling thread's CPU time, in seconds.
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
     static func cpuTimed(_ runs: Int, _ body: () throws -> Void) rethrows -> (median: Double, fastest: Double) {
-        func now() -> Double {
-            var t = timespec()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-            return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
-        }
+        func now() -> Double { threadCPUSeconds() * 1e3 }
         var ms: [Double] = []
         for _ in 0..<runs {
             let start = now()

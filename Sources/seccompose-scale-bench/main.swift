@@ -14,11 +14,15 @@
 //        seccompose-scale-bench loop N ITERATIONS [1|3]   (import+compile only, for a profiler)
 //        seccompose-scale-bench compile-loop ITERATIONS [DOCKER-PROFILE]   (@system-service's compile
 //            only, or the Docker profile's, for a profiler)
+//        seccompose-scale-bench first-use   (what a fresh process pays once before its first
+//            `run --filter @system-service` compile: run it in a loop of fresh processes)
 
 import CLibseccomp
 import Foundation
 import SeccomposeCompiler
 import SeccomposeOCI
+import SeccomposeSets
+import SeccomposeSystemd
 import SeccomposePolicy
 import SeccomposeSyscalls
 
@@ -145,6 +149,35 @@ func profilingMode(_ body: () throws -> Void) -> Never {
         exit(1)
     }
     exit(0)
+}
+
+// `first-use`: the costs a fresh process pays once on the way to its first compile of
+// @system-service (systemd 262, the default; three ABIs): the syscall table, the built-in set
+// catalog, the expansion, the settings and policy, the first compile; then a second compile
+// for comparison. Thread CPU time of each step, in µs, one line (run it in a loop: every
+// process is fresh).
+if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "first-use" {
+    profilingMode {
+        var steps: [(String, Double)] = []
+        func step<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+            let start = Goals.threadCPUSeconds()
+            let value = try body()
+            steps.append((name, (Goals.threadCPUSeconds() - start) * 1e6))
+            return value
+        }
+        _ = step("syscall table") { SyscallTable.isKnown("read") }
+        let catalog = try step("set catalog") { try SetCatalog.builtin(.v262) }
+        _ = step("expand @system-service") { catalog.expand("@system-service", resolvedBy: .v262) }
+        let policy = try step("settings and policy") { () throws -> Policy in
+            let context = try SystemdContext(version: .v262, native: .x86_64)
+            var s = SystemCallSettings(context: context)
+            _ = s.applyFilter("@system-service", source: ValueSource(file: nil, line: 1))
+            return try SystemdPolicyBuilder.build(s).policy
+        }
+        _ = try step("first compile") { try Compiler.compile(policy) }
+        _ = try step("second compile") { try Compiler.compile(policy) }
+        print(steps.map { "\($0.0) \(String(format: "%.0f", $0.1))" }.joined(separator: "; "))
+    }
 }
 
 // `compile-loop ITERATIONS [DOCKER-PROFILE]`: only the compile of @system-service (systemd 252,
