@@ -70,7 +70,7 @@ func expandAll(_ lines: [Substring], with context: SpecifierContext) {
             }
         }
         // Without any '%', expansion is the identity (no '%' byte: no '%' Character either).
-        if !text.utf8.contains(UInt8(ascii: "%")) || !text.contains("%") {
+        if !ByteSearch.contains(text, UInt8(ascii: "%")) || !text.contains("%") {
             precondition(out == text, "expand changed text without '%'")
         }
         unitFuzzSink &+= out.utf8.count
