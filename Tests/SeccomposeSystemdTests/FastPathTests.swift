@@ -340,6 +340,16 @@ struct FastPathTests {
                 let sub = String(s.dropFirst())
                 #expect(ByteSearch.contains(sub, byte) == sub.utf8.contains(byte), "\(sub.debugDescription)")
             }
+            #expect(ByteSearch.isASCII(s) == s.utf8.allSatisfy { $0 < 0x80 }, "\(s.debugDescription)")
+            let ascii = String(decoding: s.utf8.filter { $0 < 0x80 }, as: UTF8.self)
+            #expect(ByteSearch.isASCII(ascii), "\(ascii.debugDescription)")
+            for piece in [Substring(s), s.dropFirst(), s.dropFirst(3).dropLast(2), Substring(ascii).dropFirst()] {
+                for byte in [UInt8(ascii: "="), UInt8(ascii: "\n"), UInt8(ascii: "%"), 0xCC] {
+                    #expect(ByteSearch.firstOffset(of: byte, in: piece)
+                        == piece.utf8.firstIndex(of: byte).map { piece.utf8.distance(from: piece.utf8.startIndex, to: $0) },
+                        "\(piece.debugDescription) \(byte)")
+                }
+            }
         }
     }
 }
