@@ -472,14 +472,20 @@ enum Suggestions {
     /// Answers of `nearest(_:in:)` over the lists made once per key: the answer depends only on
     /// the name and the list, and unknown names repeat (a fuzzer's mutations of one input, the
     /// same misspelling in many units). Emptied when it reaches `memoLimit` entries.
-    private static let memo = Mutex<[MemoKey: String?]>([:])
+    ///
+    /// Its room is made once and it keeps names of at most `memoNameBytes` bytes only, which a
+    /// String holds inline: remembering an answer then allocates nothing that outlives the call
+    /// (libFuzzer under ASan re-runs every input that leaves more allocations than frees with a
+    /// leak check, which cost more than the memo saved).
+    private static let memo = Mutex<[MemoKey: String?]>(Dictionary(minimumCapacity: memoLimit))
     static let memoLimit = 4096
+    static let memoNameBytes = 15
 
     /// `nearest(_:in:)` over an index: only candidates whose length is within the limit are
     /// looked at, and each distance is computed within the band of the limit only. Answers over
     /// an index with a `memoKey` are remembered.
     static func nearest(_ name: String, in index: Index) -> String? {
-        guard let list = index.memoKey, name.utf8.count <= 64 else { return computeNearest(name, in: index) }
+        guard let list = index.memoKey, name.utf8.count <= memoNameBytes else { return computeNearest(name, in: index) }
         let key = MemoKey(list: list, name: name)
         if let hit = memo.withLock({ $0[key] }) { return hit }
         let made = computeNearest(name, in: index)

@@ -292,7 +292,8 @@ struct FastPathTests {
         let index = Suggestions.index("FastPathTests.rememberedSuggestions \(list)") { list }
         #expect(index.memoKey != nil && Suggestions.syscallNames.memoKey != nil)
         // More probes than the memo holds, twice: hits, misses and the emptying.
-        let probes = Self.probes(list, count: Suggestions.memoLimit + 500, seed: 21)
+        // Distinct short names (remembered ones) fill the memo past its limit.
+        let probes = Self.probes(list, count: 500, seed: 21) + (0..<Suggestions.memoLimit + 100).map { "ab\($0)" }
         let syscallProbes = Self.probes(SyscallTable.allNames, count: 1000, seed: 22)
         for _ in 0..<2 {
             for probe in probes {
