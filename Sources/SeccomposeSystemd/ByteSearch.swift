@@ -1,7 +1,8 @@
-// ByteSearch.swift: finding one byte in a string's UTF-8 with the C library's memchr.
+// ByteSearch.swift: byte scans of a string's UTF-8: one byte found with the C library's memchr,
+// the ASCII test eight bytes at a time.
 //
 // A byte loop in Swift is compiled into this module, so in the fuzz builds every byte it looks at
-// costs a traced comparison; memchr is not instrumented, and it is faster anyway.
+// costs a traced comparison; memchr is not instrumented, and both are faster anyway.
 
 #if canImport(Glibc)
 import Glibc
