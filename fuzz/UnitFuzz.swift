@@ -70,7 +70,7 @@ func expandAll(_ lines: [Substring], with context: SpecifierContext) {
             }
         }
         // Without any '%', expansion is the identity (no '%' byte: no '%' Character either).
-        if !text.utf8.contains(UInt8(ascii: "%")) || !text.contains("%") {
+        if !ByteSearch.contains(text, UInt8(ascii: "%")) || !text.contains("%") {
             precondition(out == text, "expand changed text without '%'")
         }
         unitFuzzSink &+= out.utf8.count
@@ -85,17 +85,16 @@ func characterLines(_ text: String, maxSplits: Int) -> [Substring] {
     var lines: [Substring] = []
     let utf8 = text.utf8
     var start = utf8.startIndex
-    var previous: UInt8 = 0
-    var i = utf8.startIndex
-    while i < utf8.endIndex, lines.count < maxSplits {
-        let b = utf8[i]
-        let next = utf8.index(after: i)
-        if b == UInt8(ascii: "\n"), previous != UInt8(ascii: "\r") {
+    // LF to LF with memchr (not instrumented: a byte loop here costs a traced comparison a byte).
+    var from = 0
+    while lines.count < maxSplits, let offset = ByteSearch.firstOffset(of: UInt8(ascii: "\n"), in: text[utf8.index(utf8.startIndex, offsetBy: from)...]) {
+        let at = from + offset
+        let i = utf8.index(utf8.startIndex, offsetBy: at)
+        if at == 0 || utf8[utf8.index(before: i)] != UInt8(ascii: "\r") {
             lines.append(text[start..<i])
-            start = next
+            start = utf8.index(after: i)
         }
-        previous = b
-        i = next
+        from = at + 1
     }
     lines.append(text[start...])
     return lines

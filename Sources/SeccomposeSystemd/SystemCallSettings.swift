@@ -309,6 +309,14 @@ public struct SystemCallSettings: Sendable {
 
     // MARK: Diagnostics
 
+    /// `text.contains(Character(ascii))` for `"`, `'` and `%`: a Character equal to one of them is
+    /// that scalar alone (none is the canonical decomposition of any other scalar), so it cannot
+    /// be there without its byte, and the Character search (grapheme breaking, canonical
+    /// comparison) runs only when the byte is.
+    static func hasCharacter(_ text: String, _ ascii: UInt8) -> Bool {
+        ByteSearch.contains(text, ascii) && text.contains(Character(Unicode.Scalar(ascii)))
+    }
+
     /// Checks for the traps systemd does not explain: `~` on a later word, quotes, `#`, `%`.
     private func lint(word: ValueWord, column: Int, setting: String, source: ValueSource, invertedLine: Bool)
         -> [Diagnostic]
@@ -324,13 +332,13 @@ public struct SystemCallSettings: Sendable {
                 invertedLine
                     ? "drop the '~': this line already denies every word (\(word.text.dropFirst()))"
                     : "put the denied names on their own line: \(setting)=\(word.text)")
-        } else if word.raw.contains("\"") || word.raw.contains("'") {
+        } else if Self.hasCharacter(word.raw, UInt8(ascii: "\"")) || Self.hasCharacter(word.raw, UInt8(ascii: "'")) {
             make("quote-in-value", "quotes are not removed in \(setting)=; '\(word.raw)' is read literally",
                 "remove the quotes; words are separated by spaces")
         } else if word.raw.hasPrefix("#") || word.raw.hasPrefix(";") {
             make("comment-in-value", "'\(word.raw)' is not a comment: \(setting)= has no inline comments",
                 "move the comment to its own line starting with '#'")
-        } else if word.raw.contains("%") {
+        } else if Self.hasCharacter(word.raw, UInt8(ascii: "%")) {
             make("specifier-in-value", "specifiers are not expanded in \(setting)=; '\(word.raw)' is read literally",
                 "write the syscall or group name itself")
         }
@@ -349,7 +357,9 @@ public struct SystemCallSettings: Sendable {
         if SyscallTable.isKnown(name) {
             note = "systemd \(context.version) resolves names with libseccomp 2.5.4, which does not know '\(name)'"
             fix = "the call is filtered only by a newer systemd (--systemd 262); allow-lists deny it in 252"
-        } else if name.hasPrefix("~") || name.contains("\"") || name.contains("'") || name.hasPrefix("#") {
+        } else if name.hasPrefix("~") || Self.hasCharacter(name, UInt8(ascii: "\"")) || Self.hasCharacter(name, UInt8(ascii: "'"))
+            || name.hasPrefix("#")
+        {
             fix = nil  // The lint diagnostic at the same column already explains it.
         }
         return diagnostic(.warning, "unknown-syscall", message, systemd: true, setting: setting, source: origin.source,
@@ -412,6 +422,9 @@ enum Suggestions {
         var names: [String]
         /// Bigram (`first << 8 | second`) → the position of the candidate of each occurrence.
         var postings: [Int: [Int]] = [:]
+        /// The key under which `nearest(_:in:)` remembers its answers over this list (nil: none
+        /// remembered). Set only for the lists made once per key (`index(_:_:)`, `syscallNames`).
+        var memoKey: String?
 
         init(_ names: [String]) {
             self.names = names
@@ -425,7 +438,11 @@ enum Suggestions {
     }
 
     /// Every syscall name, indexed once (the candidates of unknown-syscall suggestions).
-    static let syscallNames = Index(SyscallTable.allNames)
+    static let syscallNames: Index = {
+        var index = Index(SyscallTable.allNames)
+        index.memoKey = "syscalls"
+        return index
+    }()
 
     /// Indexes of fixed candidate lists, made once per `key`.
     private static let cache = Mutex<[String: Index]>([:])
@@ -434,7 +451,8 @@ enum Suggestions {
     /// key must always stand for the same list).
     static func index(_ key: String, _ make: () -> [String]) -> Index {
         if let hit = cache.withLock({ $0[key] }) { return hit }
-        let made = Index(make())
+        var made = Index(make())
+        made.memoKey = key
         cache.withLock { $0[key] = made }
         return made
     }
@@ -445,9 +463,41 @@ enum Suggestions {
         nearest(name, in: Index(candidates))
     }
 
+    /// A remembered answer: the name looked up, over the list of `list` (an index's `memoKey`).
+    struct MemoKey: Hashable {
+        var list: String
+        var name: String
+    }
+
+    /// Answers of `nearest(_:in:)` over the lists made once per key: the answer depends only on
+    /// the name and the list, and unknown names repeat (a fuzzer's mutations of one input, the
+    /// same misspelling in many units). Emptied when it reaches `memoLimit` entries.
+    ///
+    /// Its room is made once and it keeps names of at most `memoNameBytes` bytes only, which a
+    /// String holds inline: remembering an answer then allocates nothing that outlives the call
+    /// (libFuzzer under ASan re-runs every input that leaves more allocations than frees with a
+    /// leak check, which cost more than the memo saved).
+    private static let memo = Mutex<[MemoKey: String?]>(Dictionary(minimumCapacity: memoLimit))
+    static let memoLimit = 4096
+    static let memoNameBytes = 15
+
     /// `nearest(_:in:)` over an index: only candidates whose length is within the limit are
-    /// looked at, and each distance is computed within the band of the limit only.
+    /// looked at, and each distance is computed within the band of the limit only. Answers over
+    /// an index with a `memoKey` are remembered.
     static func nearest(_ name: String, in index: Index) -> String? {
+        guard let list = index.memoKey, name.utf8.count <= memoNameBytes else { return computeNearest(name, in: index) }
+        let key = MemoKey(list: list, name: name)
+        if let hit = memo.withLock({ $0[key] }) { return hit }
+        let made = computeNearest(name, in: index)
+        memo.withLock {
+            if $0.count >= memoLimit { $0.removeAll(keepingCapacity: true) }
+            $0.updateValue(made, forKey: key)
+        }
+        return made
+    }
+
+    /// `nearest(_:in:)` computed, never remembered.
+    static func computeNearest(_ name: String, in index: Index) -> String? {
         let target = Array(name.utf8)
         guard target.count <= 64 else { return nil }
         let limit = limit(forLength: target.count)

@@ -71,7 +71,7 @@ public enum UnitSettingsReader {
             let logical = logicalLine.text
             // An ASCII line (almost every one) has one Character per byte (a logical line holds no
             // LF, so no CR LF pair either): columns and trimming work on the bytes.
-            let ascii = logical.utf8.allSatisfy { $0 < 0x80 }
+            let ascii = ByteSearch.isASCII(logical)
             func trimmed(_ s: Substring) -> Substring { ascii ? s.trimmingASCIIWhitespace() : s.trimmingWhitespace() }
             /// The 1-based column of `index` in the logical line.
             func column(_ index: String.Index) -> Int {
@@ -97,7 +97,10 @@ public enum UnitSettingsReader {
                 section = String(content.dropFirst().dropLast())
                 return true
             }
-            guard let eq = ascii ? content.utf8.firstIndex(of: UInt8(ascii: "=")) : content.firstIndex(of: "=") else {
+            let eqIndex = ascii
+                ? ByteSearch.firstOffset(of: UInt8(ascii: "="), in: content).map { content.utf8.index(content.startIndex, offsetBy: $0) }
+                : content.firstIndex(of: "=")
+            guard let eq = eqIndex else {
                 diag(.warning, "missing-equals", "Missing '=', ignoring line.", systemd: true, line: line,
                     column: start.column,
                     "write Key=Value")

@@ -285,4 +285,72 @@ struct FastPathTests {
         }
         #expect(differing > 100, "too few units whose versions differ to tell anything: \(differing)")
     }
+
+    @Test("remembered suggestions: the same answers as computed, before and after the memo is emptied")
+    func rememberedSuggestions() {
+        let list = ["SystemCallFilter", "SystemCallLog", "SystemCallArchitectures", "RestrictRealtime", "ab", "ba", "abc"]
+        let index = Suggestions.index("FastPathTests.rememberedSuggestions \(list)") { list }
+        #expect(index.memoKey != nil && Suggestions.syscallNames.memoKey != nil)
+        // More probes than the memo holds, twice: hits, misses and the emptying.
+        // Distinct short names (remembered ones) fill the memo past its limit.
+        let probes = Self.probes(list, count: 500, seed: 21) + (0..<Suggestions.memoLimit + 100).map { "ab\($0)" }
+        let syscallProbes = Self.probes(SyscallTable.allNames, count: 1000, seed: 22)
+        for _ in 0..<2 {
+            for probe in probes {
+                #expect(Suggestions.nearest(probe, in: index) == Suggestions.computeNearest(probe, in: Suggestions.Index(list)),
+                    "\(probe)")
+            }
+            for probe in syscallProbes {
+                #expect(Suggestions.nearest(probe, in: Suggestions.syscallNames) == Self.referenceNearest(probe, in: SyscallTable.allNames),
+                    "\(probe)")
+            }
+        }
+    }
+
+    /// Random strings of ASCII, combining marks and other scalars, short (small strings) and long.
+    static func mixedStrings(count: Int, seed: UInt64) -> [String] {
+        var rng = SplitMix(state: seed)
+        let scalars: [UInt32] = [0x22, 0x27, 0x25, 0x3B, 0x37E, 0x41, 0x61, 0x20, 0x0D, 0x0A, 0x301, 0x308, 0x20DD,
+            0xE9, 0x1F600, 0x200D, 0xFE0F, 0x1100, 0x1161, 0x7E, 0x23]
+        return (0..<count).map { _ in
+            var s = ""
+            for _ in 0..<Int.random(in: 0...(Bool.random(using: &rng) ? 6 : 40), using: &rng) {
+                s.unicodeScalars.append(Unicode.Scalar(scalars.randomElement(using: &rng) ?? 0x61) ?? "a")
+            }
+            return s
+        }
+    }
+
+    @Test("byte search and the Character test through it: the same answers as the plain searches")
+    func byteAndCharacterSearch() {
+        // Every scalar alone: a Character equal to '"', '\'' or '%' is that scalar only.
+        for v in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            let s = String(Character(scalar))
+            for byte in [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "%")] {
+                let plain = s.contains(Character(Unicode.Scalar(byte)))
+                if plain != SystemCallSettings.hasCharacter(s, byte) {
+                    Issue.record("U+\(String(v, radix: 16)) with \(byte)")
+                }
+            }
+        }
+        for s in Self.mixedStrings(count: 20000, seed: 23) {
+            for byte in [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "%")] {
+                #expect(SystemCallSettings.hasCharacter(s, byte) == s.contains(Character(Unicode.Scalar(byte))), "\(s.debugDescription)")
+                #expect(ByteSearch.contains(s, byte) == s.utf8.contains(byte), "\(s.debugDescription)")
+                let sub = String(s.dropFirst())
+                #expect(ByteSearch.contains(sub, byte) == sub.utf8.contains(byte), "\(sub.debugDescription)")
+            }
+            #expect(ByteSearch.isASCII(s) == s.utf8.allSatisfy { $0 < 0x80 }, "\(s.debugDescription)")
+            let ascii = String(decoding: s.utf8.filter { $0 < 0x80 }, as: UTF8.self)
+            #expect(ByteSearch.isASCII(ascii), "\(ascii.debugDescription)")
+            for piece in [Substring(s), s.dropFirst(), s.dropFirst(3).dropLast(2), Substring(ascii).dropFirst()] {
+                for byte in [UInt8(ascii: "="), UInt8(ascii: "\n"), UInt8(ascii: "%"), 0xCC] {
+                    #expect(ByteSearch.firstOffset(of: byte, in: piece)
+                        == piece.utf8.firstIndex(of: byte).map { piece.utf8.distance(from: piece.utf8.startIndex, to: $0) },
+                        "\(piece.debugDescription) \(byte)")
+                }
+            }
+        }
+    }
 }

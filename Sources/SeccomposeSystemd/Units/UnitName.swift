@@ -168,7 +168,7 @@ public struct SpecifierContext: Sendable {
     /// (with their 0-based character offsets), which systemd rejects.
     public func expand(_ text: String) -> (String, [(Character, Int)]) {
         // Most values have no specifier at all.
-        guard text.utf8.contains(UInt8(ascii: "%")) else { return (text, []) }
+        guard ByteSearch.contains(text, UInt8(ascii: "%")) else { return (text, []) }
         var out = ""
         var unknown: [(Character, Int)] = []
         var chars = Array(text)

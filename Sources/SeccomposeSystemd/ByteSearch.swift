@@ -1,0 +1,68 @@
+// ByteSearch.swift: byte scans of a string's UTF-8: one byte found with the C library's memchr,
+// the ASCII test eight bytes at a time.
+//
+// A byte loop in Swift is compiled into this module, so in the fuzz builds every byte it looks at
+// costs a traced comparison; memchr is not instrumented, and both are faster anyway.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum ByteSearch {
+    /// Whether the UTF-8 of `text` contains `byte` (the same answer as `text.utf8.contains(byte)`).
+    static func contains(_ text: String, _ byte: UInt8) -> Bool {
+        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+        if let found = text.utf8.withContiguousStorageIfAvailable({ buffer -> Bool in
+            guard let base = buffer.baseAddress, !buffer.isEmpty else { return false }
+            return memchr(base, Int32(byte), buffer.count) != nil
+        }) {
+            return found
+        }
+        #endif
+        return text.utf8.contains(byte)
+    }
+
+    /// Whether every byte of `text`'s UTF-8 is below 0x80 (the same answer as
+    /// `text.utf8.allSatisfy { $0 < 0x80 }`), eight bytes at a time.
+    static func isASCII(_ text: String) -> Bool {
+        if let answer = text.utf8.withContiguousStorageIfAvailable({ isASCII(UnsafeRawBufferPointer($0)) }) {
+            return answer
+        }
+        return text.utf8.allSatisfy { $0 < 0x80 }
+    }
+
+    /// Whether every byte of `bytes` is below 0x80.
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        var high: UInt64 = 0
+        while i + 8 <= bytes.count {
+            high |= bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < bytes.count {
+            high |= UInt64(bytes[i])
+            i += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// The offset of the first `byte` in `text`'s UTF-8, or nil (as `text.utf8.firstIndex(of:)`,
+    /// counted from the start).
+    static func firstOffset(of byte: UInt8, in text: Substring) -> Int? {
+        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+        if let found = text.utf8.withContiguousStorageIfAvailable({ buffer -> Int? in
+            guard let base = buffer.baseAddress, !buffer.isEmpty,
+                let hit = memchr(base, Int32(byte), buffer.count)
+            else { return nil }
+            return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+        }) {
+            return found
+        }
+        #endif
+        return text.utf8.firstIndex(of: byte).map { text.utf8.distance(from: text.utf8.startIndex, to: $0) }
+    }
+}
