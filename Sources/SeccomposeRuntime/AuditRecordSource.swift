@@ -31,15 +31,17 @@ public protocol AuditRecordSource: AnyObject, Sendable {
     var lostRecords: Int { get }
     /// Why records were or may have been lost, one sentence each; empty when none.
     var lossReasons: [String] { get }
+    /// Tells a reader thread to end, without waiting for it (releasing the source waits): for
+    /// when the records are no longer wanted, so that several threads end at once. Nothing is
+    /// read after it.
+    func stopReading()
 }
 
 extension AuditRecordSource {
     /// Why records were or may have been lost: none known.
     public var lossReasons: [String] { [] }
 
-    /// Tells a reader thread to end, without waiting for it (releasing the source waits): for
-    /// when the records are no longer wanted, so that several threads end at once. Nothing is
-    /// read after it. Sources without a thread do nothing.
+    /// Sources without a reader thread have nothing to stop.
     public func stopReading() {}
 }
 

@@ -110,6 +110,17 @@ struct AuditSourceLiveTests {
         #expect(netlink.lostRecords == 0)
     }
 
+    @Test("stopReading through the protocol ends the netlink reader: nothing is read after it")
+    func stopReadingThroughTheProtocol() throws {
+        try AuditLive.requireRoot()
+        let source: any AuditRecordSource = try AuditLive.openNetlink()
+        #expect(source.flush(timeout: .seconds(5)), "the reader works before: \(source.lossReasons)")
+        // Called on the existential, as Supervisor.close calls it: the source's own method runs
+        // (a requirement of the protocol, not only a default in an extension).
+        source.stopReading()
+        #expect(!source.flush(timeout: .milliseconds(500)), "a stopped reader cannot see the flush marker")
+    }
+
     @Test("sh -c 'uname; exit 0': the killed grandchild is in the tree and its record is attributed to it; an unrelated process's record is not")
     func grandchild() throws {
         try AuditLive.requireRoot()
