@@ -81,8 +81,8 @@ public final class AuditNetlinkSource: AuditRecordSource {
         core.close()
     }
 
-    /// Tells the reader thread to end without waiting for it (`deinit` joins it); nothing is
-    /// read after it.
+    /// Tells the reader thread to end without waiting for it (`deinit` joins it); it may still
+    /// file what it was reading when told.
     public func stopReading() { core.stop() }
 
     /// True when the kernel's loss counter could be read at opening (so every loss is seen)

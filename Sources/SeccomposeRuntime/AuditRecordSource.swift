@@ -32,8 +32,8 @@ public protocol AuditRecordSource: AnyObject, Sendable {
     /// Why records were or may have been lost, one sentence each; empty when none.
     var lossReasons: [String] { get }
     /// Tells a reader thread to end, without waiting for it (releasing the source waits): for
-    /// when the records are no longer wanted, so that several threads end at once. Nothing is
-    /// read after it.
+    /// when the records are no longer wanted, so that several threads end at once. The reader
+    /// may still file what it was reading when told; do not rely on records after it.
     func stopReading()
 }
 
