@@ -19,18 +19,18 @@ extension OCIProfileImporter {
             var parser = OCIProfileReader.Parser(bytes: bytes, generalNumbers: true)
             return parser.document()
         }
-        guard let document, let root = JSONObject(document) else { return nil }
-        if let problem = check(root["defaultErrnoRet"], .errno, path: "defaultErrnoRet", file: file) { return problem }
+        guard let document, let root = OCIProfileReader.Fields(document) else { return nil }
+        if let problem = check(root.value("defaultErrnoRet"), .errno, path: "defaultErrnoRet", file: file) { return problem }
         for (ri, rule) in (root.array("syscalls") ?? []).enumerated() {
-            guard let rule = JSONObject(rule) else { continue }
-            if let problem = check(rule["errnoRet"], .errno, path: "syscalls[\(ri)].errnoRet", file: file) { return problem }
+            guard let rule = OCIProfileReader.Fields(rule) else { continue }
+            if let problem = check(rule.value("errnoRet"), .errno, path: "syscalls[\(ri)].errnoRet", file: file) { return problem }
             for (ai, argument) in (rule.array("args") ?? []).enumerated() {
-                guard let argument = JSONObject(argument) else { continue }
+                guard let argument = OCIProfileReader.Fields(argument) else { continue }
                 let base = "syscalls[\(ri)].args[\(ai)]"
                 for key in ["value", "valueTwo"] {
-                    if let problem = check(argument[key], .argumentValue, path: "\(base).\(key)", file: file) { return problem }
+                    if let problem = check(argument.value(key), .argumentValue, path: "\(base).\(key)", file: file) { return problem }
                 }
-                if let n = argument["index"].flatMap(NumberText.init), n.integer == nil {
+                if let n = argument.value("index").flatMap(NumberText.init), n.integer == nil {
                     return OCIDiagnostic(severity: "error", path: "\(file): \(base).index",
                         message: "'index' is \(n.text), not a whole number",
                         fix: "syscall arguments are numbered 0 to 5")
@@ -38,20 +38,6 @@ extension OCIProfileImporter {
             }
         }
         return nil
-    }
-
-    /// An object's members, the last of a repeated key counting.
-    struct JSONObject {
-        var members: [(key: String, value: OCIProfileReader.Value)]
-        init?(_ v: OCIProfileReader.Value) {
-            guard case .object(let m) = v else { return nil }
-            members = m
-        }
-        subscript(key: String) -> OCIProfileReader.Value? { members.last { $0.key == key }?.value }
-        func array(_ key: String) -> [OCIProfileReader.Value]? {
-            guard case .array(let a)? = self[key] else { return nil }
-            return a
-        }
     }
 
     /// A JSON number: its text for messages, and its value when it is a whole number

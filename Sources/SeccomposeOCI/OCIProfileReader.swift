@@ -304,7 +304,8 @@ enum OCIProfileReader {
 
     // MARK: Fields, typed as OCIProfile's Decodable conformance types them
 
-    /// An object's members by key (keys are unique: the parser refuses a repeated one).
+    /// An object's members by key. The profile parser refuses a repeated key; a `generalNumbers`
+    /// parser keeps them all, and then the last one counts.
     struct Fields {
         var members: [(key: String, value: Value)]
         init?(_ v: Value) {
@@ -312,8 +313,12 @@ enum OCIProfileReader {
             members = m
         }
         func value(_ key: String) -> Value? {
-            for m in members where m.key == key { return m.value }
-            return nil
+            members.last { $0.key == key }?.value
+        }
+        /// The array under `key`, or nil (absent, or not an array).
+        func array(_ key: String) -> [Value]? {
+            guard case .array(let a)? = value(key) else { return nil }
+            return a
         }
         /// A required field: absent or null is JSONDecoder's error to word.
         func required<T>(_ key: String, _ as: (Value) -> T?) -> T? {
