@@ -150,20 +150,6 @@ public enum UnitChecker {
         return out
     }
 
-    /// Whether a group names the same calls under two contexts (built-in groups: worked out once per
-    /// version pair and group).
-    static func groupResolvesAlike(_ name: String, _ a: SystemdContext, _ b: SystemdContext) -> Bool {
-        let builtin = a.catalog.group(named: name)?.isBuiltin == true && b.catalog.group(named: name)?.isBuiltin == true
-        let key = "\(a.version) \(a.catalog.version) \(b.version) \(b.catalog.version) \(name)"
-        if builtin, let hit = alikeCache.withLock({ $0[key] }) { return hit }
-        let x = a.catalog.expand(name, resolvedBy: a.version), y = b.catalog.expand(name, resolvedBy: b.version)
-        let alike = x.map(Set.init) == y.map(Set.init)
-        if builtin { alikeCache.withLock { $0[key] = alike } }
-        return alike
-    }
-
-    private static let alikeCache = Mutex<[String: Bool]>([:])
-
     /// The names a group has under one context and not the other (built-in groups: worked out
     /// once per version pair and group).
     static func groupDifference(_ name: String, _ a: SystemdContext, _ b: SystemdContext) -> Set<String> {
@@ -202,25 +188,6 @@ public enum UnitChecker {
         return names
     }
 
-    /// Whether every SystemCallFilter= word of the unit puts the same names in the map under
-    /// `a` and `b` (the implicit `@default` of an allow-list included): then the two maps are the
-    /// same, since everything else `SystemCallSettings.applyFilter` does is the same in every version.
-    static func wordsResolveAlike(_ service: ServiceDescription, _ a: SystemdContext, _ b: SystemdContext) -> Bool {
-        guard groupResolvesAlike("@default", a, b) else { return false }
-        for x in service.assignments where x.key == "SystemCallFilter" && SystemCallSettings.sections.contains(x.section) {
-            let body = x.value.hasPrefix("~") ? String(x.value.dropFirst()) : x.value
-            for word in WordSplitter.split(body, unquote: false).words {
-                let name = word.text.prefix { $0 != ":" }
-                if name.hasPrefix("@") {
-                    if !groupResolvesAlike(String(name), a, b) { return false }
-                } else if a.version.resolvesSyscall(String(name)) != b.version.resolvesSyscall(String(name)) {
-                    return false
-                }
-            }
-        }
-        return true
-    }
-
     /// Where systemd 252 and 262 decide differently for this unit (group changes, name resolution).
     /// Only names the unit's own lines put in either version's filter map count: names neither
     /// lists fall to the defaults (262's ENOSYS for unknown calls is a deliberate change), and
@@ -230,13 +197,13 @@ public enum UnitChecker {
         guard let otherCatalog = try? SetCatalog.builtin(other) else { return [] }
         let otherContext = SystemdContext(version: other, native: context.native, catalog: otherCatalog)
         let a = service.syscalls
-        // When every word of the SystemCallFilter= lines names the same calls under both versions,
-        // both maps are equal and nothing differs: no need to apply the lines again.
-        if a.filterMode == nil || wordsResolveAlike(service, context, otherContext) { return [] }
-        // Only the names the words resolve differently can differ (see namesResolvingDifferently), so
-        // the other version's map is made for those names only, from the SystemCallFilter= lines (the
+        // Only the names the words resolve differently can differ (see namesResolvingDifferently).
+        // When there are none, both maps are equal: no need to apply the lines again. Otherwise the
+        // other version's map is made for those names only, from the SystemCallFilter= lines (the
         // only ones that touch the map and its mode).
+        guard a.filterMode != nil else { return [] }
         let candidates = namesResolvingDifferently(service, context, otherContext)
+        if candidates.isEmpty { return [] }
         var b = SystemCallSettings(context: otherContext, suggestions: false)
         b.onlyNames = candidates
         for x in service.assignments where x.key == "SystemCallFilter" { _ = b.apply(x) }
