@@ -46,19 +46,16 @@ enum RunFastPath {
         }
     }
 
-    /// Runs `shape` as `seccompose run` would, returning the status to exit with.
-    static func run(_ shape: Shape) -> ExitStatus {
+    /// Runs `shape` as `seccompose run` would, returning the status to exit with; nil (nothing
+    /// done) when the systemd context cannot be made, so that the full parser's path reports it.
+    static func run(_ shape: Shape) -> ExitStatus? {
         switch shape {
         case .program(let path, let argv):
             return RunCommand.runProgram(path, argv: argv, keepPrivileges: false)
         case .filter(let version, let expression, let argv):
-            let context: SystemdContext
-            do {
-                context = try SettingsOptions.context(version: version ?? SystemdOptions.defaultVersion, native: .native,
-                    setDirectories: [], argumentWidths: .kernel)
-            } catch {
-                return .unreadable
-            }
+            guard let context = try? SettingsOptions.context(version: version ?? SystemdOptions.defaultVersion,
+                native: .native, setDirectories: [], argumentWidths: .kernel)
+            else { return nil }
             var request = FilterRequest(context: context)
             request.filters = [expression]
             return RunCommand.runCommand(request, argv: argv, lenient: false, keepPrivileges: false)

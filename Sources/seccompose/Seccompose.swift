@@ -38,8 +38,10 @@ struct Seccompose: ParsableCommand {
         }
         // `run --filter EXPR -- CMD` and `run --program FILE -- CMD`, read without ArgumentParser
         // (start-up time); anything else, or SECCOMPOSE_NO_FAST_PATH set, takes the full parser.
-        if getenv("SECCOMPOSE_NO_FAST_PATH") == nil, let shape = RunFastPath.shape(arguments) {
-            Glibc.exit(RunFastPath.run(shape).rawValue)
+        if getenv("SECCOMPOSE_NO_FAST_PATH") == nil, let shape = RunFastPath.shape(arguments),
+            let status = RunFastPath.run(shape)
+        {
+            Glibc.exit(status.rawValue)
         }
         do {
             let (parsed, moreUnits) = CheckCommand.setAsideUnits(arguments)
