@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sched.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -178,15 +180,108 @@ int cseccomp_set_child_subreaper(void)
     return (int)neg_errno(prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL));
 }
 
-/* Writes the failing stage and errno to the report pipe and exits with the
- * status of that stage. Async-signal-safe. */
-static void cseccomp_child_fail(int fd, int stage)
+/* What cseccomp_spawn hands its child, and what the child reports back. The
+ * child runs in the parent's memory (CLONE_VM | CLONE_VFORK) while the
+ * parent's calling thread is suspended, so it writes its failure here. */
+struct cseccomp_spawn_args {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const struct sock_filter *insns;
+    unsigned short count;
+    unsigned int flags;
+    int set_nnp, set_mdwe;
+    const char *dir;
+    int umask_value;
+    long uid, gid;
+    int listener_socket; /* the child's end of the listener socketpair, or -1 */
+    int parent_socket;   /* the parent's end (closed in the child), or -1 */
+    volatile int stage;  /* the failing stage, 0 while none failed */
+    volatile int err;
+};
+
+/* Records the failing stage and errno for the parent and exits with the
+ * status of that stage. */
+static void cseccomp_child_fail(struct cseccomp_spawn_args *a, int stage)
 {
-    int report[2] = { stage, errno };
-    ssize_t ignored = write(fd, report, sizeof report);
-    (void)ignored;
-    _exit(cseccomp_stage_exit_status(stage, report[1]));
+    int e = errno;
+    a->err = e;
+    a->stage = stage;
+    _exit(cseccomp_stage_exit_status(stage, e));
 }
+
+/* The child of cseccomp_spawn. It shares the parent's memory until execve:
+ * only raw system calls and glibc's thin wrappers run here (no locks, no
+ * allocation, no atfork handlers), and set*id go to the kernel directly,
+ * because glibc's wrappers would broadcast the change to the parent's threads. */
+static int cseccomp_spawn_child(void *p)
+{
+    struct cseccomp_spawn_args *a = p;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaction(s, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (a->parent_socket >= 0)
+        close(a->parent_socket);
+    if (a->umask_value >= 0)
+        umask((mode_t)a->umask_value);
+    if (a->dir != NULL && chdir(a->dir) < 0)
+        cseccomp_child_fail(a, CSECCOMP_STAGE_CHDIR);
+    if (a->gid >= 0 && (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setgid, (gid_t)a->gid) < 0))
+        cseccomp_child_fail(a, CSECCOMP_STAGE_GROUP);
+    if (a->uid >= 0 && syscall(SYS_setuid, (uid_t)a->uid) < 0)
+        cseccomp_child_fail(a, CSECCOMP_STAGE_USER);
+    if (a->set_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        cseccomp_child_fail(a, CSECCOMP_STAGE_NO_NEW_PRIVS);
+    if (a->set_mdwe && prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0UL, 0UL, 0UL) < 0)
+        cseccomp_child_fail(a, CSECCOMP_STAGE_MDWE);
+    if (a->count > 0) {
+        int want_listener = a->listener_socket >= 0;
+        struct sock_fprog prog = { .len = a->count, .filter = (struct sock_filter *)a->insns };
+        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, a->flags, &prog);
+        if (want_listener ? r < 0 : r != 0) {
+            if (r > 0)
+                errno = ESRCH; /* TSYNC could not synchronize a thread */
+            cseccomp_child_fail(a, CSECCOMP_STAGE_SECCOMP);
+        }
+        if (want_listener) {
+            /* The listener is close-on-exec: hand it over before exec.
+             * A datagram in flight keeps the file alive. */
+            int fd = (int)r;
+            char byte = 'L';
+            struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+            union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+            } control;
+            memset(&control, 0, sizeof control);
+            struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                                  .msg_control = control.buf,
+                                  .msg_controllen = sizeof control.buf };
+            struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            memcpy(CMSG_DATA(c), &fd, sizeof fd);
+            /* The one call between the filter and exec (both fds are
+             * close-on-exec): a learner discounts it. */
+            if (sendmsg(a->listener_socket, &msg, 0) != 1)
+                cseccomp_child_fail(a, CSECCOMP_STAGE_SECCOMP);
+        }
+    }
+    execve(a->path, a->argv, a->envp);
+    cseccomp_child_fail(a, CSECCOMP_STAGE_EXEC);
+    return 127;
+}
+
+/* The child's stack: it only runs cseccomp_spawn_child (a few hundred bytes
+ * of frames, a message header, signal sets). */
+#define CSECCOMP_CHILD_STACK (64 * 1024)
 
 pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
                      const struct sock_filter *insns, unsigned short count,
@@ -194,7 +289,6 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
                      const char *dir, int umask_value, long uid, long gid,
                      int *child_stage, int *child_errno, int *listener_fd)
 {
-    int pipefd[2];
     int sockfd[2] = { -1, -1 };
     int want_listener = (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0;
     sigset_t all, old;
@@ -205,104 +299,49 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
         *listener_fd = -1;
     if (want_listener && listener_fd == NULL)
         return -EINVAL;
-    if (pipe2(pipefd, O_CLOEXEC) < 0)
+    if (want_listener && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sockfd) < 0)
         return -errno;
-    if (want_listener && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sockfd) < 0) {
+    void *stack = mmap(NULL, CSECCOMP_CHILD_STACK, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) {
         int e = errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
+        if (sockfd[0] >= 0) {
+            close(sockfd[0]);
+            close(sockfd[1]);
+        }
         return -e;
     }
-    /* Block every signal around fork so no handler of the parent runs in the
-     * child before its dispositions are reset. */
+    struct cseccomp_spawn_args args = {
+        .path = path, .argv = argv, .envp = envp, .insns = insns, .count = count,
+        .flags = flags, .set_nnp = set_nnp, .set_mdwe = set_mdwe, .dir = dir,
+        .umask_value = umask_value, .uid = uid, .gid = gid,
+        .listener_socket = sockfd[1], .parent_socket = sockfd[0], .stage = 0, .err = 0,
+    };
+    /* Block every signal around the clone so no handler of the parent runs in
+     * the child before its dispositions are reset. CLONE_VM | CLONE_VFORK: no
+     * copy of the parent's page tables (the binary is large), and this thread
+     * resumes only once the child has exec'd or exited, so `args` and the
+     * stack stay valid for it and its report is complete when read. */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* Child: only async-signal-safe calls from here on. */
-        struct sigaction dfl;
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        for (int s = 1; s < NSIG; s++)
-            if (s != SIGKILL && s != SIGSTOP)
-                sigaction(s, &dfl, NULL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        close(pipefd[0]);
-        if (sockfd[0] >= 0)
-            close(sockfd[0]);
-        if (umask_value >= 0)
-            umask((mode_t)umask_value);
-        if (dir != NULL && chdir(dir) < 0)
-            cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_CHDIR);
-        if (gid >= 0 && (setgroups(0, NULL) < 0 || setgid((gid_t)gid) < 0))
-            cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_GROUP);
-        if (uid >= 0 && setuid((uid_t)uid) < 0)
-            cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_USER);
-        if (set_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-            cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_NO_NEW_PRIVS);
-        if (set_mdwe && prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0UL, 0UL, 0UL) < 0)
-            cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_MDWE);
-        if (count > 0) {
-            struct sock_fprog prog = { .len = count, .filter = (struct sock_filter *)insns };
-            long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-            if (want_listener ? r < 0 : r != 0) {
-                if (r > 0)
-                    errno = ESRCH; /* TSYNC could not synchronize a thread */
-                cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_SECCOMP);
-            }
-            if (want_listener) {
-                /* The listener is close-on-exec: hand it over before exec.
-                 * A datagram in flight keeps the file alive. */
-                int fd = (int)r;
-                char byte = 'L';
-                struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-                union {
-                    char buf[CMSG_SPACE(sizeof(int))];
-                    struct cmsghdr align;
-                } control;
-                memset(&control, 0, sizeof control);
-                struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-                                      .msg_control = control.buf,
-                                      .msg_controllen = sizeof control.buf };
-                struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &fd, sizeof fd);
-                /* The one call between the filter and exec (both fds are
-                 * close-on-exec): a learner discounts it. */
-                if (sendmsg(sockfd[1], &msg, 0) != 1)
-                    cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_SECCOMP);
-            }
-        }
-        execve(path, argv, envp);
-        cseccomp_child_fail(pipefd[1], CSECCOMP_STAGE_EXEC);
-    }
-    int fork_errno = errno;
+    pid_t pid = clone(cseccomp_spawn_child, (char *)stack + CSECCOMP_CHILD_STACK,
+                      CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    close(pipefd[1]);
+    munmap(stack, CSECCOMP_CHILD_STACK);
     if (sockfd[1] >= 0)
         close(sockfd[1]);
     if (pid < 0) {
-        close(pipefd[0]);
         if (sockfd[0] >= 0)
             close(sockfd[0]);
-        return -fork_errno;
+        return -clone_errno;
     }
-    int report[2];
-    ssize_t n;
-    do
-        n = read(pipefd[0], report, sizeof report);
-    while (n < 0 && errno == EINTR);
-    close(pipefd[0]);
-    if (n == (ssize_t)sizeof report) {
-        *child_stage = report[0];
-        *child_errno = report[1];
+    if (args.stage != 0) {
+        *child_stage = args.stage;
+        *child_errno = args.err;
     }
     if (sockfd[0] >= 0) {
-        /* The child sent the listener before exec closed the report pipe. */
+        /* The child sent the listener before it exec'd. */
         char byte;
         struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
         union {

@@ -170,8 +170,9 @@ int cseccomp_set_child_subreaper(void);
  * changes directory (dir != NULL), drops supplementary groups and switches
  * group (gid >= 0) and user (uid >= 0), sets no_new_privs (set_nnp), sets
  * PR_SET_MDWE with PR_MDWE_REFUSE_EXEC_GAIN (set_mdwe), installs the filter
- * (count > 0) with `flags`, and execs. Only async-signal-safe code runs in the
- * child. Returns the child's pid or -errno. When the child failed before exec,
+ * (count > 0) with `flags`, and execs. The child is made with CLONE_VM |
+ * CLONE_VFORK (no copy of the page tables; the calling thread waits until it
+ * has exec'd or exited) and runs only raw system calls. Returns the child's pid or -errno. When the child failed before exec,
  * *child_stage is its enum cseccomp_stage and *child_errno its errno (the
  * child has exited with cseccomp_stage_exit_status()); otherwise both are 0.
  * With CSECCOMP_FILTER_FLAG_NEW_LISTENER in `flags`, the child passes the
