@@ -2,8 +2,12 @@
 """Generate Sources/SeccomposeSets/Generated/BuiltinSets+Data.swift.
 
 Embeds every sets/*.set file and data/libseccomp-2.5.4-unknown.txt verbatim, so
-the built binary needs no repository at run time. The Swift side parses the
-embedded text with the same parser that reads user set files (--sets DIR).
+the built binary needs no repository at run time, and each set file's reading
+as rows (group, members with since=/until= and positions), so that start-up
+makes the built-in catalog without parsing text. The rows are what the Swift
+set-file parser (which reads user set files, --sets DIR) makes of the embedded
+text: SetDataTests compares the two, so this script's reader only has to read
+valid files and refuses anything else.
 
 Usage: scripts/gen-builtin-sets.py [--check]
 """
@@ -23,13 +27,52 @@ def literal(text):
     return '#"""\n' + text + "\n" + '"""#'
 
 
+def swift_string(text):
+    if any(c in text for c in '"\\\n\r') or not text.isascii():
+        sys.exit(f"cannot embed {text!r} as a plain string literal")
+    return '"' + text + '"'
+
+
+def read_rows(name, text):
+    """(description, since or 0, [(member, since or 0, until or 0, line, column)]) of one valid file."""
+    description, since, members = None, 0, []
+    for number, line in enumerate(text.split("\n"), start=1):
+        body = line.split("#", 1)[0]
+        stripped = body.lstrip(" \t")
+        if not stripped.strip():
+            continue
+        if stripped.startswith("description:"):
+            description = stripped[len("description:"):].strip(" \t")
+            continue
+        if stripped.startswith("since:"):
+            since = int(stripped[len("since:"):].strip())
+            continue
+        words = stripped.split()
+        column = len(body) - len(stripped) + 1
+        tags = {"since": 0, "until": 0}
+        for word in words[1:]:
+            key, _, value = word.partition("=")
+            if key not in tags or not value.isdigit():
+                sys.exit(f"sets/{name}.set:{number}: unexpected {word!r}")
+            tags[key] = int(value)
+        members.append((words[0], tags["since"], tags["until"], number, column))
+    if description is None:
+        sys.exit(f"sets/{name}.set: no description line")
+    return description, since, members
+
+
 def render():
     sets_dir = os.path.join(ROOT, "sets")
     files = sorted(f for f in os.listdir(sets_dir) if f.endswith(".set"))
-    parts = []
+    parts, groups, members = [], [], []
     for f in files:
         with open(os.path.join(sets_dir, f)) as fh:
-            parts.append(f'        ("{f[:-4]}", {literal(fh.read())}),')
+            text = fh.read()
+        parts.append(f'        ("{f[:-4]}", {literal(text)}),')
+        description, since, rows = read_rows(f[:-4], text)
+        groups.append(f'        ({swift_string("@" + f[:-4])}, {swift_string(description)}, {since}, '
+                      f'{swift_string("<builtin>/sets/" + f)}, {len(members)}, {len(rows)}),')
+        members.extend(f'        ({swift_string(m)}, {a}, {b}, {line}, {column}),' for m, a, b, line, column in rows)
     with open(os.path.join(ROOT, "data", "libseccomp-2.5.4-unknown.txt")) as fh:
         unknown = fh.read()
     return (
@@ -39,6 +82,15 @@ def render():
         "    /// (group name without '@', file text) for every sets/*.set file, sorted by name.\n"
         "    static let setFiles: [(String, String)] = [\n"
         + "\n".join(parts)
+        + "\n    ]\n\n"
+        "    /// Each file of `setFiles` as rows, in the same order: (group name with '@', description,\n"
+        "    /// `since:` or 0, file, first row in `setMemberRows`, number of members).\n"
+        "    static let setGroupRows: [(String, String, Int, String, Int, Int)] = [\n"
+        + "\n".join(groups)
+        + "\n    ]\n\n"
+        "    /// Every member row, group after group: (name, since= or 0, until= or 0, line, column).\n"
+        "    static let setMemberRows: [(String, Int, Int, Int, Int)] = [\n"
+        + "\n".join(members)
         + "\n    ]\n\n"
         "    /// data/libseccomp-2.5.4-unknown.txt\n"
         f"    static let libseccomp254UnknownText = {literal(unknown)}\n"

@@ -1,23 +1,24 @@
 // BuiltinData.swift: the data embedded from sets/ and data/ (see Generated/).
 
+import SeccomposeDiagnostics
+
 enum BuiltinData {
     /// Names Debian 12's libseccomp 2.5.4 cannot resolve.
     static let libseccomp254Unknown: Set<String> = Set(
         libseccomp254UnknownText.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map(String.init))
 
-    /// Every built-in set file, parsed once. The embedded files are checked by the test suite,
-    /// so a parse failure here is a build defect; it is reported, not hidden.
-    static let definitions: Result<[SetDefinition], SetFileError> = {
-        var result: [SetDefinition] = []
-        for (name, text) in setFiles {
-            do throws(SetFileError) {
-                result.append(try SetFileParser.parse(text, groupName: name, file: "<builtin>/sets/\(name).set"))
-            } catch {
-                return .failure(error)
-            }
+    /// Every built-in set file as the set-file parser reads it, made once from the generated
+    /// rows (`setGroupRows`, `setMemberRows`) rather than by parsing the embedded text at
+    /// start-up. The test suite compares them with `SetFileParser`'s reading of `setFiles`.
+    static let definitions: [SetDefinition] = setGroupRows.map { row in
+        let (name, description, since, file, first, count) = row
+        let members = setMemberRows[first..<(first + count)].map { m in
+            SetMember(name: m.0, since: m.1 == 0 ? nil : m.1, until: m.2 == 0 ? nil : m.2,
+                position: SourcePosition(file: file, line: m.3, column: m.4))
         }
-        return .success(result)
-    }()
+        return SetDefinition(name: name, description: description, since: since == 0 ? nil : since, members: members,
+            file: file)
+    }
 
     /// The built-in group names with their '@', in any version.
     static var groupNames: Set<String> {

@@ -76,6 +76,8 @@ struct SetDataTests {
         arguments: SystemdVersion.allCases)
     func catalog(version: SystemdVersion) throws {
         let c = try SetCatalog.load(version: version, userDirectories: [])
+        // load() checks only catalogs with user sets; the built-in groups are checked here.
+        try c.checkReferences()
         #expect(c.groups.first?.name == "@default")
         #expect(c.groups.last?.name == "@known")
         #expect(c.groups.count == (version == .v252 ? 29 : 30))
@@ -88,6 +90,21 @@ struct SetDataTests {
         for (name, text) in BuiltinData.setFiles {
             #expect(try TextFile.read(repositoryRoot + "/sets/\(name).set") == text)
         }
+    }
+
+    @Test("the generated rows are what the set-file parser reads from the embedded files")
+    func rowsEqualParsedFiles() throws {
+        #expect(BuiltinData.definitions.count == BuiltinData.setFiles.count)
+        for (name, text) in BuiltinData.setFiles {
+            let parsed = try SetFileParser.parse(text, groupName: name, file: "<builtin>/sets/\(name).set")
+            let row = try #require(BuiltinData.definitions.first { $0.name == "@" + name })
+            #expect(row.description == parsed.description, "\(name)")
+            #expect(row.since == parsed.since, "\(name)")
+            #expect(row.file == parsed.file, "\(name)")
+            // SetMember is Hashable over name, since, until and position (file, line, column).
+            #expect(row.members == parsed.members, "\(name)")
+        }
+        #expect(BuiltinData.definitions.map(\.name) == BuiltinData.setFiles.map { "@" + $0.0 })
     }
 
     @Test("a cycle in user sets is an error with a position")
