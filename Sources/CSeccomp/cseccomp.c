@@ -175,14 +175,26 @@ int cseccomp_mdwe_available(void)
     return prctl(PR_GET_MDWE, 0UL, 0UL, 0UL, 0UL) >= 0 ? 1 : 0;
 }
 
+int cseccomp_mdwe_flags(void)
+{
+    int r = prctl(PR_GET_MDWE, 0UL, 0UL, 0UL, 0UL);
+    return r >= 0 ? r : -errno;
+}
+
 int cseccomp_set_child_subreaper(void)
 {
     return (int)neg_errno(prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL));
 }
 
-/* What cseccomp_spawn hands its child, and what the child reports back. The
- * child runs in the parent's memory (CLONE_VM | CLONE_VFORK) while the
- * parent's calling thread is suspended, so it writes its failure here. */
+/* What the child of cseccomp_spawn reports: the failing stage (0 while none
+ * failed) and its errno. It lives in a MAP_SHARED page, so the parent reads it
+ * whether or not the child shares its memory. */
+struct cseccomp_child_report {
+    volatile int stage;
+    volatile int err;
+};
+
+/* What cseccomp_spawn hands its child (read only there). */
 struct cseccomp_spawn_args {
     const char *path;
     char *const *argv;
@@ -196,8 +208,7 @@ struct cseccomp_spawn_args {
     long uid, gid;
     int listener_socket; /* the child's end of the listener socketpair, or -1 */
     int parent_socket;   /* the parent's end (closed in the child), or -1 */
-    volatile int stage;  /* the failing stage, 0 while none failed */
-    volatile int err;
+    struct cseccomp_child_report *report;
 };
 
 /* Records the failing stage and errno for the parent and exits with the
@@ -205,12 +216,12 @@ struct cseccomp_spawn_args {
 static void cseccomp_child_fail(struct cseccomp_spawn_args *a, int stage)
 {
     int e = errno;
-    a->err = e;
-    a->stage = stage;
+    a->report->err = e;
+    a->report->stage = stage;
     _exit(cseccomp_stage_exit_status(stage, e));
 }
 
-/* The child of cseccomp_spawn. It shares the parent's memory until execve:
+/* The child of cseccomp_spawn. It may share the parent's memory until execve:
  * only raw system calls and glibc's thin wrappers run here (no locks, no
  * allocation, no atfork handlers), and set*id go to the kernel directly,
  * because glibc's wrappers would broadcast the change to the parent's threads. */
@@ -279,8 +290,8 @@ static int cseccomp_spawn_child(void *p)
     return 127;
 }
 
-/* The child's stack: it only runs cseccomp_spawn_child (a few hundred bytes
- * of frames, a message header, signal sets). */
+/* The child's report page and stack: it only runs cseccomp_spawn_child (a few
+ * hundred bytes of frames, a message header, signal sets). */
 #define CSECCOMP_CHILD_STACK (64 * 1024)
 
 pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
@@ -302,7 +313,7 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
     if (want_listener && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sockfd) < 0)
         return -errno;
     void *stack = mmap(NULL, CSECCOMP_CHILD_STACK, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+                       MAP_SHARED | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) {
         int e = errno;
         if (sockfd[0] >= 0) {
@@ -315,19 +326,30 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
         .path = path, .argv = argv, .envp = envp, .insns = insns, .count = count,
         .flags = flags, .set_nnp = set_nnp, .set_mdwe = set_mdwe, .dir = dir,
         .umask_value = umask_value, .uid = uid, .gid = gid,
-        .listener_socket = sockfd[1], .parent_socket = sockfd[0], .stage = 0, .err = 0,
+        .listener_socket = sockfd[1], .parent_socket = sockfd[0],
+        .report = (struct cseccomp_child_report *)stack,
     };
+    args.report->stage = 0;
+    args.report->err = 0;
     /* Block every signal around the clone so no handler of the parent runs in
-     * the child before its dispositions are reset. CLONE_VM | CLONE_VFORK: no
-     * copy of the parent's page tables (the binary is large), and this thread
+     * the child before its dispositions are reset. CLONE_VFORK: this thread
      * resumes only once the child has exec'd or exited, so `args` and the
-     * stack stay valid for it and its report is complete when read. */
+     * stack stay valid for it and its report is complete when read.
+     * CLONE_VM: no copy of the parent's page tables (the binary is large) --
+     * except with PR_SET_MDWE, which is a property of the address space: set
+     * in a child sharing it, it would stay on the parent for good. */
+    int share_memory = set_mdwe ? 0 : CLONE_VM;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
+    /* The stack's top, below the report at the mapping's start. */
     pid_t pid = clone(cseccomp_spawn_child, (char *)stack + CSECCOMP_CHILD_STACK,
-                      CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+                      share_memory | CLONE_VFORK | SIGCHLD, &args);
     int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid >= 0 && args.report->stage != 0) {
+        *child_stage = args.report->stage;
+        *child_errno = args.report->err;
+    }
     munmap(stack, CSECCOMP_CHILD_STACK);
     if (sockfd[1] >= 0)
         close(sockfd[1]);
@@ -335,10 +357,6 @@ pid_t cseccomp_spawn(const char *path, char *const argv[], char *const envp[],
         if (sockfd[0] >= 0)
             close(sockfd[0]);
         return -clone_errno;
-    }
-    if (args.stage != 0) {
-        *child_stage = args.stage;
-        *child_errno = args.err;
     }
     if (sockfd[0] >= 0) {
         /* The child sent the listener before it exec'd. */

@@ -73,6 +73,10 @@ public enum KernelFeatures {
     /// MemoryDenyWriteExecute= instead of a seccomp filter.
     public static var hasMemoryDenyWriteExecute: Bool { cseccomp_mdwe_available() == 1 }
 
+    /// Whether `PR_SET_MDWE` is in force for the calling process itself (it never is because of
+    /// a launch: MemoryDenyWriteExecute= applies to the started command only).
+    public static var memoryDenyWriteExecuteIsSetHere: Bool { cseccomp_mdwe_flags() > 0 }
+
     /// Makes the calling process a child subreaper: orphaned descendants are reparented to it
     /// instead of to init, so a supervisor can wait for them.
     public static func becomeChildSubreaper() -> Bool { cseccomp_set_child_subreaper() == 0 }

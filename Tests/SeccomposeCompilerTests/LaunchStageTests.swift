@@ -195,6 +195,8 @@ struct LaunchStageTests {
                 #expect(status == (version == .v252 ? 1 : 13), "systemd \(version)")
             }
         }
+        // PR_SET_MDWE belongs to the address space: the launcher (this test runner) must not get it.
+        #expect(!KernelFeatures.memoryDenyWriteExecuteIsSetHere)
     }
 
     @Test("a unit that cannot be loaded or has no ExecStart= runs nothing")

@@ -161,6 +161,10 @@ int cseccomp_stage_exit_status(int stage, int err);
 /* Whether the running kernel has PR_SET_MDWE (Linux 6.3+): 1 or 0. */
 int cseccomp_mdwe_available(void);
 
+/* The calling process's PR_SET_MDWE flags (PR_GET_MDWE: 0 when none is set),
+ * or -errno (-EINVAL on kernels without it). */
+int cseccomp_mdwe_flags(void);
+
 /* Makes the calling process a child subreaper (PR_SET_CHILD_SUBREAPER), so
  * orphaned descendants are reparented to it.  Returns 0 or -errno. */
 int cseccomp_set_child_subreaper(void);
@@ -170,9 +174,10 @@ int cseccomp_set_child_subreaper(void);
  * changes directory (dir != NULL), drops supplementary groups and switches
  * group (gid >= 0) and user (uid >= 0), sets no_new_privs (set_nnp), sets
  * PR_SET_MDWE with PR_MDWE_REFUSE_EXEC_GAIN (set_mdwe), installs the filter
- * (count > 0) with `flags`, and execs. The child is made with CLONE_VM |
- * CLONE_VFORK (no copy of the page tables; the calling thread waits until it
- * has exec'd or exited) and runs only raw system calls. Returns the child's pid or -errno. When the child failed before exec,
+ * (count > 0) with `flags`, and execs. The child is made with CLONE_VFORK (the
+ * calling thread waits until it has exec'd or exited) and, unless set_mdwe,
+ * CLONE_VM (no copy of the page tables; PR_SET_MDWE belongs to the address
+ * space, so it needs a copy); it runs only raw system calls. Returns the child's pid or -errno. When the child failed before exec,
  * *child_stage is its enum cseccomp_stage and *child_errno its errno (the
  * child has exited with cseccomp_stage_exit_status()); otherwise both are 0.
  * With CSECCOMP_FILTER_FLAG_NEW_LISTENER in `flags`, the child passes the
