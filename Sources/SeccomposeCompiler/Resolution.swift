@@ -155,24 +155,33 @@ struct NumberOrder: Sendable {
 }
 
 extension Compiler {
-    /// The policy's decision tables with their names resolved to ids (names no table knows are
-    /// dropped), read once per compile: per entry the name id, where the decision sits in the
-    /// policy's dictionary, and for the passes its plain action (an index into `actions`) or its
-    /// rules (an index into `ruled`).
+    /// The policy's decision tables (as `JudgedTables`: the policy's own tables with the changes
+    /// of the kernel-reads pass written over them, not copied) with their names resolved to ids
+    /// (names no table knows are dropped), read once per compile: per entry the name id, where
+    /// the decision sits (in its table's base dictionary or among the changes), and for the
+    /// passes its plain action (an index into `actions`) or its rules (an index into `ruled`).
     struct Entries {
         typealias Position = Dictionary<String, SyscallDecision>.Index
 
+        /// Where an entry's decision is: at a position of its table's base dictionary, or in `changed`.
+        enum Source {
+            case base(Position)
+            case changed(Int)
+        }
+
         struct Table {
             var ids: [Int32] = []
-            var positions: [Position] = []
+            var sources: [Source] = []
             /// >= 0: the decision has no rules, `actions[kind]` is its action; < 0: it has rules,
             /// `ruled[-kind - 1]` is the decision.
             var kinds: [Int32] = []
             var priorities: [Int] = []
-            /// Which of `Policy.abiSyscalls` this table is (nil: `Policy.syscalls`).
+            /// Which of `JudgedTables.perABI` this table is (nil: `JudgedTables.shared`).
             var abi: Architecture?
         }
 
+        /// The tables read.
+        var judged: JudgedTables
         var shared = Table()
         var perABI: [Table] = []
         /// The distinct actions of rule-free decisions (by `==`), the policy's default action
@@ -181,15 +190,30 @@ extension Compiler {
         /// The index of the policy's other-ABI action in `actions`.
         var otherArchitecture = 0
         var ruled: [SyscallDecision] = []
+        /// The decisions the tables' changes hold (`Source.changed`).
+        var changed: [SyscallDecision] = []
+
+        init(judged: JudgedTables) { self.judged = judged }
 
         subscript(abi: Architecture) -> Table {
             for t in perABI where t.abi == abi { return t }
             return shared
         }
 
-        /// The dictionary `table` was read from.
-        func decisions(_ table: Table, of policy: Policy) -> [String: SyscallDecision] {
-            table.abi.flatMap { policy.abiSyscalls[$0] } ?? policy.syscalls
+        /// The judged table `table` was read from.
+        func judgedTable(_ table: Table) -> JudgedTables.Table {
+            table.abi.flatMap { judged.perABI[$0] } ?? judged.shared
+        }
+
+        /// The value entry `k`'s decision returns for every call (`Action.returnValue`), or
+        /// `byArguments` when it has rules: read from the tables (not from `kinds`).
+        func returnValue(_ table: Table, _ k: Int, in judgedTable: JudgedTables.Table, byArguments: UInt64) -> UInt64 {
+            switch table.sources[k] {
+            case .base(let p):
+                return judgedTable.base.values[p].rules.isEmpty ? UInt64(judgedTable.base.values[p].action.returnValue) : byArguments
+            case .changed(let i):
+                return changed[i].rules.isEmpty ? UInt64(changed[i].action.returnValue) : byArguments
+            }
         }
 
         /// The index of `a` in `actions`, added when new.
@@ -213,46 +237,79 @@ extension Compiler {
         }
     }
 
+    /// `policy`'s own tables resolved (no pass applied).
     static func resolvedEntries(_ policy: Policy) -> Entries {
-        var e = Entries()
+        resolvedEntries(JudgedTables(unjudged: policy))
+    }
+
+    static func resolvedEntries(_ judged: JudgedTables) -> Entries {
+        var e = Entries(judged: judged)
+        let policy = judged.source
         e.actions = [policy.defaultAction]
         e.otherArchitecture = Int(e.actionIndex(policy.otherArchitectureAction))
         let names = NameIndex.shared
-        func resolve(_ t: [String: SyscallDecision], abi: Architecture?) -> Entries.Table {
+        var last: (action: Action, kind: Int32)?
+        // The kind of a decision without rules whose action is `a` (consecutive entries often share it).
+        func plainKind(_ a: Action) -> Int32 {
+            if let l = last, same(l.action, a) { return l.kind }
+            let kind = e.actionIndex(a)
+            last = (a, kind)
+            return kind
+        }
+        func resolve(_ jt: JudgedTables.Table, abi: Architecture?) -> Entries.Table {
+            let t = jt.base
             var out = Entries.Table()
             out.abi = abi
-            out.ids.reserveCapacity(t.count)
-            out.positions.reserveCapacity(t.count)
-            out.kinds.reserveCapacity(t.count)
-            out.priorities.reserveCapacity(t.count)
-            var last: (action: Action, kind: Int32)?
+            let capacity = t.count + jt.changes.count
+            out.ids.reserveCapacity(capacity)
+            out.sources.reserveCapacity(capacity)
+            out.kinds.reserveCapacity(capacity)
+            out.priorities.reserveCapacity(capacity)
+            // The changed names first (their ids marked, so that base's entries for them are
+            // skipped), then base's entries.
+            var replaced: [Bool] = []
+            if !jt.changes.isEmpty {
+                replaced = [Bool](repeating: false, count: SyscallTable.allNames.count)
+                for (name, change) in jt.changes {
+                    guard let id = names.id(of: name), id < replaced.count else { continue }
+                    replaced[id] = true
+                    guard let d = change else { continue }
+                    let kind: Int32
+                    if d.rules.isEmpty {
+                        kind = plainKind(d.action)
+                    } else {
+                        e.ruled.append(d)
+                        kind = -Int32(e.ruled.count)
+                    }
+                    e.changed.append(d)
+                    out.ids.append(Int32(id))
+                    out.sources.append(.changed(e.changed.count - 1))
+                    out.kinds.append(kind)
+                    out.priorities.append(d.priority)
+                }
+            }
             var i = t.startIndex
             while i != t.endIndex {
                 defer { i = t.index(after: i) }
                 guard let id = names.id(of: t.keys[i]) else { continue }
+                if !replaced.isEmpty, replaced[id] { continue }
                 let kind: Int32
                 if t.values[i].rules.isEmpty {
-                    let a = t.values[i].action
-                    if let l = last, same(l.action, a) {
-                        kind = l.kind
-                    } else {
-                        kind = e.actionIndex(a)
-                        last = (a, kind)
-                    }
+                    kind = plainKind(t.values[i].action)
                 } else {
                     e.ruled.append(t.values[i])
                     kind = -Int32(e.ruled.count)
                 }
                 out.ids.append(Int32(id))
-                out.positions.append(i)
+                out.sources.append(.base(i))
                 out.kinds.append(kind)
                 out.priorities.append(t.values[i].priority)
             }
             return out
         }
-        e.shared = resolve(policy.syscalls, abi: nil)
-        for abi in policy.abiSyscalls.keys.sorted() {
-            if let t = policy.abiSyscalls[abi] { e.perABI.append(resolve(t, abi: abi)) }
+        e.shared = resolve(judged.shared, abi: nil)
+        for abi in judged.perABI.keys.sorted() {
+            if let t = judged.perABI[abi] { e.perABI.append(resolve(t, abi: abi)) }
         }
         return e
     }

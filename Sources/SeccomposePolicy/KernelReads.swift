@@ -197,16 +197,96 @@ extension SyscallDecision {
     }
 }
 
+/// A policy's decision tables as `Policy.judgingKernelReads` makes them, without writing them
+/// out: each table is one of the policy's own tables (shared, not copied) with the few decisions
+/// the pass changes written over it. The compiler works from these; `policy` writes them out.
+package struct JudgedTables: Sendable {
+    /// One table: `base` with `changes` written over it (a nil change removes the name).
+    package struct Table: Sendable {
+        /// The policy's table this one starts from.
+        package var base: [String: SyscallDecision]
+        /// The decisions that replace base's, by name; nil where the name is removed.
+        package var changes: [String: SyscallDecision?] = [:]
+
+        /// The table `base` with no changes.
+        package init(base: [String: SyscallDecision], changes: [String: SyscallDecision?] = [:]) {
+            self.base = base
+            self.changes = changes
+        }
+
+        /// The decision for `name`.
+        package subscript(name: String) -> SyscallDecision? {
+            if let i = changes.index(forKey: name) { return changes.values[i] }
+            return base[name]
+        }
+
+        /// The number of names in the table.
+        package var count: Int {
+            var n = base.count
+            for (name, d) in changes {
+                let inBase = base.index(forKey: name) != nil
+                if d == nil, inBase { n -= 1 }
+                if d != nil, !inBase { n += 1 }
+            }
+            return n
+        }
+
+        /// The table written out.
+        package var merged: [String: SyscallDecision] {
+            guard !changes.isEmpty else { return base }
+            var t = base
+            for (name, d) in changes { t[name] = d }
+            return t
+        }
+    }
+
+    /// The policy judged (its tables are the unjudged ones; `shared` and `perABI` replace them).
+    package var source: Policy
+    /// The table of every judged ABI without one of its own (`Policy.syscalls`).
+    package var shared: Table
+    /// The ABIs' own tables (`Policy.abiSyscalls`).
+    package var perABI: [Architecture: Table]
+
+    /// `policy`'s tables as they are (no pass applied).
+    package init(unjudged policy: Policy) {
+        source = policy
+        shared = Table(base: policy.syscalls)
+        perABI = policy.abiSyscalls.mapValues { Table(base: $0) }
+    }
+
+    init(source: Policy, shared: Table, perABI: [Architecture: Table]) {
+        self.source = source
+        self.shared = shared
+        self.perABI = perABI
+    }
+
+    /// The table that applies to `abi`: its own if it has one, else `shared`.
+    package func table(for abi: Architecture) -> Table { perABI[abi] ?? shared }
+
+    /// The judged policy, its tables written out.
+    package var policy: Policy {
+        var out = source
+        out.syscalls = shared.merged
+        out.abiSyscalls = perABI.mapValues(\.merged)
+        return out
+    }
+}
+
 extension Policy {
     /// The policy as the compiler judges it under `mode` (see `ArgumentWidthMode`). `.systemd`
     /// returns the policy unchanged.
     public func judgingKernelReads(_ mode: ArgumentWidthMode) -> Policy {
         guard mode != .systemd, !architectures.isEmpty else { return self }
+        return judgedTables(mode).policy
+    }
+
+    /// `judgingKernelReads(mode)` with its tables not written out.
+    package func judgedTables(_ mode: ArgumentWidthMode) -> JudgedTables {
+        guard mode != .systemd, !architectures.isEmpty else { return JudgedTables(unjudged: self) }
         // Per ABI only the decisions that change are computed; ABIs then share one table where
         // their changes agree or concern calls the others do not have (socketcall on i386 only).
-        var out = self
-        out.abiSyscalls = [:]
-        var shared: [String: SyscallDecision] = [:]
+        var shared = JudgedTables.Table(base: [:])
+        var perABI: [Architecture: JudgedTables.Table] = [:]
         var sharers: [Architecture] = []
         var changedNames: Set<String> = []
         for abi in architectures {
@@ -219,7 +299,7 @@ extension Policy {
             let judged = changes
             closeMultiplexers(on: abi, &changes) { judged[$0] ?? base[$0] }
             guard let first = sharers.first else {
-                shared = (changes.isEmpty ? base : base.merging(changes) { $1 })
+                shared = JudgedTables.Table(base: base, changes: changes.mapValues { $0 })
                 changedNames = Set(changes.keys)
                 sharers = [abi]
                 continue
@@ -243,22 +323,21 @@ extension Policy {
                 ok = Policy.judgeAlike(base, changedBy: changes, shared, on: abi)
             }
             if ok {
-                for (name, d) in updates { shared[name] = d }
+                for (name, d) in updates { shared.changes.updateValue(d, forKey: name) }
                 changedNames.formUnion(updates.keys)
                 sharers.append(abi)
             } else {
-                out.abiSyscalls[abi] = (changes.isEmpty ? base : base.merging(changes) { $1 })
+                perABI[abi] = JudgedTables.Table(base: base, changes: changes.mapValues { $0 })
             }
         }
-        out.syscalls = shared
-        return out
+        return JudgedTables(source: self, shared: shared, perABI: perABI)
     }
 
     /// Whether `base` with `changes` written over it (the table is not made) and `b` decide every
     /// call on `abi` alike (their conditions compare the same bits there), comparing only the
     /// decisions that differ as written.
     static func judgeAlike(_ base: [String: SyscallDecision], changedBy changes: [String: SyscallDecision],
-        _ b: [String: SyscallDecision], on abi: Architecture) -> Bool
+        _ b: JudgedTables.Table, on abi: Architecture) -> Bool
     {
         // The merged table's size: base's, plus the changed names base lacks.
         var count = base.count
@@ -352,8 +431,12 @@ extension SyscallDecision {
         var narrowed: [Rule] = [], clean: [Rule] = []
         var ambiguous = false
         let ipc64Command = Multiplexer.directIPC64Command(of: name, on: abi)
-        // Each argument's width looked up once per decision, not once per condition.
-        let widths = (0...5).map { ArgumentWidths.width(of: name, argument: $0, on: abi) }
+        // Each argument's width looked up once per decision (one lookup of the name), not once
+        // per condition (`ArgumentWidths.width(of:argument:on:)` for each of the six).
+        var widths = [ArgumentWidth?](repeating: nil, count: 6)
+        if case .arguments(let declared) = ArgumentWidths.lookup(name, on: abi) {
+            for i in 0..<min(6, declared.count) { widths[i] = declared[i] }
+        }
         for rule in rules {
             var n = rule, c = rule
             n.conditions = []
