@@ -433,8 +433,8 @@ public enum SelfCheck {
 
     /// Argument vectors for a decision's rules: for each rule, its conditions met together
     /// (as far as one value per argument allows), then each condition's argument varied over
-    /// `values(for:)` with the rule's other arguments kept. Bounded: at most about ten vectors
-    /// per condition. Each is built in `buffer` (six words) and passed to `body`, without an
+    /// `values(for:)` with the rule's other arguments kept (a vector equal to one already passed
+    /// for this rule and condition is skipped). Bounded: at most about ten vectors per condition. Each is built in `buffer` (six words) and passed to `body`, without an
     /// array per vector; iteration stops when `body` returns false.
     static func forEachArgumentSample(_ rules: [Rule], into buffer: inout [UInt64], _ body: ([UInt64]) -> Bool) {
         var base = [UInt64](repeating: 0, count: 6)
@@ -444,7 +444,11 @@ public enum SelfCheck {
             for i in 0..<6 { buffer[i] = base[i] }
             guard body(buffer) else { return }
             for c in rule.conditions where (0...5).contains(c.index) {
-                for v in values(for: c) {
+                let varied = values(for: c)
+                for (j, v) in varied.enumerated() {
+                    // A vector already run is not run again: the rule's base vector (v is the
+                    // argument's value there) or an earlier value of this condition's.
+                    if v == base[c.index] || varied[..<j].contains(v) { continue }
                     buffer[c.index] = v
                     guard body(buffer) else { return }
                 }

@@ -292,7 +292,12 @@ extension Policy {
         for abi in architectures {
             let base = decisions(for: abi)
             var changes: [String: SyscallDecision] = [:]
-            for (name, d) in base where !d.rules.isEmpty {
+            // By index: only decisions with rules are read whole (most have none).
+            var i = base.startIndex
+            while i != base.endIndex {
+                defer { i = base.index(after: i) }
+                guard !base.values[i].rules.isEmpty else { continue }
+                let d = base.values[i], name = base.keys[i]
                 let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
                 if judged != d { changes[name] = judged }
             }
@@ -428,7 +433,11 @@ extension SyscallDecision {
         // Two readings of every rule. The narrowed one compares the low bits of every constant;
         // the clean one reads a constant the argument cannot hold as what it means for values
         // without junk in the upper half (`==` never, `!=` always, ordering clamped).
-        var narrowed: [Rule] = [], clean: [Rule] = []
+        // The readings' conditions per rule (nil: that reading of the rule never holds); rules
+        // are made only for the readings used.
+        var narrowed: [[ArgumentCondition]?] = [], clean: [[ArgumentCondition]?] = []
+        narrowed.reserveCapacity(rules.count)
+        clean.reserveCapacity(rules.count)
         var ambiguous = false
         let ipc64Command = Multiplexer.directIPC64Command(of: name, on: abi)
         // Each argument's width looked up once per decision (one lookup of the name), not once
@@ -438,14 +447,14 @@ extension SyscallDecision {
             for i in 0..<min(6, declared.count) { widths[i] = declared[i] }
         }
         for rule in rules {
-            var n = rule, c = rule
-            n.conditions = []
-            c.conditions = []
+            var n: [ArgumentCondition] = [], c: [ArgumentCondition] = []
+            n.reserveCapacity(rule.conditions.count)
+            c.reserveCapacity(rule.conditions.count)
             var cleanHolds = true, narrowedHolds = true
             for cond in rule.conditions {
                 guard let width = (0...5).contains(cond.index) ? widths[cond.index] : nil else {
-                    n.conditions.append(cond)
-                    c.conditions.append(cond)
+                    n.append(cond)
+                    c.append(cond)
                     continue
                 }
                 if width.bits <= 32, !narrowIndexes.contains(cond.index) { narrowIndexes.append(cond.index) }
@@ -453,8 +462,8 @@ extension SyscallDecision {
                 // sys_old_semctl & co. clear IPC_64 from cmd before acting on it.
                 if cond.index == ipc64Command, let masked = Multiplexer.ignoringIPC64(judged) { judged = masked }
                 guard let truth = cond.cleanTruth(inBits: width.bits) else {
-                    n.conditions.append(judged)
-                    c.conditions.append(judged)
+                    n.append(judged)
+                    c.append(judged)
                     continue
                 }
                 ambiguous = true
@@ -462,18 +471,22 @@ extension SyscallDecision {
                 switch cond.op {
                 case .equal, .notEqual, .maskedEqual:
                     // Junk in the upper half can equal the constant's: compare the low bits.
-                    n.conditions.append(judged)
+                    n.append(judged)
                 default:
                     // Junk can put the value on either side: the other reading takes the other side.
                     if truth { narrowedHolds = false }
                 }
             }
-            if narrowedHolds { narrowed.append(n) }
-            if cleanHolds { clean.append(c) }
+            narrowed.append(narrowedHolds ? n : nil)
+            clean.append(cleanHolds ? c : nil)
+        }
+        func readings(_ conditions: [[ArgumentCondition]?]) -> [Rule] {
+            zip(rules, conditions).compactMap { rule, c in c.map { Rule($0, action: rule.action, origin: rule.origin) } }
         }
         if !ambiguous {
-            d.rules = narrowed
+            d.rules = readings(narrowed)
         } else {
+            let narrowed = readings(narrowed), clean = readings(clean)
             // For every call, the more restrictive of the two readings: the product of the two
             // first-match lists (each with its fallback as a last, unconditional rule).
             func stricter(_ x: Action, _ y: Action) -> Action { x.precedence >= y.precedence ? x : y }
