@@ -6,14 +6,23 @@ import SeccomposePolicy
 import SeccomposeSyscalls
 import Synchronization
 
-/// Syscall name → `SyscallTable.id(of:)`, with a cheap byte hash (a multiply-xorshift over the
-/// UTF-8 bytes, eight at a time) instead of `String`'s seeded SipHash; each hit is confirmed by
-/// comparing the bytes, so an unknown name is never mistaken for a known one. Made once, and
+/// Syscall name → `SyscallTable.id(of:)`, with a cheap hash of the name's first sixteen UTF-8
+/// bytes and its length instead of `String`'s seeded SipHash over all of them; each hit is
+/// confirmed by comparing every byte (the first sixteen as two words kept in the slot, the
+/// rest from `bytes`), so an unknown name is never mistaken for a known one. Made once, and
 /// checked against `SyscallTable.id(of:)` for every name when made.
 struct NameIndex: Sendable {
-    /// Open addressing, linear probing: name id per slot, -1 empty.
-    var slots: [Int32]
-    /// Every name's bytes, back to back; `offsets[id]..<offsets[id + 1]` is name `id`.
+    /// One slot of the open-addressing table (linear probing): a name's first sixteen bytes as
+    /// two little-endian words (zero-padded), its length and id; `id` -1: empty.
+    struct Slot: Sendable {
+        var head: (UInt64, UInt64) = (0, 0)
+        var count: Int32 = 0
+        var id: Int32 = -1
+    }
+
+    var slots: [Slot]
+    /// Every name's bytes, back to back; `offsets[id]..<offsets[id + 1]` is name `id`. Empty
+    /// offsets: the index was refused when made, and `id(of:)` asks `SyscallTable`.
     var bytes: [UInt8]
     var offsets: [Int]
     var mask: Int
@@ -22,8 +31,8 @@ struct NameIndex: Sendable {
 
     init(_ names: [String]) {
         var size = 16
-        while size < names.count * 4 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
+        while size < names.count * 2 { size <<= 1 }
+        slots = [Slot](repeating: Slot(), count: size)
         mask = size - 1
         bytes = []
         offsets = [0]
@@ -33,7 +42,7 @@ struct NameIndex: Sendable {
             if let id = SyscallTable.id(of: name) { byID.append((id, name)) }
         }
         byID.sort { $0.id < $1.id }
-        guard byID.enumerated().allSatisfy({ $0.offset == $0.element.id }) else {
+        guard byID.enumerated().allSatisfy({ $0.offset == $0.element.id }), byID.count < Int(Int32.max) else {
             // Not the dense 0..<n ids expected: an index that finds nothing, so callers fall
             // back to `SyscallTable.id(of:)` (slower, never wrong).
             offsets = []
@@ -42,9 +51,11 @@ struct NameIndex: Sendable {
         for (id, name) in byID {
             bytes.append(contentsOf: name.utf8)
             offsets.append(bytes.count)
-            var slot = Array(name.utf8).withUnsafeBufferPointer { Self.hash($0) } & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(id)
+            let utf8 = Array(name.utf8)
+            let head = utf8.withUnsafeBufferPointer { Self.head($0) }
+            var slot = Self.hash(head, utf8.count) & mask
+            while slots[slot].id >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Slot(head: head, count: Int32(utf8.count), id: Int32(id))
         }
         // Every name must be found as itself, by the same lookup callers use.
         for (id, name) in byID where lookup(name) != id {
@@ -53,38 +64,29 @@ struct NameIndex: Sendable {
         }
     }
 
-    /// A hash of the bytes, eight at a time (names are short: one or two words).
-    static func hash(_ s: UnsafeBufferPointer<UInt8>) -> Int {
-        var h = UInt64(s.count) &* 0x9E37_79B9_7F4A_7C15
-        var i = 0
+    /// The first sixteen bytes of `s` as two little-endian words, zero-padded.
+    @inline(__always) static func head(_ s: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
         let raw = UnsafeRawBufferPointer(s)
-        while i + 8 <= s.count {
-            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 32
-            i += 8
+        let n = s.count
+        func word(_ offset: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        if n >= 16 { return (word(0), word(8)) }
+        if n >= 8 {
+            // Bytes 8..<n are the last n - 8 of the word ending at n (none when n is 8: the
+            // shift by 64 gives 0).
+            return (word(0), word(n - 8) >> UInt64(8 * (16 - n)))
         }
-        var tail: UInt64 = 0, shift: UInt64 = 0
-        while i < s.count {
-            tail |= UInt64(s[i]) << shift
-            shift += 8
-            i += 1
-        }
-        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
-        return Int(truncatingIfNeeded: h ^ (h >> 29))
+        var w: UInt64 = 0
+        for i in 0..<n { w |= UInt64(s[i]) << UInt64(8 * i) }
+        return (w, 0)
     }
 
-    /// Whether two byte strings of the same length are equal, eight bytes at a time.
-    @inline(__always) static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        var i = 0
-        while i + 8 <= a.count {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-            i += 8
-        }
-        while i < a.count {
-            if a[i] != b[i] { return false }
-            i += 1
-        }
-        return true
+    /// A hash of a name's first sixteen bytes and its length.
+    @inline(__always) static func hash(_ head: (UInt64, UInt64), _ count: Int) -> Int {
+        var h = (head.0 &* 0x9E37_79B9_7F4A_7C15) ^ (head.1 &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(count)
+        h ^= h >> 31
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 29
+        return Int(truncatingIfNeeded: h)
     }
 
     /// The name's id, or nil when the table does not know it.
@@ -95,19 +97,27 @@ struct NameIndex: Sendable {
 
     private func lookup(_ name: String) -> Int? {
         let found: Int?? = name.utf8.withContiguousStorageIfAvailable { s -> Int? in
-            var slot = Self.hash(s) & mask
-            while true {
-                let id = Int(slots[slot])
-                if id < 0 { return nil }
-                let start = offsets[id], end = offsets[id + 1]
-                if end - start == s.count {
-                    let equal = bytes.withUnsafeBytes { b in Self.equal(UnsafeRawBufferPointer(rebasing: b[start..<end]), UnsafeRawBufferPointer(s)) }
-                    if equal { return id }
+            let head = Self.head(s)
+            let count = s.count
+            return slots.withUnsafeBufferPointer { table -> Int? in
+                var slot = Self.hash(head, count) & mask
+                while true {
+                    let e = table[slot]
+                    if e.id < 0 { return nil }
+                    if Int(e.count) == count, e.head == head, count <= 16 || tailEqual(Int(e.id), s) { return Int(e.id) }
+                    slot = (slot + 1) & mask
                 }
-                slot = (slot + 1) & mask
             }
         }
         return found ?? SyscallTable.id(of: name)
+    }
+
+    /// Whether name `id`'s bytes after the sixteenth equal those of `s` (of the same length).
+    private func tailEqual(_ id: Int, _ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = offsets[id]
+        guard offsets[id + 1] - start == s.count else { return false }
+        for i in 16..<s.count where bytes[start + i] != s[i] { return false }
+        return true
     }
 }
 
@@ -176,6 +186,9 @@ extension Compiler {
             /// `ruled[-kind - 1]` is the decision.
             var kinds: [Int32] = []
             var priorities: [Int] = []
+            /// For the self-check, read from the decision itself (not from `kinds`): the value
+            /// it returns for every call (`Action.returnValue`), or `byArguments` when it has rules.
+            var returns: [UInt64] = []
             /// Which of `JudgedTables.perABI` this table is (nil: `JudgedTables.shared`).
             var abi: Architecture?
         }
@@ -205,16 +218,8 @@ extension Compiler {
             table.abi.flatMap { judged.perABI[$0] } ?? judged.shared
         }
 
-        /// The value entry `k`'s decision returns for every call (`Action.returnValue`), or
-        /// `byArguments` when it has rules: read from the tables (not from `kinds`).
-        func returnValue(_ table: Table, _ k: Int, in judgedTable: JudgedTables.Table, byArguments: UInt64) -> UInt64 {
-            switch table.sources[k] {
-            case .base(let p):
-                return judgedTable.base.values[p].rules.isEmpty ? UInt64(judgedTable.base.values[p].action.returnValue) : byArguments
-            case .changed(let i):
-                return changed[i].rules.isEmpty ? UInt64(changed[i].action.returnValue) : byArguments
-            }
-        }
+        /// `Table.returns`' value of a decision with rules (above every 32-bit return value).
+        static let byArguments = UInt64(1) << 32
 
         /// The index of `a` in `actions`, added when new.
         mutating func actionIndex(_ a: Action) -> Int32 {
@@ -265,6 +270,7 @@ extension Compiler {
             out.sources.reserveCapacity(capacity)
             out.kinds.reserveCapacity(capacity)
             out.priorities.reserveCapacity(capacity)
+            out.returns.reserveCapacity(capacity)
             // The changed names first (their ids marked, so that base's entries for them are
             // skipped), then base's entries.
             var replaced: [Bool] = []
@@ -286,6 +292,7 @@ extension Compiler {
                     out.sources.append(.changed(e.changed.count - 1))
                     out.kinds.append(kind)
                     out.priorities.append(d.priority)
+                    out.returns.append(d.rules.isEmpty ? UInt64(d.action.returnValue) : Entries.byArguments)
                 }
             }
             var i = t.startIndex
@@ -295,10 +302,13 @@ extension Compiler {
                 if !replaced.isEmpty, replaced[id] { continue }
                 let kind: Int32
                 if t.values[i].rules.isEmpty {
-                    kind = plainKind(t.values[i].action)
+                    let a = t.values[i].action
+                    kind = plainKind(a)
+                    out.returns.append(UInt64(a.returnValue))
                 } else {
                     e.ruled.append(t.values[i])
                     kind = -Int32(e.ruled.count)
+                    out.returns.append(Entries.byArguments)
                 }
                 out.ids.append(Int32(id))
                 out.sources.append(.base(i))

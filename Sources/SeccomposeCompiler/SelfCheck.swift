@@ -5,8 +5,10 @@
 // (`numberRanges`): each test of the number splits the interval, so the walk ends with the
 // ranges of numbers the program tells apart, each with the value it returns for every number
 // of the range having read only the number and arch, or nil (it reads another word, or does
-// what the walk does not model). The policy's side is read per ABI from its decisions by table
-// position (the only thing shared with the compiler is the lookup of names to table ids):
+// what the walk does not model). The policy's side is read per ABI from its decisions (each
+// entry's return value, or "by arguments", read from the decision itself when the compiler
+// resolves the tables' names to ids, beside and not from the kinds the passes use; a run reads
+// the decision by name):
 //   a range with a constant is compared with the policy on every number it holds (all 2^32
 //   numbers, for every AUDIT_ARCH value the policy judges and every other ABI's): each syscall
 //   of the ABI's table in it by its decision, the numbers between them by the default (or the
@@ -133,9 +135,8 @@ public enum SelfCheck {
         for abi in policy.architectures where !covered.contains(abi.auditArch) { covered.append(abi.auditArch) }
         let defaultValue = UInt64(policy.defaultAction.returnValue)
         let otherValue = UInt64(policy.otherArchitectureAction.returnValue)
-        let byArguments = UInt64(1) << 32  // an expected value: decided by the arguments
+        let byArguments = Compiler.Entries.byArguments  // an expected value: decided by the arguments
         var data = SeccompData(nr: 0, arch: 0)
-        var tableValues: [(abi: Architecture?, values: [UInt64])] = []
 
         // Runs one call with zero arguments (then the argument samples its rules need): the
         // difference, or, when the walk found one here (`walked`), a difference anyway.
@@ -189,15 +190,9 @@ public enum SelfCheck {
                     expected = [UInt64](repeating: defaultValue, count: numbers.count)
                     let ranks = order?.rankByID ?? []
                     let table = entries[abi]
-                    // The value of each entry of the table, read once per table (ABIs share them).
-                    let values: [UInt64]
-                    if let hit = tableValues.first(where: { $0.abi == table.abi }) {
-                        values = hit.values
-                    } else {
-                        let judgedTable = entries.judgedTable(table)
-                        values = table.sources.indices.map { entries.returnValue(table, $0, in: judgedTable, byArguments: byArguments) }
-                        tableValues.append((table.abi, values))
-                    }
+                    // The value of each entry of the table, read from its decision when the
+                    // table was resolved.
+                    let values = table.returns
                     for (k, id) in table.ids.enumerated() {
                         let rank = Int(ranks[Int(id)])
                         if rank >= 0 { expected[rank] = values[k] }

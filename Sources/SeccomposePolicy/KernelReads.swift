@@ -193,7 +193,9 @@ extension SyscallDecision {
 
     /// The most restrictive action the decision can lead to (the kernel's precedence order).
     public var mostRestrictiveOutcome: Action {
-        outcomes.max { $0.precedence < $1.precedence } ?? action
+        // Without rules the action is the only outcome (no array of one made).
+        guard !rules.isEmpty else { return action }
+        return outcomes.max { $0.precedence < $1.precedence } ?? action
     }
 }
 
