@@ -12,15 +12,12 @@ import Synchronization
 /// rest from `bytes`), so an unknown name is never mistaken for a known one. Made once, and
 /// checked against `SyscallTable.id(of:)` for every name when made.
 struct NameIndex: Sendable {
-    /// One slot of the open-addressing table (linear probing): a name's first sixteen bytes as
-    /// two little-endian words (zero-padded), its length and id; `id` -1: empty.
-    struct Slot: Sendable {
-        var head: (UInt64, UInt64) = (0, 0)
-        var count: Int32 = 0
-        var id: Int32 = -1
-    }
-
-    var slots: [Slot]
+    /// The open-addressing table (linear probing), small enough to stay in the cache: per slot
+    /// the top 16 bits of the name's hash and its id + 1 in the low 16 bits; 0: empty.
+    var slots: [UInt32]
+    /// Per id: the name's first sixteen bytes as two little-endian words (zero-padded), and its length.
+    var heads: [(UInt64, UInt64)]
+    var counts: [Int]
     /// Every name's bytes, back to back; `offsets[id]..<offsets[id + 1]` is name `id`. Empty
     /// offsets: the index was refused when made, and `id(of:)` asks `SyscallTable`.
     var bytes: [UInt8]
@@ -32,8 +29,10 @@ struct NameIndex: Sendable {
     init(_ names: [String]) {
         var size = 16
         while size < names.count * 2 { size <<= 1 }
-        slots = [Slot](repeating: Slot(), count: size)
+        slots = [UInt32](repeating: 0, count: size)
         mask = size - 1
+        heads = []
+        counts = []
         bytes = []
         offsets = [0]
         // Ids are `SyscallTable.id(of:)`'s: a name missing there is left out (and so not found).
@@ -42,9 +41,9 @@ struct NameIndex: Sendable {
             if let id = SyscallTable.id(of: name) { byID.append((id, name)) }
         }
         byID.sort { $0.id < $1.id }
-        guard byID.enumerated().allSatisfy({ $0.offset == $0.element.id }), byID.count < Int(Int32.max) else {
-            // Not the dense 0..<n ids expected: an index that finds nothing, so callers fall
-            // back to `SyscallTable.id(of:)` (slower, never wrong).
+        guard byID.enumerated().allSatisfy({ $0.offset == $0.element.id }), byID.count < 0xFFFF else {
+            // Not the dense 0..<n ids expected (or too many for 16 bits): an index that finds
+            // nothing, so callers fall back to `SyscallTable.id(of:)` (slower, never wrong).
             offsets = []
             return
         }
@@ -53,9 +52,12 @@ struct NameIndex: Sendable {
             offsets.append(bytes.count)
             let utf8 = Array(name.utf8)
             let head = utf8.withUnsafeBufferPointer { Self.head($0) }
-            var slot = Self.hash(head, utf8.count) & mask
-            while slots[slot].id >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Slot(head: head, count: Int32(utf8.count), id: Int32(id))
+            heads.append(head)
+            counts.append(utf8.count)
+            let h = Self.hash(head, utf8.count)
+            var slot = h & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Self.tag(h) | UInt32(id + 1)
         }
         // Every name must be found as itself, by the same lookup callers use.
         for (id, name) in byID where lookup(name) != id {
@@ -63,6 +65,9 @@ struct NameIndex: Sendable {
             return
         }
     }
+
+    /// The top 16 bits of a hash, in the top half of a slot.
+    @inline(__always) static func tag(_ h: Int) -> UInt32 { UInt32(truncatingIfNeeded: UInt(bitPattern: h) >> 48) << 16 }
 
     /// The first sixteen bytes of `s` as two little-endian words, zero-padded.
     @inline(__always) static func head(_ s: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
@@ -99,14 +104,17 @@ struct NameIndex: Sendable {
         let found: Int?? = name.utf8.withContiguousStorageIfAvailable { s -> Int? in
             let head = Self.head(s)
             let count = s.count
-            return slots.withUnsafeBufferPointer { table -> Int? in
-                var slot = Self.hash(head, count) & mask
-                while true {
-                    let e = table[slot]
-                    if e.id < 0 { return nil }
-                    if Int(e.count) == count, e.head == head, count <= 16 || tailEqual(Int(e.id), s) { return Int(e.id) }
-                    slot = (slot + 1) & mask
+            let h = Self.hash(head, count)
+            let tag = Self.tag(h)
+            var slot = h & mask
+            while true {
+                let e = slots[slot]
+                if e == 0 { return nil }
+                if e & 0xFFFF_0000 == tag {
+                    let id = Int(e & 0xFFFF) - 1
+                    if counts[id] == count, heads[id] == head, count <= 16 || tailEqual(id, s) { return id }
                 }
+                slot = (slot + 1) & mask
             }
         }
         return found ?? SyscallTable.id(of: name)

@@ -89,8 +89,10 @@ public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
     /// The `cmd` argument of a direct semctl/msgctl/shmctl whose entry point is the old one
     /// (`sys_old_semctl`, `compat_sys_old_*`: arm, mips64, n32), which clears IPC_64 from it too.
     public static func directIPC64Command(of name: String, on abi: Architecture) -> Int? {
-        guard [.arm, .mips64, .mipsel64, .mips64n32, .mipsel64n32].contains(abi) else { return nil }
-        return Multiplexer.ipc.versionParsedArgument(of: name)
+        switch abi {
+        case .arm, .mips64, .mipsel64, .mips64n32, .mipsel64n32: return Multiplexer.ipc.versionParsedArgument(of: name)
+        default: return nil
+        }
     }
 
     /// An equality test of `cmd` as the kernel reads it after clearing IPC_64, or nil when the
@@ -353,6 +355,8 @@ extension Policy {
         func alike(_ x: SyscallDecision, _ y: SyscallDecision) -> Bool {
             if x == y { return true }
             if x.rules.isEmpty || y.rules.isEmpty { return false }
+            // The canonical forms differ in these as the decisions do: no need to make them.
+            if x.action != y.action || x.priority != y.priority || x.rules.count != y.rules.count { return false }
             return canonical(x, on: abi) == canonical(y, on: abi)
         }
         for (name, x) in changes {
@@ -439,7 +443,6 @@ extension SyscallDecision {
         // are made only for the readings used.
         var narrowed: [[ArgumentCondition]?] = [], clean: [[ArgumentCondition]?] = []
         narrowed.reserveCapacity(rules.count)
-        clean.reserveCapacity(rules.count)
         var ambiguous = false
         let ipc64Command = Multiplexer.directIPC64Command(of: name, on: abi)
         // Each argument's width looked up once per decision (one lookup of the name), not once
@@ -448,15 +451,22 @@ extension SyscallDecision {
         if case .arguments(let declared) = ArgumentWidths.lookup(name, on: abi) {
             for i in 0..<min(6, declared.count) { widths[i] = declared[i] }
         }
+        // Whether some constant is one its argument cannot hold (only then is the clean reading made).
+        let anyAmbiguous = rules.contains { rule in
+            rule.conditions.contains { cond in
+                guard (0...5).contains(cond.index), let width = widths[cond.index] else { return false }
+                return cond.cleanTruth(inBits: width.bits) != nil
+            }
+        }
         for rule in rules {
             var n: [ArgumentCondition] = [], c: [ArgumentCondition] = []
             n.reserveCapacity(rule.conditions.count)
-            c.reserveCapacity(rule.conditions.count)
+            if anyAmbiguous { c.reserveCapacity(rule.conditions.count) }
             var cleanHolds = true, narrowedHolds = true
             for cond in rule.conditions {
                 guard let width = (0...5).contains(cond.index) ? widths[cond.index] : nil else {
                     n.append(cond)
-                    c.append(cond)
+                    if anyAmbiguous { c.append(cond) }
                     continue
                 }
                 if width.bits <= 32, !narrowIndexes.contains(cond.index) { narrowIndexes.append(cond.index) }
@@ -465,7 +475,7 @@ extension SyscallDecision {
                 if cond.index == ipc64Command, let masked = Multiplexer.ignoringIPC64(judged) { judged = masked }
                 guard let truth = cond.cleanTruth(inBits: width.bits) else {
                     n.append(judged)
-                    c.append(judged)
+                    if anyAmbiguous { c.append(judged) }
                     continue
                 }
                 ambiguous = true
@@ -480,7 +490,7 @@ extension SyscallDecision {
                 }
             }
             narrowed.append(narrowedHolds ? n : nil)
-            clean.append(cleanHolds ? c : nil)
+            if anyAmbiguous { clean.append(cleanHolds ? c : nil) }
         }
         func readings(_ conditions: [[ArgumentCondition]?]) -> [Rule] {
             zip(rules, conditions).compactMap { rule, c in c.map { Rule($0, action: rule.action, origin: rule.origin) } }
