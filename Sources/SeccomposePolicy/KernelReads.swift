@@ -17,6 +17,7 @@
 //     pointer. They are never made less restrictive than the policy already makes them.
 
 import SeccomposeSyscalls
+import Synchronization
 
 /// How the compiler treats argument widths and multiplexers.
 public enum ArgumentWidthMode: String, Sendable, Hashable, Codable, CaseIterable {
@@ -429,6 +430,29 @@ extension Policy {
     }
 }
 
+extension Policy {
+    /// `ArgumentWidths.lookup`'s widths of `name`'s first six arguments on `abi` (nil where not
+    /// known), parsed once per process for names the syscall table knows.
+    static func argumentWidths(of name: String, on abi: Architecture) -> [ArgumentWidth?] {
+        let key = WidthKey(name: name, abi: abi)
+        if let hit = widthCache.withLock({ $0[key] }) { return hit }
+        var widths = [ArgumentWidth?](repeating: nil, count: 6)
+        if case .arguments(let declared) = ArgumentWidths.lookup(name, on: abi) {
+            for i in 0..<min(6, declared.count) { widths[i] = declared[i] }
+        }
+        // Only names of the table are kept, so that the cache stays bounded.
+        if SyscallTable.isKnown(name) { widthCache.withLock { $0[key] = widths } }
+        return widths
+    }
+
+    struct WidthKey: Hashable {
+        var name: String
+        var abi: Architecture
+    }
+
+    static let widthCache = Mutex<[WidthKey: [ArgumentWidth?]]>([:])
+}
+
 extension SyscallDecision {
     /// The decision with each condition compared on the bits the kernel reads of `name`'s
     /// arguments on `abi`; with `strict`, unclean upper halves of 32-bit arguments first get
@@ -442,15 +466,12 @@ extension SyscallDecision {
         // The readings' conditions per rule (nil: that reading of the rule never holds); rules
         // are made only for the readings used.
         var narrowed: [[ArgumentCondition]?] = [], clean: [[ArgumentCondition]?] = []
-        narrowed.reserveCapacity(rules.count)
-        var ambiguous = false
+        // Without a constant its argument cannot hold, the narrowed reading is every rule, made here.
+        var direct: [Rule] = []
         let ipc64Command = Multiplexer.directIPC64Command(of: name, on: abi)
         // Each argument's width looked up once per decision (one lookup of the name), not once
         // per condition (`ArgumentWidths.width(of:argument:on:)` for each of the six).
-        var widths = [ArgumentWidth?](repeating: nil, count: 6)
-        if case .arguments(let declared) = ArgumentWidths.lookup(name, on: abi) {
-            for i in 0..<min(6, declared.count) { widths[i] = declared[i] }
-        }
+        let widths = Policy.argumentWidths(of: name, on: abi)
         // Whether some constant is one its argument cannot hold (only then is the clean reading made).
         let anyAmbiguous = rules.contains { rule in
             rule.conditions.contains { cond in
@@ -458,6 +479,7 @@ extension SyscallDecision {
                 return cond.cleanTruth(inBits: width.bits) != nil
             }
         }
+        if anyAmbiguous { narrowed.reserveCapacity(rules.count) } else { direct.reserveCapacity(rules.count) }
         for rule in rules {
             var n: [ArgumentCondition] = [], c: [ArgumentCondition] = []
             n.reserveCapacity(rule.conditions.count)
@@ -478,7 +500,6 @@ extension SyscallDecision {
                     if anyAmbiguous { c.append(judged) }
                     continue
                 }
-                ambiguous = true
                 if !truth { cleanHolds = false }
                 switch cond.op {
                 case .equal, .notEqual, .maskedEqual:
@@ -489,14 +510,18 @@ extension SyscallDecision {
                     if truth { narrowedHolds = false }
                 }
             }
-            narrowed.append(narrowedHolds ? n : nil)
-            if anyAmbiguous { clean.append(cleanHolds ? c : nil) }
+            if anyAmbiguous {
+                narrowed.append(narrowedHolds ? n : nil)
+                clean.append(cleanHolds ? c : nil)
+            } else {
+                direct.append(Rule(n, action: rule.action, origin: rule.origin))
+            }
         }
         func readings(_ conditions: [[ArgumentCondition]?]) -> [Rule] {
             zip(rules, conditions).compactMap { rule, c in c.map { Rule($0, action: rule.action, origin: rule.origin) } }
         }
-        if !ambiguous {
-            d.rules = readings(narrowed)
+        if !anyAmbiguous {
+            d.rules = direct
         } else {
             let narrowed = readings(narrowed), clean = readings(clean)
             // For every call, the more restrictive of the two readings: the product of the two
