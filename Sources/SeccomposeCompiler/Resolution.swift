@@ -12,12 +12,16 @@ import Synchronization
 /// rest from `bytes`), so an unknown name is never mistaken for a known one. Made once, and
 /// checked against `SyscallTable.id(of:)` for every name when made.
 struct NameIndex: Sendable {
-    /// The open-addressing table (linear probing), small enough to stay in the cache: per slot
-    /// the top 16 bits of the name's hash and its id + 1 in the low 16 bits; 0: empty.
-    var slots: [UInt32]
-    /// Per id: the name's first sixteen bytes as two little-endian words (zero-padded), and its length.
-    var heads: [(UInt64, UInt64)]
-    var counts: [Int]
+    /// One slot of the open-addressing table (linear probing), everything a hit needs in one
+    /// place: the name's first sixteen bytes as two little-endian words (zero-padded), its
+    /// length and its id + 1 (0: an empty slot).
+    struct Slot: Sendable {
+        var head: (UInt64, UInt64) = (0, 0)
+        var count: UInt32 = 0
+        var idPlusOne: UInt32 = 0
+    }
+
+    var slots: [Slot]
     /// Every name's bytes, back to back; `offsets[id]..<offsets[id + 1]` is name `id`. Empty
     /// offsets: the index was refused when made, and `id(of:)` asks `SyscallTable`.
     var bytes: [UInt8]
@@ -29,10 +33,8 @@ struct NameIndex: Sendable {
     init(_ names: [String]) {
         var size = 16
         while size < names.count * 2 { size <<= 1 }
-        slots = [UInt32](repeating: 0, count: size)
+        slots = [Slot](repeating: Slot(), count: size)
         mask = size - 1
-        heads = []
-        counts = []
         bytes = []
         offsets = [0]
         // Ids are `SyscallTable.id(of:)`'s: a name missing there is left out (and so not found).
@@ -41,9 +43,9 @@ struct NameIndex: Sendable {
             if let id = SyscallTable.id(of: name) { byID.append((id, name)) }
         }
         byID.sort { $0.id < $1.id }
-        guard byID.enumerated().allSatisfy({ $0.offset == $0.element.id }), byID.count < 0xFFFF else {
-            // Not the dense 0..<n ids expected (or too many for 16 bits): an index that finds
-            // nothing, so callers fall back to `SyscallTable.id(of:)` (slower, never wrong).
+        guard byID.enumerated().allSatisfy({ $0.offset == $0.element.id }), byID.count < Int(UInt32.max) else {
+            // Not the dense 0..<n ids expected: an index that finds nothing, so callers fall
+            // back to `SyscallTable.id(of:)` (slower, never wrong).
             offsets = []
             return
         }
@@ -52,12 +54,9 @@ struct NameIndex: Sendable {
             offsets.append(bytes.count)
             let utf8 = Array(name.utf8)
             let head = utf8.withUnsafeBufferPointer { Self.head($0) }
-            heads.append(head)
-            counts.append(utf8.count)
-            let h = Self.hash(head, utf8.count)
-            var slot = h & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = Self.tag(h) | UInt32(id + 1)
+            var slot = Self.hash(head, utf8.count) & mask
+            while slots[slot].idPlusOne != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Slot(head: head, count: UInt32(truncatingIfNeeded: utf8.count), idPlusOne: UInt32(id + 1))
         }
         // Every name must be found as itself, by the same lookup callers use.
         for (id, name) in byID where lookup(name) != id {
@@ -66,23 +65,30 @@ struct NameIndex: Sendable {
         }
     }
 
-    /// The top 16 bits of a hash, in the top half of a slot.
-    @inline(__always) static func tag(_ h: Int) -> UInt32 { UInt32(truncatingIfNeeded: UInt(bitPattern: h) >> 48) << 16 }
+    /// Bytes `start..<start + count` (count 0...8) of `raw` as a little-endian word, read in
+    /// pieces of 4, 2 and 1 bytes (a wider read across a small string's two halves, just
+    /// copied to the stack, would wait for both stores).
+    @inline(__always) static func partial(_ raw: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> UInt64 {
+        if count == 8 { return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+        var w: UInt64 = 0, i = 0
+        if count - i >= 4 {
+            w = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start, as: UInt32.self)))
+            i = 4
+        }
+        if count - i >= 2 {
+            w |= UInt64(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + i, as: UInt16.self))) << UInt64(8 * i)
+            i += 2
+        }
+        if count - i >= 1 { w |= UInt64(raw[start + i]) << UInt64(8 * i) }
+        return w
+    }
 
     /// The first sixteen bytes of `s` as two little-endian words, zero-padded.
     @inline(__always) static func head(_ s: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
         let raw = UnsafeRawBufferPointer(s)
         let n = s.count
-        func word(_ offset: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
-        if n >= 16 { return (word(0), word(8)) }
-        if n >= 8 {
-            // Bytes 8..<n are the last n - 8 of the word ending at n (none when n is 8: the
-            // shift by 64 gives 0).
-            return (word(0), word(n - 8) >> UInt64(8 * (16 - n)))
-        }
-        var w: UInt64 = 0
-        for i in 0..<n { w |= UInt64(s[i]) << UInt64(8 * i) }
-        return (w, 0)
+        if n <= 8 { return (partial(raw, 0, n), 0) }
+        return (partial(raw, 0, 8), partial(raw, 8, min(n, 16) - 8))
     }
 
     /// A hash of a name's first sixteen bytes and its length.
@@ -104,15 +110,13 @@ struct NameIndex: Sendable {
         let found: Int?? = name.utf8.withContiguousStorageIfAvailable { s -> Int? in
             let head = Self.head(s)
             let count = s.count
-            let h = Self.hash(head, count)
-            let tag = Self.tag(h)
-            var slot = h & mask
+            var slot = Self.hash(head, count) & mask
             while true {
                 let e = slots[slot]
-                if e == 0 { return nil }
-                if e & 0xFFFF_0000 == tag {
-                    let id = Int(e & 0xFFFF) - 1
-                    if counts[id] == count, heads[id] == head, count <= 16 || tailEqual(id, s) { return id }
+                if e.idPlusOne == 0 { return nil }
+                if Int(e.count) == count, e.head == head {
+                    let id = Int(e.idPlusOne) - 1
+                    if count <= 16 || tailEqual(id, s) { return id }
                 }
                 slot = (slot + 1) & mask
             }
