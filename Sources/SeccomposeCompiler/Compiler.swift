@@ -36,7 +36,7 @@ public enum Compiler {
     public static func compile(_ policy: Policy, options: CompileOptions = CompileOptions()) throws(CompileError)
         -> Program
     {
-        try compiled(policy, options: options).program
+        try build(policy, options: options).program
     }
 
     /// Compiles `policy` and also returns the policy the program implements (`effectivePolicy`),
@@ -46,6 +46,13 @@ public enum Compiler {
     public static func compiled(_ policy: Policy, options: CompileOptions = CompileOptions()) throws(CompileError)
         -> (policy: Policy, program: Program)
     {
+        let (judged, program) = try build(policy, options: options)
+        return (judged.policy, program)
+    }
+
+    /// The program, and the tables of the policy it implements (`effectivePolicy`'s, not
+    /// written out: `compile` has no use for them as a `Policy`).
+    static func build(_ policy: Policy, options: CompileOptions) throws(CompileError) -> (judged: JudgedTables, program: Program) {
         try validate(policy)
         // Kernel and strict policies are built alike (only systemd's mode builds other layers), so
         // options may switch between those two; to or from systemd's mode they may not.
@@ -55,8 +62,8 @@ public enum Compiler {
                 fix: "give the mode once: build the policy in the mode you want (SystemdContext.argumentWidths, the profile importer's argumentWidths) and leave CompileOptions.argumentWidths nil")
         }
         let order = try byteOrder(policy)
-        let policy = effectivePolicy(policy, options: options)
-        let entries = resolvedEntries(policy)
+        let judged = policy.judgedTables(options.argumentWidths ?? policy.argumentWidths ?? .kernel)
+        let entries = resolvedEntries(judged)
         let dispatch = dispatch(policy, entries: entries)
         // The fastest layout that fits: longer runs of value tests make a smaller program with a
         // longer worst path, so a policy is refused only when even the smallest does not fit.
@@ -114,8 +121,8 @@ public enum Compiler {
             }
         }
         // Fail closed: the program must decide every call as the policy does (see SelfCheck).
-        if options.checkDecisions { try SelfCheck.verify(instructions, implements: policy, entries: entries, walk: &walked) }
-        return (policy, Program(instructions, byteOrder: order))
+        if options.checkDecisions { try SelfCheck.verify(instructions, implements: judged, entries: entries, walk: &walked) }
+        return (judged, Program(instructions, byteOrder: order))
     }
 
     /// The instructions for an effective policy in one layout (unchecked), and whether it has a

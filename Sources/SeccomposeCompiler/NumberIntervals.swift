@@ -10,18 +10,38 @@ extension Compiler {
         var decision: SyscallDecision
         var argumentBits: Int
         var littleEndian: Bool
+        /// A function of the fields above (so equal keys have equal ones), hashed in their stead.
+        private var fingerprint: Int
 
-        /// Hashes the decision's action, rule count and end rules only: a decision with
-        /// thousands of rules (ioctl values) is hashed in constant time; equality still compares
-        /// it whole.
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(argumentBits)
-            hasher.combine(littleEndian)
-            hasher.combine(decision.action)
-            hasher.combine(decision.rules.count)
-            hasher.combine(decision.rules.first)
-            hasher.combine(decision.rules.last)
+        init(decision: SyscallDecision, argumentBits: Int, littleEndian: Bool) {
+            self.decision = decision
+            self.argumentBits = argumentBits
+            self.littleEndian = littleEndian
+            fingerprint = Self.fingerprint(decision, argumentBits, littleEndian)
         }
+
+        /// A mix of the decision's action, rule count and end rules' actions and constants: a
+        /// decision with thousands of rules (ioctl values) is summed up in constant time, and
+        /// without `Hasher` over every field; equality still compares the key whole.
+        static func fingerprint(_ d: SyscallDecision, _ argumentBits: Int, _ littleEndian: Bool) -> Int {
+            var h = UInt64(truncatingIfNeeded: argumentBits) &* 2 &+ (littleEndian ? 1 : 0)
+            @inline(__always) func mix(_ v: UInt64) { h = (h ^ v) &* 0x9E37_79B9_7F4A_7C15; h ^= h >> 32 }
+            mix(UInt64(d.action.returnValue))
+            mix(UInt64(d.rules.count))
+            for rule in [d.rules.first, d.rules.last] {
+                guard let rule else { continue }
+                mix(UInt64(rule.action.returnValue))
+                mix(UInt64(rule.conditions.count))
+                for c in rule.conditions.prefix(4) {
+                    mix(UInt64(truncatingIfNeeded: c.index))
+                    mix(c.value)
+                    mix(c.mask)
+                }
+            }
+            return Int(truncatingIfNeeded: h)
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
     }
 
     struct Interval {

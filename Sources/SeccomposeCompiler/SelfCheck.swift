@@ -5,8 +5,10 @@
 // (`numberRanges`): each test of the number splits the interval, so the walk ends with the
 // ranges of numbers the program tells apart, each with the value it returns for every number
 // of the range having read only the number and arch, or nil (it reads another word, or does
-// what the walk does not model). The policy's side is read per ABI from its decisions by table
-// position (the only thing shared with the compiler is the lookup of names to table ids):
+// what the walk does not model). The policy's side is read per ABI from its decisions (each
+// entry's return value, or "by arguments", read from the decision itself when the compiler
+// resolves the tables' names to ids, beside and not from the kinds the passes use; a run reads
+// the decision by name):
 //   a range with a constant is compared with the policy on every number it holds (all 2^32
 //   numbers, for every AUDIT_ARCH value the policy judges and every other ABI's): each syscall
 //   of the ABI's table in it by its decision, the numbers between them by the default (or the
@@ -73,12 +75,14 @@ public enum SelfCheck {
     ///   of the first difference.
     public static func verify(_ instructions: [BPFInstruction], implements policy: Policy) throws(CompileError) {
         var walk = Walk()
-        try verify(instructions, implements: policy, entries: Compiler.resolvedEntries(policy), walk: &walk)
+        let judged = JudgedTables(unjudged: policy)
+        try verify(instructions, implements: judged, entries: Compiler.resolvedEntries(judged), walk: &walk)
     }
 
-    /// `verify(_:implements:)` with the policy's names already resolved and the program's walks
-    /// (of these `instructions`) shared with the compiler's cache check.
-    static func verify(_ instructions: [BPFInstruction], implements policy: Policy, entries: Compiler.Entries,
+    /// `verify(_:implements:)` for the policy whose tables are `policy` (its decisions read from
+    /// them, by name and by table position), with its names already resolved and the program's
+    /// walks (of these `instructions`) shared with the compiler's cache check.
+    static func verify(_ instructions: [BPFInstruction], implements policy: JudgedTables, entries: Compiler.Entries,
         walk: inout Walk) throws(CompileError)
     {
         if let d = firstDifference(instructions, policy, entries: entries, walk: &walk) {
@@ -92,7 +96,8 @@ public enum SelfCheck {
     /// The first call found on which the program and the policy disagree, or nil.
     public static func firstDifference(_ instructions: [BPFInstruction], _ policy: Policy) -> Difference? {
         var walk = Walk()
-        return firstDifference(instructions, policy, entries: Compiler.resolvedEntries(policy), walk: &walk)
+        let judged = JudgedTables(unjudged: policy)
+        return firstDifference(instructions, judged, entries: Compiler.resolvedEntries(judged), walk: &walk)
     }
 
     /// What a program returns for one range of numbers: from `start` to the next range's start.
@@ -122,41 +127,31 @@ public enum SelfCheck {
         }
     }
 
-    static func firstDifference(_ instructions: [BPFInstruction], _ policy: Policy, entries: Compiler.Entries,
+    static func firstDifference(_ instructions: [BPFInstruction], _ tables: JudgedTables, entries: Compiler.Entries,
         walk: inout Walk) -> Difference?
     {
+        let policy = tables.source
         var covered: [UInt32] = []
         for abi in policy.architectures where !covered.contains(abi.auditArch) { covered.append(abi.auditArch) }
         let defaultValue = UInt64(policy.defaultAction.returnValue)
         let otherValue = UInt64(policy.otherArchitectureAction.returnValue)
-        let byArguments = UInt64(1) << 32  // an expected value: decided by the arguments
+        let byArguments = Compiler.Entries.byArguments  // an expected value: decided by the arguments
         var data = SeccompData(nr: 0, arch: 0)
-        var evaluators: [Policy.Evaluator] = []
-        var tableValues: [(abi: Architecture?, values: [UInt64])] = []
 
         // Runs one call with zero arguments (then the argument samples its rules need): the
         // difference, or, when the walk found one here (`walked`), a difference anyway.
         func run(_ nr: UInt32, _ abi: Architecture?, walked: UInt32?) -> Difference? {
             data.nr = nr
             for i in 0..<6 { data.args[i] = 0 }
-            let evaluation: Evaluation
-            if let abi {
-                let evaluator: Policy.Evaluator
-                if let e = evaluators.first(where: { $0.abi == abi }) {
-                    evaluator = e
-                } else {
-                    evaluator = Policy.Evaluator(policy, abi: abi)
-                    evaluators.append(evaluator)
-                }
-                evaluation = evaluator.evaluate(number: Int(nr), name: SyscallTable.name(of: Int(nr), on: abi), arguments: data.args)
-            } else {
-                evaluation = policy.evaluate(auditArch: data.arch, number: nr, arguments: data.args)
-            }
-            if let d = check(instructions, evaluation, &data) { return d }
+            // The call as the kernel attributes it (`abi`, or for an AUDIT_ARCH value no judged
+            // ABI has, whichever ABI has it), judged by name from the tables.
+            let attributed = abi ?? Evaluation.abi(auditArch: data.arch, number: nr)
+            let judgement = judge(tables, abi: attributed, number: nr, arguments: data.args)
+            if let d = check(instructions, judgement.action, attributed, judgement.decision, &data) { return d }
             guard let walked else { return nil }
             // The walk and the run disagree: one of them is wrong, so the program is not trusted.
-            return Difference(abi: evaluation.abi, auditArch: data.arch, number: nr, arguments: data.args,
-                expected: evaluation.action, actual: Action(returnValue: walked),
+            return Difference(abi: attributed, auditArch: data.arch, number: nr, arguments: data.args,
+                expected: judgement.action, actual: Action(returnValue: walked),
                 failure: "only by the walk over ranges of numbers: a run of this call agrees with the policy "
                     + "(the walk or the simulator is wrong, so the program is not trusted)")
         }
@@ -195,17 +190,9 @@ public enum SelfCheck {
                     expected = [UInt64](repeating: defaultValue, count: numbers.count)
                     let ranks = order?.rankByID ?? []
                     let table = entries[abi]
-                    // The value of each entry of the table, read once per table (ABIs share them).
-                    let values: [UInt64]
-                    if let hit = tableValues.first(where: { $0.abi == table.abi }) {
-                        values = hit.values
-                    } else {
-                        let decisions = entries.decisions(table, of: policy)
-                        values = table.positions.map { position in
-                            decisions.values[position].rules.isEmpty ? UInt64(decisions.values[position].action.returnValue) : byArguments
-                        }
-                        tableValues.append((table.abi, values))
-                    }
+                    // The value of each entry of the table, read from its decision when the
+                    // table was resolved.
+                    let values = table.returns
                     for (k, id) in table.ids.enumerated() {
                         let rank = Int(ranks[Int(id)])
                         if rank >= 0 { expected[rank] = values[k] }
@@ -382,15 +369,34 @@ public enum SelfCheck {
         return out
     }
 
-    /// Runs the call in `data` (arguments zero), whose policy evaluation is `evaluation`, then
-    /// the argument samples its decision's rules need, and compares.
-    static func check(_ program: [BPFInstruction], _ evaluation: Evaluation, _ data: inout SeccompData) -> Difference? {
-        guard let abi = evaluation.abi, let decision = evaluation.decision, !decision.rules.isEmpty else {
+    /// The policy's judgement of syscall `number` through `abi` (nil: an `AUDIT_ARCH` value no
+    /// ABI has) from its tables, as `Policy.evaluate(auditArch:number:arguments:)` judges the
+    /// policy they are the tables of: the other-ABI action for an ABI it does not judge, the
+    /// default action for a number that is no syscall of the ABI or a syscall it does not name,
+    /// else the syscall's decision (by name) for these arguments.
+    static func judge(_ tables: JudgedTables, abi: Architecture?, number: UInt32, arguments: [UInt64])
+        -> (action: Action, decision: SyscallDecision?)
+    {
+        let policy = tables.source
+        guard let abi, policy.architectures.contains(abi) else { return (policy.otherArchitectureAction, nil) }
+        guard let name = SyscallTable.name(of: Int(number), on: abi), let d = tables.table(for: abi)[name] else {
+            return (policy.defaultAction, nil)
+        }
+        return (d.action(arguments: arguments, argumentBits: abi.argumentBits), d)
+    }
+
+    /// Runs the call in `data` (arguments zero), which the policy judges `action` (by
+    /// `decision`, nil when no syscall's decision applies) through `abi`, then the argument
+    /// samples its decision's rules need, and compares.
+    static func check(_ program: [BPFInstruction], _ action: Action, _ abi: Architecture?, _ decision: SyscallDecision?,
+        _ data: inout SeccompData) -> Difference?
+    {
+        guard let abi, let decision, !decision.rules.isEmpty else {
             // The policy decides without looking at arguments: so must the program, and then
             // this one run stands for every argument value.
-            return compare(program, data, evaluation.action, evaluation.abi, argumentFree: true)
+            return compare(program, data, action, abi, argumentFree: true)
         }
-        if let d = compare(program, data, evaluation.action, abi, argumentFree: false) { return d }
+        if let d = compare(program, data, action, abi, argumentFree: false) { return d }
         let firstMatch = FirstMatch(decision, argumentBits: abi.argumentBits)
         var found: Difference?
         var scratch = [UInt64](repeating: 0, count: 6)
@@ -422,8 +428,8 @@ public enum SelfCheck {
 
     /// Argument vectors for a decision's rules: for each rule, its conditions met together
     /// (as far as one value per argument allows), then each condition's argument varied over
-    /// `values(for:)` with the rule's other arguments kept. Bounded: at most about ten vectors
-    /// per condition. Each is built in `buffer` (six words) and passed to `body`, without an
+    /// `values(for:)` with the rule's other arguments kept (a vector equal to one already passed
+    /// for this rule and condition is skipped). Bounded: at most about ten vectors per condition. Each is built in `buffer` (six words) and passed to `body`, without an
     /// array per vector; iteration stops when `body` returns false.
     static func forEachArgumentSample(_ rules: [Rule], into buffer: inout [UInt64], _ body: ([UInt64]) -> Bool) {
         var base = [UInt64](repeating: 0, count: 6)
@@ -433,7 +439,11 @@ public enum SelfCheck {
             for i in 0..<6 { buffer[i] = base[i] }
             guard body(buffer) else { return }
             for c in rule.conditions where (0...5).contains(c.index) {
-                for v in values(for: c) {
+                let varied = values(for: c)
+                for (j, v) in varied.enumerated() {
+                    // A vector already run is not run again: the rule's base vector (v is the
+                    // argument's value there) or an earlier value of this condition's.
+                    if v == base[c.index] || varied[..<j].contains(v) { continue }
                     buffer[c.index] = v
                     guard body(buffer) else { return }
                 }

@@ -17,6 +17,7 @@
 //     pointer. They are never made less restrictive than the policy already makes them.
 
 import SeccomposeSyscalls
+import Synchronization
 
 /// How the compiler treats argument widths and multiplexers.
 public enum ArgumentWidthMode: String, Sendable, Hashable, Codable, CaseIterable {
@@ -89,8 +90,10 @@ public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
     /// The `cmd` argument of a direct semctl/msgctl/shmctl whose entry point is the old one
     /// (`sys_old_semctl`, `compat_sys_old_*`: arm, mips64, n32), which clears IPC_64 from it too.
     public static func directIPC64Command(of name: String, on abi: Architecture) -> Int? {
-        guard [.arm, .mips64, .mipsel64, .mips64n32, .mipsel64n32].contains(abi) else { return nil }
-        return Multiplexer.ipc.versionParsedArgument(of: name)
+        switch abi {
+        case .arm, .mips64, .mipsel64, .mips64n32, .mipsel64n32: return Multiplexer.ipc.versionParsedArgument(of: name)
+        default: return nil
+        }
     }
 
     /// An equality test of `cmd` as the kernel reads it after clearing IPC_64, or nil when the
@@ -193,7 +196,84 @@ extension SyscallDecision {
 
     /// The most restrictive action the decision can lead to (the kernel's precedence order).
     public var mostRestrictiveOutcome: Action {
-        outcomes.max { $0.precedence < $1.precedence } ?? action
+        // Without rules the action is the only outcome (no array of one made).
+        guard !rules.isEmpty else { return action }
+        return outcomes.max { $0.precedence < $1.precedence } ?? action
+    }
+}
+
+/// A policy's decision tables as `Policy.judgingKernelReads` makes them, without writing them
+/// out: each table is one of the policy's own tables (shared, not copied) with the few decisions
+/// the pass changes written over it. The compiler works from these; `policy` writes them out.
+package struct JudgedTables: Sendable {
+    /// One table: `base` with `changes` written over it (a nil change removes the name).
+    package struct Table: Sendable {
+        /// The policy's table this one starts from.
+        package var base: [String: SyscallDecision]
+        /// The decisions that replace base's, by name; nil where the name is removed.
+        package var changes: [String: SyscallDecision?] = [:]
+
+        /// The table `base` with no changes.
+        package init(base: [String: SyscallDecision], changes: [String: SyscallDecision?] = [:]) {
+            self.base = base
+            self.changes = changes
+        }
+
+        /// The decision for `name`.
+        package subscript(name: String) -> SyscallDecision? {
+            if let i = changes.index(forKey: name) { return changes.values[i] }
+            return base[name]
+        }
+
+        /// The number of names in the table.
+        package var count: Int {
+            var n = base.count
+            for (name, d) in changes {
+                let inBase = base.index(forKey: name) != nil
+                if d == nil, inBase { n -= 1 }
+                if d != nil, !inBase { n += 1 }
+            }
+            return n
+        }
+
+        /// The table written out.
+        package var merged: [String: SyscallDecision] {
+            guard !changes.isEmpty else { return base }
+            var t = base
+            for (name, d) in changes { t[name] = d }
+            return t
+        }
+    }
+
+    /// The policy judged (its tables are the unjudged ones; `shared` and `perABI` replace them).
+    package var source: Policy
+    /// The table of every judged ABI without one of its own (`Policy.syscalls`).
+    package var shared: Table
+    /// The ABIs' own tables (`Policy.abiSyscalls`).
+    package var perABI: [Architecture: Table]
+
+    /// `policy`'s tables as they are (no pass applied).
+    package init(unjudged policy: Policy) {
+        source = policy
+        shared = Table(base: policy.syscalls)
+        perABI = policy.abiSyscalls.mapValues { Table(base: $0) }
+    }
+
+    init(source: Policy, shared: Table, perABI: [Architecture: Table]) {
+        self.source = source
+        self.shared = shared
+        self.perABI = perABI
+    }
+
+    /// The table that applies to `abi`: its own if it has one, else `shared`.
+    package func table(for abi: Architecture) -> Table { perABI[abi] ?? shared }
+
+    /// The judged policy, its tables written out.
+    package var policy: Policy {
+        var out = source
+        out.syscalls = shared.merged
+        out.abiSyscalls = perABI.mapValues(\.merged)
+        return out
     }
 }
 
@@ -202,24 +282,34 @@ extension Policy {
     /// returns the policy unchanged.
     public func judgingKernelReads(_ mode: ArgumentWidthMode) -> Policy {
         guard mode != .systemd, !architectures.isEmpty else { return self }
+        return judgedTables(mode).policy
+    }
+
+    /// `judgingKernelReads(mode)` with its tables not written out.
+    package func judgedTables(_ mode: ArgumentWidthMode) -> JudgedTables {
+        guard mode != .systemd, !architectures.isEmpty else { return JudgedTables(unjudged: self) }
         // Per ABI only the decisions that change are computed; ABIs then share one table where
         // their changes agree or concern calls the others do not have (socketcall on i386 only).
-        var out = self
-        out.abiSyscalls = [:]
-        var shared: [String: SyscallDecision] = [:]
+        var shared = JudgedTables.Table(base: [:])
+        var perABI: [Architecture: JudgedTables.Table] = [:]
         var sharers: [Architecture] = []
         var changedNames: Set<String> = []
         for abi in architectures {
             let base = decisions(for: abi)
             var changes: [String: SyscallDecision] = [:]
-            for (name, d) in base where !d.rules.isEmpty {
+            // By index: only decisions with rules are read whole (most have none).
+            var i = base.startIndex
+            while i != base.endIndex {
+                defer { i = base.index(after: i) }
+                guard !base.values[i].rules.isEmpty else { continue }
+                let d = base.values[i], name = base.keys[i]
                 let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
                 if judged != d { changes[name] = judged }
             }
             let judged = changes
             closeMultiplexers(on: abi, &changes) { judged[$0] ?? base[$0] }
             guard let first = sharers.first else {
-                shared = (changes.isEmpty ? base : base.merging(changes) { $1 })
+                shared = JudgedTables.Table(base: base, changes: changes.mapValues { $0 })
                 changedNames = Set(changes.keys)
                 sharers = [abi]
                 continue
@@ -243,22 +333,21 @@ extension Policy {
                 ok = Policy.judgeAlike(base, changedBy: changes, shared, on: abi)
             }
             if ok {
-                for (name, d) in updates { shared[name] = d }
+                for (name, d) in updates { shared.changes.updateValue(d, forKey: name) }
                 changedNames.formUnion(updates.keys)
                 sharers.append(abi)
             } else {
-                out.abiSyscalls[abi] = (changes.isEmpty ? base : base.merging(changes) { $1 })
+                perABI[abi] = JudgedTables.Table(base: base, changes: changes.mapValues { $0 })
             }
         }
-        out.syscalls = shared
-        return out
+        return JudgedTables(source: self, shared: shared, perABI: perABI)
     }
 
     /// Whether `base` with `changes` written over it (the table is not made) and `b` decide every
     /// call on `abi` alike (their conditions compare the same bits there), comparing only the
     /// decisions that differ as written.
     static func judgeAlike(_ base: [String: SyscallDecision], changedBy changes: [String: SyscallDecision],
-        _ b: [String: SyscallDecision], on abi: Architecture) -> Bool
+        _ b: JudgedTables.Table, on abi: Architecture) -> Bool
     {
         // The merged table's size: base's, plus the changed names base lacks.
         var count = base.count
@@ -267,6 +356,8 @@ extension Policy {
         func alike(_ x: SyscallDecision, _ y: SyscallDecision) -> Bool {
             if x == y { return true }
             if x.rules.isEmpty || y.rules.isEmpty { return false }
+            // The canonical forms differ in these as the decisions do: no need to make them.
+            if x.action != y.action || x.priority != y.priority || x.rules.count != y.rules.count { return false }
             return canonical(x, on: abi) == canonical(y, on: abi)
         }
         for (name, x) in changes {
@@ -339,6 +430,29 @@ extension Policy {
     }
 }
 
+extension Policy {
+    /// `ArgumentWidths.lookup`'s widths of `name`'s first six arguments on `abi` (nil where not
+    /// known), parsed once per process for names the syscall table knows.
+    static func argumentWidths(of name: String, on abi: Architecture) -> [ArgumentWidth?] {
+        let key = WidthKey(name: name, abi: abi)
+        if let hit = widthCache.withLock({ $0[key] }) { return hit }
+        var widths = [ArgumentWidth?](repeating: nil, count: 6)
+        if case .arguments(let declared) = ArgumentWidths.lookup(name, on: abi) {
+            for i in 0..<min(6, declared.count) { widths[i] = declared[i] }
+        }
+        // Only names of the table are kept, so that the cache stays bounded.
+        if SyscallTable.isKnown(name) { widthCache.withLock { $0[key] = widths } }
+        return widths
+    }
+
+    struct WidthKey: Hashable {
+        var name: String
+        var abi: Architecture
+    }
+
+    static let widthCache = Mutex<[WidthKey: [ArgumentWidth?]]>([:])
+}
+
 extension SyscallDecision {
     /// The decision with each condition compared on the bits the kernel reads of `name`'s
     /// arguments on `abi`; with `strict`, unclean upper halves of 32-bit arguments first get
@@ -349,20 +463,32 @@ extension SyscallDecision {
         // Two readings of every rule. The narrowed one compares the low bits of every constant;
         // the clean one reads a constant the argument cannot hold as what it means for values
         // without junk in the upper half (`==` never, `!=` always, ordering clamped).
-        var narrowed: [Rule] = [], clean: [Rule] = []
-        var ambiguous = false
+        // The readings' conditions per rule (nil: that reading of the rule never holds); rules
+        // are made only for the readings used.
+        var narrowed: [[ArgumentCondition]?] = [], clean: [[ArgumentCondition]?] = []
+        // Without a constant its argument cannot hold, the narrowed reading is every rule, made here.
+        var direct: [Rule] = []
         let ipc64Command = Multiplexer.directIPC64Command(of: name, on: abi)
-        // Each argument's width looked up once per decision, not once per condition.
-        let widths = (0...5).map { ArgumentWidths.width(of: name, argument: $0, on: abi) }
+        // Each argument's width looked up once per decision (one lookup of the name), not once
+        // per condition (`ArgumentWidths.width(of:argument:on:)` for each of the six).
+        let widths = Policy.argumentWidths(of: name, on: abi)
+        // Whether some constant is one its argument cannot hold (only then is the clean reading made).
+        let anyAmbiguous = rules.contains { rule in
+            rule.conditions.contains { cond in
+                guard (0...5).contains(cond.index), let width = widths[cond.index] else { return false }
+                return cond.cleanTruth(inBits: width.bits) != nil
+            }
+        }
+        if anyAmbiguous { narrowed.reserveCapacity(rules.count) } else { direct.reserveCapacity(rules.count) }
         for rule in rules {
-            var n = rule, c = rule
-            n.conditions = []
-            c.conditions = []
+            var n: [ArgumentCondition] = [], c: [ArgumentCondition] = []
+            n.reserveCapacity(rule.conditions.count)
+            if anyAmbiguous { c.reserveCapacity(rule.conditions.count) }
             var cleanHolds = true, narrowedHolds = true
             for cond in rule.conditions {
                 guard let width = (0...5).contains(cond.index) ? widths[cond.index] : nil else {
-                    n.conditions.append(cond)
-                    c.conditions.append(cond)
+                    n.append(cond)
+                    if anyAmbiguous { c.append(cond) }
                     continue
                 }
                 if width.bits <= 32, !narrowIndexes.contains(cond.index) { narrowIndexes.append(cond.index) }
@@ -370,27 +496,34 @@ extension SyscallDecision {
                 // sys_old_semctl & co. clear IPC_64 from cmd before acting on it.
                 if cond.index == ipc64Command, let masked = Multiplexer.ignoringIPC64(judged) { judged = masked }
                 guard let truth = cond.cleanTruth(inBits: width.bits) else {
-                    n.conditions.append(judged)
-                    c.conditions.append(judged)
+                    n.append(judged)
+                    if anyAmbiguous { c.append(judged) }
                     continue
                 }
-                ambiguous = true
                 if !truth { cleanHolds = false }
                 switch cond.op {
                 case .equal, .notEqual, .maskedEqual:
                     // Junk in the upper half can equal the constant's: compare the low bits.
-                    n.conditions.append(judged)
+                    n.append(judged)
                 default:
                     // Junk can put the value on either side: the other reading takes the other side.
                     if truth { narrowedHolds = false }
                 }
             }
-            if narrowedHolds { narrowed.append(n) }
-            if cleanHolds { clean.append(c) }
+            if anyAmbiguous {
+                narrowed.append(narrowedHolds ? n : nil)
+                clean.append(cleanHolds ? c : nil)
+            } else {
+                direct.append(Rule(n, action: rule.action, origin: rule.origin))
+            }
         }
-        if !ambiguous {
-            d.rules = narrowed
+        func readings(_ conditions: [[ArgumentCondition]?]) -> [Rule] {
+            zip(rules, conditions).compactMap { rule, c in c.map { Rule($0, action: rule.action, origin: rule.origin) } }
+        }
+        if !anyAmbiguous {
+            d.rules = direct
         } else {
+            let narrowed = readings(narrowed), clean = readings(clean)
             // For every call, the more restrictive of the two readings: the product of the two
             // first-match lists (each with its fallback as a last, unconditional rule).
             func stricter(_ x: Action, _ y: Action) -> Action { x.precedence >= y.precedence ? x : y }
