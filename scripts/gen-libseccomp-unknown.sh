@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 out=data/libseccomp-2.5.4-unknown.txt
 command -v scmp_sys_resolver >/dev/null || { echo "scmp_sys_resolver missing: apt-get install seccomp" >&2; exit 1; }
 head -n 4 "$out" > "$out.new"
-awk -F'\t' '/^static let embeddedTSV/ {next} NR > 1 && $1 != "name" && NF > 2 {print $1}' \
+# The names are the string literals of `embeddedNames`, one a line.
+awk '/static let embeddedNames/ {on = 1; next} on && /^    \]/ {on = 0} on {gsub(/[ ",]/, ""); print}' \
     Sources/SeccomposeSyscalls/Generated/SyscallTable+Data.swift |
 while read -r name; do
     if [ "$(scmp_sys_resolver -a x86_64 "$name")" = "-1" ]; then echo "$name"; fi

@@ -20,54 +20,23 @@ public enum SyscallTable {
         var numberByID: [[Int]]
     }
 
-    /// Parses the embedded table once, scanning bytes (start-up cost matters for `run`).
+    /// The embedded table, indexed once (start-up cost matters for `run`): the names and cells
+    /// are generated as literals, so only the name index and the per-ABI columns are made here.
     static let data: Data = {
-        var text = embeddedTSV
-        return text.withUTF8 { bytes -> Data in
-            var names: [String] = []
-            var cells: [Int32] = []
-            var header: [String] = []
-            var field = 0, start = 0, value: Int32 = 0, hasDigits = false, isHeader = true
-            names.reserveCapacity(520)
-            cells.reserveCapacity(520 * 18)
-            for i in 0...bytes.count {
-                let b: UInt8 = i < bytes.count ? bytes[i] : 0x0A
-                if b == 0x09 || b == 0x0A {
-                    if isHeader {
-                        if field > 0 { header.append(String(decoding: bytes[start..<i], as: UTF8.self)) }
-                    } else if field == 0 {
-                        if i > start { names.append(String(decoding: bytes[start..<i], as: UTF8.self)) }
-                    } else {
-                        cells.append(hasDigits ? value : -1)
-                    }
-                    value = 0
-                    hasDigits = false
-                    start = i + 1
-                    field += 1
-                    if b == 0x0A {
-                        if field > 1 { isHeader = false }
-                        field = 0
-                    }
-                } else if !isHeader, field > 0, b >= 0x30, b <= 0x39 {
-                    value = value * 10 + Int32(b - 0x30)
-                    hasDigits = true
-                }
+        let names = embeddedNames, cells = embeddedCells, count = embeddedColumns.count
+        var columnIndex: [String: Int] = [:]
+        for (i, c) in embeddedColumns.enumerated() { columnIndex[c] = i }
+        var ids = [String: Int](minimumCapacity: names.count)
+        for (i, n) in names.enumerated() { ids[n] = i }
+        let numberByID: [[Int]] = Architecture.allCases.map { abi in
+            guard let col = columnIndex[abi.tableColumn] else { return Array(repeating: -1, count: names.count) }
+            return (0..<names.count).map { id in
+                let n = cells[id * count + col]
+                return n < 0 ? -1 : Int(n) + abi.syscallBase
             }
-            var columnIndex: [String: Int] = [:]
-            for (i, c) in header.enumerated() { columnIndex[c] = i }
-            var ids = [String: Int](minimumCapacity: names.count)
-            for (i, n) in names.enumerated() { ids[n] = i }
-            let count = header.count
-            let numberByID: [[Int]] = Architecture.allCases.map { abi in
-                guard let col = columnIndex[abi.tableColumn] else { return Array(repeating: -1, count: names.count) }
-                return (0..<names.count).map { id in
-                    let n = cells[id * count + col]
-                    return n < 0 ? -1 : Int(n) + abi.syscallBase
-                }
-            }
-            return Data(names: names, ids: ids, cells: cells, columnCount: count, columnIndex: columnIndex,
-                numberByID: numberByID)
         }
+        return Data(names: names, ids: ids, cells: cells, columnCount: count, columnIndex: columnIndex,
+            numberByID: numberByID)
     }()
 
     /// Every syscall name the table knows, on any ABI, sorted by byte value.

@@ -14,6 +14,20 @@ struct SyscallTableTests {
         }
     }
 
+    @Test("the embedded table's shape: names strictly in byte order, one row of cells per name, a column per ABI")
+    func embeddedShape() {
+        let names = SyscallTable.embeddedNames, columns = SyscallTable.embeddedColumns
+        #expect(zip(names, names.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        #expect(SyscallTable.embeddedCells.count == names.count * columns.count)
+        #expect(SyscallTable.embeddedCells.allSatisfy { $0 >= -1 })
+        #expect(Set(columns).count == columns.count)
+        for abi in Architecture.allCases { #expect(columns.contains(abi.tableColumn), "\(abi)") }
+        // Every row names a call on some ABI.
+        for id in names.indices {
+            #expect(columns.indices.contains { SyscallTable.embeddedCells[id * columns.count + $0] >= 0 }, "\(names[id])")
+        }
+    }
+
     @Test(
         "known numbers",
         arguments: [
