@@ -71,6 +71,11 @@ public struct SystemCallSettings: Sendable {
     /// other name (internal: a map restricted so is not the unit's map).
     var onlyNames: Set<String>?
 
+    /// When false, `applyFilter` makes no diagnostics (returns none) and changes the map exactly as
+    /// with them: for internal re-evaluations that discard what they report (`check`'s version
+    /// comparison), where the lint and the messages cost more than the map.
+    var diagnosing = true
+
     private mutating func takeSuggestion() -> Bool {
         guard suggestionsLeft > 0 else { return false }
         suggestionsLeft -= 1
@@ -126,8 +131,11 @@ public struct SystemCallSettings: Sendable {
         for word in split.words {
             let column = word.column + offset
             let origin = WordOrigin(source: source, column: column, word: word.raw, implicitDefault: false)
-            diags += lint(word: word, column: column, setting: "SystemCallFilter", source: source, invertedLine: invert)
+            if diagnosing {
+                diags += lint(word: word, column: column, setting: "SystemCallFilter", source: source, invertedLine: invert)
+            }
             guard let (name, action) = splitNameAndAction(word.text) else {
+                if !diagnosing { continue }
                 diags.append(diagnostic(.warning, "invalid-entry", "Failed to parse syscall:errno, ignoring: \(word.text)",
                     systemd: true, setting: "SystemCallFilter", source: source, column: column, text: word.raw,
                     note: actionNote(word.text),
@@ -135,6 +143,7 @@ public struct SystemCallSettings: Sendable {
                 continue
             }
             if !invert, action != nil {
+                if !diagnosing { continue }
                 diags.append(diagnostic(.warning, "errno-on-allow",
                     "Allow-listed system calls cannot take error number, ignoring: \(word.text)",
                     systemd: true, setting: "SystemCallFilter", source: source, column: column, text: word.raw,
@@ -142,10 +151,10 @@ public struct SystemCallSettings: Sendable {
                     fix: "move it to a deny line: SystemCallFilter=~\(word.text)"))
                 continue
             }
-            apply(name: name, action: action, invert: invert, origin: origin, log: true, into: &diags,
+            apply(name: name, action: action, invert: invert, origin: origin, log: diagnosing, into: &diags,
                 column: column, rawWord: word.raw, setting: "SystemCallFilter")
         }
-        if let col = split.errorColumn {
+        if diagnosing, let col = split.errorColumn {
             diags.append(invalidSyntax(setting: "SystemCallFilter", value: body, source: source, column: col + offset))
         }
         return diags
@@ -153,7 +162,7 @@ public struct SystemCallSettings: Sendable {
 
     /// Splits `NAME[:ACTION]` at the first colon (`parse_syscall_and_errno`).
     func splitNameAndAction(_ word: String) -> (String, EntryAction?)? {
-        guard let colon = word.firstIndex(of: ":") else {
+        guard let colon = ByteSearch.firstCharacter(UInt8(ascii: ":"), in: word) else {
             return word.isEmpty ? nil : (word, nil)
         }
         let name = String(word[..<colon])
@@ -372,8 +381,7 @@ public struct SystemCallSettings: Sendable {
         if name == "@sandbox", context.version == .v252 { note = "@sandbox exists from systemd 254 on (here: 262)" }
         return diagnostic(.warning, "unknown-group", "Unknown system call group, ignoring: \(name)", systemd: true,
             setting: setting, source: origin.source, column: origin.column, text: origin.word, note: note,
-            fix: (takeSuggestion() ? Suggestions.nearest(name, in: Suggestions.index("groups " + names.joined(separator: " ")) { names })
-                : nil).map { "did you mean '\($0)'?" }
+            fix: (takeSuggestion() ? Suggestions.nearest(name, in: Suggestions.groupIndex(names)) : nil).map { "did you mean '\($0)'?" }
                 ?? "list the groups with: seccompose syscall-filter --systemd \(context.version)")
     }
 
@@ -385,7 +393,7 @@ public struct SystemCallSettings: Sendable {
     }
 
     private func actionNote(_ word: String) -> String? {
-        guard let colon = word.firstIndex(of: ":") else { return nil }
+        guard let colon = ByteSearch.firstCharacter(UInt8(ascii: ":"), in: word) else { return nil }
         let action = word[word.index(after: colon)...]
         if colon == word.startIndex { return "the syscall name before ':' is empty" }
         if action.isEmpty { return "nothing follows the ':'" }
@@ -455,6 +463,23 @@ enum Suggestions {
         made.memoKey = key
         cache.withLock { $0[key] = made }
         return made
+    }
+
+    /// The last group-name list `groupIndex` was asked for, with its index key.
+    private static let lastGroups = Mutex<(names: [String], key: String)?>(nil)
+
+    /// The index of a catalog's group names (`index("groups " + names joined by spaces)`): the
+    /// key is joined once per list, not once per unknown group (a catalog's `groupNames` is one
+    /// stored array, so comparing it with the last list is usually a buffer comparison).
+    static func groupIndex(_ names: [String]) -> Index {
+        let key: String
+        if let hit = lastGroups.withLock({ last in last.flatMap { $0.names == names ? $0.key : nil } }) {
+            key = hit
+        } else {
+            key = "groups " + names.joined(separator: " ")
+            lastGroups.withLock { $0 = (names, key) }
+        }
+        return index(key) { names }
     }
 
     /// The closest candidate within an edit distance of 1 (2 for names of 8 or more bytes), if any;

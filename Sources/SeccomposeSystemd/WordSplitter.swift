@@ -35,6 +35,7 @@ public enum WordSplitter {
     /// Environment=) C escapes are decoded: `\a \b \f \n \r \t \v \\ \" \' \s \xNN \NNN
     /// \uNNNN \UNNNNNNNN`; any other escaped character stands for itself.
     public static func split(_ value: String, unquote: Bool, cUnescape: Bool) -> Result {
+        if let words = plainASCIIWords(value, unquote: unquote) { return Result(words: words, errorColumn: nil) }
         let chars = Array(value.unicodeScalars)
         let utf8 = value.utf8
         // The UTF-8 offset of every scalar (and of the end): a word's raw text is a slice of the
@@ -102,6 +103,41 @@ public enum WordSplitter {
             let first = utf8.index(utf8.startIndex, offsetBy: from)
             let raw = String(Substring(utf8[first..<utf8.index(first, offsetBy: to - from)]))
             words.append(ValueWord(text: plain ? raw : String(text), raw: raw, column: start + 1))
+        }
+    }
+
+    /// The words of an ASCII value without a backslash (and, with `unquote`, without quotes), or
+    /// nil for any other value. In such a value no escape or quote applies, so every word is a
+    /// maximal run of non-space bytes whose text is its raw text, scalar i is byte i (so a word's
+    /// column is its byte offset plus one), and there is no error: the words of `split`, found
+    /// on the bytes without decoding scalars. The escapes and quotes are looked for with memchr.
+    static func plainASCIIWords(_ value: String, unquote: Bool) -> [ValueWord]? {
+        guard ByteSearch.isASCII(value), !ByteSearch.contains(value, UInt8(ascii: "\\")),
+            !unquote || (!ByteSearch.contains(value, UInt8(ascii: "'")) && !ByteSearch.contains(value, UInt8(ascii: "\"")))
+        else { return nil }
+        let utf8 = value.utf8
+        // Spaces are space, tab, LF and CR, all at most 0x20: one comparison for most bytes.
+        func isSpace(_ b: UInt8) -> Bool { b <= 0x20 && (b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) }
+        var words: [ValueWord] = []
+        var i = 0
+        var start: Int?
+        var first = utf8.startIndex
+        var index = utf8.startIndex
+        while true {
+            let atEnd = index == utf8.endIndex
+            if atEnd || isSpace(utf8[index]) {
+                if let s = start {
+                    let raw = String(Substring(utf8[first..<index]))
+                    words.append(ValueWord(text: raw, raw: raw, column: s + 1))
+                    start = nil
+                }
+                if atEnd { return words }
+            } else if start == nil {
+                start = i
+                first = index
+            }
+            i += 1
+            index = utf8.index(after: index)
         }
     }
 

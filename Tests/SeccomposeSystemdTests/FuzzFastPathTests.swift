@@ -1,0 +1,201 @@
+// The fast paths of the fourth fuzzing pass (issue 15) against the computations they replace:
+// the builder's decision tables made with `mapValues` against insertion name by name, the `:`
+// search through bytes against the Character search, the ASCII word splitter against the
+// scalar-by-scalar one, the version comparison's silent re-evaluation against the full one, and
+// the group-name suggestion index against the index under its joined key.
+
+import SeccomposeSets
+import SeccomposeSyscalls
+import SeccomposeTestSupport
+import Testing
+
+@testable import SeccomposePolicy
+@testable import SeccomposeSystemd
+
+@Suite("the fourth fuzzing pass's fast paths decide as the computations they replace")
+struct FuzzFastPathTests {
+    static let words = ["@system-service", "@mount", "@file-system", "@default", "@known", "@sandbox", "@privileged",
+        "@io-event", "@nosuch", "mseal", "uretprobe", "open_tree", "read", "write", "uname", "nosuch", "mseal:EPERM",
+        "@mount:kill", "@file-system:EACCES", "open_tree:0", "uname:EPERM", "@system-service:ENOSYS", "bad:", "~x",
+        "write:EPERM", "read:kill", "x:y:z", ":EPERM", "rea\u{301}d", "\"read\"", "%n", "#c", "é:EPERM", "ptrace:E\u{301}"]
+
+    /// Random SystemCall*= lines (filter, error number, log), `(key, value)`.
+    static func randomLines(_ rng: inout SplitMix) -> [(String, String)] {
+        var lines: [(String, String)] = []
+        for _ in 0..<Int.random(in: 0...5, using: &rng) {
+            let n = Int.random(in: 0...4, using: &rng)
+            let line = (0..<n).map { _ in words.randomElement(using: &rng) ?? "read" }.joined(separator: " ")
+            lines.append(("SystemCallFilter", (Bool.random(using: &rng) && !line.isEmpty ? "~" : "") + line))
+        }
+        if Bool.random(using: &rng) { lines.append(("SystemCallErrorNumber", ["EPERM", "kill", "38", "EACCES"].randomElement(using: &rng) ?? "")) }
+        if Int.random(in: 0..<3, using: &rng) == 0 {
+            let log = ["@mount", "~read write", "@default uname", "~@file-system", "mseal"].randomElement(using: &rng) ?? ""
+            lines.append(("SystemCallLog", log))
+        }
+        return lines
+    }
+
+    static func settings(_ lines: [(String, String)], _ context: SystemdContext, diagnosing: Bool = true)
+        -> (SystemCallSettings, [Diagnostic])
+    {
+        var s = SystemCallSettings(context: context)
+        s.diagnosing = diagnosing
+        var diags: [Diagnostic] = []
+        for (i, (key, value)) in lines.enumerated() {
+            diags += s.apply(UnitAssignment(section: "Service", key: key, value: value,
+                source: ValueSource(file: "a.service", line: i + 1, valueColumn: key.count + 2)))
+        }
+        return (s, diags)
+    }
+
+    /// `filterDecisions` as before the fourth pass: every decision inserted name by name.
+    static func referenceFilterRules(_ s: SystemCallSettings) -> [String: SyscallDecision]? {
+        guard let mode = s.filterMode else { return [:] }
+        let ctx = s.context
+        let negative = SystemdPolicyBuilder.action(for: s.errorNumber)
+        var entries = s.filter
+        var rules: [String: SyscallDecision] = [:]
+        var forceWrite = false
+        if ctx.version >= .v262 {
+            switch mode {
+            case .allowList:
+                if let e = entries["write"], e.action != nil { return nil }
+                forceWrite = entries["write"] == nil
+            case .denyList: entries["write"] = nil
+            }
+        }
+        switch mode {
+        case .allowList:
+            var filterDefault = negative
+            if ctx.version >= .v262, negative != .errno(38) {
+                filterDefault = .errno(38)
+                rules = SystemdPolicyBuilder.knownNativesTable(ctx, negative)
+            }
+            for (name, e) in entries {
+                let a = e.action.map(SystemdPolicyBuilder.action(for:)) ?? .allow
+                if a == filterDefault { return nil }
+                rules[name] = SyscallDecision(action: a, origin: SystemdPolicyBuilder.origin(e.origin, setting: "SystemCallFilter"))
+            }
+            if forceWrite {
+                rules["write"] = SyscallDecision(action: .allow,
+                    origin: Origin(file: nil, line: 0, column: 0, setting: "SystemCallFilter",
+                        text: "(write, forced by systemd \(ctx.version))"))
+            }
+        case .denyList:
+            for (name, e) in entries {
+                rules[name] = SyscallDecision(action: e.action.map(SystemdPolicyBuilder.action(for:)) ?? negative,
+                    origin: SystemdPolicyBuilder.origin(e.origin, setting: "SystemCallFilter"))
+            }
+        }
+        return rules
+    }
+
+    /// `logDecisions` as before the fourth pass.
+    static func referenceLogRules(_ s: SystemCallSettings) -> [String: SyscallDecision] {
+        guard let mode = s.logMode else { return [:] }
+        var rules: [String: SyscallDecision] = [:]
+        for (name, o) in s.log {
+            rules[name] = SyscallDecision(action: mode == .allowList ? .log : .allow,
+                origin: SystemdPolicyBuilder.origin(o, setting: "SystemCallLog"))
+        }
+        return rules
+    }
+
+    @Test("filter and log decisions made in the map's own table: the same decisions as inserted name by name")
+    func decisionTables() throws {
+        var rng = SplitMix(state: 4)
+        var built = 0, failed = 0
+        for _ in 0..<600 {
+            let lines = Self.randomLines(&rng)
+            for version in [SystemdVersion.v252, .v262] {
+                let (s, _) = Self.settings(lines, try SystemdContext(version: version, native: .x86_64))
+                let expected = Self.referenceFilterRules(s)
+                do throws(PolicyBuildError) {
+                    let made = try SystemdPolicyBuilder.filterDecisions(s)
+                    #expect(made.syscalls == expected, "\(version) \(lines)")
+                    built += 1
+                } catch {
+                    #expect(expected == nil, "\(version) \(lines): \(error)")
+                    failed += 1
+                }
+                #expect(SystemdPolicyBuilder.logDecisions(s) == Self.referenceLogRules(s), "\(version) \(lines)")
+            }
+        }
+        #expect(built > 300 && failed > 10, "too few of either outcome: \(built) built, \(failed) failed")
+    }
+
+    @Test("applyFilter without diagnostics: the same map, removals and mode, and nothing reported")
+    func silentFilter() throws {
+        var rng = SplitMix(state: 5)
+        for _ in 0..<600 {
+            let lines = Self.randomLines(&rng).filter { $0.0 == "SystemCallFilter" }
+            for version in [SystemdVersion.v252, .v262] {
+                let context = try SystemdContext(version: version, native: .x86_64)
+                let (loud, _) = Self.settings(lines, context)
+                let (quiet, reported) = Self.settings(lines, context, diagnosing: false)
+                #expect(reported.isEmpty)
+                #expect(quiet.filter == loud.filter && quiet.filterMode == loud.filterMode, "\(version) \(lines)")
+                #expect(quiet.removals.map(\.name) == loud.removals.map(\.name)
+                    && quiet.removals.map(\.by) == loud.removals.map(\.by)
+                    && quiet.removals.map(\.had) == loud.removals.map(\.had), "\(version) \(lines)")
+            }
+        }
+    }
+
+    @Test("the first ':' Character through bytes: the same index as the Character search")
+    func colonSearch() {
+        var rng = SplitMix(state: 6)
+        let scalars: [UInt32] = [0x3A, 0x3A, 0x41, 0x61, 0x20, 0x0D, 0x0A, 0x301, 0x308, 0x20DD, 0xE9, 0x1F600, 0x200D,
+            0xFE0F, 0x1100, 0x1161, 0x600, 0x0]
+        var texts = ["", ":", "::", "a:", ":\u{301}", ":\u{301}:", "\r\n:", "\u{600}:", "é:a"]
+        for _ in 0..<20000 {
+            var s = ""
+            for _ in 0..<Int.random(in: 0...(Bool.random(using: &rng) ? 6 : 40), using: &rng) {
+                s.unicodeScalars.append(Unicode.Scalar(scalars.randomElement(using: &rng) ?? 0x61) ?? "a")
+            }
+            texts.append(s)
+        }
+        for s in texts {
+            for ascii in [UInt8(ascii: ":"), UInt8(ascii: "a"), UInt8(ascii: " ")] {
+                #expect(ByteSearch.firstCharacter(ascii, in: s) == s.firstIndex(of: Character(Unicode.Scalar(ascii))),
+                    "\(s.debugDescription) \(ascii)")
+            }
+        }
+    }
+
+    @Test("ASCII values without escapes or quotes: the same words as scalar by scalar")
+    func plainASCIISplitting() {
+        var rng = SplitMix(state: 7)
+        let pieces = ["a", "read", "@system-service", ":EPERM", " ", "  ", "\t", "\n", "\r", "\r\n", "\0", "\u{0B}",
+            "\u{0C}", "~", "#", "%n", "'", "\"", "\\", "\u{7F}", "\u{1F}"]
+        var texts = ["", " ", "a", " a ", "\r\n", "a\0b"]
+        for _ in 0..<5000 {
+            texts.append((0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined())
+        }
+        var plain = 0
+        for t in texts {
+            for (unquote, cUnescape) in [(false, false), (true, false), (true, true), (false, true)] {
+                if WordSplitter.plainASCIIWords(t, unquote: unquote) != nil { plain += 1 }
+                #expect(WordSplitter.split(t, unquote: unquote, cUnescape: cUnescape)
+                    == FastPathTests.referenceSplit(t, unquote: unquote, cUnescape: cUnescape),
+                    "\(t.debugDescription) \(unquote) \(cUnescape)")
+            }
+        }
+        #expect(plain > 5000, "too few values took the ASCII path: \(plain)")
+    }
+
+    @Test("the group-name index: the index under the joined key, for changing lists")
+    func groupNameIndex() throws {
+        let lists = [try SetCatalog.builtin(.v252).groupNames, try SetCatalog.builtin(.v262).groupNames, ["@a", "@b"],
+            ["@a", "@b"], ["@a", "@c"]]
+        for _ in 0..<2 {
+            for names in lists {
+                let index = Suggestions.groupIndex(names)
+                #expect(index.names == names && index.memoKey == "groups " + names.joined(separator: " "))
+                for probe in ["@moun", "@a", "@sytem-service", "@b ", "@nosuch"] {
+                    #expect(Suggestions.nearest(probe, in: index) == FastPathTests.referenceNearest(probe, in: names))
+                }
+            }
+        }
+    }
+}
