@@ -76,6 +76,10 @@ public struct SystemCallSettings: Sendable {
     /// comparison), where the lint and the messages cost more than the map.
     var diagnosing = true
 
+    /// Whether a built-in group is added through its member table (`memberTable`); false adds
+    /// member by member (for the tests that compare the two).
+    var groupTables = true
+
     private mutating func takeSuggestion() -> Bool {
         guard suggestionsLeft > 0 else { return false }
         suggestionsLeft -= 1
@@ -183,7 +187,22 @@ public struct SystemCallSettings: Sendable {
                 if log { diags.append(unknownGroup(name, setting: setting, origin: origin)) }
                 return
             }
-            if invert != allowList || action != nil { filter.reserveCapacity(filter.count + members.count) }
+            let adds = invert != allowList || action != nil
+            // A word that adds a built-in group to a smaller map: the group's names in a table made
+            // once, with this word's entry (`mapValues` hashes no name), then the map's other entries.
+            // Every member gets the same entry as `put` gives it and the other entries stay as they
+            // were. Not when `put` can record removals (an explicit action on an allow-list) or keeps
+            // only some names.
+            if adds, groupTables, onlyNames == nil, !(allowList && action != nil), filter.count < members.count,
+                let table = Self.memberTable(name, members, context)
+            {
+                let entry = Entry(action: action, origin: origin)
+                var merged = table.mapValues { _ in entry }
+                for (other, e) in filter where table[other] == nil { merged[other] = e }
+                filter = merged
+                return
+            }
+            if adds { filter.reserveCapacity(filter.count + members.count) }
             for member in members {
                 put(member, action: action, invert: invert, allowList: allowList, origin: origin)
             }
@@ -194,6 +213,31 @@ public struct SystemCallSettings: Sendable {
             return
         }
         put(name, action: action, invert: invert, allowList: allowList, origin: origin)
+    }
+
+    /// What a built-in group's member table depends on: the catalog's version, the resolving
+    /// version and the group.
+    struct MemberTableKey: Hashable {
+        var catalog: SystemdVersion
+        var resolver: SystemdVersion
+        var group: String
+    }
+
+    /// Member tables of built-in groups (user groups are not cached: their members depend on the
+    /// user's set files; built-in groups include only built-in groups).
+    private static let memberTables = Mutex<[MemberTableKey: [String: Bool]]>([:])
+
+    /// The names of `members` (the expansion of `group` under `context`) as the keys of a table,
+    /// made once per built-in group, with room for as many other names again as a half of it (the
+    /// entries a map already has when the group is added); nil for a group that is not built in.
+    static func memberTable(_ group: String, _ members: [String], _ context: SystemdContext) -> [String: Bool]? {
+        guard context.catalog.group(named: group)?.isBuiltin == true else { return nil }
+        let key = MemberTableKey(catalog: context.catalog.version, resolver: context.version, group: group)
+        if let hit = memberTables.withLock({ $0[key] }) { return hit }
+        var table = [String: Bool](minimumCapacity: members.count + members.count / 2 + 16)
+        for m in members { table[m] = true }
+        memberTables.withLock { $0[key] = table }
+        return table
     }
 
     private mutating func put(_ name: String, action: EntryAction?, invert: Bool, allowList: Bool, origin: WordOrigin) {

@@ -200,6 +200,13 @@ extension UnitSettingsReader {
     /// continuation still open at the end of the file is one more line, CR before LF and a
     /// leading byte-order mark are dropped. The one implementation of these rules, for the
     /// reader and for anything that shows a logical line (check's carets).
+    /// How many Characters at the end of `line` are backslashes (`line.reversed().prefix { $0 ==
+    /// "\\" }.count`), counted on Characters only when the last byte is a backslash: a Character
+    /// equal to "\\" is that scalar alone, so without the byte at the end there is none there.
+    static func trailingBackslashes(_ line: String) -> Int {
+        line.utf8.last != UInt8(ascii: "\\") ? 0 : line.reversed().prefix { $0 == "\\" }.count
+    }
+
     public static func logicalLines(of text: String) -> [LogicalLine] {
         let physical = physicalLines(of: text)
         var out: [LogicalLine] = []
@@ -218,7 +225,7 @@ extension UnitSettingsReader {
                 out.append(LogicalLine(text: logical, line: lineNumber, isTooLong: true, pieces: pieces))
                 return out
             }
-            let backslashes = logical.reversed().prefix { $0 == "\\" }.count
+            let backslashes = trailingBackslashes(logical)
             if backslashes % 2 == 1 {
                 logical.removeLast()
                 pending = logical + " "

@@ -35,11 +35,12 @@ struct FuzzFastPathTests {
         return lines
     }
 
-    static func settings(_ lines: [(String, String)], _ context: SystemdContext, diagnosing: Bool = true)
-        -> (SystemCallSettings, [Diagnostic])
+    static func settings(_ lines: [(String, String)], _ context: SystemdContext, diagnosing: Bool = true,
+        groupTables: Bool = true) -> (SystemCallSettings, [Diagnostic])
     {
         var s = SystemCallSettings(context: context)
         s.diagnosing = diagnosing
+        s.groupTables = groupTables
         var diags: [Diagnostic] = []
         for (i, (key, value)) in lines.enumerated() {
             diags += s.apply(UnitAssignment(section: "Service", key: key, value: value,
@@ -139,6 +140,49 @@ struct FuzzFastPathTests {
                     && quiet.removals.map(\.by) == loud.removals.map(\.by)
                     && quiet.removals.map(\.had) == loud.removals.map(\.had), "\(version) \(lines)")
             }
+        }
+    }
+
+    @Test("built-in groups added through their member tables: the same map, removals and diagnostics as member by member")
+    func groupTables() throws {
+        var rng = SplitMix(state: 8)
+        for _ in 0..<800 {
+            let lines = Self.randomLines(&rng)
+            for version in [SystemdVersion.v252, .v262] {
+                let context = try SystemdContext(version: version, native: .x86_64)
+                let (fast, fastDiags) = Self.settings(lines, context)
+                let (slow, slowDiags) = Self.settings(lines, context, groupTables: false)
+                #expect(fast.filter == slow.filter && fast.filterMode == slow.filterMode && fastDiags == slowDiags,
+                    "\(version) \(lines)")
+                #expect(fast.removals.map(\.name) == slow.removals.map(\.name)
+                    && fast.removals.map(\.by) == slow.removals.map(\.by)
+                    && fast.removals.map(\.had) == slow.removals.map(\.had), "\(version) \(lines)")
+                #expect(fast.log == slow.log && fast.errorNumber == slow.errorNumber)
+            }
+        }
+        // A group resolved by the other version (the 252/262 comparison's contexts).
+        let other = SystemdContext(version: .v262, native: .x86_64, catalog: try SetCatalog.builtin(.v252))
+        for lines in [[("SystemCallFilter", "@system-service @mount")], [("SystemCallFilter", "~@file-system read")],
+            [("SystemCallFilter", "read"), ("SystemCallFilter", "@known")]]
+        {
+            #expect(Self.settings(lines, other).0.filter == Self.settings(lines, other, groupTables: false).0.filter)
+        }
+    }
+
+    @Test("trailing backslashes through the last byte: the same count as on Characters")
+    func trailingBackslashes() {
+        var rng = SplitMix(state: 10)
+        let scalars: [UInt32] = [0x5C, 0x5C, 0x5C, 0x41, 0x20, 0x0D, 0x0A, 0x301, 0x600, 0x200D, 0xE9, 0x1F600, 0x0]
+        var texts = ["", "\\", "\\\\", "a\\", "\\\u{301}", "\u{600}\\", "\\\r\n"]
+        for _ in 0..<20000 {
+            var s = ""
+            for _ in 0..<Int.random(in: 0...12, using: &rng) {
+                s.unicodeScalars.append(Unicode.Scalar(scalars.randomElement(using: &rng) ?? 0x61) ?? "a")
+            }
+            texts.append(s)
+        }
+        for s in texts {
+            #expect(UnitSettingsReader.trailingBackslashes(s) == s.reversed().prefix { $0 == "\\" }.count, "\(s.debugDescription)")
         }
     }
 
