@@ -228,6 +228,25 @@ struct FuzzFastPathTests {
         #expect(plain > 5000, "too few values took the ASCII path: \(plain)")
     }
 
+    @Test("splitting on UTF-8 bytes: the same words, raw texts, columns and errors as scalar by scalar")
+    func utf8Splitting() {
+        var rng = SplitMix(state: 11)
+        let pieces = ["a", "read", " ", "\t", "\n", "\r", "\r\n", "\\", "'", "\"", "é", "\u{301}", "\u{600}", "🦀",
+            "\u{FEFF}", "\u{10FFFF}", "\0", "~", ":", "\\é", "\\🦀", "'é x'", "\"a\\\" b\"", "\u{85}", "\u{2028}", "ß"]
+        var texts = ["", "é", "\\", "é\\", "\\é", "'é", "\"é x", "é 'a b' \\🦀 c"]
+        for _ in 0..<20000 {
+            texts.append((0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined())
+        }
+        for t in texts {
+            for unquote in [false, true] {
+                #expect(WordSplitter.split(t, unquote: unquote, cUnescape: false)
+                    == FastPathTests.referenceSplit(t, unquote: unquote, cUnescape: false), "\(t.debugDescription) \(unquote)")
+            }
+            var copy = t
+            copy.withUTF8 { #expect(WordSplitter.scalarCount($0) == t.unicodeScalars.count, "\(t.debugDescription)") }
+        }
+    }
+
     @Test("the group-name index: the index under the joined key, for changing lists")
     func groupNameIndex() throws {
         let lists = [try SetCatalog.builtin(.v252).groupNames, try SetCatalog.builtin(.v262).groupNames, ["@a", "@b"],
