@@ -535,27 +535,58 @@ enum Suggestions {
     /// A remembered answer: the name looked up, over the list of `list` (an index's `memoKey`).
     struct MemoKey: Hashable {
         var list: String
-        var name: String
+        var name: InlineName
+    }
+
+    /// The bytes of a name of at most `memoNameBytes` bytes, held inline (eight words and a
+    /// length): a memo key that allocates nothing, whatever the name's length.
+    struct InlineName: Hashable {
+        var count: Int
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+
+        /// The bytes of `name`, or nil when it has more than `memoNameBytes`.
+        init?(_ name: String) {
+            let utf8 = name.utf8
+            guard utf8.count <= memoNameBytes else { return nil }
+            count = utf8.count
+            withUnsafeMutableBytes(of: &words) { out in
+                let copied = utf8.withContiguousStorageIfAvailable { out.copyMemory(from: UnsafeRawBufferPointer($0)) }
+                if copied == nil {
+                    for (i, b) in utf8.enumerated() { out[i] = b }
+                }
+            }
+        }
+
+        static func == (a: InlineName, b: InlineName) -> Bool {
+            a.count == b.count && a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2
+                && a.words.3 == b.words.3 && a.words.4 == b.words.4 && a.words.5 == b.words.5
+                && a.words.6 == b.words.6 && a.words.7 == b.words.7
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(count)
+            withUnsafeBytes(of: words) { hasher.combine(bytes: $0) }
+        }
     }
 
     /// Answers of `nearest(_:in:)` over the lists made once per key: the answer depends only on
     /// the name and the list, and unknown names repeat (a fuzzer's mutations of one input, the
     /// same misspelling in many units). Emptied when it reaches `memoLimit` entries.
     ///
-    /// Its room is made once and it keeps names of at most `memoNameBytes` bytes only, which a
-    /// String holds inline: remembering an answer then allocates nothing that outlives the call
-    /// (libFuzzer under ASan re-runs every input that leaves more allocations than frees with a
-    /// leak check, which cost more than the memo saved).
+    /// Its room is made once and names are kept as inline bytes (`InlineName`): remembering an
+    /// answer then allocates nothing that outlives the call (libFuzzer under ASan re-runs every
+    /// input that leaves more allocations than frees with a leak check, which cost more than the
+    /// memo saved). `computeNearest` answers nil at once for longer names.
     private static let memo = Mutex<[MemoKey: String?]>(Dictionary(minimumCapacity: memoLimit))
     static let memoLimit = 4096
-    static let memoNameBytes = 15
+    static let memoNameBytes = 64
 
     /// `nearest(_:in:)` over an index: only candidates whose length is within the limit are
     /// looked at, and each distance is computed within the band of the limit only. Answers over
     /// an index with a `memoKey` are remembered.
     static func nearest(_ name: String, in index: Index) -> String? {
-        guard let list = index.memoKey, name.utf8.count <= memoNameBytes else { return computeNearest(name, in: index) }
-        let key = MemoKey(list: list, name: name)
+        guard let list = index.memoKey, let inline = InlineName(name) else { return computeNearest(name, in: index) }
+        let key = MemoKey(list: list, name: inline)
         if let hit = memo.withLock({ $0[key] }) { return hit }
         let made = computeNearest(name, in: index)
         memo.withLock {

@@ -247,6 +247,33 @@ struct FuzzFastPathTests {
         }
     }
 
+    @Test("remembered suggestions for names of up to 64 bytes: the computed answers, hits and misses")
+    func longRememberedSuggestions() throws {
+        var rng = SplitMix(state: 12)
+        let keys = try #require(UnitKeys.keys(in: "Service", version: .v262))
+        let index = Suggestions.index("FuzzFastPathTests.longRememberedSuggestions") { keys }
+        var probes = FastPathTests.probes(keys, count: 1500, seed: 13)
+        probes += [String(repeating: "é", count: 32), String(repeating: "a", count: 64), String(repeating: "a", count: 65),
+            "SystemCallFilter", "SystemCallFilterr", "systemcallfilter", "ProtectKernelTunablesX", "\u{0}SystemCallLog"]
+        for _ in 0..<200 {
+            // Long keys with a few edits, up to 70 bytes.
+            var bytes = Array((keys.randomElement(using: &rng) ?? "User").utf8)
+            bytes += Array(repeating: UInt8(ascii: "x"), count: Int.random(in: 0...40, using: &rng))
+            if !bytes.isEmpty { bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8(ascii: "Q") }
+            probes.append(String(decoding: bytes, as: UTF8.self))
+        }
+        for _ in 0..<2 {
+            for probe in probes {
+                #expect(Suggestions.nearest(probe, in: index) == FastPathTests.referenceNearest(probe, in: keys), "\(probe)")
+                #expect(Suggestions.nearest(probe, in: Suggestions.syscallNames)
+                    == FastPathTests.referenceNearest(probe, in: SyscallTable.allNames), "\(probe)")
+            }
+        }
+        // Names equal in their first bytes but not in length or later bytes are different keys.
+        #expect(Suggestions.InlineName("ab") != Suggestions.InlineName("ab\u{0}"))
+        #expect(Suggestions.InlineName(String(repeating: "a", count: 64)) != nil && Suggestions.InlineName(String(repeating: "a", count: 65)) == nil)
+    }
+
     @Test("the group-name index: the index under the joined key, for changing lists")
     func groupNameIndex() throws {
         let lists = [try SetCatalog.builtin(.v252).groupNames, try SetCatalog.builtin(.v262).groupNames, ["@a", "@b"],
