@@ -62,6 +62,17 @@ enum ByteSearch {
         return text.firstIndex(of: Character(Unicode.Scalar(ascii)))
     }
 
+    /// The offset (from the start of `bytes`) of the first `byte` at or after `start`, or nil.
+    static func firstOffset(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start >= 0, start < bytes.count, let base = bytes.baseAddress else { return nil }
+        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+        guard let hit = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+        #else
+        return bytes[start...].firstIndex(of: byte)
+        #endif
+    }
+
     /// The offset of the first `byte` in `text`'s UTF-8, or nil (as `text.utf8.firstIndex(of:)`,
     /// counted from the start).
     static func firstOffset(of byte: UInt8, in text: Substring) -> Int? {

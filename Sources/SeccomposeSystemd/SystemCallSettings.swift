@@ -550,8 +550,11 @@ enum Suggestions {
             guard utf8.count <= memoNameBytes else { return nil }
             count = utf8.count
             withUnsafeMutableBytes(of: &words) { out in
-                let copied = utf8.withContiguousStorageIfAvailable { out.copyMemory(from: UnsafeRawBufferPointer($0)) }
-                if copied == nil {
+                let copied = utf8.withContiguousStorageIfAvailable { source -> Bool in
+                    out.copyMemory(from: UnsafeRawBufferPointer(source))
+                    return true
+                }
+                if copied != true {
                     for (i, b) in utf8.enumerated() { out[i] = b }
                 }
             }

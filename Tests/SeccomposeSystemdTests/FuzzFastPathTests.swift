@@ -274,6 +274,21 @@ struct FuzzFastPathTests {
         #expect(Suggestions.InlineName(String(repeating: "a", count: 64)) != nil && Suggestions.InlineName(String(repeating: "a", count: 65)) == nil)
     }
 
+    @Test("a byte from an offset with memchr: the same offset as the plain search")
+    func byteFromOffset() {
+        for s in FastPathTests.mixedStrings(count: 5000, seed: 14) {
+            var copy = s
+            copy.withUTF8 { bytes in
+                for start in [-1, 0, 1, 3, bytes.count - 1, bytes.count, bytes.count + 1] {
+                    for byte in [UInt8(0x0A), 0x0D, 0x22, 0xCC] {
+                        let plain = start < 0 || start >= bytes.count ? nil : bytes[start...].firstIndex(of: byte)
+                        #expect(ByteSearch.firstOffset(of: byte, in: bytes, from: start) == plain, "\(s.debugDescription) \(start)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("the group-name index: the index under the joined key, for changing lists")
     func groupNameIndex() throws {
         let lists = [try SetCatalog.builtin(.v252).groupNames, try SetCatalog.builtin(.v262).groupNames, ["@a", "@b"],
