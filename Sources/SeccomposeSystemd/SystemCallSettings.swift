@@ -352,6 +352,15 @@ public struct SystemCallSettings: Sendable {
                 names = [word.text]
             }
             let add = invert != (logMode == .allowList)
+            // A built-in group added to a smaller map: through its member table, as in `apply`.
+            if add, groupTables, names.count > log.count, word.text.hasPrefix("@"),
+                let table = Self.memberTable(word.text, names, context)
+            {
+                var merged = table.mapValues { _ in origin }
+                for (other, o) in log where table[other] == nil { merged[other] = o }
+                log = merged
+                continue
+            }
             for n in names { log[n] = add ? origin : nil }
         }
         if let col = split.errorColumn {

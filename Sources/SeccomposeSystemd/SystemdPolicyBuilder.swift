@@ -392,7 +392,9 @@ public enum SystemdPolicyBuilder {
         let key = KnownKey(catalog: ctx.catalog.version, version: ctx.version, native: ctx.native, negative: negative)
         if let hit = knownCache.withLock({ $0[key] }) { return hit }
         let known = ctx.catalog.group(named: "@known")?.members.filter { !$0.isGroup }.map(\.name) ?? []
-        var made: [String: SyscallDecision] = [:]
+        // Room for the listed names that are not in it (a copy keeps it), so adding them does not
+        // grow the table, which would hash every name again.
+        var made = [String: SyscallDecision](minimumCapacity: 2 * known.count)
         for name in known where ctx.resolves(name) && SyscallTable.number(of: name, on: ctx.native) != nil {
             made[name] = SyscallDecision(action: negative, origin: nil)
         }

@@ -28,8 +28,9 @@ struct FuzzFastPathTests {
             lines.append(("SystemCallFilter", (Bool.random(using: &rng) && !line.isEmpty ? "~" : "") + line))
         }
         if Bool.random(using: &rng) { lines.append(("SystemCallErrorNumber", ["EPERM", "kill", "38", "EACCES"].randomElement(using: &rng) ?? "")) }
-        if Int.random(in: 0..<3, using: &rng) == 0 {
-            let log = ["@mount", "~read write", "@default uname", "~@file-system", "mseal"].randomElement(using: &rng) ?? ""
+        for _ in 0..<Int.random(in: 0...2, using: &rng) {
+            let log = ["@mount", "~read write", "@default uname", "~@file-system", "mseal", "read @mount", "@system-service",
+                "~@mount", "@default @file-system", "", "@nosuch write", "@io-event:EPERM"].randomElement(using: &rng) ?? ""
             lines.append(("SystemCallLog", log))
         }
         return lines
