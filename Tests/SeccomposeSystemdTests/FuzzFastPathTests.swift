@@ -290,6 +290,52 @@ struct FuzzFastPathTests {
         }
     }
 
+    /// `SpecifierContext.expand` as before the fourth pass: Character by Character.
+    static func referenceExpand(_ context: SpecifierContext, _ text: String) -> (String, [(Character, Int)]) {
+        var out = ""
+        var unknown: [(Character, Int)] = []
+        let chars = Array(text)
+        var i = 0
+        while i < chars.count {
+            if chars[i] == "%", i + 1 < chars.count {
+                let c = chars[i + 1]
+                if let v = context.value(of: c) {
+                    out += v
+                } else {
+                    unknown.append((c, i))
+                    out.append("%")
+                    out.append(c)
+                }
+                i += 2
+                continue
+            }
+            out.append(chars[i])
+            i += 1
+        }
+        return (out, unknown)
+    }
+
+    @Test("specifiers in ASCII text expanded on bytes: the same text and unknown specifiers as by Characters")
+    func asciiSpecifiers() throws {
+        var rng = SplitMix(state: 15)
+        let contexts = [SpecifierContext(unit: try #require(UnitName(validating: "a-b@x\\x2dy.service")), fragmentPath: "/etc/a/b"),
+            SpecifierContext(unit: try #require(UnitName(validating: "b.service")), fragmentPath: "/etc/é")]
+        let pieces = ["%", "%", "%%", "n", "i", "I", "f", "y", "Y", "q", "z", "%\r\n", "\r", "\n", "\r\n", "a", "/x ", "\0",
+            "é", "\u{301}", "%é", "%\u{301}", "%d", "%j", "%J", "%H", "%p%P"]
+        var texts = ["%", "a%", "%%", "%n%", "%\r\n", "%\r"]
+        for _ in 0..<20000 {
+            texts.append((0..<Int.random(in: 0...10, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined())
+        }
+        for t in texts {
+            for context in contexts {
+                let (out, unknown) = context.expand(t)
+                let (refOut, refUnknown) = Self.referenceExpand(context, t)
+                #expect(out == refOut && Array(out.utf8) == Array(refOut.utf8), "\(t.debugDescription)")
+                #expect(unknown.map(\.0) == refUnknown.map(\.0) && unknown.map(\.1) == refUnknown.map(\.1), "\(t.debugDescription)")
+            }
+        }
+    }
+
     @Test("the group-name index: the index under the joined key, for changing lists")
     func groupNameIndex() throws {
         let lists = [try SetCatalog.builtin(.v252).groupNames, try SetCatalog.builtin(.v262).groupNames, ["@a", "@b"],
