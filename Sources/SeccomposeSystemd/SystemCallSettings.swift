@@ -202,6 +202,18 @@ public struct SystemCallSettings: Sendable {
                 filter = merged
                 return
             }
+            // A map kept for a few names only (`onlyNames`): `put` ignores every other member, so
+            // only the members among those names are put, in the members' order, found through
+            // the member table instead of looking every member up in `onlyNames`.
+            if groupTables, let onlyNames, onlyNames.count < members.count,
+                let table = Self.memberTable(name, members, context)
+            {
+                let kept = onlyNames.compactMap { n in table[n].map { (position: $0, name: n) } }.sorted { $0.position < $1.position }
+                for member in kept {
+                    put(member.name, action: action, invert: invert, allowList: allowList, origin: origin)
+                }
+                return
+            }
             if adds { filter.reserveCapacity(filter.count + members.count) }
             for member in members {
                 put(member, action: action, invert: invert, allowList: allowList, origin: origin)
@@ -225,17 +237,18 @@ public struct SystemCallSettings: Sendable {
 
     /// Member tables of built-in groups (user groups are not cached: their members depend on the
     /// user's set files; built-in groups include only built-in groups).
-    private static let memberTables = Mutex<[MemberTableKey: [String: Bool]]>([:])
+    private static let memberTables = Mutex<[MemberTableKey: [String: Int]]>([:])
 
     /// The names of `members` (the expansion of `group` under `context`) as the keys of a table,
-    /// made once per built-in group, with room for as many other names again as a half of it (the
-    /// entries a map already has when the group is added); nil for a group that is not built in.
-    static func memberTable(_ group: String, _ members: [String], _ context: SystemdContext) -> [String: Bool]? {
+    /// each with its first position in `members`, made once per built-in group, with room for as
+    /// many other names again as a half of it (the entries a map already has when the group is
+    /// added); nil for a group that is not built in.
+    static func memberTable(_ group: String, _ members: [String], _ context: SystemdContext) -> [String: Int]? {
         guard context.catalog.group(named: group)?.isBuiltin == true else { return nil }
         let key = MemberTableKey(catalog: context.catalog.version, resolver: context.version, group: group)
         if let hit = memberTables.withLock({ $0[key] }) { return hit }
-        var table = [String: Bool](minimumCapacity: members.count + members.count / 2 + 16)
-        for m in members { table[m] = true }
+        var table = [String: Int](minimumCapacity: members.count + members.count / 2 + 16)
+        for (position, m) in members.enumerated() where table[m] == nil { table[m] = position }
         memberTables.withLock { $0[key] = table }
         return table
     }

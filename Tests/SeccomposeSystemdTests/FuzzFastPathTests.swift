@@ -37,11 +37,12 @@ struct FuzzFastPathTests {
     }
 
     static func settings(_ lines: [(String, String)], _ context: SystemdContext, diagnosing: Bool = true,
-        groupTables: Bool = true) -> (SystemCallSettings, [Diagnostic])
+        groupTables: Bool = true, onlyNames: Set<String>? = nil) -> (SystemCallSettings, [Diagnostic])
     {
         var s = SystemCallSettings(context: context)
         s.diagnosing = diagnosing
         s.groupTables = groupTables
+        s.onlyNames = onlyNames
         var diags: [Diagnostic] = []
         for (i, (key, value)) in lines.enumerated() {
             diags += s.apply(UnitAssignment(section: "Service", key: key, value: value,
@@ -159,6 +160,21 @@ struct FuzzFastPathTests {
                     && fast.removals.map(\.by) == slow.removals.map(\.by)
                     && fast.removals.map(\.had) == slow.removals.map(\.had), "\(version) \(lines)")
                 #expect(fast.log == slow.log && fast.errorNumber == slow.errorNumber)
+            }
+        }
+        // Maps kept for a few names only (the 252/262 comparison's).
+        let known = try SetCatalog.builtin(.v262).expand("@known") ?? []
+        for _ in 0..<400 {
+            let lines = Self.randomLines(&rng)
+            var only = Set((0..<Int.random(in: 0...30, using: &rng)).map { _ in known.randomElement(using: &rng) ?? "read" })
+            if Bool.random(using: &rng) { only.insert("nosuch") }
+            for version in [SystemdVersion.v252, .v262] {
+                let context = try SystemdContext(version: version, native: .x86_64)
+                let (fast, _) = Self.settings(lines, context, onlyNames: only)
+                let (slow, _) = Self.settings(lines, context, groupTables: false, onlyNames: only)
+                #expect(fast.filter == slow.filter && fast.filterMode == slow.filterMode, "\(version) \(lines) \(only)")
+                #expect(fast.removals.map(\.name) == slow.removals.map(\.name)
+                    && fast.removals.map(\.by) == slow.removals.map(\.by), "\(version) \(lines) \(only)")
             }
         }
         // A group resolved by the other version (the 252/262 comparison's contexts).
