@@ -531,19 +531,23 @@ enum Suggestions {
         return made
     }
 
-    /// The last group-name list `groupIndex` was asked for, with its index key.
-    private static let lastGroups = Mutex<(names: [String], key: String)?>(nil)
+    /// The last group-name lists `groupIndex` was asked for (a few: the catalogs of both
+    /// versions alternate), with their index keys.
+    private static let lastGroups = Mutex<[(names: [String], key: String)]>([])
 
     /// The index of a catalog's group names (`index("groups " + names joined by spaces)`): the
     /// key is joined once per list, not once per unknown group (a catalog's `groupNames` is one
     /// stored array, so comparing it with the last list is usually a buffer comparison).
     static func groupIndex(_ names: [String]) -> Index {
         let key: String
-        if let hit = lastGroups.withLock({ last in last.flatMap { $0.names == names ? $0.key : nil } }) {
+        if let hit = lastGroups.withLock({ last in last.first { $0.names == names }?.key }) {
             key = hit
         } else {
             key = "groups " + names.joined(separator: " ")
-            lastGroups.withLock { $0 = (names, key) }
+            lastGroups.withLock { last in
+                if last.count >= 4 { last.removeFirst() }
+                last.append((names, key))
+            }
         }
         return index(key) { names }
     }
@@ -590,7 +594,8 @@ enum Suggestions {
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(count)
-            withUnsafeBytes(of: words) { hasher.combine(bytes: $0) }
+            // The name's bytes only (equal names have equal counts; the rest is zeros).
+            withUnsafeBytes(of: words) { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         }
     }
 
@@ -633,8 +638,13 @@ enum Suggestions {
         // bigram occurrence of the target, the candidate's occurrences of it (never fewer than
         // the shared occurrences), so a candidate under the bound cannot be within the limit.
         var shared = [Int](repeating: 0, count: index.names.count)
-        for i in target.indices.dropLast() {
-            for p in index.postings[Int(target[i]) << 8 | Int(target[i + 1])] ?? [] { shared[p] += 1 }
+        // Every posting is a position in `names` (made so by `Index.init`), so the counts are
+        // written through the buffer without a bounds check per posting.
+        shared.withUnsafeMutableBufferPointer { counts in
+            for i in target.indices.dropLast() {
+                guard let postings = index.postings[Int(target[i]) << 8 | Int(target[i + 1])] else { continue }
+                for p in postings { counts[p] += 1 }
+            }
         }
         target.withUnsafeBufferPointer { a in
             // Two rows of the band (2 × limit + 1 cells each, plus sentinels), on the stack.
