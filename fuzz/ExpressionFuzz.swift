@@ -13,7 +13,7 @@
 
 import SeccomposeSets
 import SeccomposeSyscalls
-import SeccomposeSystemd
+@testable import SeccomposeSystemd  // ByteSearch (internal) for the invariant checks' fast paths
 
 /// Built once: the built-in catalogs are parsed from embedded data (a failure is a build
 /// defect, so it traps here rather than being hidden).
@@ -52,9 +52,33 @@ func touch(_ settings: SystemCallSettings) {
 
 /// Strips what the unit parser strips around a value.
 func trimmed(_ s: Substring) -> String {
+    // An ASCII slice without LF has one Character per byte: the same trimming on the bytes.
+    if s.utf8.withContiguousStorageIfAvailable({ ByteSearch.isASCII(UnsafeRawBufferPointer($0)) }) == true {
+        let ws: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let first = s.utf8.firstIndex(where: { !ws($0) }), let last = s.utf8.lastIndex(where: { !ws($0) }) else { return "" }
+        return String(s[first...last])
+    }
     let ws: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
     guard let first = s.firstIndex(where: { !ws($0) }), let last = s.lastIndex(where: { !ws($0) }) else { return "" }
     return String(s[first...last])
+}
+
+/// `text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)` as Substrings, by
+/// bytes: U+000A is the byte 0A in UTF-8, which no other scalar contains; found with memchr.
+func scalarLines(_ text: String) -> [Substring] {
+    var lines: [Substring] = []
+    let utf8 = text.utf8
+    var start = utf8.startIndex
+    var from = 0
+    while let offset = ByteSearch.firstOffset(of: 0x0A, in: text[utf8.index(utf8.startIndex, offsetBy: from)...]) {
+        let at = from + offset
+        let i = utf8.index(utf8.startIndex, offsetBy: at)
+        lines.append(text[start..<i])
+        start = utf8.index(after: i)
+        from = at + 1
+    }
+    lines.append(text[start...])
+    return lines
 }
 
 /// Invariants of WordSplitter that hold for any input.
@@ -64,7 +88,11 @@ func checkSplit(_ text: String, scalarCount n: Int, unquote: Bool) {
     for w in r.words {
         precondition(!w.raw.isEmpty, "WordSplitter: empty raw word")
         precondition(w.column >= 1 && w.column <= n && w.column > lastColumn, "WordSplitter: bad column \(w.column)")
-        precondition(w.text.unicodeScalars.count <= w.raw.unicodeScalars.count, "WordSplitter: text longer than raw")
+        // Scalars are counted only when the bytes do not settle it: the text has at most as many
+        // scalars as bytes, and an ASCII raw word as many scalars as bytes.
+        if !(w.text.utf8.count <= w.raw.utf8.count && ByteSearch.isASCII(w.raw)) {
+            precondition(w.text.unicodeScalars.count <= w.raw.unicodeScalars.count, "WordSplitter: text longer than raw")
+        }
         lastColumn = w.column
         fuzzSink &+= w.text.utf8.count
     }
@@ -82,9 +110,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // 1. Line by line through the four apply… methods.
     var s = SystemCallSettings(context: ctx)
     // Split on U+000A scalars: a Character split would keep "\r\n" (one grapheme) inside a line.
-    for (i, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        // The slice as it is (building a new scalar view would copy the line scalar by scalar).
-        let line = Substring(scalars)
+    for (i, line) in scalarLines(text).enumerated() {
         let source = ValueSource(file: "fuzz", line: i + 1, valueColumn: 1)
         var value = line
         var selector: Character = "F"
@@ -124,7 +150,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
 
     // 4. The word splitter, both ways.
-    let scalarCount = text.unicodeScalars.count  // once for both (a pass over the text)
+    // Once for both (a pass over the text; an ASCII text has as many scalars as bytes).
+    let scalarCount = ByteSearch.isASCII(text) ? text.utf8.count : text.unicodeScalars.count
     checkSplit(text, scalarCount: scalarCount, unquote: true)
     checkSplit(text, scalarCount: scalarCount, unquote: false)
     return 0

@@ -100,6 +100,25 @@ func characterLines(_ text: String, maxSplits: Int) -> [Substring] {
     return lines
 }
 
+/// `text.unicodeScalars.split(separator: "\0", maxSplits: 3, omittingEmptySubsequences: false)`,
+/// each part as a String, by bytes: U+0000 is the byte 0 in UTF-8, which no other scalar contains,
+/// so the scalar split splits at the first three 0 bytes, found with memchr.
+func nulParts(_ text: String) -> [String] {
+    var parts: [String] = []
+    let utf8 = text.utf8
+    var start = utf8.startIndex
+    var from = 0
+    while parts.count < 3, let offset = ByteSearch.firstOffset(of: 0, in: text[utf8.index(utf8.startIndex, offsetBy: from)...]) {
+        let at = from + offset
+        let i = utf8.index(utf8.startIndex, offsetBy: at)
+        parts.append(String(text[start..<i]))
+        start = utf8.index(after: i)
+        from = at + 1
+    }
+    parts.append(String(text[start...]))
+    return parts
+}
+
 @inline(never)
 func touchReport(_ report: CheckReport) {
     precondition(report.errorCount + report.warningCount + report.noteCount == report.findings.count,
@@ -122,8 +141,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let ctx = (bytes.first ?? 0) & 1 == 1 ? unitFuzzContexts.v252 : unitFuzzContexts.v262
 
     // Split into the fragment and up to three drop-ins on U+0000.
-    let parts = text.unicodeScalars.split(separator: "\0", maxSplits: 3, omittingEmptySubsequences: false)
-        .map { String(Substring($0)) }  // a copy of the bytes, not a rebuild scalar by scalar
+    let parts = nulParts(text)
 
     // The first line, if it is a valid unit name, names the unit.
     let firstLine = text.unicodeScalars.prefix { $0 != "\n" && $0 != "\r" && $0 != "\0" }

@@ -50,6 +50,29 @@ enum ByteSearch {
         return high & 0x8080_8080_8080_8080 == 0
     }
 
+    /// `text.firstIndex(of: Character(Unicode.Scalar(ascii)))` for an ASCII byte other than CR and
+    /// LF, without grapheme breaking when it can: no such byte means no such Character, and in an
+    /// all-ASCII string every byte but a CR before an LF is a Character of its own (every rule that
+    /// joins scalars into one Character but CR LF involves a non-ASCII scalar), so the first byte is
+    /// the first Character. Other strings take the Character search.
+    static func firstCharacter(_ ascii: UInt8, in text: String) -> String.Index? {
+        precondition(ascii < 0x80 && ascii != 0x0A && ascii != 0x0D, "firstCharacter: not a lone ASCII Character")
+        guard let offset = firstOffset(of: ascii, in: Substring(text)) else { return nil }
+        if isASCII(text) { return text.utf8.index(text.utf8.startIndex, offsetBy: offset) }
+        return text.firstIndex(of: Character(Unicode.Scalar(ascii)))
+    }
+
+    /// The offset (from the start of `bytes`) of the first `byte` at or after `start`, or nil.
+    static func firstOffset(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start >= 0, start < bytes.count, let base = bytes.baseAddress else { return nil }
+        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+        guard let hit = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+        #else
+        return bytes[start...].firstIndex(of: byte)
+        #endif
+    }
+
     /// The offset of the first `byte` in `text`'s UTF-8, or nil (as `text.utf8.firstIndex(of:)`,
     /// counted from the start).
     static func firstOffset(of byte: UInt8, in text: Substring) -> Int? {

@@ -71,6 +71,15 @@ public struct SystemCallSettings: Sendable {
     /// other name (internal: a map restricted so is not the unit's map).
     var onlyNames: Set<String>?
 
+    /// When false, `applyFilter` makes no diagnostics (returns none) and changes the map exactly as
+    /// with them: for internal re-evaluations that discard what they report (`check`'s version
+    /// comparison), where the lint and the messages cost more than the map.
+    var diagnosing = true
+
+    /// Whether a built-in group is added through its member table (`memberTable`); false adds
+    /// member by member (for the tests that compare the two).
+    var groupTables = true
+
     private mutating func takeSuggestion() -> Bool {
         guard suggestionsLeft > 0 else { return false }
         suggestionsLeft -= 1
@@ -126,8 +135,11 @@ public struct SystemCallSettings: Sendable {
         for word in split.words {
             let column = word.column + offset
             let origin = WordOrigin(source: source, column: column, word: word.raw, implicitDefault: false)
-            diags += lint(word: word, column: column, setting: "SystemCallFilter", source: source, invertedLine: invert)
+            if diagnosing {
+                diags += lint(word: word, column: column, setting: "SystemCallFilter", source: source, invertedLine: invert)
+            }
             guard let (name, action) = splitNameAndAction(word.text) else {
+                if !diagnosing { continue }
                 diags.append(diagnostic(.warning, "invalid-entry", "Failed to parse syscall:errno, ignoring: \(word.text)",
                     systemd: true, setting: "SystemCallFilter", source: source, column: column, text: word.raw,
                     note: actionNote(word.text),
@@ -135,6 +147,7 @@ public struct SystemCallSettings: Sendable {
                 continue
             }
             if !invert, action != nil {
+                if !diagnosing { continue }
                 diags.append(diagnostic(.warning, "errno-on-allow",
                     "Allow-listed system calls cannot take error number, ignoring: \(word.text)",
                     systemd: true, setting: "SystemCallFilter", source: source, column: column, text: word.raw,
@@ -142,10 +155,10 @@ public struct SystemCallSettings: Sendable {
                     fix: "move it to a deny line: SystemCallFilter=~\(word.text)"))
                 continue
             }
-            apply(name: name, action: action, invert: invert, origin: origin, log: true, into: &diags,
+            apply(name: name, action: action, invert: invert, origin: origin, log: diagnosing, into: &diags,
                 column: column, rawWord: word.raw, setting: "SystemCallFilter")
         }
-        if let col = split.errorColumn {
+        if diagnosing, let col = split.errorColumn {
             diags.append(invalidSyntax(setting: "SystemCallFilter", value: body, source: source, column: col + offset))
         }
         return diags
@@ -153,7 +166,7 @@ public struct SystemCallSettings: Sendable {
 
     /// Splits `NAME[:ACTION]` at the first colon (`parse_syscall_and_errno`).
     func splitNameAndAction(_ word: String) -> (String, EntryAction?)? {
-        guard let colon = word.firstIndex(of: ":") else {
+        guard let colon = ByteSearch.firstCharacter(UInt8(ascii: ":"), in: word) else {
             return word.isEmpty ? nil : (word, nil)
         }
         let name = String(word[..<colon])
@@ -174,7 +187,34 @@ public struct SystemCallSettings: Sendable {
                 if log { diags.append(unknownGroup(name, setting: setting, origin: origin)) }
                 return
             }
-            if invert != allowList || action != nil { filter.reserveCapacity(filter.count + members.count) }
+            let adds = invert != allowList || action != nil
+            // A word that adds a built-in group to a smaller map: the group's names in a table made
+            // once, with this word's entry (`mapValues` hashes no name), then the map's other entries.
+            // Every member gets the same entry as `put` gives it and the other entries stay as they
+            // were. Not when `put` can record removals (an explicit action on an allow-list) or keeps
+            // only some names.
+            if adds, groupTables, onlyNames == nil, !(allowList && action != nil), filter.count < members.count,
+                let table = Self.memberTable(name, members, context)
+            {
+                let entry = Entry(action: action, origin: origin)
+                var merged = table.mapValues { _ in entry }
+                for (other, e) in filter where table[other] == nil { merged[other] = e }
+                filter = merged
+                return
+            }
+            // A map kept for a few names only (`onlyNames`): `put` ignores every other member, so
+            // only the members among those names are put, in the members' order, found through
+            // the member table instead of looking every member up in `onlyNames`.
+            if groupTables, let onlyNames, onlyNames.count < members.count,
+                let table = Self.memberTable(name, members, context)
+            {
+                let kept = onlyNames.compactMap { n in table[n].map { (position: $0, name: n) } }.sorted { $0.position < $1.position }
+                for member in kept {
+                    put(member.name, action: action, invert: invert, allowList: allowList, origin: origin)
+                }
+                return
+            }
+            if adds { filter.reserveCapacity(filter.count + members.count) }
             for member in members {
                 put(member, action: action, invert: invert, allowList: allowList, origin: origin)
             }
@@ -185,6 +225,32 @@ public struct SystemCallSettings: Sendable {
             return
         }
         put(name, action: action, invert: invert, allowList: allowList, origin: origin)
+    }
+
+    /// What a built-in group's member table depends on: the catalog's version, the resolving
+    /// version and the group.
+    struct MemberTableKey: Hashable {
+        var catalog: SystemdVersion
+        var resolver: SystemdVersion
+        var group: String
+    }
+
+    /// Member tables of built-in groups (user groups are not cached: their members depend on the
+    /// user's set files; built-in groups include only built-in groups).
+    private static let memberTables = Mutex<[MemberTableKey: [String: Int]]>([:])
+
+    /// The names of `members` (the expansion of `group` under `context`) as the keys of a table,
+    /// each with its first position in `members`, made once per built-in group, with room for as
+    /// many other names again as a half of it (the entries a map already has when the group is
+    /// added); nil for a group that is not built in.
+    static func memberTable(_ group: String, _ members: [String], _ context: SystemdContext) -> [String: Int]? {
+        guard context.catalog.group(named: group)?.isBuiltin == true else { return nil }
+        let key = MemberTableKey(catalog: context.catalog.version, resolver: context.version, group: group)
+        if let hit = memberTables.withLock({ $0[key] }) { return hit }
+        var table = [String: Int](minimumCapacity: members.count + members.count / 2 + 16)
+        for (position, m) in members.enumerated() where table[m] == nil { table[m] = position }
+        memberTables.withLock { $0[key] = table }
+        return table
     }
 
     private mutating func put(_ name: String, action: EntryAction?, invert: Bool, allowList: Bool, origin: WordOrigin) {
@@ -299,6 +365,15 @@ public struct SystemCallSettings: Sendable {
                 names = [word.text]
             }
             let add = invert != (logMode == .allowList)
+            // A built-in group added to a smaller map: through its member table, as in `apply`.
+            if add, groupTables, names.count > log.count, word.text.hasPrefix("@"),
+                let table = Self.memberTable(word.text, names, context)
+            {
+                var merged = table.mapValues { _ in origin }
+                for (other, o) in log where table[other] == nil { merged[other] = o }
+                log = merged
+                continue
+            }
             for n in names { log[n] = add ? origin : nil }
         }
         if let col = split.errorColumn {
@@ -372,8 +447,7 @@ public struct SystemCallSettings: Sendable {
         if name == "@sandbox", context.version == .v252 { note = "@sandbox exists from systemd 254 on (here: 262)" }
         return diagnostic(.warning, "unknown-group", "Unknown system call group, ignoring: \(name)", systemd: true,
             setting: setting, source: origin.source, column: origin.column, text: origin.word, note: note,
-            fix: (takeSuggestion() ? Suggestions.nearest(name, in: Suggestions.index("groups " + names.joined(separator: " ")) { names })
-                : nil).map { "did you mean '\($0)'?" }
+            fix: (takeSuggestion() ? Suggestions.nearest(name, in: Suggestions.groupIndex(names)) : nil).map { "did you mean '\($0)'?" }
                 ?? "list the groups with: seccompose syscall-filter --systemd \(context.version)")
     }
 
@@ -385,7 +459,7 @@ public struct SystemCallSettings: Sendable {
     }
 
     private func actionNote(_ word: String) -> String? {
-        guard let colon = word.firstIndex(of: ":") else { return nil }
+        guard let colon = ByteSearch.firstCharacter(UInt8(ascii: ":"), in: word) else { return nil }
         let action = word[word.index(after: colon)...]
         if colon == word.startIndex { return "the syscall name before ':' is empty" }
         if action.isEmpty { return "nothing follows the ':'" }
@@ -457,6 +531,27 @@ enum Suggestions {
         return made
     }
 
+    /// The last group-name lists `groupIndex` was asked for (a few: the catalogs of both
+    /// versions alternate), with their index keys.
+    private static let lastGroups = Mutex<[(names: [String], key: String)]>([])
+
+    /// The index of a catalog's group names (`index("groups " + names joined by spaces)`): the
+    /// key is joined once per list, not once per unknown group (a catalog's `groupNames` is one
+    /// stored array, so comparing it with the last list is usually a buffer comparison).
+    static func groupIndex(_ names: [String]) -> Index {
+        let key: String
+        if let hit = lastGroups.withLock({ last in last.first { $0.names == names }?.key }) {
+            key = hit
+        } else {
+            key = "groups " + names.joined(separator: " ")
+            lastGroups.withLock { last in
+                if last.count >= 4 { last.removeFirst() }
+                last.append((names, key))
+            }
+        }
+        return index(key) { names }
+    }
+
     /// The closest candidate within an edit distance of 1 (2 for names of 8 or more bytes), if any;
     /// the first of equally close ones.
     static func nearest(_ name: String, in candidates: [String]) -> String? {
@@ -466,27 +561,62 @@ enum Suggestions {
     /// A remembered answer: the name looked up, over the list of `list` (an index's `memoKey`).
     struct MemoKey: Hashable {
         var list: String
-        var name: String
+        var name: InlineName
+    }
+
+    /// The bytes of a name of at most `memoNameBytes` bytes, held inline (eight words and a
+    /// length): a memo key that allocates nothing, whatever the name's length.
+    struct InlineName: Hashable {
+        var count: Int
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+
+        /// The bytes of `name`, or nil when it has more than `memoNameBytes`.
+        init?(_ name: String) {
+            let utf8 = name.utf8
+            guard utf8.count <= memoNameBytes else { return nil }
+            count = utf8.count
+            withUnsafeMutableBytes(of: &words) { out in
+                let copied = utf8.withContiguousStorageIfAvailable { source -> Bool in
+                    out.copyMemory(from: UnsafeRawBufferPointer(source))
+                    return true
+                }
+                if copied != true {
+                    for (i, b) in utf8.enumerated() { out[i] = b }
+                }
+            }
+        }
+
+        static func == (a: InlineName, b: InlineName) -> Bool {
+            a.count == b.count && a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2
+                && a.words.3 == b.words.3 && a.words.4 == b.words.4 && a.words.5 == b.words.5
+                && a.words.6 == b.words.6 && a.words.7 == b.words.7
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(count)
+            // The name's bytes only (equal names have equal counts; the rest is zeros).
+            withUnsafeBytes(of: words) { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        }
     }
 
     /// Answers of `nearest(_:in:)` over the lists made once per key: the answer depends only on
     /// the name and the list, and unknown names repeat (a fuzzer's mutations of one input, the
     /// same misspelling in many units). Emptied when it reaches `memoLimit` entries.
     ///
-    /// Its room is made once and it keeps names of at most `memoNameBytes` bytes only, which a
-    /// String holds inline: remembering an answer then allocates nothing that outlives the call
-    /// (libFuzzer under ASan re-runs every input that leaves more allocations than frees with a
-    /// leak check, which cost more than the memo saved).
+    /// Its room is made once and names are kept as inline bytes (`InlineName`): remembering an
+    /// answer then allocates nothing that outlives the call (libFuzzer under ASan re-runs every
+    /// input that leaves more allocations than frees with a leak check, which cost more than the
+    /// memo saved). `computeNearest` answers nil at once for longer names.
     private static let memo = Mutex<[MemoKey: String?]>(Dictionary(minimumCapacity: memoLimit))
     static let memoLimit = 4096
-    static let memoNameBytes = 15
+    static let memoNameBytes = 64
 
     /// `nearest(_:in:)` over an index: only candidates whose length is within the limit are
     /// looked at, and each distance is computed within the band of the limit only. Answers over
     /// an index with a `memoKey` are remembered.
     static func nearest(_ name: String, in index: Index) -> String? {
-        guard let list = index.memoKey, name.utf8.count <= memoNameBytes else { return computeNearest(name, in: index) }
-        let key = MemoKey(list: list, name: name)
+        guard let list = index.memoKey, let inline = InlineName(name) else { return computeNearest(name, in: index) }
+        let key = MemoKey(list: list, name: inline)
         if let hit = memo.withLock({ $0[key] }) { return hit }
         let made = computeNearest(name, in: index)
         memo.withLock {
@@ -508,8 +638,13 @@ enum Suggestions {
         // bigram occurrence of the target, the candidate's occurrences of it (never fewer than
         // the shared occurrences), so a candidate under the bound cannot be within the limit.
         var shared = [Int](repeating: 0, count: index.names.count)
-        for i in target.indices.dropLast() {
-            for p in index.postings[Int(target[i]) << 8 | Int(target[i + 1])] ?? [] { shared[p] += 1 }
+        // Every posting is a position in `names` (made so by `Index.init`), so the counts are
+        // written through the buffer without a bounds check per posting.
+        shared.withUnsafeMutableBufferPointer { counts in
+            for i in target.indices.dropLast() {
+                guard let postings = index.postings[Int(target[i]) << 8 | Int(target[i + 1])] else { continue }
+                for p in postings { counts[p] += 1 }
+            }
         }
         target.withUnsafeBufferPointer { a in
             // Two rows of the band (2 × limit + 1 cells each, plus sentinels), on the stack.

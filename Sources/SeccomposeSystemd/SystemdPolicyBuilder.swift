@@ -308,7 +308,11 @@ public enum SystemdPolicyBuilder {
                 // the first few in byte order (all a finding shows).
                 var equalToDefault: [(entry: SystemCallSettings.Entry, count: Int, least: [String])] = []
                 let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-                if filterRules.isEmpty { filterRules.reserveCapacity(entries.count + 1) }
+                // Without a known-calls table the rules are the map's entries with their decisions:
+                // `mapValues` keeps the map's hash table (no name is hashed again), and the few entries
+                // equal to the default are taken out below (the same table as inserting the others).
+                let mapped = filterRules.isEmpty
+                if mapped { filterRules = entries.mapValues { e in filterDecision(e, otherwise: .allow) } }
                 // The map in any order (the rules are a dictionary); only the rare findings need names
                 // in byte order, and only their first few, so each word keeps its `shown` least names
                 // (a group word can name hundreds; sorting them all cost more than the rest of a build).
@@ -321,9 +325,10 @@ public enum SystemdPolicyBuilder {
                         } else {
                             equalToDefault.append((e, 1, [name]))
                         }
+                        if mapped { filterRules.removeValue(forKey: name) }
                         continue
                     }
-                    filterRules[name] = SyscallDecision(action: a, origin: origin(e.origin, setting: "SystemCallFilter"))
+                    if !mapped { filterRules[name] = filterDecision(e, otherwise: .allow) }
                 }
                 // As if the names had been visited in byte order: the words in the order of their first
                 // (least) name.
@@ -345,16 +350,18 @@ public enum SystemdPolicyBuilder {
                             text: "(write, forced by systemd \(ctx.version))"))
                 }
             case .denyList:
-                filterRules.reserveCapacity(entries.count)
-                for (name, e) in entries {
-                    filterRules[name] = SyscallDecision(
-                        action: e.action.map(action(for:)) ?? negative, origin: origin(e.origin, setting: "SystemCallFilter"))
-                }
+                // Each entry's decision, in the map's own hash table (`mapValues` hashes no name).
+                filterRules = entries.mapValues { e in filterDecision(e, otherwise: negative) }
             }
         }
         if !fatal.isEmpty { throw PolicyBuildError(diagnostics: fatal) }
         return FilterDecisions(defaultAction: filterDefault, syscalls: filterRules, negativeAction: negative,
             diagnostics: diagnostics)
+    }
+
+    /// The decision of a SystemCallFilter= entry: its explicit action, or `listed` for a plain entry.
+    static func filterDecision(_ e: SystemCallSettings.Entry, otherwise listed: Action) -> SyscallDecision {
+        SyscallDecision(action: e.action.map(action(for:)) ?? listed, origin: origin(e.origin, setting: "SystemCallFilter"))
     }
 
     /// How many names an action-equals-default finding shows.
@@ -385,7 +392,9 @@ public enum SystemdPolicyBuilder {
         let key = KnownKey(catalog: ctx.catalog.version, version: ctx.version, native: ctx.native, negative: negative)
         if let hit = knownCache.withLock({ $0[key] }) { return hit }
         let known = ctx.catalog.group(named: "@known")?.members.filter { !$0.isGroup }.map(\.name) ?? []
-        var made: [String: SyscallDecision] = [:]
+        // Room for the listed names that are not in it (a copy keeps it), so adding them does not
+        // grow the table, which would hash every name again.
+        var made = [String: SyscallDecision](minimumCapacity: 2 * known.count)
         for name in known where ctx.resolves(name) && SyscallTable.number(of: name, on: ctx.native) != nil {
             made[name] = SyscallDecision(action: negative, origin: nil)
         }
@@ -399,11 +408,8 @@ public enum SystemdPolicyBuilder {
     static func logDecisions(_ s: SystemCallSettings) -> [String: SyscallDecision] {
         guard let mode = s.logMode else { return [:] }
         let listed: Action = mode == .allowList ? .log : .allow
-        var logRules: [String: SyscallDecision] = [:]
-        for (name, o) in s.log {
-            logRules[name] = SyscallDecision(action: listed, origin: origin(o, setting: "SystemCallLog"))
-        }
-        return logRules
+        // In the map's own hash table: `mapValues` hashes no name again.
+        return s.log.mapValues { o in SyscallDecision(action: listed, origin: origin(o, setting: "SystemCallLog")) }
     }
 
     /// systemd's mapping of a stored action: kill is KILL_PROCESS (v243+), an errno is ERRNO(n).

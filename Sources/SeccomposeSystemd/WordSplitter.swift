@@ -35,6 +35,10 @@ public enum WordSplitter {
     /// Environment=) C escapes are decoded: `\a \b \f \n \r \t \v \\ \" \' \s \xNN \NNN
     /// \uNNNN \UNNNNNNNN`; any other escaped character stands for itself.
     public static func split(_ value: String, unquote: Bool, cUnescape: Bool) -> Result {
+        if let words = plainASCIIWords(value, unquote: unquote) { return Result(words: words, errorColumn: nil) }
+        if !cUnescape, let result = value.utf8.withContiguousStorageIfAvailable({ splitUTF8($0, unquote: unquote) }) {
+            return result
+        }
         let chars = Array(value.unicodeScalars)
         let utf8 = value.utf8
         // The UTF-8 offset of every scalar (and of the end): a word's raw text is a slice of the
@@ -103,6 +107,131 @@ public enum WordSplitter {
             let raw = String(Substring(utf8[first..<utf8.index(first, offsetBy: to - from)]))
             words.append(ValueWord(text: plain ? raw : String(text), raw: raw, column: start + 1))
         }
+    }
+
+    /// The words of an ASCII value without a backslash (and, with `unquote`, without quotes), or
+    /// nil for any other value. In such a value no escape or quote applies, so every word is a
+    /// maximal run of non-space bytes whose text is its raw text, scalar i is byte i (so a word's
+    /// column is its byte offset plus one), and there is no error: the words of `split`, found
+    /// on the bytes without decoding scalars. The escapes and quotes are looked for with memchr.
+    static func plainASCIIWords(_ value: String, unquote: Bool) -> [ValueWord]? {
+        guard ByteSearch.isASCII(value), !ByteSearch.contains(value, UInt8(ascii: "\\")),
+            !unquote || (!ByteSearch.contains(value, UInt8(ascii: "'")) && !ByteSearch.contains(value, UInt8(ascii: "\"")))
+        else { return nil }
+        let utf8 = value.utf8
+        // Spaces are space, tab, LF and CR, all at most 0x20: one comparison for most bytes.
+        func isSpace(_ b: UInt8) -> Bool { b <= 0x20 && (b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) }
+        var words: [ValueWord] = []
+        var i = 0
+        var start: Int?
+        var first = utf8.startIndex
+        var index = utf8.startIndex
+        while true {
+            let atEnd = index == utf8.endIndex
+            if atEnd || isSpace(utf8[index]) {
+                if let s = start {
+                    let raw = String(Substring(utf8[first..<index]))
+                    words.append(ValueWord(text: raw, raw: raw, column: s + 1))
+                    start = nil
+                }
+                if atEnd { return words }
+            } else if start == nil {
+                start = i
+                first = index
+            }
+            i += 1
+            index = utf8.index(after: index)
+        }
+    }
+
+    /// `split(_:unquote:cUnescape: false)` on the value's UTF-8, without decoding scalars: every
+    /// character the splitter looks for (space, tab, LF, CR, backslash, quotes) is ASCII, and an
+    /// ASCII byte in UTF-8 is always that scalar (bytes of longer scalars are all 0x80 or more), so
+    /// the same decisions fall at the same places. A backslash takes the whole next scalar (its
+    /// lead byte and continuation bytes), and columns count scalars: the bytes before a word that
+    /// are not continuation bytes (`scalarCount`).
+    static func splitUTF8(_ bytes: UnsafeBufferPointer<UInt8>, unquote: Bool) -> Result {
+        let n = bytes.count
+        func isSpace(_ b: UInt8) -> Bool { b <= 0x20 && (b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) }
+        func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
+        var words: [ValueWord] = []
+        // Scalars before byte `counted`, carried from word to word.
+        var counted = 0, scalars = 0
+        func column(_ at: Int) -> Int {
+            scalars += scalarCount(UnsafeBufferPointer(rebasing: bytes[counted..<at]))
+            counted = at
+            return scalars + 1
+        }
+        var i = 0
+        while true {
+            while i < n, isSpace(bytes[i]) { i += 1 }
+            if i >= n { return Result(words: words, errorColumn: nil) }
+            let start = i
+            // As in `split`: the text is the raw bytes until an escape or a quote.
+            var text: [UInt8] = []
+            var plain = true
+            var quote: UInt8 = 0  // 0: not in quotes (NUL is never a quote)
+            while i < n {
+                let b = bytes[i]
+                // Above the quotes and not a backslash: an ordinary byte in or out of quotes.
+                if b > 0x27 && b != 0x5C {
+                    if !plain { text.append(b) }
+                    i += 1
+                    continue
+                }
+                if b == 0x5C {
+                    guard i + 1 < n else { return Result(words: words, errorColumn: column(start)) }
+                    if plain {
+                        plain = false
+                        text.append(contentsOf: bytes[start..<i])
+                    }
+                    var end = i + 2
+                    while end < n, isContinuation(bytes[end]) { end += 1 }
+                    text.append(contentsOf: bytes[(i + 1)..<end])
+                    i = end
+                    continue
+                }
+                if quote != 0 {
+                    if b == quote { quote = 0 } else { text.append(b) }
+                    i += 1
+                    continue
+                }
+                if unquote, b == 0x27 || b == 0x22 {
+                    if plain {
+                        plain = false
+                        text.append(contentsOf: bytes[start..<i])
+                    }
+                    quote = b
+                    i += 1
+                    continue
+                }
+                if isSpace(b) { break }
+                if !plain { text.append(b) }
+                i += 1
+            }
+            if quote != 0 { return Result(words: words, errorColumn: column(start)) }
+            let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+            words.append(ValueWord(text: plain ? raw : String(decoding: text, as: UTF8.self), raw: raw,
+                column: column(start)))
+        }
+    }
+
+    /// The scalars of valid UTF-8: its bytes that are not continuation bytes (10xxxxxx), counted
+    /// eight at a time (a continuation byte has bit 7 set and bit 6 clear).
+    static func scalarCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var continuations = 0
+        var i = 0
+        let raw = UnsafeRawBufferPointer(bytes)
+        while i + 8 <= raw.count {
+            let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            continuations += (x & ~(x << 1) & 0x8080_8080_8080_8080).nonzeroBitCount
+            i += 8
+        }
+        while i < raw.count {
+            if raw[i] & 0xC0 == 0x80 { continuations += 1 }
+            i += 1
+        }
+        return bytes.count - continuations
     }
 
     /// Decodes the C escape whose letter is at `i`; returns the scalar and how many scalars it used.

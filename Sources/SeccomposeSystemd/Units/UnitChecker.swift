@@ -154,7 +154,7 @@ public enum UnitChecker {
     /// once per version pair and group).
     static func groupDifference(_ name: String, _ a: SystemdContext, _ b: SystemdContext) -> Set<String> {
         let builtin = a.catalog.group(named: name)?.isBuiltin == true && b.catalog.group(named: name)?.isBuiltin == true
-        let key = "\(a.version) \(a.catalog.version) \(b.version) \(b.catalog.version) \(name)"
+        let key = DifferenceKey(a: a.version, aCatalog: a.catalog.version, b: b.version, bCatalog: b.catalog.version, group: name)
         if builtin, let hit = differenceCache.withLock({ $0[key] }) { return hit }
         let x = Set(a.catalog.expand(name, resolvedBy: a.version) ?? [])
         let difference = x.symmetricDifference(b.catalog.expand(name, resolvedBy: b.version) ?? [])
@@ -162,7 +162,16 @@ public enum UnitChecker {
         return difference
     }
 
-    private static let differenceCache = Mutex<[String: Set<String>]>([:])
+    /// What a built-in group's difference depends on: both versions and both catalogs' versions.
+    struct DifferenceKey: Hashable {
+        var a: SystemdVersion
+        var aCatalog: SystemdVersion
+        var b: SystemdVersion
+        var bCatalog: SystemdVersion
+        var group: String
+    }
+
+    private static let differenceCache = Mutex<[DifferenceKey: Set<String>]>([:])
 
     /// Every name that some SystemCallFilter= word of the unit (or the implicit `@default`) puts in
     /// the map under one of `a` and `b` and not under the other. Only these names can have different
@@ -206,6 +215,7 @@ public enum UnitChecker {
         if candidates.isEmpty { return [] }
         var b = SystemCallSettings(context: otherContext, suggestions: false)
         b.onlyNames = candidates
+        b.diagnosing = false  // what it reports is not used; the map is the same without
         for x in service.assignments where x.key == "SystemCallFilter" { _ = b.apply(x) }
         guard let mode = a.filterMode, b.filterMode == mode else { return [] }
         let negative = SystemdPolicyBuilder.action(for: a.errorNumber)

@@ -169,6 +169,12 @@ public struct SpecifierContext: Sendable {
     public func expand(_ text: String) -> (String, [(Character, Int)]) {
         // Most values have no specifier at all.
         guard ByteSearch.contains(text, UInt8(ascii: "%")) else { return (text, []) }
+        // ASCII without CR: every byte is a Character (CR LF is the only ASCII pair that is one).
+        if ByteSearch.isASCII(text), !ByteSearch.contains(text, 0x0D),
+            let done = text.utf8.withContiguousStorageIfAvailable({ expandASCII($0) })
+        {
+            return done
+        }
         var out = ""
         var unknown: [(Character, Int)] = []
         var chars = Array(text)
@@ -191,5 +197,29 @@ public struct SpecifierContext: Sendable {
         }
         chars = []
         return (out, unknown)
+    }
+
+    /// `expand` of ASCII text without CR, on its bytes: a Character is a byte there, so the
+    /// Character offsets are byte offsets; the `%`s are found with memchr and the text between
+    /// them is copied as it is.
+    func expandASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> (String, [(Character, Int)]) {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        var unknown: [(Character, Int)] = []
+        var copied = 0
+        while let p = ByteSearch.firstOffset(of: UInt8(ascii: "%"), in: bytes, from: copied), p + 1 < bytes.count {
+            out.append(contentsOf: bytes[copied..<p])
+            let c = Character(Unicode.Scalar(bytes[p + 1]))
+            if let v = value(of: c) {
+                out.append(contentsOf: v.utf8)
+            } else {
+                unknown.append((c, p))
+                out.append(UInt8(ascii: "%"))
+                out.append(bytes[p + 1])
+            }
+            copied = p + 2
+        }
+        out.append(contentsOf: bytes[copied...])
+        return (String(decoding: out, as: UTF8.self), unknown)
     }
 }
