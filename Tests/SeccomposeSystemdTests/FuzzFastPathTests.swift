@@ -306,31 +306,6 @@ struct FuzzFastPathTests {
         }
     }
 
-    /// `SpecifierContext.expand` as before the fourth pass: Character by Character.
-    static func referenceExpand(_ context: SpecifierContext, _ text: String) -> (String, [(Character, Int)]) {
-        var out = ""
-        var unknown: [(Character, Int)] = []
-        let chars = Array(text)
-        var i = 0
-        while i < chars.count {
-            if chars[i] == "%", i + 1 < chars.count {
-                let c = chars[i + 1]
-                if let v = context.value(of: c) {
-                    out += v
-                } else {
-                    unknown.append((c, i))
-                    out.append("%")
-                    out.append(c)
-                }
-                i += 2
-                continue
-            }
-            out.append(chars[i])
-            i += 1
-        }
-        return (out, unknown)
-    }
-
     @Test("specifiers in ASCII text expanded on bytes: the same text and unknown specifiers as by Characters")
     func asciiSpecifiers() throws {
         var rng = SplitMix(state: 15)
@@ -345,7 +320,7 @@ struct FuzzFastPathTests {
         for t in texts {
             for context in contexts {
                 let (out, unknown) = context.expand(t)
-                let (refOut, refUnknown) = Self.referenceExpand(context, t)
+                let (refOut, refUnknown) = context.expandCharacters(t)
                 #expect(out == refOut && Array(out.utf8) == Array(refOut.utf8), "\(t.debugDescription)")
                 #expect(unknown.map(\.0) == refUnknown.map(\.0) && unknown.map(\.1) == refUnknown.map(\.1), "\(t.debugDescription)")
             }

@@ -175,6 +175,12 @@ public struct SpecifierContext: Sendable {
         {
             return done
         }
+        return expandCharacters(text)
+    }
+
+    /// `expand` Character by Character: for any text (the byte path `expandASCII` is compared with
+    /// it in the tests).
+    func expandCharacters(_ text: String) -> (String, [(Character, Int)]) {
         var out = ""
         var unknown: [(Character, Int)] = []
         var chars = Array(text)
