@@ -3,8 +3,8 @@
 // socket (`_TRANSPORT=audit`, `_AUDIT_TYPE=1326`, the serial in `_AUDIT_ID`) and, without auditd,
 // a printk copy from /dev/kmsg (`_TRANSPORT=kernel`, `MESSAGE=audit: type=1326 audit(T:SERIAL): …`,
 // rate-limited); neither carries `_SYSTEMD_UNIT`. Records are attributed to a unit through the
-// process ids its own entries (and its live control group) name, and de-duplicated by boot and
-// serial.
+// process ids its own entries (and its live control group) name, each in the boot it ran in
+// (process ids start again at every boot), and de-duplicated by boot and serial.
 
 import CSystemd
 import SeccomposeSyscalls
@@ -18,7 +18,9 @@ public struct JournalAuditRecords: Sendable {
     /// The unit's records (each once), oldest first.
     public var records: [SeccompAuditRecord]
     /// The process ids attributed to the unit (from its entries, its control group and the
-    /// caller's list).
+    /// caller's list), in any boot: a record counts only in the boot where its process was the
+    /// unit's (its entries' `_BOOT_ID`; the running boot for the control group and the list when
+    /// the system journal is read).
     public var unitPIDs: Set<Int32>
     /// Records stored twice (an audit entry and its kernel copy) and counted once.
     public var duplicates: Int
@@ -44,11 +46,16 @@ public enum JournalAuditReader {
                 fix: directory == nil ? "run as root or in the systemd-journal group" : "give a directory of journal files (journalctl -D)")
         }
         defer { sd_journal_close(j) }
-        var unitPIDs = pids
+        // The unit's processes as its entries name them, each in its boot. Live processes and the
+        // caller's list are of the running boot when the system journal is read; a journal
+        // directory may hold another machine's boots, where the running boot means nothing, so
+        // there they count in any boot (as the caller named them).
+        var attribution = Attribution(processes: [], running: pids, runningBoot: directory == nil ? currentBootID() : nil)
         if let unit {
-            unitPIDs.formUnion(try pidsOfEntries(j, match: "_SYSTEMD_UNIT=\(unit)", since: since))
-            unitPIDs.formUnion(livePIDs(of: unit))
+            attribution.processes = try processesOfEntries(j, match: "_SYSTEMD_UNIT=\(unit)", since: since)
+            attribution.running.formUnion(livePIDs(of: unit))
         }
+        let unitPIDs = attribution.pids
         var seen: Set<String> = []
         var out: [SeccompAuditRecord] = []
         var duplicates = 0, others = 0
@@ -73,7 +80,7 @@ public enum JournalAuditReader {
                     duplicates += 1
                     return
                 }
-                if unitPIDs.contains(record.pid) { out.append(record) } else { others += 1 }
+                if attribution.owns(pid: record.pid, boot: boot) { out.append(record) } else { others += 1 }
             }
         }
         out.sort { ($0.timestamp ?? AuditTimestamp(seconds: 0, milliseconds: 0), $0.serial ?? 0)
@@ -81,11 +88,46 @@ public enum JournalAuditReader {
         return JournalAuditRecords(records: out, unitPIDs: unitPIDs, duplicates: duplicates, others: others)
     }
 
-    /// The `_PID`s of the entries matching `match`.
-    private static func pidsOfEntries(_ j: OpaquePointer, match: String, since: UInt64?) throws(AuditSourceError) -> Set<Int32> {
-        var out: Set<Int32> = []
+    /// A process of a boot (`_BOOT_ID`, 32 hex digits, as the journal writes it).
+    struct BootProcess: Hashable {
+        var boot: String
+        var pid: Int32
+    }
+
+    /// Which records belong to the unit: those of a process its entries name, in the boot where
+    /// they name it, and those of the `running` processes in `runningBoot` (in any boot when it is
+    /// nil: a journal directory).
+    struct Attribution {
+        var processes: Set<BootProcess>
+        var running: Set<Int32>
+        var runningBoot: String?
+
+        /// Whether a record of `pid` logged in `boot` is the unit's.
+        func owns(pid: Int32, boot: String) -> Bool {
+            if processes.contains(BootProcess(boot: boot, pid: pid)) { return true }
+            guard running.contains(pid) else { return false }
+            return runningBoot.map { $0 == boot } ?? true
+        }
+
+        /// Every process id attributed, in any boot.
+        var pids: Set<Int32> { running.union(processes.map(\.pid)) }
+    }
+
+    /// The running boot's id as the journal writes `_BOOT_ID` (32 hex digits), or nil when it
+    /// cannot be read.
+    static func currentBootID() -> String? {
+        guard let text = try? TextFile.read("/proc/sys/kernel/random/boot_id") else { return nil }
+        let id = String(text.filter { $0.isHexDigit }).lowercased()
+        return id.count == 32 ? id : nil
+    }
+
+    /// The (`_BOOT_ID`, `_PID`) of the entries matching `match`.
+    private static func processesOfEntries(_ j: OpaquePointer, match: String, since: UInt64?) throws(AuditSourceError)
+        -> Set<BootProcess>
+    {
+        var out: Set<BootProcess> = []
         try forEachEntry(j, match: match, since: since) { fields in
-            if let p = fields["_PID"].flatMap({ Int32($0) }) { out.insert(p) }
+            if let p = fields["_PID"].flatMap({ Int32($0) }) { out.insert(BootProcess(boot: fields["_BOOT_ID"] ?? "", pid: p)) }
         }
         return out
     }

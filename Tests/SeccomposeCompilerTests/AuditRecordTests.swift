@@ -2,6 +2,7 @@
 // captured on the 6.18 test machine from the audit netlink group or /dev/kmsg (seccompose-probe
 // under a SystemCallLog=getppid filter, and `seccompose run` kills).
 
+import Foundation
 @testable import SeccomposeRuntime
 import SeccomposePolicy
 import SeccomposeSyscalls
@@ -106,5 +107,39 @@ struct AuditRecordTests {
         #expect(KernelLogSource.account("5,901,2,-;audit: type=1326 audit(1.002:3): pid=5 comm=\"x\" sig=0 "
             + "arch=c000003e syscall=110 compat=0 ip=0x1 code=0x7ffc0000\n", into: &state))
         #expect(state.suppressed == 12 && state.records.map(\.pid) == [5])
+    }
+}
+
+/// `learn --journal`: a record belongs to the unit only in the boot where its process was the
+/// unit's (process ids start again at every boot).
+@Suite("journal attribution by boot and process")
+struct JournalAttributionTests {
+    static let bootA = String(repeating: "a", count: 32), bootB = String(repeating: "b", count: 32)
+
+    @Test("a pid the unit's entries name counts in their boot only; running pids in the running boot")
+    func byBoot() {
+        let a = JournalAuditReader.Attribution(processes: [.init(boot: Self.bootA, pid: 100)], running: [200],
+            runningBoot: Self.bootB)
+        #expect(a.owns(pid: 100, boot: Self.bootA))
+        #expect(!a.owns(pid: 100, boot: Self.bootB), "the same pid in a later boot is another process")
+        #expect(a.owns(pid: 200, boot: Self.bootB))
+        #expect(!a.owns(pid: 200, boot: Self.bootA), "a live or named pid is of the running boot")
+        #expect(!a.owns(pid: 300, boot: Self.bootA) && !a.owns(pid: 300, boot: Self.bootB))
+        #expect(a.pids == [100, 200])
+    }
+
+    @Test("a journal directory (no running boot): named pids count in any boot")
+    func directory() {
+        let a = JournalAuditReader.Attribution(processes: [.init(boot: Self.bootA, pid: 100)], running: [200], runningBoot: nil)
+        #expect(a.owns(pid: 200, boot: Self.bootA) && a.owns(pid: 200, boot: Self.bootB))
+        #expect(!a.owns(pid: 100, boot: Self.bootB))
+    }
+
+    @Test("the running boot's id as the journal writes _BOOT_ID: 32 lower-case hex digits")
+    func runningBoot() throws {
+        let id = try #require(JournalAuditReader.currentBootID())
+        #expect(id.count == 32 && id.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        let proc = try TextFile.read("/proc/sys/kernel/random/boot_id")
+        #expect(proc.replacingOccurrences(of: "-", with: "").trimmingCharacters(in: .whitespacesAndNewlines) == id)
     }
 }
