@@ -137,6 +137,7 @@ public enum SelfCheck {
         let otherValue = UInt64(policy.otherArchitectureAction.returnValue)
         let byArguments = Compiler.Entries.byArguments  // an expected value: decided by the arguments
         var data = SeccompData(nr: 0, arch: 0)
+        var evaluators: [Policy.Evaluator] = []
 
         // Runs one call with zero arguments (then the argument samples its rules need): the
         // difference, or, when the walk found one here (`walked`), a difference anyway.
@@ -144,14 +145,27 @@ public enum SelfCheck {
             data.nr = nr
             for i in 0..<6 { data.args[i] = 0 }
             // The call as the kernel attributes it (`abi`, or for an AUDIT_ARCH value no judged
-            // ABI has, whichever ABI has it), judged by name from the tables.
+            // ABI has, whichever ABI has it), judged by the policy's evaluator over the tables.
             let attributed = abi ?? Evaluation.abi(auditArch: data.arch, number: nr)
-            let judgement = judge(tables, abi: attributed, number: nr, arguments: data.args)
-            if let d = check(instructions, judgement.action, attributed, judgement.decision, &data) { return d }
+            let evaluation: Evaluation
+            if let attributed {
+                let evaluator: Policy.Evaluator
+                if let e = evaluators.first(where: { $0.abi == attributed }) {
+                    evaluator = e
+                } else {
+                    evaluator = Policy.Evaluator(tables, abi: attributed)
+                    evaluators.append(evaluator)
+                }
+                evaluation = evaluator.evaluate(number: Int(nr), name: SyscallTable.name(of: Int(nr), on: attributed),
+                    arguments: data.args)
+            } else {
+                evaluation = policy.evaluate(auditArch: data.arch, number: nr, arguments: data.args)
+            }
+            if let d = check(instructions, evaluation.action, attributed, evaluation.decision, &data) { return d }
             guard let walked else { return nil }
             // The walk and the run disagree: one of them is wrong, so the program is not trusted.
             return Difference(abi: attributed, auditArch: data.arch, number: nr, arguments: data.args,
-                expected: judgement.action, actual: Action(returnValue: walked),
+                expected: evaluation.action, actual: Action(returnValue: walked),
                 failure: "only by the walk over ranges of numbers: a run of this call agrees with the policy "
                     + "(the walk or the simulator is wrong, so the program is not trusted)")
         }
@@ -367,22 +381,6 @@ public enum SelfCheck {
         out.reserveCapacity(numbers.count)
         for n in numbers where out.last != n { out.append(n) }
         return out
-    }
-
-    /// The policy's judgement of syscall `number` through `abi` (nil: an `AUDIT_ARCH` value no
-    /// ABI has) from its tables, as `Policy.evaluate(auditArch:number:arguments:)` judges the
-    /// policy they are the tables of: the other-ABI action for an ABI it does not judge, the
-    /// default action for a number that is no syscall of the ABI or a syscall it does not name,
-    /// else the syscall's decision (by name) for these arguments.
-    static func judge(_ tables: JudgedTables, abi: Architecture?, number: UInt32, arguments: [UInt64])
-        -> (action: Action, decision: SyscallDecision?)
-    {
-        let policy = tables.source
-        guard let abi, policy.architectures.contains(abi) else { return (policy.otherArchitectureAction, nil) }
-        guard let name = SyscallTable.name(of: Int(number), on: abi), let d = tables.table(for: abi)[name] else {
-            return (policy.defaultAction, nil)
-        }
-        return (d.action(arguments: arguments, argumentBits: abi.argumentBits), d)
     }
 
     /// Runs the call in `data` (arguments zero), which the policy judges `action` (by

@@ -93,20 +93,28 @@ extension Policy {
     }
 
     /// Judges the calls of one ABI: `evaluate(abi:number:arguments:)` with the ABI's table of
-    /// decisions looked up once, for callers that judge many numbers (the compiler's self-check).
+    /// decisions looked up once, for callers that judge many numbers (the compiler's self-check,
+    /// over the compiler's judged tables).
     public struct Evaluator: Sendable {
         /// The ABI judged.
         public let abi: Architecture
         let covered: Bool
-        let decisions: [String: SyscallDecision]
+        let decisions: JudgedTables.Table
         let defaultAction: Action
         let otherArchitectureAction: Action
 
         /// An evaluator of `policy`'s decisions for calls through `abi`.
         public init(_ policy: Policy, abi: Architecture) {
+            self.init(JudgedTables(unjudged: policy), abi: abi)
+        }
+
+        /// An evaluator of the policy whose tables are `tables` (read in place, not written out),
+        /// for calls through `abi`.
+        package init(_ tables: JudgedTables, abi: Architecture) {
+            let policy = tables.source
             self.abi = abi
             covered = policy.architectures.contains(abi)
-            decisions = covered ? policy.decisions(for: abi) : [:]
+            decisions = covered ? tables.table(for: abi) : JudgedTables.Table(base: [:])
             defaultAction = policy.defaultAction
             otherArchitectureAction = policy.otherArchitectureAction
         }
