@@ -36,77 +36,8 @@ public enum WordSplitter {
     /// \uNNNN \UNNNNNNNN`; any other escaped character stands for itself.
     public static func split(_ value: String, unquote: Bool, cUnescape: Bool) -> Result {
         if let words = plainASCIIWords(value, unquote: unquote) { return Result(words: words, errorColumn: nil) }
-        if !cUnescape, let result = value.utf8.withContiguousStorageIfAvailable({ splitUTF8($0, unquote: unquote) }) {
-            return result
-        }
-        let chars = Array(value.unicodeScalars)
-        let utf8 = value.utf8
-        // The UTF-8 offset of every scalar (and of the end): a word's raw text is a slice of the
-        // value. An ASCII value needs no table: scalar i is byte i.
-        let ascii = utf8.count == chars.count
-        var offsets: [Int] = []
-        if !ascii {
-            offsets.reserveCapacity(chars.count + 1)
-            var offset = 0
-            for c in chars {
-                offsets.append(offset)
-                offset += UTF8.width(c)
-            }
-            offsets.append(offset)
-        }
-        var words: [ValueWord] = []
-        var i = 0
-        func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" }
-        while true {
-            while i < chars.count, isSpace(chars[i]) { i += 1 }
-            if i >= chars.count { return Result(words: words, errorColumn: nil) }
-            let start = i
-            // The word's text is its raw text until an escape or a quote makes them differ; only
-            // from then on is it built scalar by scalar (`plain` until then).
-            var text = String.UnicodeScalarView()
-            var plain = true
-            var quote: Unicode.Scalar?
-            while i < chars.count {
-                let c = chars[i]
-                if c == "\\" {
-                    guard i + 1 < chars.count else { return Result(words: words, errorColumn: start + 1) }
-                    if plain {
-                        plain = false
-                        text.append(contentsOf: chars[start..<i])
-                    }
-                    if cUnescape, let (decoded, used) = decodeEscape(chars, at: i + 1) {
-                        text.append(decoded)
-                        i += 1 + used
-                        continue
-                    }
-                    text.append(chars[i + 1])
-                    i += 2
-                    continue
-                }
-                if let q = quote {
-                    if c == q { quote = nil } else { text.append(c) }
-                    i += 1
-                    continue
-                }
-                if unquote, c == "'" || c == "\"" {
-                    if plain {
-                        plain = false
-                        text.append(contentsOf: chars[start..<i])
-                    }
-                    quote = c
-                    i += 1
-                    continue
-                }
-                if isSpace(c) { break }
-                if !plain { text.append(c) }
-                i += 1
-            }
-            if quote != nil { return Result(words: words, errorColumn: start + 1) }
-            let from = ascii ? start : offsets[start], to = ascii ? i : offsets[i]
-            let first = utf8.index(utf8.startIndex, offsetBy: from)
-            let raw = String(Substring(utf8[first..<utf8.index(first, offsetBy: to - from)]))
-            words.append(ValueWord(text: plain ? raw : String(text), raw: raw, column: start + 1))
-        }
+        var value = value  // made contiguous UTF-8 if it is not (withUTF8)
+        return value.withUTF8 { splitUTF8($0, unquote: unquote, cUnescape: cUnescape) }
     }
 
     /// The words of an ASCII value without a backslash (and, with `unquote`, without quotes), or
@@ -144,13 +75,14 @@ public enum WordSplitter {
         }
     }
 
-    /// `split(_:unquote:cUnescape: false)` on the value's UTF-8, without decoding scalars: every
-    /// character the splitter looks for (space, tab, LF, CR, backslash, quotes) is ASCII, and an
-    /// ASCII byte in UTF-8 is always that scalar (bytes of longer scalars are all 0x80 or more), so
-    /// the same decisions fall at the same places. A backslash takes the whole next scalar (its
-    /// lead byte and continuation bytes), and columns count scalars: the bytes before a word that
-    /// are not continuation bytes (`scalarCount`).
-    static func splitUTF8(_ bytes: UnsafeBufferPointer<UInt8>, unquote: Bool) -> Result {
+    /// `split(_:unquote:cUnescape:)` on the value's UTF-8, without decoding scalars: every
+    /// character the splitter looks for (space, tab, LF, CR, backslash, quotes, the letters and
+    /// digits of a C escape) is ASCII, and an ASCII byte in UTF-8 is always that scalar (bytes of
+    /// longer scalars are all 0x80 or more), so the same decisions fall at the same places. A
+    /// backslash that starts no C escape takes the whole next scalar (its lead byte and
+    /// continuation bytes), and columns count scalars: the bytes before a word that are not
+    /// continuation bytes (`scalarCount`).
+    static func splitUTF8(_ bytes: UnsafeBufferPointer<UInt8>, unquote: Bool, cUnescape: Bool) -> Result {
         let n = bytes.count
         func isSpace(_ b: UInt8) -> Bool { b <= 0x20 && (b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) }
         func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
@@ -184,6 +116,11 @@ public enum WordSplitter {
                     if plain {
                         plain = false
                         text.append(contentsOf: bytes[start..<i])
+                    }
+                    if cUnescape, let (decoded, used) = decodeEscape(bytes, at: i + 1) {
+                        text.append(contentsOf: String(decoded).utf8)
+                        i += 1 + used
+                        continue
                     }
                     var end = i + 2
                     while end < n, isContinuation(bytes[end]) { end += 1 }
@@ -234,27 +171,29 @@ public enum WordSplitter {
         return bytes.count - continuations
     }
 
-    /// Decodes the C escape whose letter is at `i`; returns the scalar and how many scalars it used.
-    static func decodeEscape(_ c: [Unicode.Scalar], at i: Int) -> (Unicode.Scalar, Int)? {
-        let simple: [Unicode.Scalar: Unicode.Scalar] = [
-            "a": "\u{07}", "b": "\u{08}", "f": "\u{0C}", "n": "\n", "r": "\r", "t": "\t", "v": "\u{0B}", "s": " ",
-        ]
-        if let v = simple[c[i]] { return (v, 1) }
-        func hex(_ count: Int, from: Int) -> Unicode.Scalar? {
+    /// Decodes the C escape whose letter is the byte at `i`; returns the scalar and how many bytes
+    /// it used, or nil when no escape starts there (the escaped character then stands for
+    /// itself). Every escape is ASCII: where a byte of the letter's or digits' window is not, the
+    /// scalars there are not digits either, so reading bytes decides as reading scalars would.
+    static func decodeEscape(_ c: UnsafeBufferPointer<UInt8>, at i: Int) -> (Unicode.Scalar, Int)? {
+        func number(_ count: Int, from: Int, radix: Int) -> Unicode.Scalar? {
             guard from + count <= c.count else { return nil }
-            var s = ""
-            s.unicodeScalars.append(contentsOf: c[from..<from + count])
-            return UInt32(s, radix: 16).flatMap(Unicode.Scalar.init)
+            return UInt32(String(decoding: UnsafeBufferPointer(rebasing: c[from..<(from + count)]), as: UTF8.self), radix: radix)
+                .flatMap(Unicode.Scalar.init)
         }
         switch c[i] {
-        case "x": return hex(2, from: i + 1).map { ($0, 3) }
-        case "u": return hex(4, from: i + 1).map { ($0, 5) }
-        case "U": return hex(8, from: i + 1).map { ($0, 9) }
-        case "0"..."7":
-            guard i + 2 < c.count else { return nil }
-            var s = ""
-            s.unicodeScalars.append(contentsOf: c[i...(i + 2)])
-            return UInt32(s, radix: 8).flatMap(Unicode.Scalar.init).map { ($0, 3) }
+        case UInt8(ascii: "a"): return ("\u{07}", 1)
+        case UInt8(ascii: "b"): return ("\u{08}", 1)
+        case UInt8(ascii: "f"): return ("\u{0C}", 1)
+        case UInt8(ascii: "n"): return ("\n", 1)
+        case UInt8(ascii: "r"): return ("\r", 1)
+        case UInt8(ascii: "t"): return ("\t", 1)
+        case UInt8(ascii: "v"): return ("\u{0B}", 1)
+        case UInt8(ascii: "s"): return (" ", 1)
+        case UInt8(ascii: "x"): return number(2, from: i + 1, radix: 16).map { ($0, 3) }
+        case UInt8(ascii: "u"): return number(4, from: i + 1, radix: 16).map { ($0, 5) }
+        case UInt8(ascii: "U"): return number(8, from: i + 1, radix: 16).map { ($0, 9) }
+        case UInt8(ascii: "0")...UInt8(ascii: "7"): return number(3, from: i, radix: 8).map { ($0, 3) }
         default: return nil
         }
     }

@@ -177,7 +177,7 @@ struct FastPathTests {
                 let c = chars[i]
                 if c == "\\" {
                     guard i + 1 < chars.count else { return WordSplitter.Result(words: words, errorColumn: start + 1) }
-                    if cUnescape, let (decoded, used) = WordSplitter.decodeEscape(chars, at: i + 1) {
+                    if cUnescape, let (decoded, used) = Self.referenceDecodeEscape(chars, at: i + 1) {
                         text.append(decoded)
                         i += 1 + used
                         continue
@@ -207,12 +207,41 @@ struct FastPathTests {
         }
     }
 
+    /// The C escape whose letter is at `i`, decoded scalar by scalar as first written (the
+    /// library's decoder now reads bytes): the scalar and how many scalars it used.
+    static func referenceDecodeEscape(_ c: [Unicode.Scalar], at i: Int) -> (Unicode.Scalar, Int)? {
+        let simple: [Unicode.Scalar: Unicode.Scalar] = [
+            "a": "\u{07}", "b": "\u{08}", "f": "\u{0C}", "n": "\n", "r": "\r", "t": "\t", "v": "\u{0B}", "s": " ",
+        ]
+        if let v = simple[c[i]] { return (v, 1) }
+        func hex(_ count: Int, from: Int) -> Unicode.Scalar? {
+            guard from + count <= c.count else { return nil }
+            var s = ""
+            s.unicodeScalars.append(contentsOf: c[from..<from + count])
+            return UInt32(s, radix: 16).flatMap(Unicode.Scalar.init)
+        }
+        switch c[i] {
+        case "x": return hex(2, from: i + 1).map { ($0, 3) }
+        case "u": return hex(4, from: i + 1).map { ($0, 5) }
+        case "U": return hex(8, from: i + 1).map { ($0, 9) }
+        case "0"..."7":
+            guard i + 2 < c.count else { return nil }
+            var s = ""
+            s.unicodeScalars.append(contentsOf: c[i...(i + 2)])
+            return UInt32(s, radix: 8).flatMap(Unicode.Scalar.init).map { ($0, 3) }
+        default: return nil
+        }
+    }
+
     @Test("word splitting: the same words, raw texts, columns and errors as scalar by scalar")
     func wordSplitting() {
         var rng = SplitMix(state: 9)
         let pieces = ["a", "@x", " ", "\t", "\n", "\r", "\\", "'", "\"", "é", "\u{301}", "~", ":", "\\x41", "\\n", "\\101",
-            "\\u00e9", "\\s", "kill", "\u{FEFF}", "🦀"]
-        var texts = ["", " ", "a", "\\", "'a", "\"a b\"", "a\\", "é\\", "\\é", "a'b c'd", "\\x4", "\\U0001F980"]
+            "\\u00e9", "\\s", "kill", "\u{FEFF}", "🦀",
+            // Escape letters and digits beside what they may not take: signs, non-ASCII, surrogates.
+            "\\x", "\\u", "\\U", "+1", "7", "\\ud800", "\\0", "\\7"]
+        var texts = ["", " ", "a", "\\", "'a", "\"a b\"", "a\\", "é\\", "\\é", "a'b c'd", "\\x4", "\\U0001F980",
+            "\\x+1", "\\xé1", "\\x1é", "\\ud800", "\\u+0e9", "\\07", "\\777", "\\400", "\\0é"]
         for _ in 0..<3000 {
             texts.append((0..<Int.random(in: 0...10, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined())
         }
