@@ -11,7 +11,7 @@ public enum SyscallTable {
         /// Every name, sorted by byte value; a name's index is its id.
         var names: [String]
         /// name → id.
-        var ids: [String: Int]
+        var ids: NameIndex
         /// Table numbers by id, one row of `columnCount` cells per name; -1 where absent.
         var cells: [Int32]
         var columnCount: Int
@@ -26,8 +26,7 @@ public enum SyscallTable {
         let names = embeddedNames, cells = embeddedCells, count = embeddedColumns.count
         var columnIndex: [String: Int] = [:]
         for (i, c) in embeddedColumns.enumerated() { columnIndex[c] = i }
-        var ids = [String: Int](minimumCapacity: names.count)
-        for (i, n) in names.enumerated() { ids[n] = i }
+        let ids = NameIndex(names)
         let numberByID: [[Int]] = Architecture.allCases.map { abi in
             guard let col = columnIndex[abi.tableColumn] else { return Array(repeating: -1, count: names.count) }
             return (0..<names.count).map { id in
@@ -43,12 +42,12 @@ public enum SyscallTable {
     public static var allNames: [String] { data.names }
 
     /// Whether `name` is a syscall on at least one ABI.
-    public static func isKnown(_ name: String) -> Bool { data.ids[name] != nil }
+    public static func isKnown(_ name: String) -> Bool { data.ids.id(of: name) != nil }
 
     /// The number `name` has on `abi` (x32 bit and MIPS base included), or nil when the ABI
     /// has no such call.
     public static func number(of name: String, on abi: Architecture) -> Int? {
-        guard let id = data.ids[name] else { return nil }
+        guard let id = data.ids.id(of: name) else { return nil }
         let n = data.numberByID[abi.ordinal][id]
         return n < 0 ? nil : n
     }
@@ -57,29 +56,36 @@ public enum SyscallTable {
     struct ABIData: Sendable {
         var byNumber: [Int: String]
         var sorted: [(name: String, number: Int)]
+        /// The numbers of `sorted`, in its order (for binary searches by number).
+        var numbers: [UInt32]
         /// Name id → index in `sorted`, or -1 where the ABI lacks the call.
-        var rankByID: [Int]
+        var rankByID: [Int32]
     }
 
     static let abiCache = Mutex<[Architecture: ABIData]>([:])
 
     static func abiData(_ abi: Architecture) -> ABIData {
         if let hit = abiCache.withLock({ $0[abi] }) { return hit }
-        let numbers = data.numberByID[abi.ordinal]
         var byNumber: [Int: String] = [:]
-        var sorted: [(name: String, number: Int)] = []
-        for (id, n) in numbers.enumerated() where n >= 0 {
+        var byID: [(id: Int, number: Int)] = []
+        for (id, n) in data.numberByID[abi.ordinal].enumerated() where n >= 0 {
             byNumber[n] = data.names[id]
-            sorted.append((data.names[id], n))
+            byID.append((id, n))
         }
-        sorted.sort { $0.number < $1.number }
-        var rankByID = [Int](repeating: -1, count: data.names.count)
-        for (rank, entry) in sorted.enumerated() {
-            if let id = data.ids[entry.name] { rankByID[id] = rank }
-        }
-        let made = ABIData(byNumber: byNumber, sorted: sorted, rankByID: rankByID)
+        byID.sort { $0.number < $1.number }
+        var rankByID = [Int32](repeating: -1, count: data.names.count)
+        for (rank, entry) in byID.enumerated() { rankByID[entry.id] = Int32(rank) }
+        let made = ABIData(byNumber: byNumber, sorted: byID.map { (data.names[$0.id], $0.number) },
+            numbers: byID.map { UInt32(truncatingIfNeeded: $0.number) }, rankByID: rankByID)
         abiCache.withLock { $0[abi] = made }
         return made
+    }
+
+    /// `abi`'s numbers ascending (`syscalls(on:)`'s, as UInt32) and each name id's rank among them
+    /// (-1 where the ABI lacks the call): the table in number order for the compiler's passes.
+    package static func numberOrder(on abi: Architecture) -> (numbers: [UInt32], rankByID: [Int32]) {
+        let d = abiData(abi)
+        return (d.numbers, d.rankByID)
     }
 
     /// The name of syscall `number` on `abi`, or nil when the ABI has no such number.
@@ -98,8 +104,8 @@ public enum SyscallTable {
         let d = abiData(abi)
         var ranks: [Int] = []
         for name in names {
-            guard let id = data.ids[name] else { continue }
-            let rank = d.rankByID[id]
+            guard let id = data.ids.id(of: name) else { continue }
+            let rank = Int(d.rankByID[id])
             if rank >= 0 { ranks.append(rank) }
         }
         ranks.sort()
@@ -119,7 +125,10 @@ public enum SyscallTable {
     }
 
     /// A dense id for `name` (stable within one build), or nil for an unknown name.
-    public static func id(of name: String) -> Int? { data.ids[name] }
+    public static func id(of name: String) -> Int? { data.ids.id(of: name) }
+
+    /// The index behind `id(of:)`, for callers that resolve many names in a loop.
+    package static var nameIndex: NameIndex { data.ids }
 
     /// The numbers of every name id on `abi` (base applied; -1 where the ABI lacks the call).
     public static func numbersByID(on abi: Architecture) -> [Int] { data.numberByID[abi.ordinal] }

@@ -28,6 +28,25 @@ struct SyscallTableTests {
         }
     }
 
+    @Test("the name index: every name to its position in allNames; unknown, empty, long and non-ASCII names to nil")
+    func nameIndex() {
+        let names = SyscallTable.allNames
+        for (position, name) in names.enumerated() { #expect(SyscallTable.id(of: name) == position, "\(name)") }
+        let unknown = ["", "r", "reads", "read ", " read", "rea", "READ", "sched_get_priority_maxx", "sched_get_priority_ma",
+            "a_name_longer_than_any_syscall_name_at_all", "réad", "read\u{0}", "clone4"]
+        for name in unknown { #expect(SyscallTable.id(of: name) == nil && !names.contains(name), "\(name)") }
+        // Names built at run time (native, non-literal strings) resolve the same, short and long.
+        #expect(SyscallTable.id(of: ["open", "at"].joined()) == names.firstIndex(of: "openat"))
+        #expect(SyscallTable.id(of: ["sched_get_", "priority_max"].joined()) == names.firstIndex(of: "sched_get_priority_max"))
+        // Every name longer than sixteen bytes with one byte past the sixteenth changed is unknown.
+        for name in names where name.utf8.count > 16 {
+            var bytes = Array(name.utf8)
+            bytes[bytes.count - 1] ^= 0x20
+            let changed = String(decoding: bytes, as: UTF8.self)
+            #expect(SyscallTable.id(of: changed) == names.firstIndex(of: changed), "\(changed)")
+        }
+    }
+
     @Test(
         "known numbers",
         arguments: [
