@@ -569,11 +569,13 @@ enum Suggestions {
     struct InlineName: Hashable {
         var count: Int
         var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        /// The bytes `words` holds.
+        static let capacity = MemoryLayout<(UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)>.size
 
-        /// The bytes of `name`, or nil when it has more than `memoNameBytes`.
+        /// The bytes of `name`, or nil when it has more than `memoNameBytes` (or than `words` holds).
         init?(_ name: String) {
             let utf8 = name.utf8
-            guard utf8.count <= memoNameBytes else { return nil }
+            guard utf8.count <= memoNameBytes, utf8.count <= Self.capacity else { return nil }
             count = utf8.count
             withUnsafeMutableBytes(of: &words) { out in
                 let copied = utf8.withContiguousStorageIfAvailable { source -> Bool in
@@ -609,7 +611,11 @@ enum Suggestions {
     /// memo saved). `computeNearest` answers nil at once for longer names.
     private static let memo = Mutex<[MemoKey: String?]>(Dictionary(minimumCapacity: memoLimit))
     static let memoLimit = 4096
-    static let memoNameBytes = 64
+    /// The longest name the memo holds: the longest one a suggestion is looked for at all
+    /// (`computeNearest` answers nil at once beyond it), so every answer can be remembered.
+    static let memoNameBytes = longestSuggestible
+    /// The longest name (UTF-8 bytes) for which a suggestion is computed.
+    static let longestSuggestible = 64
 
     /// `nearest(_:in:)` over an index: only candidates whose length is within the limit are
     /// looked at, and each distance is computed within the band of the limit only. Answers over
@@ -629,7 +635,7 @@ enum Suggestions {
     /// `nearest(_:in:)` computed, never remembered.
     static func computeNearest(_ name: String, in index: Index) -> String? {
         let target = Array(name.utf8)
-        guard target.count <= 64 else { return nil }
+        guard target.count <= longestSuggestible else { return nil }
         let limit = limit(forLength: target.count)
         var best: (position: Int, distance: Int)?
         let lengths = max(0, target.count - limit)...(target.count + limit)
