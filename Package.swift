@@ -124,10 +124,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings + [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
             // A release build (the README's `swift build -c release`) is linked with the Swift
-            // runtime and Foundation statically: no dynamic loading and relocating of ~25 shared
-            // objects at every start (docs/launch-performance.md). Debug builds stay dynamic: the
-            // test runner links this module beside the dynamic Testing/XCTest libraries.
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+            // runtime, Foundation, libstdc++ and libgcc statically: no dynamic loading and
+            // relocating of ~25 shared objects at every start (docs/launch-performance.md;
+            // build-support/static-libstdc++/libstdc++.so says how libstdc++ is made static).
+            // Debug builds stay dynamic: the test runner links this module beside the dynamic
+            // Testing/XCTest libraries.
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib", "-L", Context.packageDirectory + "/build-support/static-libstdc++",
+                    "-Xclang-linker", "-static-libgcc"], .when(configuration: .release))
+            ]
         ),
         // The library API in under 40 lines: run a unit, report its violations, pass its status on.
         .executableTarget(
