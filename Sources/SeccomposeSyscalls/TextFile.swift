@@ -70,29 +70,51 @@ public enum TextFile {
         }
         // Reads block again (a regular file never blocks; this keeps reads simple).
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-        guard let f = fdopen(fd, "rb") else {
-            let e = errno
-            close(fd)
-            throw failure("cannot open: \(String(cString: strerror(e)))", "check the path and its permissions")
+        defer { close(fd) }
+        func tooLarge() -> FileAccessError {
+            var e = failure("file larger than \(limit) bytes", "shorten the file or split it")
+            e.exceededLimit = true
+            return e
         }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-            if bytes.count > limit {
-                var tooLarge = failure("file larger than \(limit) bytes", "shorten the file or split it")
-                tooLarge.exceededLimit = true
-                throw tooLarge
-            }
-            if n < buffer.count {
-                if ferror(f) != 0 {
-                    throw failure("read error: \(String(cString: strerror(errno)))", "check that the path is a regular file")
+        func readError(_ e: Int32) -> FileAccessError {
+            failure("read error: \(String(cString: strerror(e)))", "check that the path is a regular file")
+        }
+        // One read(2) into storage sized by fstat (one byte more, so that a file grown since, or
+        // one over the limit, is noticed), neither zero-filled first nor copied through stdio.
+        let expected = min(max(Int(st.st_size), 0), limit) + 1
+        var failed: Int32 = 0
+        var ended = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
+            count = 0
+            guard let base = buffer.baseAddress else { return }
+            while count < buffer.count {
+                let n = systemRead(fd, base + count, buffer.count - count)
+                if n > 0 {
+                    count += n
+                } else if n == 0 {
+                    ended = true
+                    return
+                } else if errno != EINTR {
+                    failed = errno
+                    return
                 }
-                break
             }
         }
+        if failed != 0 { throw readError(failed) }
+        // The rest, in chunks, of a file that grew after fstat.
+        var chunk = [UInt8](repeating: 0, count: ended ? 0 : 65536)
+        while !ended {
+            if bytes.count > limit { throw tooLarge() }
+            let n = systemRead(fd, &chunk, chunk.count)
+            if n > 0 {
+                bytes.append(contentsOf: chunk[0..<n])
+            } else if n == 0 {
+                ended = true
+            } else if errno != EINTR {
+                throw readError(errno)
+            }
+        }
+        if bytes.count > limit { throw tooLarge() }
         return bytes
     }
 
@@ -130,4 +152,9 @@ public enum TextFile {
         }
         return names
     }
+}
+
+/// read(2), named apart from `TextFile.read`, which shadows it inside the type.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }
