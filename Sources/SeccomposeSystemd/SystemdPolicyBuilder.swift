@@ -387,22 +387,31 @@ public enum SystemdPolicyBuilder {
 
     /// `negative` for each member of `@known` that `ctx`'s systemd resolves and its native ABI
     /// has (origin nil): the base of a 262 allow-list's table, made once per version, ABI and
-    /// action (`@known` is a built-in group, which user sets cannot redefine).
+    /// action (`@known` is a built-in group, which user sets cannot redefine), and kept from its
+    /// second use on.
+    ///
+    /// The table takes about 130 KB. Kept at once, the caller's first write would copy it whole
+    /// (fresh pages for the copy, faulted in one by one); a one-shot process such as `run` uses it
+    /// once, and then owns the only copy and writes the listed names into it in place. `check`
+    /// makes it a second time and keeps that one.
     static func knownNativesTable(_ ctx: SystemdContext, _ negative: Action) -> [String: SyscallDecision] {
         let key = KnownKey(catalog: ctx.catalog.version, version: ctx.version, native: ctx.native, negative: negative)
-        if let hit = knownCache.withLock({ $0[key] }) { return hit }
+        let state = knownCache.withLock { $0[key] }
+        if case .some(.some(let hit)) = state { return hit }
         let known = ctx.catalog.group(named: "@known")?.members.filter { !$0.isGroup }.map(\.name) ?? []
-        // Room for the listed names that are not in it (a copy keeps it), so adding them does not
-        // grow the table, which would hash every name again.
-        var made = [String: SyscallDecision](minimumCapacity: 2 * known.count)
+        // Room for every member: those the native ABI lacks leave room for listed names outside
+        // @known, and the table's own headroom (a quarter of its buckets) adds more.
+        var made = [String: SyscallDecision](minimumCapacity: known.count)
         for name in known where ctx.resolves(name) && SyscallTable.number(of: name, on: ctx.native) != nil {
             made[name] = SyscallDecision(action: negative, origin: nil)
         }
-        knownCache.withLock { $0[key] = made }
+        let keep = state != nil
+        knownCache.withLock { _ = $0.updateValue(keep ? made : nil, forKey: key) }
         return made
     }
 
-    private static let knownCache = Mutex<[KnownKey: [String: SyscallDecision]]>([:])
+    /// Per key: the kept table, or nil once it was made (and not kept) the first time.
+    private static let knownCache = Mutex<[KnownKey: [String: SyscallDecision]?]>([:])
 
     /// SystemCallLog='s per-syscall decisions (its default: ALLOW for an allow-list, LOG otherwise).
     static func logDecisions(_ s: SystemCallSettings) -> [String: SyscallDecision] {
