@@ -35,7 +35,7 @@ public struct ProgramLaunch: Sendable {
             throw LaunchFailure(exitStatus: .usage, message: "no command to run", fix: "give the command after '--'")
         }
         let filter = try LaunchFilter.readProgram(at: path)
-        let command = LaunchCommand(argv, environment: UnitLaunch.processEnvironment().map { "\($0.key)=\($0.value)" }.sorted(),
+        let command = LaunchCommand(argv, environment: UnitLaunch.processEnvironmentEntries(),
             noNewPrivileges: !neverSetNoNewPrivileges)
         return PreparedLaunch(launching: filter, unit: nil, diagnostics: [], notices: [],
             steps: [PreparedLaunch.Step(command: command, isMain: false, ignoreFailure: false)])

@@ -106,16 +106,54 @@ public struct UnitLaunch: Sendable {
         try prepare().run(journal: journal)
     }
 
-    /// This process's environment.
+    /// This process's environment, by name (split at the first `=` byte).
     public static func processEnvironment() -> [String: String] {
         var out: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
+        for entry in environmentEntries(rawProcessEnvironment()) {
+            guard let eq = entry.utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            out[String(entry[..<eq])] = String(entry[entry.utf8.index(after: eq)...])
         }
         return out
+    }
+
+    /// This process's environment as `NAME=value` entries, sorted, one per name: what a command
+    /// started by `run` inherits. The same entries as `processEnvironment()` written back as
+    /// `NAME=value`, without making a dictionary on a launch's path.
+    public static func processEnvironmentEntries() -> [String] {
+        environmentEntries(rawProcessEnvironment())
+    }
+
+    /// `environ` as strings, in order.
+    static func rawProcessEnvironment() -> [String] {
+        var raw: [String] = []
+        var p = environ
+        while let entry = p.pointee {
+            raw.append(String(cString: entry))
+            p += 1
+        }
+        return raw
+    }
+
+    /// The entries of `raw` that have a `=`, one per name (the part before the first `=` byte,
+    /// compared as bytes, as execve and getenv do): the last one given wins. Sorted.
+    static func environmentEntries(_ raw: [String]) -> [String] {
+        let equals = UInt8(ascii: "=")
+        let given = raw.filter { $0.utf8.contains(equals) }
+        func name(_ i: Int) -> Substring.UTF8View {
+            let u = given[i].utf8
+            return u[..<(u.firstIndex(of: equals) ?? u.endIndex)]
+        }
+        // Equal names next to each other, in the order given; the last of each run is kept.
+        let order = given.indices.sorted { a, b in
+            let (x, y) = (name(a), name(b))
+            return x.elementsEqual(y) ? a < b : x.lexicographicallyPrecedes(y)
+        }
+        var kept: [String] = []
+        kept.reserveCapacity(order.count)
+        for (k, i) in order.enumerated() where k + 1 == order.count || !name(order[k + 1]).elementsEqual(name(i)) {
+            kept.append(given[i])
+        }
+        return kept.sorted()
     }
 }
 
@@ -148,7 +186,7 @@ public struct CommandLaunch: Sendable {
                 fix: "give --filter VALUE…, --unit-setting KEY=VALUE, --profile FILE, --architectures or --log")
         }
         let compiled = try PreparedLaunch.compile(request, strictness)
-        let command = LaunchCommand(argv, environment: UnitLaunch.processEnvironment().map { "\($0.key)=\($0.value)" }.sorted(),
+        let command = LaunchCommand(argv, environment: UnitLaunch.processEnvironmentEntries(),
             noNewPrivileges: !neverSetNoNewPrivileges)
         return PreparedLaunch(filter: compiled, unit: nil, diagnostics: compiled.built.diagnostics, notices: [],
             steps: [PreparedLaunch.Step(command: command, isMain: false, ignoreFailure: false)])

@@ -45,7 +45,7 @@ public struct Learner: Sendable {
     }
 
     /// Runs `argv` (stdin, stdout, stderr and the exit status pass through) in `environment`.
-    public func learn(command argv: [String], environment: [String] = UnitLaunch.processEnvironment().map { "\($0.key)=\($0.value)" }.sorted())
+    public func learn(command argv: [String], environment: [String] = UnitLaunch.processEnvironmentEntries())
         -> Run
     {
         let step = PreparedLaunch.Step(command: LaunchCommand(argv, environment: environment), isMain: false,
