@@ -11,6 +11,7 @@
 // to the kernel log, and journald stores it: one record per flush.
 
 import CSeccomp
+import SeccomposeSyscalls
 import Synchronization
 
 #if canImport(Glibc)
@@ -146,23 +147,23 @@ public final class AuditNetlinkSource: AuditRecordSource {
     /// user messages only with CAP_AUDIT_WRITE and from the initial pid namespace (checked from
     /// /proc/self/status: `CapEff` bit 29 and a one-level `NSpid`).
     static func markerProblem() -> String? {
-        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }  // cannot tell: the first flush will say
-        defer { _ = Glibc.close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-        }
+        // Cannot tell without it: the first flush will say.
+        guard let bytes = try? TextFile.readBytes("/proc/self/status", limit: 1 << 20) else { return nil }
+        return markerProblem(status: bytes)
+    }
+
+    /// `markerProblem()` for the text of a /proc/PID/status file.
+    static func markerProblem(status bytes: [UInt8]) -> String? {
         var capabilities: UInt64?
         var pidLevels = 1
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            if line.hasPrefix("CapEff:") {
-                capabilities = UInt64(line.dropFirst("CapEff:".count).filter { !$0.isWhitespace }, radix: 16)
-            } else if line.hasPrefix("NSpid:") {
-                pidLevels = line.dropFirst("NSpid:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).count
+        // Lines as bytes ("Key:\tvalue"), only two of which matter.
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            if line.starts(with: "CapEff:".utf8) {
+                let digits = line.dropFirst("CapEff:".utf8.count).filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+                capabilities = UInt64(String(decoding: digits, as: UTF8.self), radix: 16)
+            } else if line.starts(with: "NSpid:".utf8) {
+                pidLevels = line.dropFirst("NSpid:".utf8.count)
+                    .split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).count
             }
         }
         let fix = "flush cannot be confirmed; run as root in the initial pid namespace, or grant CAP_AUDIT_WRITE"

@@ -80,8 +80,9 @@ public enum TextFile {
             failure("read error: \(String(cString: strerror(e)))", "check that the path is a regular file")
         }
         // One read(2) into storage sized by fstat (one byte more, so that a file grown since, or
-        // one over the limit, is noticed), neither zero-filled first nor copied through stdio.
-        let expected = min(max(Int(st.st_size), 0), limit) + 1
+        // one over the limit, is noticed), neither zero-filled first nor copied through stdio. A
+        // file whose size fstat does not tell (/proc, /sys: 0) gets a page to start with.
+        let expected = st.st_size > 0 ? min(Int(st.st_size), limit) + 1 : min(limit + 1, 4096)
         var failed: Int32 = 0
         var ended = false
         var bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
@@ -101,17 +102,21 @@ public enum TextFile {
             }
         }
         if failed != 0 { throw readError(failed) }
-        // The rest, in chunks, of a file that grew after fstat.
-        var chunk = [UInt8](repeating: 0, count: ended ? 0 : 65536)
-        while !ended {
-            if bytes.count > limit { throw tooLarge() }
-            let n = systemRead(fd, &chunk, chunk.count)
-            if n > 0 {
-                bytes.append(contentsOf: chunk[0..<n])
-            } else if n == 0 {
-                ended = true
-            } else if errno != EINTR {
-                throw readError(errno)
+        // The rest, in chunks, of a file that grew after fstat or did not tell its size.
+        if !ended {
+            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
+            defer { chunk.deallocate() }
+            while !ended {
+                if bytes.count > limit { throw tooLarge() }
+                guard let base = chunk.baseAddress else { break }
+                let n = systemRead(fd, base, chunk.count)
+                if n > 0 {
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+                } else if n == 0 {
+                    ended = true
+                } else if errno != EINTR {
+                    throw readError(errno)
+                }
             }
         }
         if bytes.count > limit { throw tooLarge() }

@@ -185,6 +185,17 @@ struct AuditSourceLiveTests {
         #expect(AuditSources.unloggedActions().isEmpty, "this machine logs kills and LOG (kernel.seccomp.actions_logged)")
         #expect(AuditSources.unloggedActions(["log", "no_such_action"]) == ["no_such_action"])
         #expect(AuditNetlinkSource.markerProblem() == nil, "root in the initial pid namespace can send the marker")
+        // The status text decides: CapEff bit 29 (CAP_AUDIT_WRITE) and a one-level NSpid.
+        func status(_ capEff: String, _ nspid: String) -> [UInt8] {
+            Array("Name:\tx\nUmask:\t0022\nNSpid:\t\(nspid)\nCapInh:\t0000000000000000\nCapEff:\t\(capEff)\nSeccomp:\t0\n".utf8)
+        }
+        #expect(AuditNetlinkSource.markerProblem(status: status("000001ffffffffff", "4242")) == nil)
+        #expect(AuditNetlinkSource.markerProblem(status: status("0000000020000000", "7")) == nil)
+        let noCap = AuditNetlinkSource.markerProblem(status: status("000001ffdfffffff", "4242"))
+        #expect(noCap?.hasPrefix("this process lacks CAP_AUDIT_WRITE") == true, "\(String(describing: noCap))")
+        let nested = AuditNetlinkSource.markerProblem(status: status("000001ffffffffff", "4242\t1"))
+        #expect(nested?.hasPrefix("this process runs in a child pid namespace") == true, "\(String(describing: nested))")
+        #expect(AuditNetlinkSource.markerProblem(status: Array("Name:\tx\n".utf8)) == nil, "nothing to tell from")
         let best = try AuditSources.open()
         #expect(best.kind == .netlink && best.warning == nil && best.source.isLossless)
         let fallback = try AuditSources.open(allowNetlink: false)
