@@ -166,15 +166,18 @@ extension Compiler {
                     out.returns.append(d.rules.isEmpty ? UInt64(d.action.returnValue) : Entries.byArguments)
                 }
             }
-            // Records the shared table's ids (its first resolution), or reads them in step.
-            let recording = abi == nil
-            if recording { sharedIDs.reserveCapacity(t.count) }
-            var j = sharedBase.startIndex, k = 0
+            // Records the shared table's ids (its first resolution, when per-ABI tables follow),
+            // or reads them in step; a table not laid out as the shared one (more than eight
+            // names out of step beyond those in step) is no longer read in step.
+            let recording = abi == nil && !judged.perABI.isEmpty
+            if recording { sharedIDs = [Int32](repeating: -1, count: t.count) }
+            var inStep = abi != nil && sharedIDs.count == sharedBase.count
+            var j = sharedBase.startIndex, k = 0, credit = 8
             var i = t.startIndex
             while i != t.endIndex {
                 defer { i = t.index(after: i) }
                 var known: Int32?
-                if !recording, j != sharedBase.endIndex {
+                if inStep, j != sharedBase.endIndex {
                     // In step with the shared table (its entry at this position, or, after a
                     // name the shared table lacks, the next one).
                     let key = t.keys[i]
@@ -191,6 +194,10 @@ extension Compiler {
                     if known != nil {
                         j = sharedBase.index(after: j)
                         k += 1
+                        credit += 1
+                    } else {
+                        credit -= 1
+                        inStep = credit > 0
                     }
                 }
                 let found: Int?
@@ -198,7 +205,10 @@ extension Compiler {
                     found = known < 0 ? nil : Int(known)
                 } else {
                     found = names.id(of: t.keys[i])
-                    if recording { sharedIDs.append(Int32(found ?? -1)) }
+                    if recording {
+                        sharedIDs[k] = Int32(found ?? -1)
+                        k += 1
+                    }
                 }
                 guard let id = found else { continue }
                 if !replaced.isEmpty, replaced[id] { continue }
