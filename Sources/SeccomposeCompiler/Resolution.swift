@@ -126,6 +126,12 @@ extension Compiler {
             last = (a, kind)
             return kind
         }
+        // The shared table's base, and the id of each of its entries in iteration order (-1 for
+        // a name no table knows): a per-ABI table laid out as the shared one (a copy of it with
+        // a few decisions changed, as the profile importer makes them) takes an entry's id from
+        // the shared entry at the same position when the names are equal, without a lookup.
+        let sharedBase = judged.shared.base
+        var sharedIDs: [Int32] = []
         func resolve(_ jt: JudgedTables.Table, abi: Architecture?) -> Entries.Table {
             let t = jt.base
             var out = Entries.Table()
@@ -160,10 +166,51 @@ extension Compiler {
                     out.returns.append(d.rules.isEmpty ? UInt64(d.action.returnValue) : Entries.byArguments)
                 }
             }
+            // Records the shared table's ids (its first resolution, when per-ABI tables follow),
+            // or reads them in step; a table not laid out as the shared one (more than eight
+            // names out of step beyond those in step) is no longer read in step.
+            let recording = abi == nil && !judged.perABI.isEmpty
+            if recording { sharedIDs = [Int32](repeating: -1, count: t.count) }
+            var inStep = abi != nil && sharedIDs.count == sharedBase.count
+            var j = sharedBase.startIndex, k = 0, credit = 8
             var i = t.startIndex
             while i != t.endIndex {
                 defer { i = t.index(after: i) }
-                guard let id = names.id(of: t.keys[i]) else { continue }
+                var known: Int32?
+                if inStep, j != sharedBase.endIndex {
+                    // In step with the shared table (its entry at this position, or, after a
+                    // name the shared table lacks, the next one).
+                    let key = t.keys[i]
+                    if sharedBase.keys[j] == key {
+                        known = sharedIDs[k]
+                    } else {
+                        let next = sharedBase.index(after: j)
+                        if next != sharedBase.endIndex, sharedBase.keys[next] == key {
+                            j = next
+                            k += 1
+                            known = sharedIDs[k]
+                        }
+                    }
+                    if known != nil {
+                        j = sharedBase.index(after: j)
+                        k += 1
+                        credit += 1
+                    } else {
+                        credit -= 1
+                        inStep = credit > 0
+                    }
+                }
+                let found: Int?
+                if let known {
+                    found = known < 0 ? nil : Int(known)
+                } else {
+                    found = names.id(of: t.keys[i])
+                    if recording {
+                        sharedIDs[k] = Int32(found ?? -1)
+                        k += 1
+                    }
+                }
+                guard let id = found else { continue }
                 if !replaced.isEmpty, replaced[id] { continue }
                 let kind: Int32
                 if t.values[i].rules.isEmpty {

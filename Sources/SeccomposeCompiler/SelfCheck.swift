@@ -394,25 +394,38 @@ public enum SelfCheck {
             // this one run stands for every argument value.
             return compare(program, data, action, abi, argumentFree: true)
         }
-        if let d = compare(program, data, action, abi, argumentFree: false) { return d }
+        // The runs of this call's samples share the path to the first argument load (it reads
+        // the number and arch only): it is run once, and each sample from where it ends.
+        var state = Simulator.State()
+        let resumable: Bool
+        do {
+            resumable = try Simulator.runToFirstArgument(program, data, &state) == nil
+        } catch {
+            return compare(program, data, action, abi, argumentFree: false)
+        }
+        let start = resumable ? state : nil
+        if let d = compare(program, data, action, abi, argumentFree: false, from: start) { return d }
         let firstMatch = FirstMatch(decision, argumentBits: abi.argumentBits)
         var found: Difference?
         var scratch = [UInt64](repeating: 0, count: 6)
         forEachArgumentSample(decision.rules, into: &scratch) { args in
             for i in 0..<6 { data.args[i] = args[i] }
-            found = compare(program, data, firstMatch.action(args), abi, argumentFree: false)
+            found = compare(program, data, firstMatch.action(args), abi, argumentFree: false, from: start)
             return found == nil
         }
         return found
     }
 
-    /// Runs the program on `data`; a difference when it returns something else than `expected`,
-    /// or (`argumentFree`) reads more than the number and arch for a call the policy decides alone.
+    /// Runs the program on `data` (from `start`, where `Simulator.runToFirstArgument` stopped
+    /// on a call differing from `data` in its arguments only, else from the beginning); a
+    /// difference when it returns something else than `expected`, or (`argumentFree`) reads
+    /// more than the number and arch for a call the policy decides alone.
     static func compare(_ program: [BPFInstruction], _ data: SeccompData, _ expected: Action, _ abi: Architecture?,
-        argumentFree: Bool) -> Difference?
+        argumentFree: Bool, from start: Simulator.State? = nil) -> Difference?
     {
         do {
-            let r = try Simulator.run(program, data)
+            let r: SimulationResult
+            if let start { r = try Simulator.resume(program, data, from: start) } else { r = try Simulator.run(program, data) }
             if r.returnValue == expected.returnValue, !(argumentFree && r.readBeyondNumberAndArch) { return nil }
             return Difference(abi: abi, auditArch: data.arch, number: data.nr, arguments: data.args, expected: expected,
                 actual: r.action,
@@ -431,13 +444,15 @@ public enum SelfCheck {
     /// array per vector; iteration stops when `body` returns false.
     static func forEachArgumentSample(_ rules: [Rule], into buffer: inout [UInt64], _ body: ([UInt64]) -> Bool) {
         var base = [UInt64](repeating: 0, count: 6)
+        var varied: [UInt64] = []
+        varied.reserveCapacity(10)
         for rule in rules {
             for i in 0..<6 { base[i] = 0 }
             for c in rule.conditions where (0...5).contains(c.index) { base[c.index] = c.value }
             for i in 0..<6 { buffer[i] = base[i] }
             guard body(buffer) else { return }
             for c in rule.conditions where (0...5).contains(c.index) {
-                let varied = values(for: c)
+                values(for: c, into: &varied)
                 for (j, v) in varied.enumerated() {
                     // A vector already run is not run again: the rule's base vector (v is the
                     // argument's value there) or an earlier value of this condition's.
@@ -454,21 +469,38 @@ public enum SelfCheck {
     /// into the other half, upper-half junk on the low word, the low word sign-extended, and for
     /// masked comparisons the constant with the bits outside and one bit inside the mask changed.
     static func values(for c: ArgumentCondition) -> [UInt64] {
+        var out: [UInt64] = []
+        values(for: c, into: &out)
+        return out
+    }
+
+    /// `values(for:)` written into `out` (emptied first), so that one buffer serves every condition.
+    static func values(for c: ArgumentCondition, into out: inout [UInt64]) {
+        out.removeAll(keepingCapacity: true)
         let v = c.value
         let low = v & 0xFFFF_FFFF
+        let signExtended = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
         // Equality: the constant itself is in the rule's base vector; its neighbours and other
         // words tell whether both halves (or only the compared one) are tested.
         if c.op == .equal || c.op == .notEqual {
-            return [v &+ 1, v ^ 0x1_0000_0000, low | 0xFFFF_FFFF_0000_0000, UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))]
+            out.append(v &+ 1)
+            out.append(v ^ 0x1_0000_0000)
+            out.append(low | 0xFFFF_FFFF_0000_0000)
+            out.append(signExtended)
+            return
         }
-        var out: [UInt64] = [v &- 1, v &+ 1, low, low | 0xFFFF_FFFF_0000_0000, low | 0x1_0000_0000,
-            v ^ 0x8000_0000_0000_0000, UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))]
+        out.append(v &- 1)
+        out.append(v &+ 1)
+        out.append(low)
+        out.append(low | 0xFFFF_FFFF_0000_0000)
+        out.append(low | 0x1_0000_0000)
+        out.append(v ^ 0x8000_0000_0000_0000)
+        out.append(signExtended)
         if c.op == .maskedEqual {
             let m = c.mask
             out.append(v & m)
             out.append((v & m) | ~m)
             if m != 0 { out.append(v ^ (m & (~m &+ 1))) }  // the mask's lowest bit flipped
         }
-        return out
     }
 }

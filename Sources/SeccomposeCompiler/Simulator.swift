@@ -43,15 +43,67 @@ public struct SimulationError: ReportableError, Sendable, Hashable {
 public enum Simulator {
     /// Runs `program` on `data`, as the kernel would after accepting it.
     public static func run(_ program: [BPFInstruction], _ data: SeccompData) throws(SimulationError) -> SimulationResult {
-        var a: UInt32 = 0, x: UInt32 = 0
-        // Scratch memory, allocated on the first store (the compiler's programs never use it).
-        var mem: [UInt32] = []
+        var state = State()
+        guard let r = try execute(program, data, &state, stopAtArgument: false) else {
+            throw SimulationError(instruction: state.pc, message: "internal error: the run stopped")
+        }
+        return r
+    }
+
+    /// Where a run is: before the instruction at `pc`, with these registers, steps taken and
+    /// words read, and no scratch memory written (a run that writes it is never stopped).
+    struct State {
         var pc = 0
+        var a: UInt32 = 0
+        var x: UInt32 = 0
         var steps = 0
         var read: UInt16 = 0
+    }
+
+    /// Runs `program` on `data` until it returns, or (`stopAtArgument`) until it is about to load
+    /// an argument word without having written scratch memory: then nil, with `state` where the
+    /// run stopped. Up to that load the run has read only the number, arch and instruction
+    /// pointer, so every call that differs from `data` in its arguments only reaches the same
+    /// state, and `resume(_:_:from:)` from there returns what `run` would (the self-check's
+    /// argument samples of one call share the path to their first argument load this way).
+    static func runToFirstArgument(_ program: [BPFInstruction], _ data: SeccompData, _ state: inout State)
+        throws(SimulationError) -> SimulationResult?
+    {
+        state = State()
+        return try execute(program, data, &state, stopAtArgument: true)
+    }
+
+    /// Runs `program` on `data` from `state` (where `runToFirstArgument` stopped on a call that
+    /// differs from `data` in its arguments only) to its return: `run(program, data)`'s result.
+    static func resume(_ program: [BPFInstruction], _ data: SeccompData, from state: State) throws(SimulationError)
+        -> SimulationResult
+    {
+        var s = state
+        guard let r = try execute(program, data, &s, stopAtArgument: false) else {
+            throw SimulationError(instruction: s.pc, message: "internal error: the run stopped")
+        }
+        return r
+    }
+
+    @inline(__always) static func execute(_ program: [BPFInstruction], _ data: SeccompData, _ state: inout State,
+        stopAtArgument: Bool) throws(SimulationError) -> SimulationResult?
+    {
+        var a = state.a, x = state.x
+        // Scratch memory, allocated on the first store (the compiler's programs never use it).
+        var mem: [UInt32] = []
+        var pc = state.pc
+        var steps = state.steps
+        var read = state.read
+        // (A resumed run starts at its first argument load: none has been made before.)
         var firstArgument = 0
         while pc < program.count {
             let i = program[pc]
+            if stopAtArgument, i.k >= 16, i.code & 0x07 == BPF.ld || i.code & 0x07 == BPF.ldx, i.code & 0xE0 == BPF.abs,
+                mem.isEmpty
+            {
+                state = State(pc: pc, a: a, x: x, steps: steps, read: read)
+                return nil
+            }
             steps += 1
             // The shapes the compiler emits, decided first (the self-check runs thousands of calls).
             switch i.code {

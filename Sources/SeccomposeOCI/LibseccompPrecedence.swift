@@ -146,9 +146,22 @@ public enum LibseccompPrecedence {
         }
         var policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: .killThread, syscalls: main)
         for a in abis {
-            if let t = tables[group(a)], t != main { policy.abiSyscalls[a] = t }
+            if let t = tables[group(a)], t != main { policy.abiSyscalls[a] = sharingLayout(t, with: main) }
         }
         return Built(policy: policy, findings: findings)
+    }
+
+    /// `table` (the same names and decisions) made as a copy of `main` with their differences
+    /// written over it: a dictionary copy keeps its original's layout, so the entries the two
+    /// share sit at the same positions, and the compiler resolves their names once for both
+    /// (`Compiler.resolvedEntries` reads a per-ABI table in step with the shared one).
+    static func sharingLayout(_ table: [String: SyscallDecision], with main: [String: SyscallDecision])
+        -> [String: SyscallDecision]
+    {
+        var out = main
+        for name in main.keys where table.index(forKey: name) == nil { out.removeValue(forKey: name) }
+        for (name, d) in table where out[name] != d { out[name] = d }
+        return out
     }
 
     // MARK: Findings

@@ -363,8 +363,17 @@ extension Policy {
         for (name, x) in changes {
             guard let y = b[name], alike(x, y) else { return false }
         }
-        for (name, x) in base where changes.index(forKey: name) == nil {
-            guard let y = b[name], alike(x, y) else { return false }
+        // The decisions with rules first: tables of different widths (a profile's per-ABI
+        // tables) differ there, so most answers come without a lookup of every name.
+        for ruled in [true, false] {
+            var i = base.startIndex
+            while i != base.endIndex {
+                defer { i = base.index(after: i) }
+                guard base.values[i].rules.isEmpty != ruled else { continue }
+                let name = base.keys[i]
+                guard changes.index(forKey: name) == nil else { continue }
+                guard let y = b[name], alike(base.values[i], y) else { return false }
+            }
         }
         return true
     }
