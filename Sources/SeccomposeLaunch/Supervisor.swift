@@ -117,7 +117,7 @@ public final class Supervisor {
         }
         let hash = command.filtered ? filterHash : "none"
         journal.send([
-            ("MESSAGE", "Starting \(command.argv.joined(separator: " ")) under seccomp filter \(hash)"), ("PRIORITY", "6"),
+            ("MESSAGE", "Starting \(Self.commandLine(command.argv)) under seccomp filter \(hash)"), ("PRIORITY", "6"),
             ("SECCOMPOSE_UNIT", unit ?? ""), ("SECCOMPOSE_FILTER_HASH", hash),
             ("SECCOMPOSE_FILTER_LENGTH", String(command.filtered ? program.instructions.count : 0)),
         ])
@@ -165,6 +165,17 @@ public final class Supervisor {
         }
         records.tree.add(root: pid)
         return Running(pid: pid, command: command)
+    }
+
+    /// The arguments separated by spaces, as `joined(separator:)` would write them; written out
+    /// because that generic call costs every run a conformance look-up at its first use.
+    static func commandLine(_ argv: [String]) -> String {
+        var line = ""
+        for (i, a) in argv.enumerated() {
+            if i > 0 { line += " " }
+            line += a
+        }
+        return line
     }
 
     /// Waits for a started command (forwarding signals) and reports what the filter did to it

@@ -109,7 +109,11 @@ public final class AuditNetlinkSource: AuditRecordSource {
         }
         var seen = false
         while true {
-            seen = core.state.withLock { $0.markersSeen.remove(marker) != nil }
+            seen = core.state.withLock { st in
+                guard let i = st.markersSeen.firstIndex(of: marker) else { return false }
+                st.markersSeen.remove(at: i)
+                return true
+            }
             if seen || AuditThread.now() >= deadline || core.state.withLock({ $0.readerFailed }) { break }
             // The reader signals each marker it files; at most 2 ms between looks in any case
             // (a failing reader says so only through its state).
@@ -188,7 +192,9 @@ public final class AuditNetlinkSource: AuditRecordSource {
 
     struct State: Sendable {
         var records: [SeccompAuditRecord] = []
-        var markersSeen: Set<String> = []
+        /// Flush markers read and not yet claimed, each once (a flush or two per run: a list,
+        /// not a `Set`, which would cost a conformance look-up at start-up).
+        var markersSeen: [String] = []
         var markersSent = 0
         var baseline: UInt32?
         var kernelLost = 0
@@ -336,7 +342,7 @@ public final class AuditNetlinkSource: AuditRecordSource {
             if records.isEmpty && markers.isEmpty { return }
             state.withLock { st in
                 st.records += records
-                st.markersSeen.formUnion(markers)
+                for m in markers where !st.markersSeen.contains(m) { st.markersSeen.append(m) }
             }
             if !markers.isEmpty { markerArrived.signal() }
         }

@@ -15,6 +15,8 @@ import SeccomposeSystemd
 
 /// Prints diagnostics to stderr, at most 1000 of them.
 func reportDiagnostics(_ diagnostics: [Diagnostic]) {
+    // Nothing to join for a clean run (joining even nothing costs a conformance look-up).
+    guard !diagnostics.isEmpty else { return }
     let limit = 1000
     var s = diagnostics.prefix(limit).map(\.description).joined(separator: "\n")
     if diagnostics.count > limit { s += "\n… and \(diagnostics.count - limit) more diagnostics" }
