@@ -236,20 +236,23 @@ public struct SystemCallSettings: Sendable {
     }
 
     /// Member tables of built-in groups (user groups are not cached: their members depend on the
-    /// user's set files; built-in groups include only built-in groups).
+    /// user's set files; built-in groups include only built-in groups), kept once the memo tables
+    /// are open (`ReuseGate`).
     private static let memberTables = Mutex<[MemberTableKey: [String: Int]]>([:])
 
     /// The names of `members` (the expansion of `group` under `context`) as the keys of a table,
-    /// each with its first position in `members`, made once per built-in group, with room for as
+    /// each with its first position in `members`, made once per built-in group (once the memo
+    /// tables are open, `ReuseGate`), with room for as
     /// many other names again as a half of it (the entries a map already has when the group is
     /// added); nil for a group that is not built in.
     static func memberTable(_ group: String, _ members: [String], _ context: SystemdContext) -> [String: Int]? {
         guard context.catalog.group(named: group)?.isBuiltin == true else { return nil }
         let key = MemberTableKey(catalog: context.catalog.version, resolver: context.version, group: group)
-        if let hit = memberTables.withLock({ $0[key] }) { return hit }
+        let reuse = ReuseGate.isOpen
+        if reuse, let hit = memberTables.withLock({ $0[key] }) { return hit }
         var table = [String: Int](minimumCapacity: members.count + members.count / 2 + 16)
         for (position, m) in members.enumerated() where table[m] == nil { table[m] = position }
-        memberTables.withLock { $0[key] = table }
+        if reuse { memberTables.withLock { $0[key] = table } }
         return table
     }
 

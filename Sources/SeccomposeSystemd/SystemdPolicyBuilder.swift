@@ -44,6 +44,7 @@ public enum SystemdPolicyBuilder {
     ///   action equals the filter's default action (libseccomp refuses it) or, under 262, an
     ///   explicit action on `write` in an allow-list.
     public static func build(_ s: SystemCallSettings) throws(PolicyBuildError) -> Result {
+        defer { ReuseGate.noteBuild() }
         let ctx = s.context
         var diagnostics: [Diagnostic] = []
 
@@ -199,13 +200,13 @@ public enum SystemdPolicyBuilder {
         // per key with stand-in origins, and given the unit's.
         let stackKey = ExecDirectives.LayerCache.StackKey(layers: key, restricted: restriction != nil)
         let stacked: Policy
-        if let hit = ExecDirectives.LayerCache.stacks.withLock({ $0[stackKey] }) {
+        if ReuseGate.isOpen, let hit = ExecDirectives.LayerCache.stacks.withLock({ $0[stackKey] }) {
             stacked = hit
         } else {
             var p = Policy(defaultAction: .allow, architectures: local, otherArchitectureAction: .allow)
             for layer in unitFilters(standIns) { p = p.stacked(under: layer.policy) }
             stacked = p
-            ExecDirectives.LayerCache.remember(p, for: stackKey, in: ExecDirectives.LayerCache.stacks)
+            if ReuseGate.isOpen { ExecDirectives.LayerCache.remember(p, for: stackKey, in: ExecDirectives.LayerCache.stacks) }
         }
         var policy = ExecDirectives.LayerCache.withOrigins(directives.origins, stacked)
         let unitLayerCount = layers.count
@@ -387,17 +388,13 @@ public enum SystemdPolicyBuilder {
 
     /// `negative` for each member of `@known` that `ctx`'s systemd resolves and its native ABI
     /// has (origin nil): the base of a 262 allow-list's table, made once per version, ABI and
-    /// action (`@known` is a built-in group, which user sets cannot redefine), and kept from its
-    /// second use on.
-    ///
-    /// The table takes about 130 KB. Kept at once, the caller's first write would copy it whole
-    /// (fresh pages for the copy, faulted in one by one); a one-shot process such as `run` uses it
-    /// once, and then owns the only copy and writes the listed names into it in place. `check`
-    /// makes it a second time and keeps that one.
+    /// action (`@known` is a built-in group, which user sets cannot redefine) once the memo
+    /// tables are open (`ReuseGate`: in a one-shot process the caller owns the only copy and
+    /// writes the listed names into it in place).
     static func knownNativesTable(_ ctx: SystemdContext, _ negative: Action) -> [String: SyscallDecision] {
         let key = KnownKey(catalog: ctx.catalog.version, version: ctx.version, native: ctx.native, negative: negative)
-        let state = knownCache.withLock { $0[key] }
-        if case .some(.some(let hit)) = state { return hit }
+        let reuse = ReuseGate.isOpen
+        if reuse, let hit = knownCache.withLock({ $0[key] }) { return hit }
         let known = ctx.catalog.group(named: "@known")?.members.filter { !$0.isGroup }.map(\.name) ?? []
         // Room for every member: those the native ABI lacks leave room for listed names outside
         // @known, and the table's own headroom (a quarter of its buckets) adds more.
@@ -405,13 +402,11 @@ public enum SystemdPolicyBuilder {
         for name in known where ctx.resolves(name) && SyscallTable.number(of: name, on: ctx.native) != nil {
             made[name] = SyscallDecision(action: negative, origin: nil)
         }
-        let keep = state != nil
-        knownCache.withLock { _ = $0.updateValue(keep ? made : nil, forKey: key) }
+        if reuse { knownCache.withLock { $0[key] = made } }
         return made
     }
 
-    /// Per key: the kept table, or nil once it was made (and not kept) the first time.
-    private static let knownCache = Mutex<[KnownKey: [String: SyscallDecision]?]>([:])
+    private static let knownCache = Mutex<[KnownKey: [String: SyscallDecision]]>([:])
 
     /// SystemCallLog='s per-syscall decisions (its default: ALLOW for an allow-list, LOG otherwise).
     static func logDecisions(_ s: SystemCallSettings) -> [String: SyscallDecision] {

@@ -56,11 +56,12 @@ extension ExecDirectives {
         let allowed = SystemdPolicyBuilder.architectureRestriction(settings).map { set in local.filter { set.contains($0) } }
             ?? local
         let key = LayerCache.Key(self, allowed: allowed)
-        if let hit = LayerCache.shared.withLock({ $0[key] }) { return (hit, key) }
+        let reuse = ReuseGate.isOpen
+        if reuse, let hit = LayerCache.shared.withLock({ $0[key] }) { return (hit, key) }
         var standIn = self
         standIn.origins = Dictionary(uniqueKeysWithValues: origins.keys.map { ($0, LayerCache.standIn(for: $0)) })
         let layers = standIn.makeLayers(local: local, allowed: allowed)
-        LayerCache.remember(layers, for: key, in: LayerCache.shared)
+        if reuse { LayerCache.remember(layers, for: key, in: LayerCache.shared) }
         return (layers, key)
     }
 
