@@ -121,15 +121,26 @@ public struct SpecifierContext: Sendable {
 
     /// The value of specifier `%c`, or nil when `c` is no specifier.
     public func value(of c: Character) -> String? {
-        let instance = unit.instance ?? ""
+        // Every specifier letter (and '%') is one ASCII scalar, and no other Character equals one
+        // of them (no scalar or sequence is canonically equivalent to these letters; tested over
+        // every scalar): a Character of more than one byte is no specifier, and the others are
+        // told apart by their byte, without comparing Characters case by case.
+        guard c.utf8.count == 1, let byte = c.utf8.first else { return nil }
+        return value(ofASCII: byte)
+    }
+
+    /// `value(of:)` of the Character that is the one byte `byte`.
+    func value(ofASCII byte: UInt8) -> String? {
+        let c = Unicode.Scalar(byte)
         switch c {
         case "n": return unit.name
         case "N": return unit.stem
         case "p": return unit.prefix
         case "P": return UnitName.unescape(unit.prefix)
-        case "i": return instance
-        case "I": return UnitName.unescape(instance)
+        case "i": return unit.instance ?? ""
+        case "I": return UnitName.unescape(unit.instance ?? "")
         case "f":
+            let instance = unit.instance ?? ""
             let f = "/" + (instance.isEmpty ? UnitName.unescape(unit.prefix) : UnitName.unescape(instance))
                 .drop(while: { $0 == "/" })
             return String(f)
@@ -215,11 +226,10 @@ public struct SpecifierContext: Sendable {
         var copied = 0
         while let p = ByteSearch.firstOffset(of: UInt8(ascii: "%"), in: bytes, from: copied), p + 1 < bytes.count {
             out.append(contentsOf: bytes[copied..<p])
-            let c = Character(Unicode.Scalar(bytes[p + 1]))
-            if let v = value(of: c) {
+            if let v = value(ofASCII: bytes[p + 1]) {
                 out.append(contentsOf: v.utf8)
             } else {
-                unknown.append((c, p))
+                unknown.append((Character(Unicode.Scalar(bytes[p + 1])), p))
                 out.append(UInt8(ascii: "%"))
                 out.append(bytes[p + 1])
             }
