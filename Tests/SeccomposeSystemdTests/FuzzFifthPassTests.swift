@@ -1,9 +1,12 @@
 // The fast paths of the fifth fuzzing pass (issue 15) against the computations they replace: a
 // finding's text appended into one String against the interpolation, the report's counts against
 // filtered copies, specifier values told apart by byte against the Character comparison, and the
-// unit reader's '=' search behind a byte test against the Character search.
+// unit reader's '=' search behind a byte test against the Character search, and unit names
+// validated on bytes against the Character validation, and architectures looked up by name in a
+// table against the scan over every ABI.
 
 import SeccomposeDiagnostics
+import SeccomposeSyscalls
 import SeccomposeTestSupport
 import Testing
 
@@ -98,5 +101,64 @@ struct FuzzFifthPassTests {
             #expect(assignments.map(\.value) == expected.map(\.1), "\(text.debugDescription)")
             #expect(diagnostics.allSatisfy { $0.line >= 1 && $0.column >= 1 })
         }
+    }
+
+    /// `UnitName(validating:)` as it was, on Characters: (stem, type, prefix, instance) or nil.
+    static func referenceName(_ name: String) -> [String?]? {
+        guard !name.isEmpty, name.utf8.count < 256, let dot = name.lastIndex(of: ".") else { return nil }
+        let stem = String(name[..<dot])
+        let type = String(name[name.index(after: dot)...])
+        let types: Set<String> = ["service", "socket", "mount", "swap", "target", "timer", "path", "slice", "scope",
+            "device", "automount"]
+        guard types.contains(type), !stem.isEmpty else { return nil }
+        let allowed: (Character) -> Bool = {
+            $0.isASCII && ($0.isLetter || $0.isNumber || ":-_.\\@".contains($0))
+        }
+        guard stem.allSatisfy(allowed) else { return nil }
+        if let at = stem.firstIndex(of: "@") {
+            let prefix = String(stem[..<at])
+            guard !prefix.isEmpty else { return nil }
+            return [stem, type, prefix, String(stem[stem.index(after: at)...])]
+        }
+        return [stem, type, stem, nil]
+    }
+
+    @Test("unit names validated on bytes: the same names, parts and refusals as on Characters")
+    func unitNamesOnBytes() {
+        var rng = SplitMix(state: 54)
+        let parts = ["a", "foo", "-", "_", ":", "\\x2d", "@", ".", ".service", ".socket", ".timer", ".servic", "service", "0", "Z",
+            "é", "e\u{301}", ".\u{301}", "\u{301}", "@\u{301}", "\r\n", "\r", "\n", " ", "/", "%", "🙂", "\u{212A}", "\0", "ß"]
+        var names: [String] = ["", ".service", "a.service", "a@.service", "@a.service", "a@b.service", "a.service\u{301}",
+            "a.\u{301}service", "a\r\n.service", String(repeating: "a", count: 247) + ".service",
+            String(repeating: "a", count: 248) + ".service"]
+        for _ in 0..<20_000 {
+            names.append((0..<Int.random(in: 1...6, using: &rng)).map { _ in parts.randomElement(using: &rng) ?? "" }.joined())
+        }
+        var mismatches: [String] = []
+        for name in names {
+            let n = UnitName(validating: name)
+            let got: [String?]? = n.map { [$0.stem, $0.type, $0.prefix, $0.instance] }
+            if got != Self.referenceName(name) || (n != nil && n?.name != name) { mismatches.append(name) }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5).map(\.debugDescription))")
+    }
+
+    @Test("architectures by name through one table: the same ABI as the libseccomp, systemd, OCI and alias scan")
+    func architecturesByName() {
+        func reference(_ name: String) -> Architecture? {
+            if let a = Architecture(rawValue: name) { return a }
+            if let a = Architecture.allCases.first(where: { $0.systemdName == name || $0.ociName == name }) { return a }
+            switch name {
+            case "i386", "i686": return .x86
+            case "amd64", "x86-64": return .x86_64
+            case "arm64": return .aarch64
+            default: return nil
+            }
+        }
+        var names = ["i386", "i686", "amd64", "x86-64", "arm64", "", "native", "X86_64", "scmp_arch_x86_64", "x86 ", "SCMP_ARCH_"]
+        for a in Architecture.allCases {
+            names += [a.rawValue, a.ociName, a.systemdName ?? "", a.rawValue.uppercased(), a.rawValue + "x", String(a.rawValue.dropLast())]
+        }
+        for name in names { #expect(Architecture(name: name) == reference(name), "\(name)") }
     }
 }
