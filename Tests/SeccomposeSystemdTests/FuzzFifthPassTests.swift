@@ -3,9 +3,11 @@
 // filtered copies, specifier values told apart by byte against the Character comparison, and the
 // unit reader's '=' search behind a byte test against the Character search, and unit names
 // validated on bytes against the Character validation, and architectures looked up by name in a
-// table against the scan over every ABI.
+// table against the scan over every ABI, and unknown-key suggestions through tables made once per
+// section against the lists searched afresh.
 
 import SeccomposeDiagnostics
+import SeccomposeSets
 import SeccomposeSyscalls
 import SeccomposeTestSupport
 import Testing
@@ -160,5 +162,36 @@ struct FuzzFifthPassTests {
             names += [a.rawValue, a.ociName, a.systemdName ?? "", a.rawValue.uppercased(), a.rawValue + "x", String(a.rawValue.dropLast())]
         }
         for name in names { #expect(Architecture(name: name) == reference(name), "\(name)") }
+    }
+
+    @Test("unknown-key suggestions through per-section tables: the same key as searching the lists afresh")
+    func keySuggestions() {
+        func reference(_ key: String, _ section: String, _ version: SystemdVersion) -> String? {
+            guard let keys = UnitKeys.keys(in: section, version: version) else { return nil }
+            if let same = keys.first(where: { $0.lowercased() == key.lowercased() }) { return same }
+            if section == "Service", let near = Suggestions.nearest(key, in: keys.filter(UnitKeys.seccompBackedKeys.contains)) {
+                return near
+            }
+            return Suggestions.nearest(key, in: keys)
+        }
+        var rng = SplitMix(state: 55)
+        for version in SystemdVersion.allCases {
+            for section in UnitKeys.sections + ["Socket", "X-Foo"] {
+                let keys = UnitKeys.keys(in: section, version: version) ?? ["SystemCallFilter", "ExecStart"]
+                for _ in 0..<150 {
+                    var k = Array(keys.randomElement(using: &rng) ?? "K")
+                    switch Int.random(in: 0..<5, using: &rng) {
+                    case 0: if !k.isEmpty { k.remove(at: Int.random(in: 0..<k.count, using: &rng)) }
+                    case 1: k.insert("x", at: Int.random(in: 0...k.count, using: &rng))
+                    case 2: k = Array(String(k).uppercased())
+                    case 3: k = Array("Zq" + String(k.prefix(3)))
+                    default: break
+                    }
+                    let key = String(k)
+                    #expect(UnitKeys.suggestion(for: key, in: section, version: version) == reference(key, section, version),
+                        "\(version) \(section) \(key)")
+                }
+            }
+        }
     }
 }
