@@ -58,9 +58,37 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// `FILE:LINE:COL: severity: message [code]`, then `note:` and `fix:` lines.
     public var description: String {
-        var s = "\(file ?? "<command line>"):\(line):\(column): \(severity.rawValue): \(message) [\(code)]"
-        if let note { s += "\n  note: \(note)" }
-        if let fix { s += "\n  fix: \(fix)" }
+        // The pieces appended to one String made with room for all of them: the same text as the
+        // interpolation `"\(file ?? "<command line>"):\(line):\(column): …"`, without its
+        // generic per-piece appends and growth (a finding's text is made for every finding shown).
+        let place = file ?? "<command line>"
+        let lineText = String(line), columnText = String(column), severityText = severity.rawValue
+        var count = place.utf8.count + lineText.utf8.count + columnText.utf8.count + severityText.utf8.count
+            + message.utf8.count + code.utf8.count + 9  // ":", ":", ": ", ": ", " [", "]"
+        if let note { count += note.utf8.count + 9 }  // "\n  note: "
+        if let fix { count += fix.utf8.count + 8 }  // "\n  fix: "
+        var s = ""
+        s.reserveCapacity(count)
+        s += place
+        s += ":"
+        s += lineText
+        s += ":"
+        s += columnText
+        s += ": "
+        s += severityText
+        s += ": "
+        s += message
+        s += " ["
+        s += code
+        s += "]"
+        if let note {
+            s += "\n  note: "
+            s += note
+        }
+        if let fix {
+            s += "\n  fix: "
+            s += fix
+        }
         return s
     }
 }

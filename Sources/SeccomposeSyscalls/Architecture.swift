@@ -145,21 +145,22 @@ public enum Architecture: String, CaseIterable, Sendable, Hashable, Codable, Com
     /// Looks an ABI up by libseccomp name, systemd name, OCI name or a common alias
     /// (`i386`, `amd64`, `arm64`); nil when nothing matches.
     public init?(name: String) {
-        if let a = Architecture(rawValue: name) {
-            self = a
-            return
-        }
-        if let a = Architecture.allCases.first(where: { $0.systemdName == name || $0.ociName == name }) {
-            self = a
-            return
-        }
-        switch name {
-        case "i386", "i686": self = .x86
-        case "amd64", "x86-64": self = .x86_64
-        case "arm64": self = .aarch64
-        default: return nil
-        }
+        guard let a = Architecture.byName[name] else { return nil }
+        self = a
     }
+
+    /// Every name `init?(name:)` knows, with its ABI, made once: the libseccomp name first, then
+    /// the systemd and OCI names of the first ABI in `allCases` that has them, then the aliases
+    /// (entered in the reverse order, each later entry winning over an earlier one).
+    private static let byName: [String: Architecture] = {
+        var table: [String: Architecture] = ["i386": .x86, "i686": .x86, "amd64": .x86_64, "x86-64": .x86_64, "arm64": .aarch64]
+        for a in allCases.reversed() {
+            if let s = a.systemdName { table[s] = a }
+            table[a.ociName] = a
+        }
+        for a in allCases { table[a.rawValue] = a }
+        return table
+    }()
 
     /// Parses a systemd `SystemCallArchitectures=` token exactly as systemd does
     /// (`seccomp_arch_from_string`): only systemd's own spellings, `native` excluded.

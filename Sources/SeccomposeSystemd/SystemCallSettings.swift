@@ -295,6 +295,9 @@ public struct SystemCallSettings: Sendable {
 
     // MARK: SystemCallArchitectures=
 
+    /// The fix of an unknown architecture without a near name: every name systemd knows.
+    static let architectureChoices = "use native or one of: " + Architecture.allCases.compactMap(\.systemdName).joined(separator: " ")
+
     /// Applies one `SystemCallArchitectures=` assignment: a union with earlier lines; an empty
     /// value resets.
     public mutating func applyArchitectures(_ value: String, source: ValueSource) -> [Diagnostic] {
@@ -318,7 +321,7 @@ public struct SystemCallSettings: Sendable {
                     note: known.flatMap { context.version.acceptsArchitecture($0) || $0.systemdName == nil
                         ? nil : "systemd \(context.version) was built without support for \(word.text)" },
                     fix: suggestion.map { "systemd spells it \($0)" }
-                        ?? "use native or one of: " + Architecture.allCases.compactMap(\.systemdName).joined(separator: " ")))
+                        ?? Self.architectureChoices))
             }
         }
         if let col = split.errorColumn {

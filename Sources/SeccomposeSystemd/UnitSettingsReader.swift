@@ -107,7 +107,9 @@ public enum UnitSettingsReader {
             }
             let eqIndex = ascii
                 ? ByteSearch.firstOffset(of: UInt8(ascii: "="), in: content).map { content.utf8.index(content.startIndex, offsetBy: $0) }
-                : content.firstIndex(of: "=")
+                // No '=' byte, no '=' Character (it is that scalar alone): the Character search
+                // only when the byte is there.
+                : ByteSearch.firstOffset(of: UInt8(ascii: "="), in: content) == nil ? nil : content.firstIndex(of: "=")
             guard let eq = eqIndex else {
                 diag(.warning, "missing-equals", "Missing '=', ignoring line.", systemd: true, line: line,
                     column: start.column,
@@ -225,8 +227,11 @@ extension UnitSettingsReader {
         for raw in physical {
             lineNumber += 1
             let line = raw
-            let trimmedStart = line.drop { $0 == " " || $0 == "\t" }
-            if pending != nil, trimmedStart.hasPrefix("#") || trimmedStart.hasPrefix(";") { continue }
+            // Comment lines count only inside a continuation (looked at only there).
+            if pending != nil {
+                let trimmedStart = line.drop { $0 == " " || $0 == "\t" }
+                if trimmedStart.hasPrefix("#") || trimmedStart.hasPrefix(";") { continue }
+            }
             if pending == nil { pieces = [] }
             pieces.append(ContinuationMap.Piece(offset: pending?.count ?? 0, line: lineNumber))
             var logical = (pending ?? "") + line

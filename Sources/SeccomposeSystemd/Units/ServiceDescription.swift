@@ -245,7 +245,7 @@ public struct ServiceDescription: Sendable {
             }
             first.text = String(prefix)
             current[0] = first
-            cmd.argv = current.map { expand($0.text) }.filter { !$0.isEmpty || true }
+            cmd.argv = current.map { expand($0.text) }
             if cmd.argv.first?.isEmpty == true { cmd.argv.removeFirst() }
             out.append(cmd)
             current = []

@@ -25,9 +25,19 @@ public struct CheckReport: Sendable {
         self.policy = policy
     }
 
-    public var errorCount: Int { findings.filter { $0.severity == .error }.count }
-    public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
-    public var noteCount: Int { findings.filter { $0.severity == .note }.count }
+    /// How many findings are errors.
+    public var errorCount: Int { count(of: .error) }
+    /// How many findings are warnings.
+    public var warningCount: Int { count(of: .warning) }
+    /// How many findings are notes.
+    public var noteCount: Int { count(of: .note) }
+
+    /// Counted in place (no filtered copy of the findings).
+    private func count(of severity: Diagnostic.Severity) -> Int {
+        var n = 0
+        for d in findings where d.severity == severity { n += 1 }
+        return n
+    }
 }
 
 /// Checks service units.
@@ -96,14 +106,16 @@ public enum UnitChecker {
                 at: firstFilter, note: "i386's socketcall()/ipc() multiplexers and extra ABIs widen what a compromised service can reach",
                 fix: "add SystemCallArchitectures=native"))
         }
-        if mode == .allowList {
+        // Both findings below are about removals: without any, there is nothing to look at.
+        if mode == .allowList, !s.removals.isEmpty {
             // Removed @default members: the service cannot even start.
             let defaults = Set(context.catalog.expand("@default", resolvedBy: context.version) ?? [])
             var reported: Set<String> = []
             // The name a word names directly (`~uname:EBADF` → uname), or nil for a group.
             func directName(_ word: String) -> String? {
                 let w = word.hasPrefix("~") ? word.dropFirst() : Substring(word)
-                let n = w.prefix { $0 != ":" }
+                // No ':' byte, no ':' Character: the whole word, without grapheme breaking.
+                let n = ByteSearch.firstOffset(of: UInt8(ascii: ":"), in: w) == nil ? w : w.prefix { $0 != ":" }
                 return n.hasPrefix("@") ? nil : String(n)
             }
             // Denied in the end, and not by a word that names it directly (that is deliberate).
@@ -186,7 +198,8 @@ public enum UnitChecker {
         for x in service.assignments where x.key == "SystemCallFilter" && SystemCallSettings.sections.contains(x.section) {
             let body = x.value.hasPrefix("~") ? String(x.value.dropFirst()) : x.value
             for word in WordSplitter.split(body, unquote: false).words {
-                let name = String(word.text.prefix { $0 != ":" })
+                // No ':' byte, no ':' Character: the whole word, without grapheme breaking.
+                let name = ByteSearch.contains(word.text, UInt8(ascii: ":")) ? String(word.text.prefix { $0 != ":" }) : word.text
                 if name.hasPrefix("@") {
                     names.formUnion(groupDifference(name, a, b))
                 } else if a.version.resolvesSyscall(name) != b.version.resolvesSyscall(name) {

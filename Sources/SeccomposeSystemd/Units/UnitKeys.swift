@@ -121,28 +121,45 @@ public enum UnitKeys {
     /// The closest known key of `section` to the unknown `key` (case-insensitive equality first,
     /// then a seccomp-backed key within the edit distance of `Suggestions`, then any key).
     public static func suggestion(for key: String, in section: String, version: SystemdVersion) -> String? {
-        guard let keys = tables[version]?.sections[section] else { return nil }
-        // The first key equal to `key` ignoring case, through a map made once per section.
-        let cacheKey = "\(version) \(section)"
-        let lowered = loweredKeys.withLock { $0[cacheKey] } ?? {
-            var map: [String: String] = [:]
-            for k in keys where map[k.lowercased()] == nil { map[k.lowercased()] = k }
-            loweredKeys.withLock { $0[cacheKey] = map }
-            return map
-        }()
-        if let same = lowered[key.lowercased()] { return same }
-        if section == "Service",
-            let near = Suggestions.nearest(key, in: Suggestions.index("seccomp-keys \(version)") {
-                keys.filter(seccompBackedKeys.contains)
-            })
-        {
-            return near
-        }
-        return Suggestions.nearest(key, in: Suggestions.index("keys \(version) \(section)") { keys })
+        guard let found = keySuggestions(section, version) else { return nil }
+        if let same = found.lowered[key.lowercased()] { return same }
+        if let seccomp = found.seccomp, let near = Suggestions.nearest(key, in: seccomp) { return near }
+        return Suggestions.nearest(key, in: found.all)
     }
 
-    /// Per "version section": each key lowered → the first key that lowers to it.
-    private static let loweredKeys = Mutex<[String: [String: String]]>([:])
+    /// What `suggestion(for:in:version:)` looks in for one section of one version.
+    struct KeySuggestions: Sendable {
+        /// Each key lowered → the first key that lowers to it.
+        var lowered: [String: String]
+        /// The seccomp-backed keys (`[Service]` only), under the index key "seccomp-keys VERSION".
+        var seccomp: Suggestions.Index?
+        /// Every key of the section, under the index key "keys VERSION SECTION".
+        var all: Suggestions.Index
+    }
+
+    struct SectionKey: Hashable {
+        var version: SystemdVersion
+        var section: String
+    }
+
+    /// The lowered keys and suggestion indexes of `section` under `version`, made once per
+    /// section (the indexes are `Suggestions.index`'s, under the keys it always had); nil for a
+    /// section that is not listed.
+    static func keySuggestions(_ section: String, _ version: SystemdVersion) -> KeySuggestions? {
+        let cacheKey = SectionKey(version: version, section: section)
+        if let hit = keySuggestionCache.withLock({ $0[cacheKey] }) { return hit }
+        guard let keys = tables[version]?.sections[section] else { return nil }
+        var lowered: [String: String] = [:]
+        for k in keys where lowered[k.lowercased()] == nil { lowered[k.lowercased()] = k }
+        let made = KeySuggestions(lowered: lowered,
+            seccomp: section == "Service"
+                ? Suggestions.index("seccomp-keys \(version)") { keys.filter(seccompBackedKeys.contains) } : nil,
+            all: Suggestions.index("keys \(version) \(section)") { keys })
+        keySuggestionCache.withLock { $0[cacheKey] = made }
+        return made
+    }
+
+    private static let keySuggestionCache = Mutex<[SectionKey: KeySuggestions]>([:])
 
     /// systemd's warning for an assignment whose key its parser table does not have in the
     /// section ("Unknown key 'K' in section [S], ignoring."), positioned at the key, with a fix

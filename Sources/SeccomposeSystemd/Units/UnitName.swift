@@ -27,26 +27,43 @@ public struct UnitName: Sendable, Hashable, CustomStringConvertible {
     /// Parses and validates a unit name (letters, digits, `:-_.\` and `@`; shorter than 256
     /// bytes; a known type suffix). Nil when invalid.
     public init?(validating name: String) {
-        guard !name.isEmpty, name.utf8.count < 256, let dot = name.lastIndex(of: ".") else { return nil }
+        // Every valid name is ASCII: each Character of the stem must be an ASCII one, and the type
+        // one of `types`; a non-ASCII scalar makes its Character non-ASCII wherever it is (no
+        // Character equal to "." holds one). In ASCII every byte is a Character of its own but CR
+        // LF, which is no allowed Character (and neither CR nor LF an allowed byte): the checks
+        // work on the bytes.
+        guard !name.isEmpty, name.utf8.count < 256, ByteSearch.isASCII(name),
+            let dot = name.utf8.lastIndex(of: UInt8(ascii: "."))
+        else { return nil }
         let stem = String(name[..<dot])
-        let type = String(name[name.index(after: dot)...])
-        let types: Set<String> = ["service", "socket", "mount", "swap", "target", "timer", "path", "slice", "scope",
-            "device", "automount"]
-        guard types.contains(type), !stem.isEmpty else { return nil }
-        let allowed: (Character) -> Bool = {
-            $0.isASCII && ($0.isLetter || $0.isNumber || ":-_.\\@".contains($0))
-        }
-        guard stem.allSatisfy(allowed) else { return nil }
+        let type = String(name[name.utf8.index(after: dot)...])
+        guard Self.types.contains(type), !stem.isEmpty else { return nil }
+        guard stem.utf8.allSatisfy(Self.allowedByte) else { return nil }
         self.name = name
         self.stem = stem
         self.type = type
-        if let at = stem.firstIndex(of: "@") {
+        if let at = stem.utf8.firstIndex(of: UInt8(ascii: "@")) {
             prefix = String(stem[..<at])
-            instance = String(stem[stem.index(after: at)...])
+            instance = String(stem[stem.utf8.index(after: at)...])
             guard !prefix.isEmpty else { return nil }
         } else {
             prefix = stem
             instance = nil
+        }
+    }
+
+    /// The unit types (the suffix after the last dot).
+    static let types: Set<String> = ["service", "socket", "mount", "swap", "target", "timer", "path", "slice", "scope",
+        "device", "automount"]
+
+    /// An ASCII letter or digit, or one of `:-_.\@`: the bytes of a valid stem.
+    static func allowedByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "\\"), UInt8(ascii: "@"):
+            return true
+        default:
+            return false
         }
     }
 
@@ -121,15 +138,26 @@ public struct SpecifierContext: Sendable {
 
     /// The value of specifier `%c`, or nil when `c` is no specifier.
     public func value(of c: Character) -> String? {
-        let instance = unit.instance ?? ""
+        // Every specifier letter (and '%') is one ASCII scalar, and no other Character equals one
+        // of them (no scalar or sequence is canonically equivalent to these letters; tested over
+        // every scalar): a Character of more than one byte is no specifier, and the others are
+        // told apart by their byte, without comparing Characters case by case.
+        guard c.utf8.count == 1, let byte = c.utf8.first else { return nil }
+        return value(ofASCII: byte)
+    }
+
+    /// `value(of:)` of the Character that is the one byte `byte`.
+    func value(ofASCII byte: UInt8) -> String? {
+        let c = Unicode.Scalar(byte)
         switch c {
         case "n": return unit.name
         case "N": return unit.stem
         case "p": return unit.prefix
         case "P": return UnitName.unescape(unit.prefix)
-        case "i": return instance
-        case "I": return UnitName.unescape(instance)
+        case "i": return unit.instance ?? ""
+        case "I": return UnitName.unescape(unit.instance ?? "")
         case "f":
+            let instance = unit.instance ?? ""
             let f = "/" + (instance.isEmpty ? UnitName.unescape(unit.prefix) : UnitName.unescape(instance))
                 .drop(while: { $0 == "/" })
             return String(f)
@@ -215,11 +243,10 @@ public struct SpecifierContext: Sendable {
         var copied = 0
         while let p = ByteSearch.firstOffset(of: UInt8(ascii: "%"), in: bytes, from: copied), p + 1 < bytes.count {
             out.append(contentsOf: bytes[copied..<p])
-            let c = Character(Unicode.Scalar(bytes[p + 1]))
-            if let v = value(of: c) {
+            if let v = value(ofASCII: bytes[p + 1]) {
                 out.append(contentsOf: v.utf8)
             } else {
-                unknown.append((c, p))
+                unknown.append((Character(Unicode.Scalar(bytes[p + 1])), p))
                 out.append(UInt8(ascii: "%"))
                 out.append(bytes[p + 1])
             }
