@@ -9,6 +9,8 @@
 # (fuzz/out/fuzz-unit.log). Exits non-zero if libFuzzer found a crash, leak or timeout.
 # MODE=fast runs the target built without AddressSanitizer (fuzz/out/TARGET-fuzz-fast; see
 # build.sh): same corpus, log fuzz/out/fuzz[-unit]-fast.log, reproducers prefixed fast-.
+# JOBS=N runs N fuzzing processes at once (libFuzzer's -fork=N, sharing the corpus; stops on time
+# only, so not with -runs=N); the default is one process.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,11 +46,16 @@ cp -f "$here/corpus/$target/"* "$corpus/"
 # a bogus heap-buffer-overflow report; let libFuzzer/ASan report the signal instead.
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 
-echo "fuzz: running $out/$target-fuzz$suffix for $seconds s (log: $log)"
+jobs="${JOBS:-1}"
+fork=()
+[[ "$jobs" =~ ^[0-9]+$ && "$jobs" -gt 1 ]] && fork=(-fork="$jobs")
+echo "fuzz: running $out/$target-fuzz$suffix for $seconds s in ${jobs} process(es) (log: $log)"
+start=$(date +%s)
 "$out/$target-fuzz$suffix" "$corpus" -dict="$here/$target.dict" \
     -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
-    -print_final_stats=1 -artifact_prefix="$prefix" "$@" >"$log" 2>&1
+    -print_final_stats=1 -artifact_prefix="$prefix" "${fork[@]}" "$@" >"$log" 2>&1
 status=$?
+elapsed=$(( $(date +%s) - start ))
 
 grep -E '^(#[0-9]+[[:space:]]+DONE|stat::)' "$log" || true
 runs="$(grep -E '^stat::number_of_executed_units:' "$log" | tail -1 | awk '{print $2}')"
@@ -63,5 +70,5 @@ if [[ $status -ne 0 ]]; then
     [[ "$crashes" -eq 0 ]] && crashes=1
     grep -E '(Fatal error|Precondition failed|Assertion failed|==[0-9]+==ERROR|^SUMMARY|Test unit written to)' "$log" >&2 || true
 fi
-echo "fuzz: ${runs:-0} inputs run, $crashes crashes"
+echo "fuzz: ${runs:-0} inputs run in ${elapsed} s ($(( ${runs:-0} / (elapsed > 0 ? elapsed : 1) )) per second, ${jobs} process(es)), $crashes crashes"
 exit $status
