@@ -43,17 +43,23 @@ public enum Multiplexer: String, Sendable, Hashable, CaseIterable {
     /// Sub-call numbers by syscall name (linux/net.h SYS_*, linux/ipc.h).
     public var subcalls: [(name: String, call: UInt64)] {
         switch self {
-        case .socketcall:
-            return [("socket", 1), ("bind", 2), ("connect", 3), ("listen", 4), ("accept", 5),
-                ("getsockname", 6), ("getpeername", 7), ("socketpair", 8), ("send", 9), ("recv", 10),
-                ("sendto", 11), ("recvfrom", 12), ("shutdown", 13), ("setsockopt", 14), ("getsockopt", 15),
-                ("sendmsg", 16), ("recvmsg", 17), ("accept4", 18), ("recvmmsg", 19), ("sendmmsg", 20)]
-        case .ipc:
-            return [("semop", 1), ("semget", 2), ("semctl", 3), ("semtimedop", 4), ("msgsnd", 11),
-                ("msgrcv", 12), ("msgget", 13), ("msgctl", 14), ("shmat", 21), ("shmdt", 22),
-                ("shmget", 23), ("shmctl", 24)]
+        case .socketcall: return Multiplexer.socketcallSubcalls
+        case .ipc: return Multiplexer.ipcSubcalls
         }
     }
+
+    // Made once: the kernel-reads pass reads them on every compile for a multiplexing ABI.
+    private static let socketcallSubcalls: [(name: String, call: UInt64)] = [
+        ("socket", 1), ("bind", 2), ("connect", 3), ("listen", 4), ("accept", 5),
+        ("getsockname", 6), ("getpeername", 7), ("socketpair", 8), ("send", 9), ("recv", 10),
+        ("sendto", 11), ("recvfrom", 12), ("shutdown", 13), ("setsockopt", 14), ("getsockopt", 15),
+        ("sendmsg", 16), ("recvmsg", 17), ("accept4", 18), ("recvmmsg", 19), ("sendmmsg", 20),
+    ]
+    private static let ipcSubcalls: [(name: String, call: UInt64)] = [
+        ("semop", 1), ("semget", 2), ("semctl", 3), ("semtimedop", 4), ("msgsnd", 11),
+        ("msgrcv", 12), ("msgget", 13), ("msgctl", 14), ("shmat", 21), ("shmdt", 22),
+        ("shmget", 23), ("shmctl", 24),
+    ]
 
     /// The condition selecting sub-call `call`: socketcall reads `int call`; ipc reads the low
     /// 16 bits of `unsigned int call` (the upper 16 carry a version).
@@ -307,7 +313,12 @@ extension Policy {
                 if judged != d { changes[name] = judged }
             }
             let judged = changes
-            closeMultiplexers(on: abi, &changes) { judged[$0] ?? base[$0] }
+            closeMultiplexers(on: abi, &changes, outcome: { name in
+                // The most restrictive outcome, read in place (most sub-calls need no more).
+                if let i = judged.index(forKey: name) { return judged.values[i].mostRestrictiveOutcome }
+                if let i = base.index(forKey: name) { return base.values[i].mostRestrictiveOutcome }
+                return nil
+            }) { judged[$0] ?? base[$0] }
             guard let first = sharers.first else {
                 shared = JudgedTables.Table(base: base, changes: changes.mapValues { $0 })
                 changedNames = Set(changes.keys)
@@ -349,10 +360,6 @@ extension Policy {
     static func judgeAlike(_ base: [String: SyscallDecision], changedBy changes: [String: SyscallDecision],
         _ b: JudgedTables.Table, on abi: Architecture) -> Bool
     {
-        // The merged table's size: base's, plus the changed names base lacks.
-        var count = base.count
-        for name in changes.keys where base.index(forKey: name) == nil { count += 1 }
-        guard count == b.count else { return false }
         func alike(_ x: SyscallDecision, _ y: SyscallDecision) -> Bool {
             if x == y { return true }
             if x.rules.isEmpty || y.rules.isEmpty { return false }
@@ -360,9 +367,15 @@ extension Policy {
             if x.action != y.action || x.priority != y.priority || x.rules.count != y.rules.count { return false }
             return canonical(x, on: abi) == canonical(y, on: abi)
         }
+        // The changed decisions first: tables judged at other widths (a profile's per-ABI
+        // tables) differ there, and the answer does not depend on the order of the checks.
         for (name, x) in changes {
             guard let y = b[name], alike(x, y) else { return false }
         }
+        // The merged table's size: base's, plus the changed names base lacks.
+        var count = base.count
+        for name in changes.keys where base.index(forKey: name) == nil { count += 1 }
+        guard count == b.count else { return false }
         // The decisions with rules first: tables of different widths (a profile's per-ABI
         // tables) differ there, so most answers come without a lookup of every name.
         for ruled in [true, false] {
@@ -380,8 +393,10 @@ extension Policy {
 
     /// Gives each multiplexer sub-call at least the restriction of its direct call.
     /// `decision` looks a call up in the ABI's table; new multiplexer decisions go to `changes`.
+    /// `outcome` gives a call's `mostRestrictiveOutcome` as `decision` would (nil where
+    /// `decision` is nil) without the decision being copied out.
     func closeMultiplexers(on abi: Architecture, _ changes: inout [String: SyscallDecision],
-        decision: (String) -> SyscallDecision?)
+        outcome: ((String) -> Action?)? = nil, decision: (String) -> SyscallDecision?)
     {
         for m in Multiplexer.allCases where SyscallTable.number(of: m.rawValue, on: abi) != nil {
             let mux = decision(m.rawValue) ?? SyscallDecision(action: defaultAction)
@@ -390,9 +405,10 @@ extension Policy {
             let most = mux.mostRestrictiveOutcome
             var added: [Rule] = []
             for (name, call) in m.subcalls {
+                // Already at least as restrictive whatever the multiplexer's own rules decide.
+                if let outcome, (outcome(name) ?? defaultAction).precedence <= least.precedence { continue }
                 let direct = decision(name) ?? SyscallDecision(action: defaultAction)
                 let wanted = direct.mostRestrictiveOutcome
-                // Already at least as restrictive whatever the multiplexer's own rules decide.
                 if wanted.precedence <= least.precedence { continue }
                 // Where the sub-call passes the arguments in registers, the direct call's rules
                 // move over (judged at the direct call's widths), never below the multiplexer's action.
