@@ -9,6 +9,8 @@
 #   python3                      the generators in scripts/
 #   util-linux                   unshare, for the journal tests
 #   gcc, libc6-dev               the C oracles the tests build
+#   libstdc++-12-dev             libstdc++.a, linked into the release seccompose
+#                                (build-support/static-libstdc++/; the Swift toolchain needs it anyway)
 #   linux-source-6.1, xz-utils   the kernel sources data/syscall-arg-types.csv is regenerated from
 #   runc                         runs a container under an exported OCI profile (compile --format oci)
 #   lxc                          runs a container under LXC policies (the LXC importer's oracle)
@@ -17,7 +19,7 @@ set -euo pipefail
 
 packages=(
     systemd libsystemd-shared seccomp libseccomp-dev libsystemd-dev pkg-config python3 util-linux
-    gcc libc6-dev linux-source-6.1 xz-utils runc lxc bubblewrap
+    gcc libc6-dev libstdc++-12-dev linux-source-6.1 xz-utils runc lxc bubblewrap
 )
 
 if [ "$(id -u)" = 0 ]; then
