@@ -440,8 +440,9 @@ public enum SelfCheck {
     /// Argument vectors for a decision's rules: for each rule, its conditions met together
     /// (as far as one value per argument allows), then each condition's argument varied over
     /// `values(for:)` with the rule's other arguments kept (a vector equal to one already passed
-    /// for this rule and condition is skipped). Bounded: at most about ten vectors per condition. Each is built in `buffer` (six words) and passed to `body`, without an
-    /// array per vector; iteration stops when `body` returns false.
+    /// for this rule and condition is skipped). Bounded: at most about ten vectors per condition.
+    /// Each is built in `buffer` (six words) and passed to `body`, without an array per vector;
+    /// iteration stops when `body` returns false.
     static func forEachArgumentSample(_ rules: [Rule], into buffer: inout [UInt64], _ body: ([UInt64]) -> Bool) {
         var base = [UInt64](repeating: 0, count: 6)
         var varied: [UInt64] = []

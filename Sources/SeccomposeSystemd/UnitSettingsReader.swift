@@ -206,11 +206,6 @@ extension UnitSettingsReader {
         }
     }
 
-    /// The logical lines of a unit file as systemd joins them: a trailing odd number of
-    /// backslashes continues a line, comment lines inside a continuation are skipped, a
-    /// continuation still open at the end of the file is one more line, CR before LF and a
-    /// leading byte-order mark are dropped. The one implementation of these rules, for the
-    /// reader and for anything that shows a logical line (check's carets).
     /// How many Characters at the end of `line` are backslashes (`line.reversed().prefix { $0 ==
     /// "\\" }.count`), counted on Characters only when the last byte is a backslash: a Character
     /// equal to "\\" is that scalar alone, so without the byte at the end there is none there.
@@ -218,6 +213,11 @@ extension UnitSettingsReader {
         line.utf8.last != UInt8(ascii: "\\") ? 0 : line.reversed().prefix { $0 == "\\" }.count
     }
 
+    /// The logical lines of a unit file as systemd joins them: a trailing odd number of
+    /// backslashes continues a line, comment lines inside a continuation are skipped, a
+    /// continuation still open at the end of the file is one more line, CR before LF and a
+    /// leading byte-order mark are dropped. The one implementation of these rules, for the
+    /// reader and for anything that shows a logical line (check's carets).
     public static func logicalLines(of text: String) -> [LogicalLine] {
         let physical = physicalLines(of: text)
         var out: [LogicalLine] = []
