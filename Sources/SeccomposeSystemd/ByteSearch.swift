@@ -62,6 +62,12 @@ enum ByteSearch {
         return text.firstIndex(of: Character(Unicode.Scalar(ascii)))
     }
 
+    /// `text.prefix { $0 != Character(Unicode.Scalar(ascii)) }` (everything before the first such
+    /// Character, or all of `text`), found as `firstCharacter` finds it.
+    static func prefix(before ascii: UInt8, in text: String) -> Substring {
+        text[..<(firstCharacter(ascii, in: text) ?? text.endIndex)]
+    }
+
     /// The offset (from the start of `bytes`) of the first `byte` at or after `start`, or nil.
     static func firstOffset(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard start >= 0, start < bytes.count, let base = bytes.baseAddress else { return nil }

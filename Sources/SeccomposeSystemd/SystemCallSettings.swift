@@ -363,7 +363,7 @@ public struct SystemCallSettings: Sendable {
                     if word.text.contains(":") {
                         d.code = "action-in-log"
                         d.note = "SystemCallLog= takes no ':ACTION' suffix; the whole word is read as a syscall name"
-                        d.fix = "write \(word.text.prefix { $0 != ":" }) without the suffix"
+                        d.fix = "write \(ByteSearch.prefix(before: UInt8(ascii: ":"), in: word.text)) without the suffix"
                     }
                     diags.append(d)
                     continue

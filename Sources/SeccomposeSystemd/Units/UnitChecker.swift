@@ -113,9 +113,7 @@ public enum UnitChecker {
             var reported: Set<String> = []
             // The name a word names directly (`~uname:EBADF` → uname), or nil for a group.
             func directName(_ word: String) -> String? {
-                let w = word.hasPrefix("~") ? word.dropFirst() : Substring(word)
-                // No ':' byte, no ':' Character: the whole word, without grapheme breaking.
-                let n = ByteSearch.firstOffset(of: UInt8(ascii: ":"), in: w) == nil ? w : w.prefix { $0 != ":" }
+                let n = ByteSearch.prefix(before: UInt8(ascii: ":"), in: word.hasPrefix("~") ? String(word.dropFirst()) : word)
                 return n.hasPrefix("@") ? nil : String(n)
             }
             // Denied in the end, and not by a word that names it directly (that is deliberate).
@@ -198,8 +196,7 @@ public enum UnitChecker {
         for x in service.assignments where x.key == "SystemCallFilter" && SystemCallSettings.sections.contains(x.section) {
             let body = x.value.hasPrefix("~") ? String(x.value.dropFirst()) : x.value
             for word in WordSplitter.split(body, unquote: false).words {
-                // No ':' byte, no ':' Character: the whole word, without grapheme breaking.
-                let name = ByteSearch.contains(word.text, UInt8(ascii: ":")) ? String(word.text.prefix { $0 != ":" }) : word.text
+                let name = String(ByteSearch.prefix(before: UInt8(ascii: ":"), in: word.text))
                 if name.hasPrefix("@") {
                     names.formUnion(groupDifference(name, a, b))
                 } else if a.version.resolvesSyscall(name) != b.version.resolvesSyscall(name) {
