@@ -43,11 +43,7 @@ public struct SimulationError: ReportableError, Sendable, Hashable {
 public enum Simulator {
     /// Runs `program` on `data`, as the kernel would after accepting it.
     public static func run(_ program: [BPFInstruction], _ data: SeccompData) throws(SimulationError) -> SimulationResult {
-        var state = State()
-        guard let r = try execute(program, data, &state, stopAtArgument: false) else {
-            throw SimulationError(instruction: state.pc, message: "internal error: the run stopped")
-        }
-        return r
+        try resume(program, data, from: State())
     }
 
     /// Where a run is: before the instruction at `pc`, with these registers, steps taken and
