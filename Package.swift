@@ -24,6 +24,14 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
+    // Concrete generic types (`[String: Int]`, `Set<LeafKey>` …) get their metadata through
+    // accessors that are handed the conformances, not by demangling a name at first use: a
+    // demangled `Hashable` key made the runtime scan all ~4,400 conformance records of the
+    // binary (about 45 µs each; six of them in every `run --filter`). Code generation only;
+    // the programs and every decision are the same (docs/launch-performance.md, "Fifth round").
+    // Like any unsafe flag, it keeps version-tagged packages from depending on these products
+    // (path and branch dependencies may).
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
 ]
 
 let package = Package(

@@ -54,7 +54,6 @@ public enum SyscallTable {
 
     /// Per-ABI lookups, made when an ABI is first asked about.
     struct ABIData: Sendable {
-        var byNumber: [Int: String]
         var sorted: [(name: String, number: Int)]
         /// The numbers of `sorted`, in its order (for binary searches by number).
         var numbers: [UInt32]
@@ -66,17 +65,23 @@ public enum SyscallTable {
 
     static func abiData(_ abi: Architecture) -> ABIData {
         if let hit = abiCache.withLock({ $0[abi] }) { return hit }
-        var byNumber: [Int: String] = [:]
-        var byID: [(id: Int, number: Int)] = []
-        for (id, n) in data.numberByID[abi.ordinal].enumerated() where n >= 0 {
-            byNumber[n] = data.names[id]
-            byID.append((id, n))
-        }
-        byID.sort { $0.number < $1.number }
+        let numberByID = data.numberByID[abi.ordinal]
+        // The generated per-column order lists the column's ids by number, so the ABI's table
+        // is made in number order without a sort (whose first use in a process cost a scan of
+        // every conformance record of the binary).
+        let order = data.columnIndex[abi.tableColumn].map { embeddedNumberOrder[$0] } ?? []
         var rankByID = [Int32](repeating: -1, count: data.names.count)
-        for (rank, entry) in byID.enumerated() { rankByID[entry.id] = Int32(rank) }
-        let made = ABIData(byNumber: byNumber, sorted: byID.map { (data.names[$0.id], $0.number) },
-            numbers: byID.map { UInt32(truncatingIfNeeded: $0.number) }, rankByID: rankByID)
+        var sorted: [(name: String, number: Int)] = []
+        sorted.reserveCapacity(order.count)
+        var numbers: [UInt32] = []
+        numbers.reserveCapacity(order.count)
+        for entry in order {
+            let id = Int(entry), number = numberByID[id]
+            rankByID[id] = Int32(sorted.count)
+            sorted.append((data.names[id], number))
+            numbers.append(UInt32(truncatingIfNeeded: number))
+        }
+        let made = ABIData(sorted: sorted, numbers: numbers, rankByID: rankByID)
         abiCache.withLock { $0[abi] = made }
         return made
     }
@@ -90,7 +95,15 @@ public enum SyscallTable {
 
     /// The name of syscall `number` on `abi`, or nil when the ABI has no such number.
     public static func name(of number: Int, on abi: Architecture) -> String? {
-        abiData(abi).byNumber[number]
+        guard let key = UInt32(exactly: number) else { return nil }
+        let d = abiData(abi)
+        // `numbers` ascends (numbers are unique per ABI): the first index not below `key`.
+        var low = 0, high = d.numbers.count
+        while low < high {
+            let mid = (low + high) / 2
+            if d.numbers[mid] < key { low = mid + 1 } else { high = mid }
+        }
+        return low < d.numbers.count && d.numbers[low] == key ? d.sorted[low].name : nil
     }
 
     /// All (name, number) pairs of `abi`, sorted by number.

@@ -77,6 +77,33 @@ struct SyscallTableTests {
         if abi == .x32 { #expect(list.allSatisfy { $0.number >= 0x4000_0000 }) }
     }
 
+    @Test("the per-ABI list is every known name the ABI has, by number, and the ranks point into it",
+        arguments: Architecture.allCases)
+    func perABIOrder(abi: Architecture) {
+        let expected = SyscallTable.allNames.compactMap { name in
+            SyscallTable.number(of: name, on: abi).map { (name: name, number: $0) }
+        }.sorted { $0.number < $1.number }
+        let list = SyscallTable.syscalls(on: abi)
+        #expect(list.map(\.name) == expected.map(\.name))
+        #expect(list.map(\.number) == expected.map(\.number))
+        let order = SyscallTable.numberOrder(on: abi)
+        #expect(order.numbers == list.map { UInt32(truncatingIfNeeded: $0.number) })
+        for (id, name) in SyscallTable.allNames.enumerated() {
+            let rank = Int(order.rankByID[id])
+            if let number = SyscallTable.number(of: name, on: abi) {
+                #expect(rank >= 0 && list[rank].name == name && list[rank].number == number)
+            } else {
+                #expect(rank == -1)
+            }
+        }
+        // name(of:) (a binary search) against a linear one, on every number near the table's.
+        var byNumber: [Int: String] = [:]
+        for entry in expected { byNumber[entry.number] = entry.name }
+        var probes: Set<Int> = [-1, Int.min, Int.max, Int(UInt32.max), Int(UInt32.max) + 1]
+        for entry in expected { probes.formUnion([entry.number - 1, entry.number, entry.number + 1]) }
+        for n in probes { #expect(SyscallTable.name(of: n, on: abi) == byNumber[n], "\(abi) \(n)") }
+    }
+
     @Test("AUDIT_ARCH values match <linux/audit.h>")
     func audit() {
         #expect(Architecture.x86_64.auditArch == 0xC000_003E)
