@@ -15,27 +15,27 @@ public enum SyscallTable {
         /// Table numbers by id, one row of `columnCount` cells per name; -1 where absent.
         var cells: [Int32]
         var columnCount: Int
-        var columnIndex: [String: Int]
-        /// Per ABI (by `Architecture.ordinal`): name id → number (base applied), or -1.
-        var numberByID: [[Int]]
+        /// Per ABI (by `Architecture.ordinal`): its column in `cells`, or -1 when the table has none.
+        var columnByABI: [Int]
+
+        /// The number of name `id` on `abi` (base applied), or -1 where the ABI lacks it.
+        @inline(__always)
+        func number(id: Int, on abi: Architecture) -> Int {
+            let column = columnByABI[abi.ordinal]
+            guard column >= 0 else { return -1 }
+            let n = cells[id &* columnCount &+ column]
+            return n < 0 ? -1 : Int(n) + abi.syscallBase
+        }
     }
 
     /// The embedded table, indexed once (start-up cost matters for `run`): the names and cells
-    /// are generated as literals, so only the name index and the per-ABI columns are made here.
+    /// are generated as literals, so only the name index and each ABI's column are found here.
     static let data: Data = {
         let names = embeddedNames, cells = embeddedCells, count = embeddedColumns.count
-        var columnIndex: [String: Int] = [:]
-        for (i, c) in embeddedColumns.enumerated() { columnIndex[c] = i }
         let ids = NameIndex(names)
-        let numberByID: [[Int]] = Architecture.allCases.map { abi in
-            guard let col = columnIndex[abi.tableColumn] else { return Array(repeating: -1, count: names.count) }
-            return (0..<names.count).map { id in
-                let n = cells[id * count + col]
-                return n < 0 ? -1 : Int(n) + abi.syscallBase
-            }
-        }
-        return Data(names: names, ids: ids, cells: cells, columnCount: count, columnIndex: columnIndex,
-            numberByID: numberByID)
+        // Numbers are read from the cells when asked for (no per-ABI copy of the table at start-up).
+        let columnByABI = Architecture.allCases.map { embeddedColumns.firstIndex(of: $0.tableColumn) ?? -1 }
+        return Data(names: names, ids: ids, cells: cells, columnCount: count, columnByABI: columnByABI)
     }()
 
     /// Every syscall name the table knows, on any ABI, sorted by byte value.
@@ -48,7 +48,7 @@ public enum SyscallTable {
     /// has no such call.
     public static func number(of name: String, on abi: Architecture) -> Int? {
         guard let id = data.ids.id(of: name) else { return nil }
-        let n = data.numberByID[abi.ordinal][id]
+        let n = data.number(id: id, on: abi)
         return n < 0 ? nil : n
     }
 
@@ -65,20 +65,21 @@ public enum SyscallTable {
 
     static func abiData(_ abi: Architecture) -> ABIData {
         if let hit = abiCache.withLock({ $0[abi] }) { return hit }
-        let numberByID = data.numberByID[abi.ordinal]
+        let table = data
         // The generated per-column order lists the column's ids by number, so the ABI's table
         // is made in number order without a sort (whose first use in a process cost a scan of
         // every conformance record of the binary).
-        let order = data.columnIndex[abi.tableColumn].map { embeddedNumberOrder[$0] } ?? []
-        var rankByID = [Int32](repeating: -1, count: data.names.count)
+        let column = table.columnByABI[abi.ordinal]
+        let order = column >= 0 ? embeddedNumberOrder[column] : []
+        var rankByID = [Int32](repeating: -1, count: table.names.count)
         var sorted: [(name: String, number: Int)] = []
         sorted.reserveCapacity(order.count)
         var numbers: [UInt32] = []
         numbers.reserveCapacity(order.count)
         for entry in order {
-            let id = Int(entry), number = numberByID[id]
+            let id = Int(entry), number = table.number(id: id, on: abi)
             rankByID[id] = Int32(sorted.count)
-            sorted.append((data.names[id], number))
+            sorted.append((table.names[id], number))
             numbers.append(UInt32(truncatingIfNeeded: number))
         }
         let made = ABIData(sorted: sorted, numbers: numbers, rankByID: rankByID)
@@ -144,5 +145,8 @@ public enum SyscallTable {
     package static var nameIndex: NameIndex { data.ids }
 
     /// The numbers of every name id on `abi` (base applied; -1 where the ABI lacks the call).
-    public static func numbersByID(on abi: Architecture) -> [Int] { data.numberByID[abi.ordinal] }
+    public static func numbersByID(on abi: Architecture) -> [Int] {
+        let table = data
+        return (0..<table.names.count).map { table.number(id: $0, on: abi) }
+    }
 }
