@@ -137,7 +137,6 @@ public final class Supervisor {
             uid = pw.pointee.pw_uid
             if gid == nil { gid = pw.pointee.pw_gid }
         }
-        records.start()
         let pid: pid_t
         do {
             let options = InstallOptions(noNewPrivileges: command.noNewPrivileges, synchronizeThreads: false)
@@ -164,6 +163,10 @@ public final class Supervisor {
                 message: "\(ran ? "could not run" : "not running") \(first): \(error.message)", fix: error.fix, ranCommand: ran)
         }
         records.tree.add(root: pid)
+        // The periodic attribution starts once the command runs: its first read is 20 ms away
+        // and the audit reader keeps every record until then, so its thread is made while the
+        // command starts instead of before.
+        records.start()
         return Running(pid: pid, command: command)
     }
 
