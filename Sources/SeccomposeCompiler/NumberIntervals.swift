@@ -42,6 +42,13 @@ extension Compiler {
         }
 
         func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
+
+        /// The synthesized equality, with the fingerprint compared first: the dictionary of keys
+        /// compares a key with every key it probes past, and most differ there.
+        static func == (a: LeafKey, b: LeafKey) -> Bool {
+            a.fingerprint == b.fingerprint && a.argumentBits == b.argumentBits && a.littleEndian == b.littleEndian
+                && a.decision == b.decision
+        }
     }
 
     struct Interval {

@@ -235,6 +235,7 @@ package struct JudgedTables: Sendable {
         /// it (the same table as `own` with `changes` over it).
         init(_ policy: Policy, own: [String: SyscallDecision], differences: [String], changes: [String: SyscallDecision]) {
             var all: [String: SyscallDecision?] = [:]
+            all.reserveCapacity(differences.count + changes.count)
             for name in differences { all.updateValue(own[name], forKey: name) }
             for (name, d) in changes { all.updateValue(d, forKey: name) }
             self.init(base: policy.syscalls, changes: all, sharesSharedBase: true)
