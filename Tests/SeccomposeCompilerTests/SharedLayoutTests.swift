@@ -121,6 +121,15 @@ struct SharedLayoutTests {
             let plain = p
             p.abiDifferences = differences
             #expect(p == plain)
+            // A policy's evaluator reads the ABI's own table, as one over the unjudged tables does.
+            for abi in abis + [.aarch64] {
+                let direct = Policy.Evaluator(p, abi: abi), viaTables = Policy.Evaluator(JudgedTables(unjudged: p), abi: abi)
+                for (name, number) in SyscallTable.syscalls(on: abi).prefix(120) {
+                    let args: [UInt64] = [UInt64(number % 50), 1 << 32, 0, 0, 0, 0]
+                    #expect(direct.evaluate(number: number, name: name, arguments: args)
+                        == viaTables.evaluate(number: number, name: name, arguments: args), "\(round) \(abi) \(name)")
+                }
+            }
             for mode in ArgumentWidthMode.allCases {
                 let hinted = p.judgedTables(mode), unhinted = plain.judgedTables(mode)
                 #expect(hinted.policy == unhinted.policy, "\(round) \(mode)")
