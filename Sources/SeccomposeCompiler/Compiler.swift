@@ -133,6 +133,9 @@ public enum Compiler {
 
     static func program(_ policy: Policy, dispatch: Dispatch, layout: Layout) -> (instructions: [BPFInstruction], valueSearch: Bool) {
         var graph = Graph()
+        // Room for the shared nodes (returns, loads, argument tests) of a typical program, so
+        // that the index is not rehashed as it grows.
+        graph.index.reserveCapacity(4 * dispatch.keys.keys.count + 64)
         let root = buildRoot(policy, dispatch: dispatch, layout: layout, &graph)
         graph.dropRedundantLoads(root: root)
         return (Emitter.emit(graph, root: root), graph.hasValueSearch)

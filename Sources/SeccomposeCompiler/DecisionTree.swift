@@ -111,10 +111,12 @@ extension Compiler {
             // A run of rules that each test one argument for equality with a distinct constant
             // (a value set, e.g. ioctl requests or personality values) is disjoint, so its order
             // does not matter: it becomes one binary search that loads each word once.
-            if let set = valueSet(ending: rules, argumentBits: key.argumentBits), set.count >= 3 {
-                next = ArgumentCode.valueSet(set.map { ($0.conditions[0].value, $0.action) }, condition: last.conditions[0],
-                    otherwise: next, argumentBits: key.argumentBits, littleEndian: key.littleEndian, leafRun: layout.leafRun, &g)
-                rules = rules.dropLast(set.count)
+            let setCount = valueSetCount(ending: rules, argumentBits: key.argumentBits)
+            if setCount >= 3 {
+                next = ArgumentCode.valueSet(rules.suffix(setCount).map { ($0.conditions[0].value, $0.action) },
+                    condition: last.conditions[0], otherwise: next, argumentBits: key.argumentBits,
+                    littleEndian: key.littleEndian, leafRun: layout.leafRun, &g)
+                rules = rules.dropLast(setCount)
                 continue
             }
             // A run of rules with one action that each test one bit of an argument (the flags of
@@ -204,21 +206,39 @@ extension Compiler {
         return (count, words.reversed())
     }
 
-    /// The longest run of rules at the end of `rules` that are single equality tests of the same
-    /// argument (same width) against distinct constants.
-    static func valueSet(ending rules: ArraySlice<Rule>, argumentBits: Int) -> [Rule]? {
-        guard let last = rules.last, last.conditions.count == 1, last.conditions[0].op == .equal else { return nil }
+    /// The length of the longest run of rules at the end of `rules` that are single equality
+    /// tests of the same argument (same width) against distinct constants (0: none). The
+    /// constants seen are compared in turn while they are few (a profile's short lists), and
+    /// hashed once there are more (thousands of ioctl requests).
+    static func valueSetCount(ending rules: ArraySlice<Rule>, argumentBits: Int) -> Int {
+        guard let last = rules.last, last.conditions.count == 1, last.conditions[0].op == .equal else { return 0 }
         let index = last.conditions[0].index
         let bits = last.conditions[0].comparedBits(argumentBits: argumentBits)
         let keep: UInt64 = bits >= 64 ? .max : 0xFFFF_FFFF
+        var few: [UInt64] = []
         var seen: Set<UInt64> = []
-        var out: [Rule] = []
-        for r in rules.reversed() {
-            guard r.conditions.count == 1, let c = r.conditions.first, c.op == .equal, c.index == index,
-                c.comparedBits(argumentBits: argumentBits) == bits, seen.insert(c.value & keep).inserted
-            else { break }
-            out.append(r)
+        var hashed = false
+        // Whether `v` is new among the constants seen (and now seen).
+        func isNew(_ v: UInt64) -> Bool {
+            if hashed { return seen.insert(v).inserted }
+            if few.contains(v) { return false }
+            few.append(v)
+            if few.count > 32 {
+                seen = Set(few)
+                hashed = true
+            }
+            return true
         }
-        return out.reversed()
+        var count = 0
+        var i = rules.endIndex
+        while i > rules.startIndex {
+            i -= 1
+            let r = rules[i]
+            guard r.conditions.count == 1, let c = r.conditions.first, c.op == .equal, c.index == index,
+                c.comparedBits(argumentBits: argumentBits) == bits, isNew(c.value & keep)
+            else { break }
+            count += 1
+        }
+        return count
     }
 }

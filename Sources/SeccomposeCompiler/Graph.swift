@@ -14,11 +14,13 @@ struct Graph {
     /// Whether a value-set search was built (only then does another `Layout` change the program).
     var hasValueSearch = false
 
+    /// The id of node `n`, added when new (one hash lookup either way).
     mutating func add(_ n: Node) -> Int {
-        if let i = index[n] { return i }
-        nodes.append(n)
-        index[n] = nodes.count - 1
-        return nodes.count - 1
+        func held(_ id: inout Int) -> Int { id }
+        let next = nodes.count
+        let id = held(&index[n, default: next])
+        if id == next { nodes.append(n) }
+        return id
     }
 
     mutating func ret(_ v: UInt32) -> Int { add(.ret(v)) }

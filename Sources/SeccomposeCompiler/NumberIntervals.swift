@@ -42,6 +42,13 @@ extension Compiler {
         }
 
         func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
+
+        /// The synthesized equality, with the fingerprint compared first: the dictionary of keys
+        /// compares a key with every key it probes past, and most differ there.
+        static func == (a: LeafKey, b: LeafKey) -> Bool {
+            a.fingerprint == b.fingerprint && a.argumentBits == b.argumentBits && a.littleEndian == b.littleEndian
+                && a.decision == b.decision
+        }
     }
 
     struct Interval {
@@ -60,14 +67,17 @@ extension Compiler {
         var byKey: [LeafKey: Int] = [:]
         /// Key id per `Entries.actions` index (-1: not made yet).
         var plainByAction: [Int] = []
-        /// Key id per (`Entries.ruled` index, ABI flavour: 32/64 bits, byte order).
-        var ruledByFlavour: [Int: Int] = [:]
+        /// Key id per (`Entries.ruled` index, ABI flavour: 32/64 bits, byte order), at
+        /// `index * 4 + flavour` (-1: not made yet).
+        var ruledByFlavour: [Int] = []
 
         mutating func id(_ k: LeafKey) -> Int {
-            if let i = byKey[k] { return i }
-            keys.append(k)
-            byKey[k] = keys.count - 1
-            return keys.count - 1
+            // One lookup: the key's id, or the next one, stored for it when it is new.
+            func held(_ id: inout Int) -> Int { id }
+            let next = keys.count
+            let id = held(&byKey[k, default: next])
+            if id == next { keys.append(k) }
+            return id
         }
 
         mutating func plain(_ action: Int, _ entries: Entries) -> Int {
@@ -80,7 +90,10 @@ extension Compiler {
 
         mutating func ruled(_ index: Int, _ entries: Entries, abi: Architecture) -> Int {
             let flavour = index * 4 + (abi.argumentBits == 64 ? 2 : 0) + (abi.isLittleEndian ? 1 : 0)
-            if let hit = ruledByFlavour[flavour] { return hit }
+            if ruledByFlavour.count <= flavour {
+                ruledByFlavour.append(contentsOf: repeatElement(-1, count: max(flavour + 1, entries.ruled.count * 4) - ruledByFlavour.count))
+            }
+            if ruledByFlavour[flavour] >= 0 { return ruledByFlavour[flavour] }
             let d = entries.ruled[index]
             let i = id(LeafKey(decision: SyscallDecision(action: d.action, rules: d.rules.map { strip($0) }),
                 argumentBits: abi.argumentBits, littleEndian: abi.isLittleEndian))

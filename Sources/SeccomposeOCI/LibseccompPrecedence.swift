@@ -145,23 +145,35 @@ public enum LibseccompPrecedence {
                 findings: findings)
         }
         var policy = Policy(defaultAction: defaultAction, architectures: abis, otherArchitectureAction: .killThread, syscalls: main)
+        var differences: [Architecture: [String]] = [:]
         for a in abis {
-            if let t = tables[group(a)], t != main { policy.abiSyscalls[a] = sharingLayout(t, with: main) }
+            if let t = tables[group(a)], t != main { (policy.abiSyscalls[a], differences[a]) = sharingLayout(t, with: main) }
         }
+        // Last: a change to the tables empties the hint.
+        policy.abiDifferences = differences
         return Built(policy: policy, findings: findings)
     }
 
     /// `table` (the same names and decisions) made as a copy of `main` with their differences
     /// written over it: a dictionary copy keeps its original's layout, so the entries the two
     /// share sit at the same positions, and the compiler resolves their names once for both
-    /// (`Compiler.resolvedEntries` reads a per-ABI table in step with the shared one).
+    /// (`Compiler.resolvedEntries` reads a per-ABI table in step with the shared one), and the
+    /// names whose decisions differ from `main`'s (removed, changed or added), for
+    /// `Policy.abiDifferences`.
     static func sharingLayout(_ table: [String: SyscallDecision], with main: [String: SyscallDecision])
-        -> [String: SyscallDecision]
+        -> (table: [String: SyscallDecision], differences: [String])
     {
         var out = main
-        for name in main.keys where table.index(forKey: name) == nil { out.removeValue(forKey: name) }
-        for (name, d) in table where out[name] != d { out[name] = d }
-        return out
+        var differences: [String] = []
+        for name in main.keys where table.index(forKey: name) == nil {
+            out.removeValue(forKey: name)
+            differences.append(name)
+        }
+        for (name, d) in table where out[name] != d {
+            out[name] = d
+            differences.append(name)
+        }
+        return (out, differences)
     }
 
     // MARK: Findings

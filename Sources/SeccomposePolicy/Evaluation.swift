@@ -104,7 +104,13 @@ extension Policy {
 
         /// An evaluator of `policy`'s decisions for calls through `abi`.
         public init(_ policy: Policy, abi: Architecture) {
-            self.init(JudgedTables(unjudged: policy), abi: abi)
+            // The ABI's own table only (`JudgedTables(unjudged:)` would make every ABI's, and
+            // `evaluate(abi:number:arguments:)` makes an evaluator per call).
+            self.abi = abi
+            covered = policy.architectures.contains(abi)
+            decisions = JudgedTables.Table(base: covered ? policy.decisions(for: abi) : [:])
+            defaultAction = policy.defaultAction
+            otherArchitectureAction = policy.otherArchitectureAction
         }
 
         /// An evaluator of the policy whose tables are `tables` (read in place, not written out),

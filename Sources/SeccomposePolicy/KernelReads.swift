@@ -218,11 +218,27 @@ package struct JudgedTables: Sendable {
         package var base: [String: SyscallDecision]
         /// The decisions that replace base's, by name; nil where the name is removed.
         package var changes: [String: SyscallDecision?] = [:]
+        /// Whether `base` is the shared table's base (`JudgedTables.shared.base`, the same
+        /// dictionary): a per-ABI table read as the policy's `syscalls` with its differences
+        /// (`Policy.abiDifferences`) among `changes`, whose base the compiler resolves once.
+        package var sharesSharedBase = false
 
-        /// The table `base` with no changes.
-        package init(base: [String: SyscallDecision], changes: [String: SyscallDecision?] = [:]) {
+        /// The table `base` with `changes` written over it.
+        package init(base: [String: SyscallDecision], changes: [String: SyscallDecision?] = [:], sharesSharedBase: Bool = false) {
             self.base = base
             self.changes = changes
+            self.sharesSharedBase = sharesSharedBase
+        }
+
+        /// `own` (a table of `policy.abiSyscalls`, which the policy's `abiDifferences` describe as
+        /// `differences`) as `policy.syscalls` with `differences` and then `changes` written over
+        /// it (the same table as `own` with `changes` over it).
+        init(_ policy: Policy, own: [String: SyscallDecision], differences: [String], changes: [String: SyscallDecision]) {
+            var all: [String: SyscallDecision?] = [:]
+            all.reserveCapacity(differences.count + changes.count)
+            for name in differences { all.updateValue(own[name], forKey: name) }
+            for (name, d) in changes { all.updateValue(d, forKey: name) }
+            self.init(base: policy.syscalls, changes: all, sharesSharedBase: true)
         }
 
         /// The decision for `name`.
@@ -262,7 +278,14 @@ package struct JudgedTables: Sendable {
     package init(unjudged policy: Policy) {
         source = policy
         shared = Table(base: policy.syscalls)
-        perABI = policy.abiSyscalls.mapValues { Table(base: $0) }
+        perABI = [:]
+        for (abi, table) in policy.abiSyscalls {
+            if let differences = policy.abiDifferences[abi] {
+                perABI[abi] = Table(policy, own: table, differences: differences, changes: [:])
+            } else {
+                perABI[abi] = Table(base: table)
+            }
+        }
     }
 
     init(source: Policy, shared: Table, perABI: [Architecture: Table]) {
@@ -300,22 +323,56 @@ extension Policy {
         var perABI: [Architecture: JudgedTables.Table] = [:]
         var sharers: [Architecture] = []
         var changedNames: Set<String> = []
+        // A per-ABI table the importer wrote as `syscalls` with a few names written over it
+        // (`abiDifferences`) is judged and kept as that, when the shared table is `syscalls`: its
+        // decisions with rules are those of `syscalls` (found once) but at the differing names.
+        let sharedIsSyscalls = abiSyscalls[architectures[0]] == nil
+        var ruledOfSyscalls: [Dictionary<String, SyscallDecision>.Index]?
         for abi in architectures {
             let base = decisions(for: abi)
             var changes: [String: SyscallDecision] = [:]
-            // By index: only decisions with rules are read whole (most have none).
-            var i = base.startIndex
-            while i != base.endIndex {
-                defer { i = base.index(after: i) }
-                guard !base.values[i].rules.isEmpty else { continue }
-                let d = base.values[i], name = base.keys[i]
-                let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
-                if judged != d { changes[name] = judged }
+            let differences = sharedIsSyscalls && abiSyscalls[abi] != nil ? abiDifferences[abi] : nil
+            if let differences, let ruled = ruledOfSyscalls {
+                // (A few names, as a profile's tables differ: compared in turn, not hashed.)
+                let differing: Set<String>? = differences.count > 16 ? Set(differences) : nil
+                for i in ruled where !(differing?.contains(syscalls.keys[i]) ?? differences.contains(syscalls.keys[i])) {
+                    let d = syscalls.values[i], name = syscalls.keys[i]
+                    let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
+                    if judged != d { changes[name] = judged }
+                }
+                for name in differences {
+                    guard let d = base[name], !d.rules.isEmpty else { continue }
+                    let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
+                    if judged != d { changes[name] = judged }
+                }
+            } else {
+                // By index: only decisions with rules are read whole (most have none).
+                let isSyscalls = abiSyscalls[abi] == nil && ruledOfSyscalls == nil
+                var ruled: [Dictionary<String, SyscallDecision>.Index] = []
+                var i = base.startIndex
+                while i != base.endIndex {
+                    defer { i = base.index(after: i) }
+                    guard !base.values[i].rules.isEmpty else { continue }
+                    if isSyscalls { ruled.append(i) }
+                    let d = base.values[i], name = base.keys[i]
+                    let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
+                    if judged != d { changes[name] = judged }
+                }
+                if isSyscalls { ruledOfSyscalls = ruled }
             }
             let judged = changes
             closeMultiplexers(on: abi, &changes, outcome: { name in
-                // The most restrictive outcome, read in place (most sub-calls need no more).
-                if let i = judged.index(forKey: name) { return judged.values[i].mostRestrictiveOutcome }
+                // The most restrictive outcome, read in place (most sub-calls need no more); the
+                // few judged decisions compared by name in turn rather than hashed.
+                if judged.count <= 8 {
+                    var i = judged.startIndex
+                    while i != judged.endIndex {
+                        if judged.keys[i] == name { return judged.values[i].mostRestrictiveOutcome }
+                        i = judged.index(after: i)
+                    }
+                } else if let i = judged.index(forKey: name) {
+                    return judged.values[i].mostRestrictiveOutcome
+                }
                 if let i = base.index(forKey: name) { return base.values[i].mostRestrictiveOutcome }
                 return nil
             }) { judged[$0] ?? base[$0] }
@@ -347,6 +404,8 @@ extension Policy {
                 for (name, d) in updates { shared.changes.updateValue(d, forKey: name) }
                 changedNames.formUnion(updates.keys)
                 sharers.append(abi)
+            } else if let differences {
+                perABI[abi] = JudgedTables.Table(self, own: base, differences: differences, changes: changes)
             } else {
                 perABI[abi] = JudgedTables.Table(base: base, changes: changes.mapValues { $0 })
             }

@@ -197,9 +197,16 @@ public struct Policy: Sendable, Hashable, Codable {
     /// The action for syscalls made through any other ABI.
     public var otherArchitectureAction: Action
     /// Per-syscall decisions, by name.
-    public var syscalls: [String: SyscallDecision]
+    public var syscalls: [String: SyscallDecision] { didSet { abiDifferences = [:] } }
     /// Per-ABI tables that replace `syscalls` for their ABI (made by `merge`).
-    public var abiSyscalls: [Architecture: [String: SyscallDecision]] = [:]
+    public var abiSyscalls: [Architecture: [String: SyscallDecision]] = [:] { didSet { abiDifferences = [:] } }
+    /// What the front end that wrote `abiSyscalls` knows of them: for an ABI listed here, its
+    /// table holds `syscalls`' decision for every name but these (which it changes, adds or
+    /// removes). A hint for the compiler (it then reads such a table as `syscalls` with these
+    /// names written over it), not part of the policy's value: outside its equality, hashing and
+    /// coding, and emptied by any change to `syscalls` or `abiSyscalls`, so it never outlives the
+    /// tables it describes.
+    package var abiDifferences: [Architecture: [String]] = [:]
     /// How the policy's argument rules are meant to be judged, as the front end that built it
     /// says (systemd settings and profiles are built for one mode); nil leaves it to the
     /// compiler's options (default `.kernel`). The compiler refuses options that ask for another
@@ -208,6 +215,28 @@ public struct Policy: Sendable, Hashable, Codable {
 
     /// The decisions that apply to `abi`: its own table if it has one, else `syscalls`.
     public func decisions(for abi: Architecture) -> [String: SyscallDecision] { abiSyscalls[abi] ?? syscalls }
+
+    // The policy's value: every stored property but the `abiDifferences` hint.
+    private enum CodingKeys: String, CodingKey {
+        case defaultAction, architectures, otherArchitectureAction, syscalls, abiSyscalls, argumentWidths
+    }
+
+    /// Whether the two policies decide alike as written (`abiDifferences` is no part of a policy's value).
+    public static func == (a: Policy, b: Policy) -> Bool {
+        a.defaultAction == b.defaultAction && a.architectures == b.architectures
+            && a.otherArchitectureAction == b.otherArchitectureAction && a.syscalls == b.syscalls
+            && a.abiSyscalls == b.abiSyscalls && a.argumentWidths == b.argumentWidths
+    }
+
+    /// Hashes the fields `==` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(defaultAction)
+        hasher.combine(architectures)
+        hasher.combine(otherArchitectureAction)
+        hasher.combine(syscalls)
+        hasher.combine(abiSyscalls)
+        hasher.combine(argumentWidths)
+    }
 
     public init(
         defaultAction: Action, architectures: [Architecture], otherArchitectureAction: Action,

@@ -60,8 +60,9 @@ extension Policy {
         guard SyscallTable.isKnown(name) else {
             throw PolicyError(message: "'\(name)' is not a syscall on any ABI", fix: "check the spelling")
         }
+        let fresh = SyscallDecision(action: defaultAction)
         func set(_ table: inout [String: SyscallDecision]) {
-            var d = table[name] ?? SyscallDecision(action: defaultAction)
+            var d = table[name] ?? fresh
             d.priority = priority
             table[name] = d
         }

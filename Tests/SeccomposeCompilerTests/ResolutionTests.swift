@@ -72,12 +72,11 @@ struct ResolutionTests {
                 let judged = e.judgedTable(table)
                 for (k, id) in table.ids.enumerated() {
                     let name = SyscallTable.allNames[Int(id)]
-                    let d: SyscallDecision
-                    switch table.sources[k] {
-                    case .base(let position): d = judged.base.values[position]
-                    case .changed(let i): d = e.changed[i]
-                    }
+                    let d = try #require(judged[name], "\(abi) \(name)")
                     #expect(written[name] == d, "\(abi) \(name)")
+                    let kind = Int(table.kinds[k])
+                    #expect(d.rules.isEmpty ? kind >= 0 && e.actions[kind] == d.action : kind < 0 && e.ruled[-kind - 1] == d)
+                    #expect(table.priorities[k] == d.priority)
                     #expect(table.returns[k] == (d.rules.isEmpty ? UInt64(d.action.returnValue) : Compiler.Entries.byArguments))
                 }
             }

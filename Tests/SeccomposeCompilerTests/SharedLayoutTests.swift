@@ -1,4 +1,5 @@
-// Per-ABI tables read in step with the shared one (Resolution.swift), and the self-check's
+// Per-ABI tables read in step with the shared one or described by their differences
+// (Resolution.swift, Policy.abiDifferences), and the self-check's
 // argument samples resumed at the first argument load (Simulator.runToFirstArgument / resume):
 // both are shortcuts that must give what the long way gives.
 
@@ -75,6 +76,81 @@ struct SharedLayoutTests {
             #expect(Self.rows(a, .x86) == Self.rows(b, .x86))
             #expect(Self.rows(a, .x86_64) == Self.rows(b, .x86_64))
         }
+    }
+
+    @Test("per-ABI tables described by their differences (Policy.abiDifferences) resolve, judge and compile as the same tables without the hint")
+    func tablesByDifferences() throws {
+        var rng = SplitMix(state: 21)
+        // Names with argument rules the kernel-reads pass rewrites (int and unsigned int
+        // arguments, a constant an int cannot hold) or leaves alone, and multiplexed calls.
+        let ruledNames = ["socket", "personality", "clone", "setns", "mmap", "shmctl", "bind", "connect"]
+        let names = Array(SyscallTable.allNames.prefix(300)) + ruledNames + ["socketcall", "ipc", "not_a_syscall"]
+        func decision(_ rng: inout SplitMix, ruled: Bool) -> SyscallDecision {
+            let action: Action = [.allow, .errno(1), .errno(38), .killProcess][Int.random(in: 0..<4, using: &rng)]
+            guard ruled else { return SyscallDecision(action: action, priority: Int.random(in: 0..<8, using: &rng) == 0 ? 5 : 0) }
+            let value: UInt64 = [1, 39, 1 << 32, 0xFFFF_FFFF][Int.random(in: 0..<4, using: &rng)]
+            let op: ArgumentCondition.Operator = [.equal, .less, .greater, .notEqual][Int.random(in: 0..<4, using: &rng)]
+            return SyscallDecision(action: action, rules: [Rule([ArgumentCondition(index: Int.random(in: 0..<2, using: &rng), op, value)],
+                action: .allow)])
+        }
+        var compiled = 0
+        for round in 0..<60 {
+            var shared: [String: SyscallDecision] = [:]
+            for name in names where Int.random(in: 0..<4, using: &rng) > 0 {
+                shared[name] = decision(&rng, ruled: ruledNames.contains(name) && Bool.random(using: &rng))
+            }
+            // (i386 first: the shared table's own changes close its multiplexers, which the
+            // x86-64 table keeps as written.)
+            let abis: [Architecture] = [[.x86_64, .x32, .x86], [.x86_64, .x86], [.x86, .x86_64, .x32]][round % 3]
+            var p = Policy(.errno(38), architectures: abis)
+            p.syscalls = shared
+            var differences: [Architecture: [String]] = [:]
+            for abi in abis.dropFirst() where Int.random(in: 0..<5, using: &rng) > 0 {
+                // The importer's way: a copy of the shared table with its differences written over.
+                var own = shared
+                var differing: [String] = []
+                for name in names where Int.random(in: 0..<25, using: &rng) == 0 {
+                    if Bool.random(using: &rng) { own[name] = nil } else {
+                        own[name] = decision(&rng, ruled: ruledNames.contains(name) && Bool.random(using: &rng))
+                    }
+                    differing.append(name)
+                }
+                p.abiSyscalls[abi] = own
+                differences[abi] = differing
+            }
+            let plain = p
+            p.abiDifferences = differences
+            #expect(p == plain)
+            // A policy's evaluator reads the ABI's own table, as one over the unjudged tables does.
+            for abi in abis + [.aarch64] {
+                let direct = Policy.Evaluator(p, abi: abi), viaTables = Policy.Evaluator(JudgedTables(unjudged: p), abi: abi)
+                for (name, number) in SyscallTable.syscalls(on: abi).prefix(120) {
+                    let args: [UInt64] = [UInt64(number % 50), 1 << 32, 0, 0, 0, 0]
+                    #expect(direct.evaluate(number: number, name: name, arguments: args)
+                        == viaTables.evaluate(number: number, name: name, arguments: args), "\(round) \(abi) \(name)")
+                }
+            }
+            for mode in ArgumentWidthMode.allCases {
+                let hinted = p.judgedTables(mode), unhinted = plain.judgedTables(mode)
+                #expect(hinted.policy == unhinted.policy, "\(round) \(mode)")
+                if mode != .systemd {
+                    for abi in differences.keys where hinted.perABI[abi] != nil { #expect(hinted.perABI[abi]?.sharesSharedBase == true) }
+                }
+                let a = Compiler.resolvedEntries(hinted), b = Compiler.resolvedEntries(unhinted)
+                for abi in abis { #expect(Self.rows(a, abi) == Self.rows(b, abi), "\(round) \(mode) \(abi)") }
+                guard round % 6 == 0 else { continue }
+                let options = CompileOptions(argumentWidths: mode)
+                let x = try? Compiler.compile(p, options: options), y = try? Compiler.compile(plain, options: options)
+                #expect(x?.instructions == y?.instructions, "\(round) \(mode)")
+                if x != nil { compiled += 1 }
+            }
+        }
+        #expect(compiled > 0)
+        // A change to the tables drops the hint.
+        var docker = try Self.docker()
+        #expect(!docker.abiDifferences.isEmpty, "the profile importer describes its per-ABI tables")
+        docker.syscalls["read"] = SyscallDecision(action: .allow)
+        #expect(docker.abiDifferences.isEmpty)
     }
 
     @Test("a run resumed where the run to the first argument load stopped returns what a whole run returns")
