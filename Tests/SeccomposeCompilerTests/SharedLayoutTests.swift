@@ -151,6 +151,24 @@ struct SharedLayoutTests {
         #expect(!docker.abiDifferences.isEmpty, "the profile importer describes its per-ABI tables")
         docker.syscalls["read"] = SyscallDecision(action: .allow)
         #expect(docker.abiDifferences.isEmpty)
+        var other = try Self.docker()
+        other.abiSyscalls[.x86]?["read"] = SyscallDecision(action: .allow)
+        #expect(other.abiDifferences.isEmpty)
+    }
+
+    @Test("Policy's hand-written ==, hash and coding cover every stored property but the abiDifferences hint")
+    func policyValueCoversEveryField() throws {
+        // A stored property added to Policy must be added to ==, hash(into:) and CodingKeys too.
+        let policy = try Self.docker()
+        let stored = Set(Mirror(reflecting: policy).children.compactMap(\.label))
+        #expect(stored == ["defaultAction", "architectures", "otherArchitectureAction", "syscalls", "abiSyscalls",
+            "abiDifferences", "argumentWidths"])
+        var withoutHint = policy
+        withoutHint.abiSyscalls = policy.abiSyscalls
+        #expect(withoutHint.abiDifferences.isEmpty && withoutHint == policy && withoutHint.hashValue == policy.hashValue)
+        var widths = policy
+        widths.argumentWidths = policy.argumentWidths == .strict ? .kernel : .strict
+        #expect(widths != policy)
     }
 
     @Test("a run resumed where the run to the first argument load stopped returns what a whole run returns")
