@@ -49,6 +49,12 @@ public enum UnitSettingsReader {
     /// i.e. masked, file; an invalid section header; a logical line over 1 MiB); reading stops there and the assignments read
     /// so far must not be used.
     public static func assignments(of text: String, file: String) -> ([UnitAssignment], [Diagnostic]) {
+        assignments(of: text, file: file, byteLines: true)
+    }
+
+    /// `assignments(of:file:)`; `byteLines: false` reads ASCII lines through Substrings of the line
+    /// (the tests compare the two: `byteLines` reads them on the line's bytes).
+    static func assignments(of text: String, file: String, byteLines: Bool) -> ([UnitAssignment], [Diagnostic]) {
         var out: [UnitAssignment] = []
         var diags: [Diagnostic] = []
         if text.isEmpty {
@@ -66,12 +72,78 @@ public enum UnitSettingsReader {
             diags.append(Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: systemd,
                 setting: "", file: file, line: line, column: column, text: "", note: nil, fix: fix))
         }
+        /// `process` of an ASCII line, on its bytes: every byte is a Character (a logical line holds
+        /// no LF, so no CR LF pair either), so a Character's column is its byte offset + 1, trimming
+        /// drops the same bytes `trimmingASCIIWhitespace` drops, and the first '=' byte is the first
+        /// '=' Character. The same steps as `process`, with offsets for indices.
+        func processASCII(_ bytes: UnsafeBufferPointer<UInt8>, _ logicalLine: LogicalLine) -> Bool {
+            func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+            func text(_ from: Int, _ to: Int) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
+            }
+            func place(_ column: Int) -> ValueSource {
+                ValueSource(file: file, logicalColumn: column, pieces: logicalLine.pieces)
+            }
+            // The content: [s, e), surrounding whitespace dropped.
+            let n = bytes.count
+            var s = 0
+            while s < n, ws(bytes[s]) { s += 1 }
+            if s == n { return true }
+            var e = n
+            while ws(bytes[e - 1]) { e -= 1 }
+            let first = bytes[s]
+            if first == UInt8(ascii: "#") || first == UInt8(ascii: ";") { return true }
+            // Line-level findings point at the first character of the line's content.
+            let start = place(s + 1)
+            if first == UInt8(ascii: "[") {
+                guard bytes[e - 1] == UInt8(ascii: "]"), e - s > 2 else {
+                    diag(.error, "bad-section", "Invalid section header '\(text(s, e))'", systemd: true, line: start.line,
+                        column: start.column,
+                        "write the section name in brackets, e.g. [Service]; systemd refuses to load this unit")
+                    return false
+                }
+                section = text(s + 1, e - 1)
+                return true
+            }
+            // The bytes after the content are whitespace, so the first '=' from s is the content's.
+            guard let eq = ByteSearch.firstOffset(of: UInt8(ascii: "="), in: bytes, from: s) else {
+                diag(.warning, "missing-equals", "Missing '=', ignoring line.", systemd: true, line: start.line,
+                    column: start.column,
+                    "write Key=Value")
+                return true
+            }
+            guard let section else {
+                diag(.warning, "no-section", "Assignment outside of section. Ignoring.", systemd: true, line: start.line,
+                    column: start.column,
+                    "add a [Service] line above it")
+                return true
+            }
+            // The key: [s, eq) trimmed (bytes[s] is not whitespace; an empty key starts at eq).
+            let keyStart = eq > s ? s : eq
+            var keyEnd = eq
+            while keyEnd > keyStart, ws(bytes[keyEnd - 1]) { keyEnd -= 1 }
+            // The value: [eq + 1, e) trimmed (an empty value starts at e).
+            var valueStart = eq + 1
+            while valueStart < e, ws(bytes[valueStart]) { valueStart += 1 }
+            var valueEnd = e
+            while valueEnd > valueStart, ws(bytes[valueEnd - 1]) { valueEnd -= 1 }
+            // Column of the value's first character: after the '=' and the spaces and tabs that follow.
+            var leading = 0
+            while eq + 1 + leading < e, bytes[eq + 1 + leading] == 0x20 || bytes[eq + 1 + leading] == 0x09 { leading += 1 }
+            let keyPlace = place(keyStart + 1)
+            out.append(UnitAssignment(section: section, key: text(keyStart, keyEnd), value: text(valueStart, valueEnd),
+                source: place(eq + 2 + leading), keyColumn: keyPlace.column, keyLine: keyPlace.line))
+            return true
+        }
         /// Handles one complete logical line; false when systemd would stop loading the unit.
         func process(_ logicalLine: LogicalLine) -> Bool {
             let logical = logicalLine.text
             // An ASCII line (almost every one) has one Character per byte (a logical line holds no
             // LF, so no CR LF pair either): columns and trimming work on the bytes.
             let ascii = ByteSearch.isASCII(logical)
+            if ascii, byteLines, let done = logical.utf8.withContiguousStorageIfAvailable({ processASCII($0, logicalLine) }) {
+                return done
+            }
             func trimmed(_ s: Substring) -> Substring { ascii ? s.trimmingASCIIWhitespace() : s.trimmingWhitespace() }
             /// The 1-based column of `index` in the logical line.
             func column(_ index: String.Index) -> Int {
