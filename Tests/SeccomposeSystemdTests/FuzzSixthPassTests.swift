@@ -3,8 +3,9 @@
 // unknown-key finding without classifying known keys against `classify`, specifiers of any text
 // expanded from one '%' byte to the next against the expansion through an array of Characters,
 // the 252/262 comparison without the implicit @default's differing members against the
-// comparison of the whole maps, and plain ASCII words found on bytes, eight at a time, against the
-// walk by String indices.
+// comparison of the whole maps, plain ASCII words found on bytes, eight at a time, against the
+// walk by String indices, and a finding's text copied piece by piece into one String against the
+// interpolation.
 
 import SeccomposeDiagnostics
 import SeccomposeSets
@@ -176,6 +177,24 @@ struct FuzzSixthPassTests {
             for unquote in [false, true] {
                 #expect(WordSplitter.plainASCIIWords(value, unquote: unquote) == reference, "\(value.debugDescription)")
             }
+        }
+    }
+
+    @Test("a finding's text copied into one String: the interpolation's text, for short, long and non-ASCII pieces")
+    func descriptionCopied() {
+        var rng = SplitMix(state: 66)
+        let pieces = ["", "a", "é", "e\u{301}", "🙂", "\r\n", "\0", "unknown-syscall", String(repeating: "x", count: 15),
+            String(repeating: "y", count: 16), String(repeating: "ü", count: 40), "Failed to parse system call, ignoring: "]
+        for _ in 0..<5000 {
+            func piece() -> String { (0..<Int.random(in: 0...4, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined() }
+            let d = Diagnostic(severity: [.note, .warning, .error].randomElement(using: &rng) ?? .note, code: piece(),
+                message: piece(), setting: piece(), file: Bool.random(using: &rng) ? piece() : nil,
+                line: Int.random(in: Int.min...Int.max, using: &rng), column: Int.random(in: -5...100_000, using: &rng),
+                text: piece(), note: Bool.random(using: &rng) ? piece() : nil, fix: Bool.random(using: &rng) ? piece() : nil)
+            var expected = "\(d.file ?? "<command line>"):\(d.line):\(d.column): \(d.severity.rawValue): \(d.message) [\(d.code)]"
+            if let note = d.note { expected += "\n  note: \(note)" }
+            if let fix = d.fix { expected += "\n  fix: \(fix)" }
+            #expect(Array(d.description.utf8) == Array(expected.utf8))
         }
     }
 }
