@@ -76,13 +76,11 @@ public enum UnitSettingsReader {
         /// no LF, so no CR LF pair either), so a Character's column is its byte offset + 1, trimming
         /// drops the same bytes `trimmingASCIIWhitespace` drops, and the first '=' byte is the first
         /// '=' Character. The same steps as `process`, with offsets for indices.
-        func processASCII(_ bytes: UnsafeBufferPointer<UInt8>, _ logicalLine: LogicalLine) -> Bool {
+        /// `place` gives the physical place of a 1-based column of the line.
+        func processASCII(_ bytes: UnsafeBufferPointer<UInt8>, place: (Int) -> ValueSource) -> Bool {
             func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
             func text(_ from: Int, _ to: Int) -> String {
                 String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
-            }
-            func place(_ column: Int) -> ValueSource {
-                ValueSource(file: file, logicalColumn: column, pieces: logicalLine.pieces)
             }
             // The content: [s, e), surrounding whitespace dropped.
             let n = bytes.count
@@ -141,7 +139,9 @@ public enum UnitSettingsReader {
             // An ASCII line (almost every one) has one Character per byte (a logical line holds no
             // LF, so no CR LF pair either): columns and trimming work on the bytes.
             let ascii = ByteSearch.isASCII(logical)
-            if ascii, byteLines, let done = logical.utf8.withContiguousStorageIfAvailable({ processASCII($0, logicalLine) }) {
+            if ascii, byteLines, let done = logical.utf8.withContiguousStorageIfAvailable({ bytes in
+                processASCII(bytes) { ValueSource(file: file, logicalColumn: $0, pieces: logicalLine.pieces) }
+            }) {
                 return done
             }
             func trimmed(_ s: Substring) -> Substring { ascii ? s.trimmingASCIIWhitespace() : s.trimmingWhitespace() }
@@ -204,6 +204,42 @@ public enum UnitSettingsReader {
             out.append(UnitAssignment(section: section, key: String(key), value: String(value),
                 source: place(valueColumn), keyColumn: keyPlace.column, keyLine: keyPlace.line))
             return true
+        }
+        // Without a backslash no line is continued: every physical line is a logical line of one
+        // piece (whose place of column c is line n, column c), read where it lies in the text's
+        // bytes, with the line ends and the byte-order mark `physicalLines` drops.
+        if byteLines, !ByteSearch.contains(text, UInt8(ascii: "\\")) {
+            var text = text
+            text.withUTF8 { bytes in
+                var start = 0
+                var lineNumber = 0
+                while start < bytes.count {
+                    let lf = ByteSearch.firstOffset(of: 0x0A, in: bytes, from: start)
+                    var from = start
+                    var to = lf ?? bytes.count
+                    // The CR of a CR LF, and one more CR at the end.
+                    if let lf, lf > start, bytes[lf - 1] == 0x0D { to -= 1 }
+                    if lineNumber == 0, to - from >= 3, bytes[from] == 0xEF, bytes[from + 1] == 0xBB, bytes[from + 2] == 0xBF {
+                        from += 3
+                    }
+                    if to > from, bytes[to - 1] == 0x0D { to -= 1 }
+                    lineNumber += 1
+                    let line = lineNumber
+                    if to - from > maximumLineLength {
+                        diag(.error, "line-too-long", "line longer than \(maximumLineLength) bytes (LONG_LINE_MAX)",
+                            systemd: false, line: line,
+                            "split the value over several assignments; systemd refuses to load this unit")
+                        return
+                    }
+                    let lineBytes = UnsafeBufferPointer(rebasing: bytes[from..<to])
+                    let goOn = ByteSearch.isASCII(UnsafeRawBufferPointer(lineBytes))
+                        ? processASCII(lineBytes) { ValueSource(file: file, line: line, column: $0) }
+                        : process(LogicalLine(text: String(decoding: lineBytes, as: UTF8.self), line: line, isTooLong: false))
+                    if !goOn { return }
+                    start = (lf ?? bytes.count) + 1
+                }
+            }
+            return (out, diags)
         }
         for logical in logicalLines(of: text) {
             if logical.isTooLong {

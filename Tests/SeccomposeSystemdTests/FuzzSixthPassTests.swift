@@ -23,7 +23,9 @@ struct FuzzSixthPassTests {
         let parts = ["[Service]", "[Unit]", "[", "]", "[]", "[x", "x]", "[a]b", "Key=Value", "K = V", "=", "==", "a=", "=b", " ", "\t",
             "  ", "\r", "\r\r", "#c", ";c", " #x=y", "\\", "\\\\", "SystemCallFilter=@mount ~x", "no equals", "X-A=1",
             "\u{FEFF}", "é=é", "k\t=\t v \t", "\u{B}", "\u{C}"]
-        var texts = ["", "\n", "[Service]\na=b", "[Service]\n=\n", "[S]\n k = \t", "[S]\na=b\\\nc\n#d\n;e\\\n f"]
+        let long = String(repeating: "a", count: UnitSettingsReader.maximumLineLength)
+        var texts = ["", "\n", "[Service]\na=b", "[Service]\n=\n", "[S]\n k = \t", "[S]\na=b\\\nc\n#d\n;e\\\n f",
+            "\u{FEFF}[S]\r\na=b\r\r\n\u{FEFF}c=d\r", "\r\n\r\n", "[S]\nx=" + long, "[S]\nx=" + long + "\ny=z", "[S]\n" + long + "\\\nq"]
         for _ in 0..<6000 {
             texts.append((0..<Int.random(in: 1...8, using: &rng)).map { _ in
                 (0..<Int.random(in: 1...4, using: &rng)).map { _ in parts.randomElement(using: &rng) ?? "" }.joined()
