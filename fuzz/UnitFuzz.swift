@@ -119,6 +119,29 @@ func nulParts(_ text: String) -> [String] {
     return parts
 }
 
+/// `String(Substring(text.unicodeScalars.prefix { $0 != "\n" && $0 != "\r" && $0 != "\0" }))`, by
+/// bytes: U+000A, U+000D and U+0000 are the bytes 0A, 0D and 00 in UTF-8, which no other scalar
+/// contains, so the scalars before the first of them are the bytes before the first of these bytes
+/// (each found with memchr).
+func firstLine(_ text: String) -> String {
+    let whole = Substring(text)
+    var end = text.utf8.count
+    for byte in [UInt8(0x0A), 0x0D, 0x00] {
+        if let offset = ByteSearch.firstOffset(of: byte, in: whole), offset < end { end = offset }
+    }
+    return String(text[..<text.utf8.index(text.utf8.startIndex, offsetBy: end)])
+}
+
+/// `line.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(16)` (Characters), each word as a
+/// String; by bytes when the line is ASCII: the first line holds no LF (so no CR LF pair), and in
+/// ASCII without CR LF every byte is a Character of its own.
+func firstLineWords(_ line: String) -> [String] {
+    guard ByteSearch.isASCII(line) else {
+        return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(16).map(String.init)
+    }
+    return line.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).prefix(16).map { String(Substring($0)) }
+}
+
 @inline(never)
 func touchReport(_ report: CheckReport) {
     precondition(report.errorCount + report.warningCount + report.noteCount == report.findings.count,
@@ -144,16 +167,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let parts = nulParts(text)
 
     // The first line, if it is a valid unit name, names the unit.
-    let firstLine = text.unicodeScalars.prefix { $0 != "\n" && $0 != "\r" && $0 != "\0" }
-    let candidate = String(Substring(firstLine))
+    let candidate = firstLine(text)
     var name = fallbackName
     if let n = UnitName(validating: candidate) {
         touchName(n)
         name = n
     }
     // Every word of the first line as a unit name.
-    for word in candidate.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(16) {
-        if let n = UnitName(validating: String(word)) { touchName(n) }
+    for word in firstLineWords(candidate) {
+        if let n = UnitName(validating: word) { touchName(n) }
     }
 
     var sources = [UnitSource(path: "fuzz.service", text: parts.first ?? "", isDropIn: false)]

@@ -58,38 +58,51 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// `FILE:LINE:COL: severity: message [code]`, then `note:` and `fix:` lines.
     public var description: String {
-        // The pieces appended to one String made with room for all of them: the same text as the
+        // The pieces copied into one String made with room for all of them: the same text as the
         // interpolation `"\(file ?? "<command line>"):\(line):\(column): …"`, without its
-        // generic per-piece appends and growth (a finding's text is made for every finding shown).
+        // generic per-piece appends (a String append costs a few hundred instructions, a copy of
+        // a piece's bytes a few dozen; a finding's text is made for every finding shown).
         let place = file ?? "<command line>"
         let lineText = String(line), columnText = String(column), severityText = severity.rawValue
         var count = place.utf8.count + lineText.utf8.count + columnText.utf8.count + severityText.utf8.count
             + message.utf8.count + code.utf8.count + 9  // ":", ":", ": ", ": ", " [", "]"
         if let note { count += note.utf8.count + 9 }  // "\n  note: "
         if let fix { count += fix.utf8.count + 8 }  // "\n  fix: "
-        var s = ""
-        s.reserveCapacity(count)
-        s += place
-        s += ":"
-        s += lineText
-        s += ":"
-        s += columnText
-        s += ": "
-        s += severityText
-        s += ": "
-        s += message
-        s += " ["
-        s += code
-        s += "]"
-        if let note {
-            s += "\n  note: "
-            s += note
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            guard let base = buffer.baseAddress else { return 0 }
+            var at = Self.copy(place, to: base, at: 0)
+            at = Self.copy(":", to: base, at: at)
+            at = Self.copy(lineText, to: base, at: at)
+            at = Self.copy(":", to: base, at: at)
+            at = Self.copy(columnText, to: base, at: at)
+            at = Self.copy(": ", to: base, at: at)
+            at = Self.copy(severityText, to: base, at: at)
+            at = Self.copy(": ", to: base, at: at)
+            at = Self.copy(message, to: base, at: at)
+            at = Self.copy(" [", to: base, at: at)
+            at = Self.copy(code, to: base, at: at)
+            at = Self.copy("]", to: base, at: at)
+            if let note {
+                at = Self.copy("\n  note: ", to: base, at: at)
+                at = Self.copy(note, to: base, at: at)
+            }
+            if let fix {
+                at = Self.copy("\n  fix: ", to: base, at: at)
+                at = Self.copy(fix, to: base, at: at)
+            }
+            return at
         }
-        if let fix {
-            s += "\n  fix: "
-            s += fix
+    }
+
+    /// Copies the UTF-8 of `piece` to `base + at` (room made by the caller); returns the offset
+    /// after it.
+    private static func copy(_ piece: String, to base: UnsafeMutablePointer<UInt8>, at: Int) -> Int {
+        var piece = piece
+        return piece.withUTF8 { bytes in
+            guard let source = bytes.baseAddress else { return at }
+            (base + at).initialize(from: source, count: bytes.count)
+            return at + bytes.count
         }
-        return s
     }
 }
 

@@ -49,6 +49,12 @@ public enum UnitSettingsReader {
     /// i.e. masked, file; an invalid section header; a logical line over 1 MiB); reading stops there and the assignments read
     /// so far must not be used.
     public static func assignments(of text: String, file: String) -> ([UnitAssignment], [Diagnostic]) {
+        assignments(of: text, file: file, byteLines: true)
+    }
+
+    /// `assignments(of:file:)`; `byteLines: false` reads ASCII lines through Substrings of the line
+    /// (the tests compare the two: `byteLines` reads them on the line's bytes).
+    static func assignments(of text: String, file: String, byteLines: Bool) -> ([UnitAssignment], [Diagnostic]) {
         var out: [UnitAssignment] = []
         var diags: [Diagnostic] = []
         if text.isEmpty {
@@ -66,12 +72,78 @@ public enum UnitSettingsReader {
             diags.append(Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: systemd,
                 setting: "", file: file, line: line, column: column, text: "", note: nil, fix: fix))
         }
+        /// `process` of an ASCII line, on its bytes: every byte is a Character (a logical line holds
+        /// no LF, so no CR LF pair either), so a Character's column is its byte offset + 1, trimming
+        /// drops the same bytes `trimmingASCIIWhitespace` drops, and the first '=' byte is the first
+        /// '=' Character. The same steps as `process`, with offsets for indices.
+        /// `place` gives the physical place of a 1-based column of the line.
+        func processASCII(_ bytes: UnsafeBufferPointer<UInt8>, place: (Int) -> ValueSource) -> Bool {
+            func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+            func text(_ from: Int, _ to: Int) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
+            }
+            // The content: [s, e), surrounding whitespace dropped.
+            let n = bytes.count
+            var s = 0
+            while s < n, ws(bytes[s]) { s += 1 }
+            if s == n { return true }
+            var e = n
+            while ws(bytes[e - 1]) { e -= 1 }
+            let first = bytes[s]
+            if first == UInt8(ascii: "#") || first == UInt8(ascii: ";") { return true }
+            // Line-level findings point at the first character of the line's content.
+            let start = place(s + 1)
+            if first == UInt8(ascii: "[") {
+                guard bytes[e - 1] == UInt8(ascii: "]"), e - s > 2 else {
+                    diag(.error, "bad-section", "Invalid section header '\(text(s, e))'", systemd: true, line: start.line,
+                        column: start.column,
+                        "write the section name in brackets, e.g. [Service]; systemd refuses to load this unit")
+                    return false
+                }
+                section = text(s + 1, e - 1)
+                return true
+            }
+            // The bytes after the content are whitespace, so the first '=' from s is the content's.
+            guard let eq = ByteSearch.firstOffset(of: UInt8(ascii: "="), in: bytes, from: s) else {
+                diag(.warning, "missing-equals", "Missing '=', ignoring line.", systemd: true, line: start.line,
+                    column: start.column,
+                    "write Key=Value")
+                return true
+            }
+            guard let section else {
+                diag(.warning, "no-section", "Assignment outside of section. Ignoring.", systemd: true, line: start.line,
+                    column: start.column,
+                    "add a [Service] line above it")
+                return true
+            }
+            // The key: [s, eq) trimmed (bytes[s] is not whitespace; an empty key starts at eq).
+            let keyStart = eq > s ? s : eq
+            var keyEnd = eq
+            while keyEnd > keyStart, ws(bytes[keyEnd - 1]) { keyEnd -= 1 }
+            // The value: [eq + 1, e) trimmed (an empty value starts at e).
+            var valueStart = eq + 1
+            while valueStart < e, ws(bytes[valueStart]) { valueStart += 1 }
+            var valueEnd = e
+            while valueEnd > valueStart, ws(bytes[valueEnd - 1]) { valueEnd -= 1 }
+            // Column of the value's first character: after the '=' and the spaces and tabs that follow.
+            var leading = 0
+            while eq + 1 + leading < e, bytes[eq + 1 + leading] == 0x20 || bytes[eq + 1 + leading] == 0x09 { leading += 1 }
+            let keyPlace = place(keyStart + 1)
+            out.append(UnitAssignment(section: section, key: text(keyStart, keyEnd), value: text(valueStart, valueEnd),
+                source: place(eq + 2 + leading), keyColumn: keyPlace.column, keyLine: keyPlace.line))
+            return true
+        }
         /// Handles one complete logical line; false when systemd would stop loading the unit.
         func process(_ logicalLine: LogicalLine) -> Bool {
             let logical = logicalLine.text
             // An ASCII line (almost every one) has one Character per byte (a logical line holds no
             // LF, so no CR LF pair either): columns and trimming work on the bytes.
             let ascii = ByteSearch.isASCII(logical)
+            if ascii, byteLines, let done = logical.utf8.withContiguousStorageIfAvailable({ bytes in
+                processASCII(bytes) { ValueSource(file: file, logicalColumn: $0, pieces: logicalLine.pieces) }
+            }) {
+                return done
+            }
             func trimmed(_ s: Substring) -> Substring { ascii ? s.trimmingASCIIWhitespace() : s.trimmingWhitespace() }
             /// The 1-based column of `index` in the logical line.
             func column(_ index: String.Index) -> Int {
@@ -132,6 +204,42 @@ public enum UnitSettingsReader {
             out.append(UnitAssignment(section: section, key: String(key), value: String(value),
                 source: place(valueColumn), keyColumn: keyPlace.column, keyLine: keyPlace.line))
             return true
+        }
+        // Without a backslash no line is continued: every physical line is a logical line of one
+        // piece (whose place of column c is line n, column c), read where it lies in the text's
+        // bytes, with the line ends and the byte-order mark `physicalLines` drops.
+        if byteLines, !ByteSearch.contains(text, UInt8(ascii: "\\")) {
+            var text = text
+            text.withUTF8 { bytes in
+                var start = 0
+                var lineNumber = 0
+                while start < bytes.count {
+                    let lf = ByteSearch.firstOffset(of: 0x0A, in: bytes, from: start)
+                    var from = start
+                    var to = lf ?? bytes.count
+                    // The CR of a CR LF, and one more CR at the end.
+                    if let lf, lf > start, bytes[lf - 1] == 0x0D { to -= 1 }
+                    if lineNumber == 0, to - from >= 3, bytes[from] == 0xEF, bytes[from + 1] == 0xBB, bytes[from + 2] == 0xBF {
+                        from += 3
+                    }
+                    if to > from, bytes[to - 1] == 0x0D { to -= 1 }
+                    lineNumber += 1
+                    let line = lineNumber
+                    if to - from > maximumLineLength {
+                        diag(.error, "line-too-long", "line longer than \(maximumLineLength) bytes (LONG_LINE_MAX)",
+                            systemd: false, line: line,
+                            "split the value over several assignments; systemd refuses to load this unit")
+                        return
+                    }
+                    let lineBytes = UnsafeBufferPointer(rebasing: bytes[from..<to])
+                    let goOn = ByteSearch.isASCII(UnsafeRawBufferPointer(lineBytes))
+                        ? processASCII(lineBytes) { ValueSource(file: file, line: line, column: $0) }
+                        : process(LogicalLine(text: String(decoding: lineBytes, as: UTF8.self), line: line, isTooLong: false))
+                    if !goOn { return }
+                    start = (lf ?? bytes.count) + 1
+                }
+            }
+            return (out, diags)
         }
         for logical in logicalLines(of: text) {
             if logical.isTooLong {

@@ -49,6 +49,38 @@ public enum WordSplitter {
         guard ByteSearch.isASCII(value), !ByteSearch.contains(value, UInt8(ascii: "\\")),
             !unquote || (!ByteSearch.contains(value, UInt8(ascii: "'")) && !ByteSearch.contains(value, UInt8(ascii: "\"")))
         else { return nil }
+        if let words = value.utf8.withContiguousStorageIfAvailable({ plainASCIIWords($0) }) { return words }
+        return plainASCIIWordsByIndex(value)
+    }
+
+    /// The words of `plainASCIIWords` in the bytes of such a value: runs of non-space bytes, a word's
+    /// bytes skipped eight at a time while none of them is at most 0x20 (every space is; in ASCII,
+    /// a 64-bit word has a byte below 0x21 exactly when `(x - 0x21…21) & ~x & 0x80…80` is not
+    /// zero), the rest byte by byte.
+    static func plainASCIIWords(_ bytes: UnsafeBufferPointer<UInt8>) -> [ValueWord] {
+        func isSpace(_ b: UInt8) -> Bool { b <= 0x20 && (b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) }
+        let raw = UnsafeRawBufferPointer(bytes)
+        let n = bytes.count
+        var words: [ValueWord] = []
+        var i = 0
+        while true {
+            while i < n, isSpace(bytes[i]) { i += 1 }
+            if i == n { return words }
+            let start = i
+            while i + 8 <= n {
+                let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if (x &- 0x2121_2121_2121_2121) & ~x & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
+            while i < n, !isSpace(bytes[i]) { i += 1 }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+            words.append(ValueWord(text: text, raw: text, column: start + 1))
+        }
+    }
+
+    /// `plainASCIIWords` of a value already checked, by String indices (for a value without
+    /// contiguous UTF-8; the tests compare the byte version with it).
+    static func plainASCIIWordsByIndex(_ value: String) -> [ValueWord] {
         let utf8 = value.utf8
         // Spaces are space, tab, LF and CR, all at most 0x20: one comparison for most bytes.
         func isSpace(_ b: UInt8) -> Bool { b <= 0x20 && (b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) }

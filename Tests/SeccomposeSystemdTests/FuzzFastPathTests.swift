@@ -320,7 +320,7 @@ struct FuzzFastPathTests {
         for t in texts {
             for context in contexts {
                 let (out, unknown) = context.expand(t)
-                let (refOut, refUnknown) = context.expandCharacters(t)
+                let (refOut, refUnknown) = context.expandCharacterArray(t)
                 #expect(out == refOut && Array(out.utf8) == Array(refOut.utf8), "\(t.debugDescription)")
                 #expect(unknown.map(\.0) == refUnknown.map(\.0) && unknown.map(\.1) == refUnknown.map(\.1), "\(t.debugDescription)")
             }

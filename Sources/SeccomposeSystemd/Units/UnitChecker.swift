@@ -183,16 +183,20 @@ public enum UnitChecker {
 
     private static let differenceCache = Mutex<[DifferenceKey: Set<String>]>([:])
 
-    /// Every name that some SystemCallFilter= word of the unit (or the implicit `@default`) puts in
-    /// the map under one of `a` and `b` and not under the other. Only these names can have different
-    /// entries in the two maps: a name's entry is the work of the words that name it, in order,
-    /// and every other name is named by the same words under both. (A word `applyFilter` skips
-    /// whatever the version, such as a malformed `NAME:ACTION`, may add names: more names than
-    /// needed only cost a look-up.)
+    /// Every name that some SystemCallFilter= word of the unit puts in the map under one of `a` and
+    /// `b` and not under the other. Only these names can be decided differently: a name's entry is
+    /// the work of the words that name it, in order, and every other name is named by the same
+    /// words under both. The implicit `@default` is no such word: a name only it puts in one map
+    /// (its members differ between the versions) has an implicit entry there and none in the other
+    /// until a word names it, which (naming it under both) then gives it the same entry, or none,
+    /// in both maps; `versionDifferences` passes over names whose entries are implicit or missing
+    /// in both and names with equal actions, so such a name never differs. (A word `applyFilter`
+    /// skips whatever the version, such as a malformed `NAME:ACTION`, may add names: more names
+    /// than needed only cost a look-up.)
     static func namesResolvingDifferently(_ service: ServiceDescription, _ a: SystemdContext, _ b: SystemdContext)
         -> Set<String>
     {
-        var names = groupDifference("@default", a, b)
+        var names: Set<String> = []
         for x in service.assignments where x.key == "SystemCallFilter" && SystemCallSettings.sections.contains(x.section) {
             let body = x.value.hasPrefix("~") ? String(x.value.dropFirst()) : x.value
             for word in WordSplitter.split(body, unquote: false).words {

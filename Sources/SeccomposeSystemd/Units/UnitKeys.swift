@@ -75,7 +75,21 @@ public enum UnitKeys {
 
     /// Whether systemd `version` knows `key` in `section`; nil for a section that is not listed.
     public static func isKnown(_ key: String, in section: String, version: SystemdVersion) -> Bool? {
-        tables[version]?.sectionSets[section].map { $0.contains(key) }
+        knownKeys(in: section, version: version).map { $0.contains(key) }
+    }
+
+    /// Each version's key sets by section (`tables[version]?.sectionSets`), taken out once, so that a
+    /// look-up neither hashes the version nor copies its whole table.
+    private static let sectionSets252 = tables[.v252]?.sectionSets ?? [:]
+    private static let sectionSets262 = tables[.v262]?.sectionSets ?? [:]
+
+    /// The keys systemd `version` knows in `section` (`tables[version]?.sectionSets[section]`); nil
+    /// for a section that is not listed.
+    static func knownKeys(in section: String, version: SystemdVersion) -> Set<String>? {
+        switch version {
+        case .v252: return sectionSets252[section]
+        case .v262: return sectionSets262[section]
+        }
     }
 
     /// The `[Service]` keys that change the sandbox without seccomp, which the launcher does not
@@ -167,7 +181,11 @@ public enum UnitKeys {
     /// when systemd `version` knows the key there, for `X-` keys, and for sections other than
     /// `sections`. Works for `--unit-setting` assignments too (section `Service`).
     public static func unknownKeyDiagnostic(_ a: UnitAssignment, version: SystemdVersion) -> Diagnostic? {
-        guard case .unknown(let suggestion) = classify(a.key, section: a.section, version: version) else { return nil }
+        // `classify`'s `.unknown` case, without telling the known keys' classes apart.
+        guard !a.key.hasPrefix("X-"), let known = knownKeys(in: a.section, version: version), !known.contains(a.key) else {
+            return nil
+        }
+        let suggestion = suggestion(for: a.key, in: a.section, version: version)
         var note: String?
         let fix: String
         if let other = SystemdVersion.allCases.first(where: {

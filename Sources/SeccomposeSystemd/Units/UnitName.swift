@@ -206,9 +206,57 @@ public struct SpecifierContext: Sendable {
         return expandCharacters(text)
     }
 
-    /// `expand` Character by Character: for any text (the byte path `expandASCII` is compared with
-    /// it in the tests).
+    /// `expand` of any text: `expandCharacterArray`'s result, going from one `%` byte to the next
+    /// (memchr) instead of through every Character. A `%` byte is where `expandCharacterArray` sees
+    /// a `%` Character only if it starts a Character (it may follow a prepended scalar in the same
+    /// Character) and that Character is the byte alone (no mark extends it): no other Character
+    /// equals "%". The text between the specifiers is copied as it is (the same scalars as its
+    /// Characters appended one by one), and Characters are counted only up to an unknown specifier.
     func expandCharacters(_ text: String) -> (String, [(Character, Int)]) {
+        let percents: [Int] = text.utf8.withContiguousStorageIfAvailable { bytes in
+            var found: [Int] = []
+            var from = 0
+            while let p = ByteSearch.firstOffset(of: UInt8(ascii: "%"), in: bytes, from: from) {
+                found.append(p)
+                from = p + 1
+            }
+            return found
+        } ?? text.utf8.indices.filter { text.utf8[$0] == UInt8(ascii: "%") }.map { text.utf8.distance(from: text.utf8.startIndex, to: $0) }
+        var out = ""
+        var unknown: [(Character, Int)] = []
+        let utf8 = text.utf8
+        var copied = text.startIndex  // a Character boundary: everything before it is in `out`
+        var skipBefore = 0  // `%` bytes before this offset are inside a specifier already read
+        var counted = (index: text.startIndex, characters: 0)  // Characters before `index`
+        for p in percents where p >= skipBefore {
+            let percent = utf8.index(utf8.startIndex, offsetBy: p)
+            // A `%` Character: a Character boundary, with the next one right after the byte.
+            guard percent.samePosition(in: text) != nil else { continue }
+            let letter = text.index(after: percent)
+            guard letter == utf8.index(after: percent) else { continue }
+            // A `%` as the last Character is copied as it is.
+            guard letter < text.endIndex else { break }
+            let next = text.index(after: letter)
+            let c = text[letter]
+            out += text[copied..<percent]
+            if let v = value(of: c) {
+                out += v
+            } else {
+                counted = (percent, counted.characters + text.distance(from: counted.index, to: percent))
+                unknown.append((c, counted.characters))
+                out.append("%")
+                out.append(c)
+            }
+            copied = next
+            skipBefore = utf8.distance(from: utf8.startIndex, to: next)
+        }
+        out += text[copied...]
+        return (out, unknown)
+    }
+
+    /// `expand` Character by Character, through an array of the text's Characters: for any text
+    /// (`expandASCII` and `expandCharacters` are compared with it in the tests).
+    func expandCharacterArray(_ text: String) -> (String, [(Character, Int)]) {
         var out = ""
         var unknown: [(Character, Int)] = []
         var chars = Array(text)
