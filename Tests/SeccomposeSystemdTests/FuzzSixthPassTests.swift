@@ -41,29 +41,10 @@ struct FuzzSixthPassTests {
         }
     }
 
-    /// `UnitKeys.unknownKeyDiagnostic` as it was: through `classify`.
+    /// `UnitKeys.unknownKeyDiagnostic` as it was: unknown when `classify` says so, with its suggestion.
     static func referenceUnknownKey(_ a: UnitAssignment, version: SystemdVersion) -> Diagnostic? {
         guard case .unknown(let suggestion) = UnitKeys.classify(a.key, section: a.section, version: version) else { return nil }
-        var note: String?
-        let fix: String
-        if let other = SystemdVersion.allCases.first(where: {
-            $0 != version && UnitKeys.isKnown(a.key, in: a.section, version: $0) == true
-        }) {
-            note = "\(a.key)= exists in systemd \(other), not in \(version)"
-            fix = "remove the line, or emulate systemd \(other)"
-        } else if let elsewhere = UnitKeys.sections.first(where: {
-            $0 != a.section && UnitKeys.isKnown(a.key, in: $0, version: version) == true
-        }) {
-            note = "\(a.key)= is a key of the [\(elsewhere)] section"
-            fix = "move the line into [\(elsewhere)]"
-        } else if let suggestion {
-            fix = "did you mean '\(suggestion)'?"
-        } else {
-            fix = "see \(UnitKeys.manualPages[a.section] ?? "systemd.unit(5)") for the [\(a.section)] keys; prefix a custom key with X-"
-        }
-        return Diagnostic(severity: .warning, code: "unknown-key",
-            message: "Unknown key '\(a.key)' in section [\(a.section)], ignoring.", isSystemdMessage: true,
-            setting: a.key, file: a.source.file, line: a.keyLine, column: a.keyColumn, text: a.key, note: note, fix: fix)
+        return UnitKeys.unknownKeyFinding(a, version: version, suggestion: suggestion)
     }
 
     @Test("the unknown-key finding without classifying known keys: the same finding as through classify")

@@ -185,7 +185,12 @@ public enum UnitKeys {
         guard !a.key.hasPrefix("X-"), let known = knownKeys(in: a.section, version: version), !known.contains(a.key) else {
             return nil
         }
-        let suggestion = suggestion(for: a.key, in: a.section, version: version)
+        return unknownKeyFinding(a, version: version, suggestion: suggestion(for: a.key, in: a.section, version: version))
+    }
+
+    /// The unknown-key warning for `a` (a key `version` does not know in its section), with
+    /// `suggestion` as the near miss.
+    static func unknownKeyFinding(_ a: UnitAssignment, version: SystemdVersion, suggestion: String?) -> Diagnostic {
         var note: String?
         let fix: String
         if let other = SystemdVersion.allCases.first(where: {
