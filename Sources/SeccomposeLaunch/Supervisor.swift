@@ -239,7 +239,7 @@ public final class Supervisor {
     /// once its main process ended. Call when every started command was finished.
     public func stopRemaining() {
         let me = getpid()
-        var left = records.tree.sortedMembers.filter { kill($0, 0) == 0 && ProcessTree.parentPID(of: $0) == me }
+        var left = records.tree.members.filter { kill($0, 0) == 0 && ProcessTree.parentPID(of: $0) == me }.sorted()
         guard !left.isEmpty else { return }
         for p in left { kill(p, SIGTERM) }
         var waited = 0.0

@@ -60,17 +60,18 @@ public struct Evaluation: Sendable, Hashable {
 }
 
 extension Evaluation {
-    /// Every ABI in declaration order and its `AUDIT_ARCH` value, side by side: the first match
-    /// is the ABI of a value. (Two dozen values, searched in order; a `[UInt32: Architecture]`
-    /// cost every process a look-up of `UInt32: Hashable` among all conformance records.)
-    private static let orderedABIs = Architecture.allCases
-    private static let orderedAuditArchs = Architecture.allCases.map(\.auditArch)
+    /// The first ABI (declaration order) of each `AUDIT_ARCH` value.
+    private static let byAuditArch: [UInt32: Architecture] = {
+        var m: [UInt32: Architecture] = [:]
+        for abi in Architecture.allCases where m[abi.auditArch] == nil { m[abi.auditArch] = abi }
+        return m
+    }()
 
     /// The ABI the kernel attributes a call to (`Architecture.abi(auditArch:number:among:)` over
     /// every ABI, without building the candidate list per call), nil for an unknown value.
     public static func abi(auditArch: UInt32, number: UInt32) -> Architecture? {
         if auditArch == Architecture.x86_64.auditArch { return Architecture.isX32Number(number) ? .x32 : .x86_64 }
-        return orderedAuditArchs.firstIndex(of: auditArch).map { orderedABIs[$0] }
+        return byAuditArch[auditArch]
     }
 }
 

@@ -109,11 +109,7 @@ public final class AuditNetlinkSource: AuditRecordSource {
         }
         var seen = false
         while true {
-            seen = core.state.withLock { st in
-                guard let i = st.markersSeen.firstIndex(of: marker) else { return false }
-                st.markersSeen.remove(at: i)
-                return true
-            }
+            seen = core.state.withLock { $0.markersSeen.remove(marker) != nil }
             if seen || AuditThread.now() >= deadline || core.state.withLock({ $0.readerFailed }) { break }
             // The reader signals each marker it files; at most 2 ms between looks in any case
             // (a failing reader says so only through its state).
@@ -192,9 +188,8 @@ public final class AuditNetlinkSource: AuditRecordSource {
 
     struct State: Sendable {
         var records: [SeccompAuditRecord] = []
-        /// Flush markers read and not yet claimed, each once (a flush or two per run: a list,
-        /// not a `Set`, which would cost a conformance look-up at start-up).
-        var markersSeen: [String] = []
+        /// Flush markers read and not yet claimed.
+        var markersSeen: Set<String> = []
         var markersSent = 0
         var baseline: UInt32?
         var kernelLost = 0
@@ -342,7 +337,7 @@ public final class AuditNetlinkSource: AuditRecordSource {
             if records.isEmpty && markers.isEmpty { return }
             state.withLock { st in
                 st.records += records
-                for m in markers where !st.markersSeen.contains(m) { st.markersSeen.append(m) }
+                st.markersSeen.formUnion(markers)
             }
             if !markers.isEmpty { markerArrived.signal() }
         }

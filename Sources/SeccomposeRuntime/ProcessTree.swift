@@ -44,7 +44,7 @@ public final class ProcessTree: Sendable {
     struct State: Sendable {
         var mechanism: Mechanism
         var fallbackReason: String?
-        var members: PIDSet = []
+        var members: Set<Int32> = []
         /// Recent fork edges (parent TGID, child TGID), oldest first: `add(root:)` replays them
         /// for forks that happened between spawning and adding the root.
         var recentForks: [(parent: Int32, child: Int32)] = []
@@ -108,13 +108,10 @@ public final class ProcessTree: Sendable {
     public var isComplete: Bool { core.state.withLock { $0.mechanism == .procConnector && $0.overruns == 0 } }
 
     /// The members known so far (roots and descendants seen).
-    public var members: Set<Int32> { Set(sortedMembers) }
-
-    /// The members known so far, ascending (no `Set` made: see PIDSet.swift).
-    public var sortedMembers: [Int32] {
+    public var members: Set<Int32> {
         core.state.withLock { st in
             core.drain(&st)
-            return st.members.elements.sorted()
+            return st.members
         }
     }
 
@@ -233,7 +230,7 @@ public final class ProcessTree: Sendable {
 
     /// Walks parent links from `pid` until a member (then every process on the way is one) or
     /// init; `.unknown` when a process on the way has gone.
-    static func walk(_ pid: Int32, members: inout PIDSet) -> Membership {
+    static func walk(_ pid: Int32, members: inout Set<Int32>) -> Membership {
         var chain: [Int32] = []
         var current = pid
         for _ in 0..<4096 {

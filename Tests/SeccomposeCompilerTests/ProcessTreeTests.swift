@@ -31,11 +31,11 @@ struct ProcessTreeTests {
 
     @Test("the /proc walk fallback finds living descendants and says when it cannot tell")
     func procWalk() throws {
-        var members: PIDSet = [getppid()]
+        var members: Set<Int32> = [getppid()]
         #expect(ProcessTree.parentPID(of: getpid()) == getppid())
         #expect(ProcessTree.walk(getpid(), members: &members) == .member)
         #expect(members.contains(getpid()))
-        var none: PIDSet = [Int32.max - 1]
+        var none: Set<Int32> = [Int32.max - 1]
         #expect(ProcessTree.walk(getpid(), members: &none) == .notMember)
         // A process that does not exist cannot be placed.
         #expect(ProcessTree.walk(Int32.max - 2, members: &none) == .unknown)
