@@ -62,6 +62,11 @@ enum ByteSearch {
         return text.firstIndex(of: Character(Unicode.Scalar(ascii)))
     }
 
+    /// Whether `b` is space, tab, LF or CR: the whitespace of unit values (all at most 0x20, so
+    /// one comparison rules out most bytes).
+    @inline(__always)
+    static func isSpace(_ b: UInt8) -> Bool { b <= 0x20 && (b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) }
+
     /// `text.prefix { $0 != Character(Unicode.Scalar(ascii)) }` (everything before the first such
     /// Character, or all of `text`), found as `firstCharacter` finds it.
     static func prefix(before ascii: UInt8, in text: String) -> Substring {

@@ -78,17 +78,16 @@ public enum UnitSettingsReader {
         /// '=' Character. The same steps as `process`, with offsets for indices.
         /// `place` gives the physical place of a 1-based column of the line.
         func processASCII(_ bytes: UnsafeBufferPointer<UInt8>, place: (Int) -> ValueSource) -> Bool {
-            func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
             func text(_ from: Int, _ to: Int) -> String {
                 String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
             }
             // The content: [s, e), surrounding whitespace dropped.
             let n = bytes.count
             var s = 0
-            while s < n, ws(bytes[s]) { s += 1 }
+            while s < n, ByteSearch.isSpace(bytes[s]) { s += 1 }
             if s == n { return true }
             var e = n
-            while ws(bytes[e - 1]) { e -= 1 }
+            while ByteSearch.isSpace(bytes[e - 1]) { e -= 1 }
             let first = bytes[s]
             if first == UInt8(ascii: "#") || first == UInt8(ascii: ";") { return true }
             // Line-level findings point at the first character of the line's content.
@@ -119,12 +118,12 @@ public enum UnitSettingsReader {
             // The key: [s, eq) trimmed (bytes[s] is not whitespace; an empty key starts at eq).
             let keyStart = eq > s ? s : eq
             var keyEnd = eq
-            while keyEnd > keyStart, ws(bytes[keyEnd - 1]) { keyEnd -= 1 }
+            while keyEnd > keyStart, ByteSearch.isSpace(bytes[keyEnd - 1]) { keyEnd -= 1 }
             // The value: [eq + 1, e) trimmed (an empty value starts at e).
             var valueStart = eq + 1
-            while valueStart < e, ws(bytes[valueStart]) { valueStart += 1 }
+            while valueStart < e, ByteSearch.isSpace(bytes[valueStart]) { valueStart += 1 }
             var valueEnd = e
-            while valueEnd > valueStart, ws(bytes[valueEnd - 1]) { valueEnd -= 1 }
+            while valueEnd > valueStart, ByteSearch.isSpace(bytes[valueEnd - 1]) { valueEnd -= 1 }
             // Column of the value's first character: after the '=' and the spaces and tabs that follow.
             var leading = 0
             while eq + 1 + leading < e, bytes[eq + 1 + leading] == 0x20 || bytes[eq + 1 + leading] == 0x09 { leading += 1 }
@@ -364,8 +363,9 @@ extension UnitSettingsReader {
 extension Substring {
     /// `trimmingWhitespace()` for ASCII text, on its bytes.
     func trimmingASCIIWhitespace() -> Substring {
-        let ws: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        guard let first = utf8.firstIndex(where: { !ws($0) }), let last = utf8.lastIndex(where: { !ws($0) }) else {
+        guard let first = utf8.firstIndex(where: { !ByteSearch.isSpace($0) }),
+            let last = utf8.lastIndex(where: { !ByteSearch.isSpace($0) })
+        else {
             return self[endIndex...]
         }
         return self[first...last]

@@ -58,13 +58,12 @@ public enum WordSplitter {
     /// a 64-bit word has a byte below 0x21 exactly when `(x - 0x21…21) & ~x & 0x80…80` is not
     /// zero), the rest byte by byte.
     static func plainASCIIWords(_ bytes: UnsafeBufferPointer<UInt8>) -> [ValueWord] {
-        func isSpace(_ b: UInt8) -> Bool { b <= 0x20 && (b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) }
         let raw = UnsafeRawBufferPointer(bytes)
         let n = bytes.count
         var words: [ValueWord] = []
         var i = 0
         while true {
-            while i < n, isSpace(bytes[i]) { i += 1 }
+            while i < n, ByteSearch.isSpace(bytes[i]) { i += 1 }
             if i == n { return words }
             let start = i
             while i + 8 <= n {
@@ -72,7 +71,7 @@ public enum WordSplitter {
                 if (x &- 0x2121_2121_2121_2121) & ~x & 0x8080_8080_8080_8080 != 0 { break }
                 i += 8
             }
-            while i < n, !isSpace(bytes[i]) { i += 1 }
+            while i < n, !ByteSearch.isSpace(bytes[i]) { i += 1 }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
             words.append(ValueWord(text: text, raw: text, column: start + 1))
         }
@@ -82,8 +81,6 @@ public enum WordSplitter {
     /// contiguous UTF-8; the tests compare the byte version with it).
     static func plainASCIIWordsByIndex(_ value: String) -> [ValueWord] {
         let utf8 = value.utf8
-        // Spaces are space, tab, LF and CR, all at most 0x20: one comparison for most bytes.
-        func isSpace(_ b: UInt8) -> Bool { b <= 0x20 && (b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) }
         var words: [ValueWord] = []
         var i = 0
         var start: Int?
@@ -91,7 +88,7 @@ public enum WordSplitter {
         var index = utf8.startIndex
         while true {
             let atEnd = index == utf8.endIndex
-            if atEnd || isSpace(utf8[index]) {
+            if atEnd || ByteSearch.isSpace(utf8[index]) {
                 if let s = start {
                     let raw = String(Substring(utf8[first..<index]))
                     words.append(ValueWord(text: raw, raw: raw, column: s + 1))
@@ -116,7 +113,6 @@ public enum WordSplitter {
     /// continuation bytes (`scalarCount`).
     static func splitUTF8(_ bytes: UnsafeBufferPointer<UInt8>, unquote: Bool, cUnescape: Bool) -> Result {
         let n = bytes.count
-        func isSpace(_ b: UInt8) -> Bool { b <= 0x20 && (b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) }
         func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
         var words: [ValueWord] = []
         // Scalars before byte `counted`, carried from word to word.
@@ -128,7 +124,7 @@ public enum WordSplitter {
         }
         var i = 0
         while true {
-            while i < n, isSpace(bytes[i]) { i += 1 }
+            while i < n, ByteSearch.isSpace(bytes[i]) { i += 1 }
             if i >= n { return Result(words: words, errorColumn: nil) }
             let start = i
             // As in `split`: the text is the raw bytes until an escape or a quote.
@@ -174,7 +170,7 @@ public enum WordSplitter {
                     i += 1
                     continue
                 }
-                if isSpace(b) { break }
+                if ByteSearch.isSpace(b) { break }
                 if !plain { text.append(b) }
                 i += 1
             }
