@@ -16,10 +16,8 @@ struct Graph {
 
     /// The id of node `n`, added when new (one hash lookup either way).
     mutating func add(_ n: Node) -> Int {
-        func held(_ id: inout Int) -> Int { id }
-        let next = nodes.count
-        let id = held(&index[n, default: next])
-        if id == next { nodes.append(n) }
+        let id = index.id(for: n, next: nodes.count)
+        if id == nodes.count { nodes.append(n) }
         return id
     }
 

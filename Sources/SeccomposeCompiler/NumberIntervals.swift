@@ -72,11 +72,8 @@ extension Compiler {
         var ruledByFlavour: [Int] = []
 
         mutating func id(_ k: LeafKey) -> Int {
-            // One lookup: the key's id, or the next one, stored for it when it is new.
-            func held(_ id: inout Int) -> Int { id }
-            let next = keys.count
-            let id = held(&byKey[k, default: next])
-            if id == next { keys.append(k) }
+            let id = byKey.id(for: k, next: keys.count)
+            if id == keys.count { keys.append(k) }
             return id
         }
 

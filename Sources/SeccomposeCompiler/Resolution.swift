@@ -214,14 +214,6 @@ extension Compiler {
         // checks), then added to `table`.
         var out = Entries.Table()
         out.reserveCapacity(t.count)
-        var last: (action: Action, kind: Int32)?
-        // The kind of a decision without rules whose action is `a` (consecutive entries often share it).
-        func plainKind(_ a: Action) -> Int32 {
-            if let l = last, same(l.action, a) { return l.kind }
-            let kind = e.actionIndex(a)
-            last = (a, kind)
-            return kind
-        }
         var inStep = inStep
         var j = sharedBase.startIndex, k = 0, credit = 8
         var i = t.startIndex
@@ -266,7 +258,7 @@ extension Compiler {
             let kind: Int32
             if t.values[i].rules.isEmpty {
                 let a = t.values[i].action
-                kind = plainKind(a)
+                kind = e.plainKind(a)
                 out.returns.append(UInt64(a.returnValue))
             } else {
                 e.ruled.append(t.values[i])

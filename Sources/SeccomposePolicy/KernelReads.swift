@@ -332,18 +332,20 @@ extension Policy {
             let base = decisions(for: abi)
             var changes: [String: SyscallDecision] = [:]
             let differences = sharedIsSyscalls && abiSyscalls[abi] != nil ? abiDifferences[abi] : nil
+            // Records `d`'s judged form (the decision of `name`, which has rules) when it differs.
+            func judge(_ d: SyscallDecision, _ name: String) {
+                let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
+                if judged != d { changes[name] = judged }
+            }
             if let differences, let ruled = ruledOfSyscalls {
                 // (A few names, as a profile's tables differ: compared in turn, not hashed.)
                 let differing: Set<String>? = differences.count > 16 ? Set(differences) : nil
                 for i in ruled where !(differing?.contains(syscalls.keys[i]) ?? differences.contains(syscalls.keys[i])) {
-                    let d = syscalls.values[i], name = syscalls.keys[i]
-                    let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
-                    if judged != d { changes[name] = judged }
+                    judge(syscalls.values[i], syscalls.keys[i])
                 }
                 for name in differences {
                     guard let d = base[name], !d.rules.isEmpty else { continue }
-                    let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
-                    if judged != d { changes[name] = judged }
+                    judge(d, name)
                 }
             } else {
                 // By index: only decisions with rules are read whole (most have none).
@@ -354,9 +356,7 @@ extension Policy {
                     defer { i = base.index(after: i) }
                     guard !base.values[i].rules.isEmpty else { continue }
                     if isSyscalls { ruled.append(i) }
-                    let d = base.values[i], name = base.keys[i]
-                    let judged = d.judgingKernelReads(name: name, on: abi, strict: mode == .strict)
-                    if judged != d { changes[name] = judged }
+                    judge(base.values[i], base.keys[i])
                 }
                 if isSyscalls { ruledOfSyscalls = ruled }
             }
