@@ -206,12 +206,13 @@ public struct SpecifierContext: Sendable {
         return expandCharacters(text)
     }
 
-    /// `expand` of any text: `expandCharacterArray`'s result, going from one `%` byte to the next
-    /// (memchr) instead of through every Character. A `%` byte is where `expandCharacterArray` sees
-    /// a `%` Character only if it starts a Character (it may follow a prepended scalar in the same
-    /// Character) and that Character is the byte alone (no mark extends it): no other Character
-    /// equals "%". The text between the specifiers is copied as it is (the same scalars as its
-    /// Characters appended one by one), and Characters are counted only up to an unknown specifier.
+    /// `expand` of any text: the result of expanding it Character by Character (the tests'
+    /// `expandCharacterArray`), going from one `%` byte to the next (memchr) instead of through
+    /// every Character. A `%` byte is where a Character reading sees a `%` Character only if it
+    /// starts a Character (it may follow a prepended scalar in the same Character) and that
+    /// Character is the byte alone (no mark extends it): no other Character equals "%". The text
+    /// between the specifiers is copied as it is (the same scalars as its Characters appended one
+    /// by one), and Characters are counted only up to an unknown specifier.
     func expandCharacters(_ text: String) -> (String, [(Character, Int)]) {
         let percents: [Int] = text.utf8.withContiguousStorageIfAvailable { bytes in
             var found: [Int] = []
@@ -251,33 +252,6 @@ public struct SpecifierContext: Sendable {
             skipBefore = utf8.distance(from: utf8.startIndex, to: next)
         }
         out += text[copied...]
-        return (out, unknown)
-    }
-
-    /// `expand` Character by Character, through an array of the text's Characters: for any text
-    /// (`expandASCII` and `expandCharacters` are compared with it in the tests).
-    func expandCharacterArray(_ text: String) -> (String, [(Character, Int)]) {
-        var out = ""
-        var unknown: [(Character, Int)] = []
-        var chars = Array(text)
-        var i = 0
-        while i < chars.count {
-            if chars[i] == "%", i + 1 < chars.count {
-                let c = chars[i + 1]
-                if let v = value(of: c) {
-                    out += v
-                } else {
-                    unknown.append((c, i))
-                    out.append("%")
-                    out.append(c)
-                }
-                i += 2
-                continue
-            }
-            out.append(chars[i])
-            i += 1
-        }
-        chars = []
         return (out, unknown)
     }
 
