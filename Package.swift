@@ -137,9 +137,14 @@ let package = Package(
             // build-support/static-libstdc++/libstdc++.so says how libstdc++ is made static).
             // Debug builds stay dynamic: the test runner links this module beside the dynamic
             // Testing/XCTest libraries.
+            // --no-export-dynamic undoes the -export-dynamic of the toolchain's static-stdlib
+            // arguments: the ~6,000 symbols of this executable's own modules need not be in its
+            // dynamic symbol table (nothing looks them up by name), and the Swift runtime's
+            // start-up dladdr() of itself walks that whole table (about 0.1 ms at every start;
+            // docs/launch-performance.md, "Sixth round").
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib", "-L", Context.packageDirectory + "/build-support/static-libstdc++",
-                    "-Xclang-linker", "-static-libgcc"], .when(configuration: .release))
+                    "-Xclang-linker", "-static-libgcc", "-Xlinker", "--no-export-dynamic"], .when(configuration: .release))
             ]
         ),
         // The library API in under 40 lines: run a unit, report its violations, pass its status on.
