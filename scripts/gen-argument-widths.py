@@ -155,6 +155,7 @@ def main():
     out.append('    /// code for it (ENOSYS).')
     out.append('    static let embeddedTSV = """')
     out.append('\t'.join(['name'] + abis))
+    lines_out = []
     for r in table[1:]:
         if not r or r[0].startswith('#'):
             continue
@@ -165,7 +166,10 @@ def main():
             cells.append('-' if not v.isdigit() else resolve(abi, name))
         if all(c == '-' for c in cells):
             continue
-        out.append('\t'.join([name] + cells))
+        lines_out.append("\t".join([name] + cells))
+    # Sorted by name, byte by byte: ArgumentWidths looks names up by binary search on the bytes.
+    lines_out.sort(key=lambda row: row.split("\t", 1)[0].encode())
+    out.extend(lines_out)
     out.append('"""')
     out.append('}')
     dest = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, 'Sources', 'SeccomposeSyscalls', 'Generated', 'ArgumentWidths+Data.swift')

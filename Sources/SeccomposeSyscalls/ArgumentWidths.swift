@@ -19,6 +19,23 @@ public enum ArgumentWidth: Character, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The width a table letter stands for (`i`, `I`, `p` …); nil for any other byte (`?`: the
+    /// definitions disagree).
+    init?(letter: UInt8) {
+        switch letter {
+        case UInt8(ascii: "b"): self = .signed8
+        case UInt8(ascii: "B"): self = .unsigned8
+        case UInt8(ascii: "h"): self = .signed16
+        case UInt8(ascii: "H"): self = .unsigned16
+        case UInt8(ascii: "i"): self = .signed32
+        case UInt8(ascii: "I"): self = .unsigned32
+        case UInt8(ascii: "l"): self = .signed64
+        case UInt8(ascii: "L"): self = .unsigned64
+        case UInt8(ascii: "p"): self = .pointer
+        default: return nil
+        }
+    }
+
     /// The class name used by the data files (`s32`, `u16`, `ptr` …).
     public var className: String {
         switch self {
@@ -43,37 +60,105 @@ public enum ArgumentWidths {
         case arguments([ArgumentWidth?])
     }
 
+    /// The table read on its bytes: found once, where each row of `embeddedTSV` starts (the
+    /// generator sorts the rows by name, byte by byte); a lookup is a binary search over the
+    /// rows' names and a walk to one cell. Parsing the text into Strings and a `[String:
+    /// [Substring]]` by Characters took about 30 million instructions at the first lookup of
+    /// every process that judged argument rules (docs/launch-performance.md, "Sixth round").
     struct Data: Sendable {
-        var columnIndex: [String: Int]
-        var rows: [String: [Substring]]
+        /// `embeddedTSV`'s UTF-8.
+        var bytes: [UInt8]
+        /// The header's column names (the ABIs' `tableColumn`), in order.
+        var columns: [String]
+        /// The offset of each data row's first byte, in order, then the offset past the last row
+        /// (one past its line feed).
+        var rowStarts: [Int]
+
+        init(_ text: String) {
+            bytes = Array(text.utf8)
+            var starts: [Int] = []
+            var i = 0
+            while i < bytes.count {
+                starts.append(i)
+                i = (bytes[i...].firstIndex(of: 0x0A) ?? bytes.count - 1) + 1
+            }
+            starts.append(bytes.count)
+            // The first line is the header: "name", then one column per ABI.
+            let header = starts.count > 1 ? bytes[starts[0]..<max(starts[0], starts[1] - 1)] : []
+            columns = header.split(separator: 0x09, omittingEmptySubsequences: false).dropFirst().map {
+                String(decoding: $0, as: UTF8.self)
+            }
+            rowStarts = Array(starts.dropFirst())
+        }
+
+        /// The number of data rows.
+        var rowCount: Int { max(0, rowStarts.count - 1) }
+
+        /// The bytes of row `row` without its line feed.
+        func line(_ row: Int) -> ArraySlice<UInt8> {
+            let end = rowStarts[row + 1]
+            let start = rowStarts[row]
+            return bytes[start..<(end > start && bytes[end - 1] == 0x0A ? end - 1 : end)]
+        }
+
+        /// The name of row `row` (its first cell).
+        func rowName(_ row: Int) -> ArraySlice<UInt8> {
+            let l = line(row)
+            return l[l.startIndex..<(l.firstIndex(of: 0x09) ?? l.endIndex)]
+        }
+
+        /// The row whose name is `name`, by binary search.
+        func row(named name: String) -> Int? {
+            let key = Array(name.utf8)
+            var lo = 0, hi = rowCount
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let n = rowName(mid)
+                if n.lexicographicallyPrecedes(key) {
+                    lo = mid + 1
+                } else if key.lexicographicallyPrecedes(n) {
+                    hi = mid
+                } else {
+                    return mid
+                }
+            }
+            return nil
+        }
+
+        /// Cell `column` of row `row` (counted after the name), nil past the row's last cell.
+        func cell(_ row: Int, _ column: Int) -> ArraySlice<UInt8>? {
+            let l = line(row)
+            var start = l.startIndex
+            // Past the name and the `column` cells before this one.
+            for _ in 0...column {
+                guard let tab = l[start...].firstIndex(of: 0x09) else { return nil }
+                start = tab + 1
+            }
+            return l[start..<(l[start...].firstIndex(of: 0x09) ?? l.endIndex)]
+        }
     }
 
-    static let data: Data = {
-        var lines = embeddedTSV.split(separator: "\n")
-        let header = lines.isEmpty ? [] : lines.removeFirst().split(separator: "\t")
-        var columnIndex: [String: Int] = [:]
-        for (i, c) in header.dropFirst().enumerated() { columnIndex[String(c)] = i }
-        var rows: [String: [Substring]] = [:]
-        for line in lines {
-            let cells = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard let name = cells.first else { continue }
-            rows[String(name)] = Array(cells.dropFirst())
-        }
-        return Data(columnIndex: columnIndex, rows: rows)
-    }()
+    static let data = Data(embeddedTSV)
 
     /// The widths of `name`'s arguments on `abi`.
     public static func lookup(_ name: String, on abi: Architecture) -> Lookup {
-        guard let column = data.columnIndex[abi.tableColumn], let row = data.rows[name], column < row.count else {
+        guard let column = data.columns.firstIndex(of: abi.tableColumn), let row = data.row(named: name),
+            var cell = data.cell(row, column)
+        else {
             return .absent
         }
-        let cell = row[column]
-        switch cell {
-        case "-": return .absent
-        case "*": return .unknown
-        case "0": return .arguments([])
-        default: return .arguments(cell.map { ArgumentWidth(rawValue: $0) })
+        if cell.count == 1, let only = cell.first {
+            switch only {
+            case UInt8(ascii: "-"): return .absent
+            case UInt8(ascii: "*"): return .unknown
+            case UInt8(ascii: "0"): return .arguments([])
+            default: break
+            }
         }
+        var widths: [ArgumentWidth?] = []
+        widths.reserveCapacity(cell.count)
+        while let b = cell.popFirst() { widths.append(ArgumentWidth(letter: b)) }
+        return .arguments(widths)
     }
 
     /// The width of argument `index` of `name` on `abi`, or nil when it is not known (an
@@ -84,5 +169,7 @@ public enum ArgumentWidths {
     }
 
     /// Every syscall name the table covers.
-    public static var names: [String] { data.rows.keys.sorted() }
+    public static var names: [String] {
+        (0..<data.rowCount).map { String(decoding: data.rowName($0), as: UTF8.self) }.sorted()
+    }
 }

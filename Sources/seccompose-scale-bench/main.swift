@@ -152,7 +152,8 @@ func profilingMode(_ body: () throws -> Void) -> Never {
 }
 
 // `first-use`: the costs a fresh process pays once on the way to its first compile of
-// @system-service (systemd 262, the default; three ABIs): the syscall table, the built-in set
+// @system-service (systemd 262, the default; three ABIs): the syscall table, the argument-width
+// table (which argument rules need), the built-in set
 // catalog, the expansion, the settings and policy, the first compile; then a second compile
 // for comparison. Thread CPU time of each step, in µs, one line (run it in a loop: every
 // process is fresh).
@@ -166,6 +167,9 @@ if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "first-use" {
             return value
         }
         _ = step("syscall table") { SyscallTable.isKnown("read") }
+        // Read only by policies with argument rules (not by this @system-service compile): here
+        // for its own first-use cost.
+        _ = step("argument widths") { ArgumentWidths.lookup("clone", on: .x86_64) }
         let catalog = try step("set catalog") { try SetCatalog.builtin(.v262) }
         _ = step("expand @system-service") { catalog.expand("@system-service", resolvedBy: .v262) }
         let policy = try step("settings and policy") { () throws -> Policy in

@@ -85,4 +85,57 @@ struct ArgumentWidthsTests {
         #expect(ArgumentWidths.lookup("socketcall", on: .x86) == .arguments([.signed32, .pointer]))
         #expect(ArgumentWidths.lookup("tuxcall", on: .x86_64) == .absent, "ENOSYS: nothing is read")
     }
+
+    /// The table as text: name → cells, by splitting the embedded text on Characters (how it was
+    /// read before the byte path, kept here as the reference).
+    static func referenceRows() -> (columns: [String], rows: [String: [Substring]]) {
+        var lines = ArgumentWidths.embeddedTSV.split(separator: "\n")
+        let header = lines.isEmpty ? [] : lines.removeFirst().split(separator: "\t")
+        var rows: [String: [Substring]] = [:]
+        for line in lines {
+            let cells = line.split(separator: "\t", omittingEmptySubsequences: false)
+            if let name = cells.first { rows[String(name)] = Array(cells.dropFirst()) }
+        }
+        return (header.dropFirst().map(String.init), rows)
+    }
+
+    @Test("the rows are sorted by name byte by byte, each name once (the lookup's binary search needs it)")
+    func sortedRows() {
+        let names = (0..<ArgumentWidths.data.rowCount).map { Array(ArgumentWidths.data.rowName($0)) }
+        #expect(names.count > 400)
+        for i in names.indices.dropFirst() {
+            #expect(names[i - 1].lexicographicallyPrecedes(names[i]),
+                "\(String(decoding: names[i - 1], as: UTF8.self)) before \(String(decoding: names[i], as: UTF8.self))")
+        }
+        #expect(ArgumentWidths.data.columns == Self.referenceRows().columns)
+        #expect(ArgumentWidths.names == Self.referenceRows().rows.keys.sorted())
+    }
+
+    @Test("a lookup on the bytes reads what the text's cells say, for every name and ABI")
+    func byteLookupMatchesText() {
+        let (columns, rows) = Self.referenceRows()
+        func expected(_ name: String, _ abi: Architecture) -> ArgumentWidths.Lookup {
+            guard let column = columns.firstIndex(of: abi.tableColumn), let row = rows[name], column < row.count else {
+                return .absent
+            }
+            switch row[column] {
+            case "-": return .absent
+            case "*": return .unknown
+            case "0": return .arguments([])
+            default: return .arguments(row[column].map { ArgumentWidth(rawValue: $0) })
+            }
+        }
+        // Every name of the table, names around them (prefixes, extensions, neighbours), and none.
+        var names = Array(rows.keys) + ["", "a", "zzzz", "read\u{0}", "\u{E9}", "accept4x", "acces", "_llseek", "~"]
+        for name in rows.keys {
+            names.append(String(name.dropLast()))
+            names.append(name + "_")
+            names.append(name + "0")
+        }
+        for abi in Architecture.allCases {
+            for name in names {
+                #expect(ArgumentWidths.lookup(name, on: abi) == expected(name, abi), "\(name) on \(abi)")
+            }
+        }
+    }
 }
