@@ -110,13 +110,22 @@ struct RunCommand: ParsableCommand {
         }
         let request = try input.request(positionalUnit: unitName)
         if request.unit != nil {
-            var launch = UnitLaunch(request: request)
-            launch.extraArguments = command
-            launch.strictness = LaunchStrictness(lenient: lenient, refuseUnappliedDirectives: strict)
-            launch.neverSetNoNewPrivileges = keepPrivileges
-            throw ExitCode(Self.execute { () throws(LaunchFailure) in try launch.prepare() })
+            throw ExitCode(Self.runUnit(request, extraArguments: command, lenient: lenient, strict: strict,
+                keepPrivileges: keepPrivileges))
         }
         throw ExitCode(Self.runCommand(request, argv: command, lenient: lenient, keepPrivileges: keepPrivileges))
+    }
+
+    /// The unit form: the unit `request` names, with `extraArguments` for its ExecStart= (shared
+    /// with `RunFastPath`).
+    static func runUnit(_ request: FilterRequest, extraArguments: [String], lenient: Bool, strict: Bool,
+        keepPrivileges: Bool) -> ExitStatus
+    {
+        var launch = UnitLaunch(request: request)
+        launch.extraArguments = extraArguments
+        launch.strictness = LaunchStrictness(lenient: lenient, refuseUnappliedDirectives: strict)
+        launch.neverSetNoNewPrivileges = keepPrivileges
+        return execute { () throws(LaunchFailure) in try launch.prepare() }
     }
 
     /// The ad-hoc form: `argv` under the filter `request` describes (shared with `RunFastPath`).

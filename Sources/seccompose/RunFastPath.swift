@@ -1,10 +1,12 @@
-// RunFastPath.swift: the two `run` shapes whose start-up time matters, read by hand before
-// ArgumentParser is touched (building its parser for every subcommand costs milliseconds).
+// RunFastPath.swift: the `run` shapes whose start-up time matters, read by hand before
+// ArgumentParser is touched (building its parser for every subcommand costs milliseconds: about
+// fifty of its first look-ups scan the binary's conformance records).
 // What they mean is not decided here: the options become the same SystemdContext,
-// FilterRequest, CommandLaunch or ProgramLaunch, through the same functions, as the full
-// parser's (SettingsOptions.context, RunCommand.runCommand, RunCommand.runProgram). Anything
-// else, however close (`--filter=X`, two --filter, a value starting with '-', an unknown
-// version), is left to ArgumentParser, which reads it or explains the error.
+// FilterRequest, UnitLaunch, CommandLaunch or ProgramLaunch, through the same functions, as the
+// full parser's (SettingsOptions.context, UnitArgument.reference, RunCommand.runUnit,
+// RunCommand.runCommand, RunCommand.runProgram). Anything else, however close (`--filter=X`, two
+// --filter, a value starting with '-', an unknown version, a unit with extra arguments or any
+// other option), is left to ArgumentParser, which reads it or explains the error.
 
 import SeccomposeInput
 import SeccomposeRuntime
@@ -19,14 +21,16 @@ enum RunFastPath {
         case filter(systemd: SystemdVersion?, expression: String, argv: [String])
         /// `run --program FILE -- CMD ARGS…`
         case program(path: String, argv: [String])
+        /// `run [--systemd V] UNIT` (a unit file or name)
+        case unit(systemd: SystemdVersion?, unit: String)
     }
 
     /// The shape of `arguments` (the command line without argv[0]), or nil when it is not
     /// exactly one of the fast path's shapes.
     static func shape(_ arguments: [String]) -> Shape? {
-        guard arguments.first == "run", let dash = arguments.firstIndex(of: "--"), dash + 1 < arguments.count else {
-            return nil
-        }
+        guard arguments.first == "run" else { return nil }
+        guard let dash = arguments.firstIndex(of: "--") else { return unitShape(Array(arguments.dropFirst())) }
+        guard dash + 1 < arguments.count else { return nil }
         let options = Array(arguments[1..<dash])
         let argv = Array(arguments[(dash + 1)...])
         // Every value must be one ArgumentParser reads as a value, not as an option.
@@ -46,6 +50,22 @@ enum RunFastPath {
         }
     }
 
+    /// `run`'s options without `--`, when they are exactly `[--systemd V] UNIT`: the unit is not
+    /// empty, does not start with '-' and is not `help` (which the full parser may read as a
+    /// request for help).
+    static func unitShape(_ options: [String]) -> Shape? {
+        func isUnit(_ value: String) -> Bool { !value.isEmpty && !value.hasPrefix("-") && value != "help" }
+        switch options.count {
+        case 1 where isUnit(options[0]):
+            return .unit(systemd: nil, unit: options[0])
+        case 3 where options[0] == "--systemd" && !options[1].hasPrefix("-") && isUnit(options[2]):
+            guard let version = SystemdVersion(string: options[1]) else { return nil }
+            return .unit(systemd: version, unit: options[2])
+        default:
+            return nil
+        }
+    }
+
     /// Runs `shape` as `seccompose run` would, returning the status to exit with; nil (nothing
     /// done) when the systemd context cannot be made, so that the full parser's path reports it.
     static func run(_ shape: Shape) -> ExitStatus? {
@@ -53,12 +73,22 @@ enum RunFastPath {
         case .program(let path, let argv):
             return RunCommand.runProgram(path, argv: argv, keepPrivileges: false)
         case .filter(let version, let expression, let argv):
-            guard let context = try? SettingsOptions.context(version: version ?? SystemdOptions.defaultVersion,
-                native: .native, setDirectories: [], argumentWidths: .kernel)
-            else { return nil }
+            guard let context = defaultContext(version) else { return nil }
             var request = FilterRequest(context: context)
             request.filters = [expression]
             return RunCommand.runCommand(request, argv: argv, lenient: false, keepPrivileges: false)
+        case .unit(let version, let unit):
+            guard let context = defaultContext(version) else { return nil }
+            var request = FilterRequest(context: context)
+            request.unit = UnitArgument.reference(unit, root: nil)
+            return RunCommand.runUnit(request, extraArguments: [], lenient: false, strict: false, keepPrivileges: false)
         }
+    }
+
+    /// The systemd context of the options' defaults (`--native`, no `--sets`, `--argument-widths
+    /// kernel`) for `version` (default: `SystemdOptions.defaultVersion`); nil when it cannot be made.
+    static func defaultContext(_ version: SystemdVersion?) -> SystemdContext? {
+        try? SettingsOptions.context(version: version ?? SystemdOptions.defaultVersion, native: .native,
+            setDirectories: [], argumentWidths: .kernel)
     }
 }

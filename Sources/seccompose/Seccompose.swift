@@ -36,8 +36,9 @@ struct Seccompose: ParsableCommand {
             Terminal.error("Error: no subcommand '\(name)'\nUsage: seccompose help <subcommand>\n  See 'seccompose --help' for the subcommands.")
             Glibc.exit(ExitStatus.usage.rawValue)
         }
-        // `run --filter EXPR -- CMD` and `run --program FILE -- CMD`, read without ArgumentParser
-        // (start-up time); anything else, or SECCOMPOSE_NO_FAST_PATH set, takes the full parser.
+        // `run [--systemd V] UNIT`, `run --filter EXPR -- CMD` and `run --program FILE -- CMD`, read
+        // without ArgumentParser (start-up time); anything else, or SECCOMPOSE_NO_FAST_PATH set,
+        // takes the full parser.
         if getenv("SECCOMPOSE_NO_FAST_PATH") == nil, let shape = RunFastPath.shape(arguments),
             let status = RunFastPath.run(shape)
         {

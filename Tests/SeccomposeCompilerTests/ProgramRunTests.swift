@@ -147,8 +147,8 @@ struct ProgramRunTests {
     }
 }
 
-/// `run --filter EXPR -- CMD`, `run --systemd V --filter EXPR -- CMD` and `run --program FILE --
-/// CMD` are read by a hand-written fast path before ArgumentParser; SECCOMPOSE_NO_FAST_PATH=1
+/// `run [--systemd V] UNIT`, `run --filter EXPR -- CMD`, `run --systemd V --filter EXPR -- CMD` and
+/// `run --program FILE -- CMD` are read by a hand-written fast path before ArgumentParser; SECCOMPOSE_NO_FAST_PATH=1
 /// sends the same command line through ArgumentParser. Both must mean the same: the same
 /// installed program, status, output and errors.
 @Suite("run's fast path and the full parser agree", .serialized)
@@ -176,6 +176,21 @@ struct RunFastPathTests {
             let bad = dir.appendingPathComponent("bad.bpf").path
             try Data([1, 2, 3]).write(to: URL(fileURLWithPath: bad))
             let marker = dir.appendingPathComponent("ran").path
+            func unit(_ name: String, _ service: String) throws -> String {
+                let path = dir.appendingPathComponent(name).path
+                try Data("[Service]\n\(service)\n".utf8).write(to: URL(fileURLWithPath: path))
+                return path
+            }
+            let exits = try unit("exits.service", "ExecStart=/bin/sh -c 'echo out; exit 7'\nSystemCallFilter=~mount")
+            let killed = try unit("killed.service", "ExecStart=/bin/rmdir \(target)\nSystemCallFilter=~rmdir")
+            let refused = try unit("refused.service", "ExecStart=/usr/bin/touch \(marker)\nSystemCallFilter=~@sytem-service")
+            let hardened = try unit("hardened.service", """
+                ExecStart=/bin/true
+                SystemCallFilter=@system-service
+                RestrictNamespaces=yes
+                RestrictAddressFamilies=AF_UNIX AF_INET
+                MemoryDenyWriteExecute=yes
+                """)
             let cases: [([String], Int32)] = [
                 (["run", "--filter", "~mount", "--", "/bin/sh", "-c", "echo out; exit 7"], 7),
                 (["run", "--systemd", "252", "--filter", "~rmdir", "--", "/bin/rmdir", target], 159),
@@ -186,7 +201,15 @@ struct RunFastPathTests {
                 (["run", "--program", program, "--", "/bin/sh", "-c", "exit 3"], 3),
                 (["run", "--program", bad, "--", "/usr/bin/touch", marker], 228),
                 (["run", "--program", dir.appendingPathComponent("none.bpf").path, "--", "/usr/bin/touch", marker], 228),
+                (["run", exits], 7),
+                (["run", "--systemd", "252", killed], 159),
+                (["run", refused], 228),
+                (["run", "--systemd", "262", hardened], 0),
+                (["run", "no-such-unit-\(getpid()).service"], 228),
                 // Near-shapes the fast path leaves to ArgumentParser.
+                (["run", "--systemd", "999", exits], 64),
+                (["run", exits, "--strict"], 7),
+                (["run", "--systemd=252", exits], 7),
                 (["run", "--systemd", "999", "--filter", "~mount", "--", "/usr/bin/touch", marker], 64),
                 (["run", "--filter", "-x", "--", "/usr/bin/touch", marker], 64),
                 (["run", "--filter=~mount", "--", "/bin/true"], 0),
@@ -209,7 +232,7 @@ struct RunFastPathTests {
         try ReadBackTests.installedProgram("/usr/bin/env", environment + [seccompose] + arguments)
     }
 
-    @Test("both paths install the program compile --format raw writes; --program installs the file's")
+    @Test("both paths install the program compile --format raw writes (for a filter and a unit); --program installs the file's")
     func sameInstalledProgram() throws {
         let seccompose = try Support.requireBuilt("seccompose")
         let compiled = try Support.run(seccompose, ["compile", "--systemd", "252", "--filter", "@system-service", "--format", "raw"])
@@ -224,6 +247,24 @@ struct RunFastPathTests {
             let program = ["run", "--program", path, "--", "/bin/sleep", "20"]
             #expect(try installed(seccompose, program, environment: []) == expected)
             #expect(try installed(seccompose, program, environment: ["SECCOMPOSE_NO_FAST_PATH=1"]) == expected)
+            // A unit with argument-backed directives: what compile makes of the file, on both paths.
+            let unit = dir.appendingPathComponent("sleeps.service").path
+            try Data("""
+                [Service]
+                ExecStart=/bin/sleep 20
+                SystemCallFilter=@system-service
+                RestrictNamespaces=yes
+                RestrictAddressFamilies=AF_UNIX AF_INET
+                MemoryDenyWriteExecute=yes
+
+                """.utf8).write(to: URL(fileURLWithPath: unit))
+            let unitCompiled = try Support.run(seccompose, ["compile", "--systemd", "252", unit, "--format", "raw"])
+            try #require(unitCompiled.status == 0, "\(unitCompiled)")
+            let unitExpected = try #require(Program(rawBytes: Array(unitCompiled.stdoutData))).instructions
+            #expect(unitExpected != expected)
+            let run = ["run", "--systemd", "252", unit]
+            #expect(try installed(seccompose, run, environment: []) == unitExpected)
+            #expect(try installed(seccompose, run, environment: ["SECCOMPOSE_NO_FAST_PATH=1"]) == unitExpected)
         }
     }
 }
