@@ -97,18 +97,45 @@ extension ArgumentCode {
             return g.add(.jump(BPF.jge, keys[mid].0, jt: right, jf: left))
         }
         func lowSearch(_ items: [(UInt64, Action)]) -> Int {
-            let keys = items.map { (UInt32(truncatingIfNeeded: $0.0), g.ret($0.1.returnValue)) }.sorted { $0.0 < $1.0 }
+            var keys = items.map { (UInt32(truncatingIfNeeded: $0.0), g.ret($0.1.returnValue)) }
+            ArgumentCode.sortFew(&keys) { $0.0 < $1.0 }
             return g.add(.load(lo, next: search(keys[...], otherwise)))
         }
         guard wide else { return lowSearch(cases) }
         var byHigh: [UInt32: [(UInt64, Action)]] = [:]
         for item in cases { byHigh[UInt32(truncatingIfNeeded: item.0 >> 32), default: []].append(item) }
-        let highKeys = byHigh.keys.sorted().map { h in (h, lowSearch(byHigh[h] ?? [])) }
+        var highs = Array(byHigh.keys)
+        ArgumentCode.sortFew(&highs)
+        let highKeys = highs.map { h in (h, lowSearch(byHigh[h] ?? [])) }
         return g.add(.load(hi, next: search(highKeys[...], otherwise)))
     }
 }
 
 extension ArgumentCode {
+    /// Sorts `a` ascending: see `sortFew(_:by:)`.
+    static func sortFew<T: Comparable>(_ a: inout [T]) { sortFew(&a, by: <) }
+
+    /// Sorts `a` by `less`, keeping equal elements in order (as `sort(by:)` does): the short
+    /// arrays of argument code (an interval search's breaks, at most `2 * maximumIntervals`; a
+    /// value search's keys, usually a few) by insertion, longer ones by the standard library. The standard sort's first use in a process makes the
+    /// runtime scan the binary's conformance records (about 45 µs, at every start that compiles
+    /// argument rules; docs/launch-performance.md, "Sixth round").
+    static func sortFew<T>(_ a: inout [T], by less: (T, T) -> Bool) {
+        guard a.count > 2 * maximumIntervals else {
+            for i in a.indices.dropFirst() {
+                let x = a[i]
+                var j = i
+                while j > 0, less(x, a[j - 1]) {
+                    a[j] = a[j - 1]
+                    j -= 1
+                }
+                a[j] = x
+            }
+            return
+        }
+        a.sort(by: less)
+    }
+
     /// The most intervals an interval search covers (a program of at most about twice as many
     /// instructions per rule set).
     static let maximumIntervals = 64
@@ -150,7 +177,7 @@ extension ArgumentCode {
             if breaks.count >= 2 * maximumIntervals { return nil }
         }
         guard ordered else { return nil }
-        breaks.sort()
+        ArgumentCode.sortFew(&breaks)
         // The intervals (start, action), equal neighbours merged; the action of an interval is
         // the rules' decision at its start (no rule's outcome changes inside an interval).
         var arguments = [UInt64](repeating: 0, count: 6)
@@ -189,7 +216,7 @@ extension ArgumentCode {
             highStarts.append(h)
             if p.start & 0xFFFF_FFFF != 0, h < .max { highStarts.append(h + 1) }
         }
-        highStarts.sort()
+        ArgumentCode.sortFew(&highStarts)
         var high: [(UInt32, Int)] = []
         var lowDepth = 0
         for h in highStarts where high.last?.0 != h {

@@ -365,21 +365,43 @@ public enum SelfCheck {
         return made
     }
 
+    /// `probeNumbers` made afresh: 0…1023, the edges, and per ABI its base…base+1023 and each
+    /// number of its table and the one after, merged as ascending runs. (Not concatenated and
+    /// sorted: the standard sort's first use in a process makes the runtime scan the binary's
+    /// conformance records, docs/launch-performance.md "Sixth round".)
     static func makeProbeNumbers(_ family: [Architecture]) -> [UInt32] {
-        var numbers: [UInt32] = Array(0...1023)
-        numbers += [0x3FFF_FFFF, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFE, 0xFFFF_FFFF]
+        var runs: [[UInt32]] = [Array(0...1023), [0x3FFF_FFFF, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFE, 0xFFFF_FFFF]]
         for abi in family {
             let base = UInt32(abi.syscallBase)
-            if base != 0 { numbers += (0...1023).map { base + $0 } }
-            for (_, n) in SyscallTable.syscalls(on: abi) {
-                numbers.append(UInt32(truncatingIfNeeded: n))
-                numbers.append(UInt32(truncatingIfNeeded: n + 1))
-            }
+            if base != 0 { runs.append((0...1023).map { base + $0 }) }
+            // The table by number: both runs ascend.
+            let table = SyscallTable.syscalls(on: abi)
+            runs.append(table.map { UInt32(truncatingIfNeeded: $0.number) })
+            runs.append(table.map { UInt32(truncatingIfNeeded: $0.number + 1) })
         }
-        numbers.sort()
         var out: [UInt32] = []
-        out.reserveCapacity(numbers.count)
-        for n in numbers where out.last != n { out.append(n) }
+        for run in runs { out = mergedAscending(out, run) }
+        return out
+    }
+
+    /// The distinct numbers of `a` (ascending, distinct) and `b`, ascending (`b` is sorted first
+    /// if it does not ascend).
+    static func mergedAscending(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+        let b = b.indices.dropFirst().allSatisfy { b[$0 - 1] <= b[$0] } ? b : b.sorted()
+        var out: [UInt32] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            let n: UInt32
+            if j == b.count || (i < a.count && a[i] <= b[j]) {
+                n = a[i]
+                i += 1
+            } else {
+                n = b[j]
+                j += 1
+            }
+            if out.last != n { out.append(n) }
+        }
         return out
     }
 

@@ -2,6 +2,7 @@
 // the filter did to every process the commands started.
 
 import SeccomposeCompiler
+import SeccomposeDiagnostics
 import SeccomposeInput
 import SeccomposePolicy
 import SeccomposeRuntime
@@ -170,16 +171,8 @@ public final class Supervisor {
         return Running(pid: pid, command: command)
     }
 
-    /// The arguments separated by spaces, as `joined(separator:)` would write them; written out
-    /// because that generic call costs every run a conformance look-up at its first use.
-    static func commandLine(_ argv: [String]) -> String {
-        var line = ""
-        for (i, a) in argv.enumerated() {
-            if i > 0 { line += " " }
-            line += a
-        }
-        return line
-    }
+    /// The arguments separated by spaces (`joinedPlainly`: no conformance look-up at first use).
+    static func commandLine(_ argv: [String]) -> String { argv.joinedPlainly(separator: " ") }
 
     /// Waits for a started command (forwarding signals) and reports what the filter did to it
     /// and its descendants.

@@ -80,7 +80,7 @@ public struct UnitLaunch: Sendable {
         let isRoot = getuid() == 0
         let impliedNNP = service.directives.setsNoNewPrivileges(settings: service.syscalls,
             keepsCapSysAdmin: isRoot && !switchesUser)
-        let environment = plan.environment.reduce(into: inheritedEnvironment) { $0[$1.0] = $1.1 }
+        let environment = ExecPlan.overlaid(inheritedEnvironment, with: plan.environment)
             .map { "\($0.key)=\($0.value)" }.sorted()
         prepared.steps = plan.steps.map { step in
             let c = step.command
@@ -108,8 +108,10 @@ public struct UnitLaunch: Sendable {
 
     /// This process's environment, by name (split at the first `=` byte).
     public static func processEnvironment() -> [String: String] {
-        var out: [String: String] = [:]
-        for entry in environmentEntries(rawProcessEnvironment()) {
+        let entries = environmentEntries(rawProcessEnvironment())
+        // Made at its size: growing it from empty made the runtime scan its conformance records.
+        var out = [String: String](minimumCapacity: entries.count)
+        for entry in entries {
             guard let eq = entry.utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
             out[String(entry[..<eq])] = String(entry[entry.utf8.index(after: eq)...])
         }

@@ -18,7 +18,7 @@ func reportDiagnostics(_ diagnostics: [Diagnostic]) {
     // Nothing to join for a clean run (joining even nothing costs a conformance look-up).
     guard !diagnostics.isEmpty else { return }
     let limit = 1000
-    var s = diagnostics.prefix(limit).map(\.description).joined(separator: "\n")
+    var s = Array(diagnostics.prefix(limit).map(\.description)).joinedPlainly(separator: "\n")
     if diagnostics.count > limit { s += "\n… and \(diagnostics.count - limit) more diagnostics" }
     if !s.isEmpty { Terminal.error(s) }
 }

@@ -80,6 +80,28 @@ struct SelfCheckWalkTests {
         return out
     }
 
+    @Test("the probed numbers are the sorted, distinct union of 0…1023, the edges, and each ABI's base range, numbers and numbers + 1")
+    func probeNumbersAreTheSortedUnion() {
+        var families: [UInt32: [Architecture]] = [:]
+        for abi in Architecture.allCases { families[abi.auditArch, default: []].append(abi) }
+        #expect(families.count > 10)
+        for (_, family) in families {
+            var all: [UInt32] = Array(0...1023) + [0x3FFF_FFFF, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFE, 0xFFFF_FFFF]
+            for abi in family {
+                let base = UInt32(abi.syscallBase)
+                if base != 0 { all += (0...1023).map { base + $0 } }
+                for (_, n) in SyscallTable.syscalls(on: abi) {
+                    all += [UInt32(truncatingIfNeeded: n), UInt32(truncatingIfNeeded: n + 1)]
+                }
+            }
+            #expect(SelfCheck.makeProbeNumbers(family) == Array(Set(all)).sorted(), "\(family)")
+        }
+        // The merge itself, on runs that overlap, repeat and (the second) do not ascend.
+        #expect(SelfCheck.mergedAscending([1, 3, 5], [2, 3, 3, 9]) == [1, 2, 3, 5, 9])
+        #expect(SelfCheck.mergedAscending([1, 3], [7, 2, 3]) == [1, 2, 3, 7])
+        #expect(SelfCheck.mergedAscending([], []) == [])
+    }
+
     @Test("every corrupted program that a run of a plausible number shows wrong is refused")
     func mutantsAreRefused() throws {
         let (policy, program) = try Compiler.compiled(try Self.policy())

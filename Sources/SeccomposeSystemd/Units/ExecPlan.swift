@@ -47,8 +47,7 @@ public struct ExecPlan: Sendable {
             }
             env += Self.environmentFile(text)
         }
-        var vars = inherited
-        for (k, v) in env { vars[k] = v }
+        let vars = Self.overlaid(inherited, with: env)
         let pre = service.commands["ExecStartPre"] ?? []
         var starts = service.commands["ExecStart"] ?? []
         var extraArguments = extraArguments
@@ -85,6 +84,18 @@ public struct ExecPlan: Sendable {
         self.diagnostics = diagnostics
     }
 
+    /// `inherited` with `assignments` set over it, in order (a later assignment of a name wins).
+    /// Made as a dictionary of its own at its size: setting a value in a copy of `inherited`
+    /// makes the runtime scan the binary's conformance records at first use
+    /// (docs/launch-performance.md, "Sixth round").
+    public static func overlaid(_ inherited: [String: String], with assignments: [(String, String)]) -> [String: String] {
+        guard !assignments.isEmpty else { return inherited }
+        var out = [String: String](minimumCapacity: inherited.count + assignments.count)
+        for (k, v) in inherited { out[k] = v }
+        for (k, v) in assignments { out[k] = v }
+        return out
+    }
+
     /// The assignments of an EnvironmentFile= (`#` and `;` comments, optional quotes).
     public static func environmentFile(_ text: String) -> [(String, String)] {
         var out: [(String, String)] = []
@@ -114,10 +125,12 @@ public struct ExecPlan: Sendable {
                     continue
                 }
             }
+            // Substrings are appended as Strings: the generic `+=`/`+` of a Substring makes the
+            // runtime scan its conformance records at first use (docs/launch-performance.md).
             var result = ""
             var rest = Substring(word)
             while let dollar = rest.firstIndex(of: "$") {
-                result += rest[..<dollar]
+                result += String(rest[..<dollar])
                 let after = rest[rest.index(after: dollar)...]
                 if after.hasPrefix("$") {
                     result += "$"
@@ -130,7 +143,7 @@ public struct ExecPlan: Sendable {
                     rest = after
                 }
             }
-            out.append(result + rest)
+            out.append(result + String(rest))
         }
         return out
     }
