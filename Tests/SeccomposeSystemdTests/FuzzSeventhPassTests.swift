@@ -1,9 +1,12 @@
 // The fast paths of the seventh fuzzing pass (issue 15) against the computations they replace: the
 // word splitter's UTF-8 path passing ordinary bytes eight at a time against passing them one by
 // one, a finding's text with its fixed pieces, severity, line and column written in place against
-// the interpolation, and scalars counted on the bytes against `unicodeScalars.count`.
+// the interpolation, scalars counted on the bytes against `unicodeScalars.count`, and suggestions
+// with the candidates of each length kept as positions against the plain edit distance.
 
 import SeccomposeDiagnostics
+import SeccomposeSets
+import SeccomposeSyscalls
 import SeccomposeTestSupport
 import Testing
 
@@ -109,6 +112,28 @@ struct FuzzSeventhPassTests {
             let bytes = (0..<Int.random(in: 0...16, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             var text = String(decoding: bytes, as: UTF8.self)
             #expect(text.withUTF8 { WordSplitter.scalarCount($0) } == text.unicodeScalars.count, "\(bytes)")
+        }
+    }
+
+    @Test("suggestions with the candidates of each length kept as positions: the plain edit distance's answers")
+    func suggestionsByPositions() throws {
+        var rng = SplitMix(state: 75)
+        var lists: [[String]] = [SyscallTable.allNames, try SetCatalog.builtin(.v262).groupNames,
+            ["SystemCallFilter", "SystemCallLog", "SystemCallArchitectures", "ab", "ba", "abc", "aaaa", "aaaaaaaa", "é", "éé", "", ""]]
+        for _ in 0..<20 {
+            lists.append((0..<Int.random(in: 1...60, using: &rng)).map { _ in
+                String(decoding: (0..<Int.random(in: 0...12, using: &rng)).map { _ in
+                    [UInt8(0x61), 0x62, 0x63, 0x5F, 0xC3, 0xA9].randomElement(using: &rng) ?? 0x61
+                }, as: UTF8.self)
+            })
+        }
+        for (k, list) in lists.enumerated() {
+            let index = Suggestions.Index(list)
+            var probes = FastPathTests.probes(list, count: k < 2 ? 3000 : 300, seed: UInt64(80 + k))
+            probes += ["aaaa", "aaaaa", "aaaaaaaaaa", "abab", "éééé", "readd", "wirte", "@system-servic", String(repeating: "a", count: 64)]
+            for probe in probes {
+                #expect(Suggestions.computeNearest(probe, in: index) == FastPathTests.referenceNearest(probe, in: list), "\(probe) in list \(k)")
+            }
         }
     }
 }
