@@ -1,8 +1,9 @@
 // The fast paths of the seventh fuzzing pass (issue 15) against the computations they replace: the
 // word splitter's UTF-8 path passing ordinary bytes eight at a time against passing them one by
 // one, a finding's text with its fixed pieces, severity, line and column written in place against
-// the interpolation, scalars counted on the bytes against `unicodeScalars.count`, and suggestions
-// with the candidates of each length kept as positions against the plain edit distance.
+// the interpolation, scalars counted on the bytes against `unicodeScalars.count`, suggestions
+// with the candidates of each length kept as positions against the plain edit distance, and the
+// first ASCII Character found in a String's own buffer against the search through a Substring.
 
 import SeccomposeDiagnostics
 import SeccomposeSets
@@ -133,6 +134,21 @@ struct FuzzSeventhPassTests {
             probes += ["aaaa", "aaaaa", "aaaaaaaaaa", "abab", "éééé", "readd", "wirte", "@system-servic", String(repeating: "a", count: 64)]
             for probe in probes {
                 #expect(Suggestions.computeNearest(probe, in: index) == FastPathTests.referenceNearest(probe, in: list), "\(probe) in list \(k)")
+            }
+        }
+    }
+
+    @Test("the first ASCII Character found in the String's own buffer: what the search through a Substring and firstIndex(of:) find")
+    func firstCharacterInBuffer() {
+        var rng = SplitMix(state: 78)
+        let pieces = ["", "a", ":", "%", "=", "\"", "'", "~", "é", "\u{301}", ":\u{301}", "%\u{301}", "\u{600}", "\r\n", "\r", "\n", "🙂",
+            "\u{1F1E9}", "abcdefghijklmnop", "x:EPERM", "\0"]
+        for _ in 0..<30000 {
+            let text = (0..<Int.random(in: 0...10, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            for ascii in [UInt8(ascii: ":"), UInt8(ascii: "%"), UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "'"), 0] {
+                let found = ByteSearch.firstCharacter(ascii, in: text)
+                #expect(found == ByteSearch.firstCharacterThroughSubstring(ascii, in: text), "\(text.debugDescription) \(ascii)")
+                #expect(found == text.firstIndex(of: Character(Unicode.Scalar(ascii))), "\(text.debugDescription) \(ascii)")
             }
         }
     }
