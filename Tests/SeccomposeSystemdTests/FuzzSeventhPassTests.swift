@@ -152,4 +152,23 @@ struct FuzzSeventhPassTests {
             }
         }
     }
+
+    @Test("a one-Character prefix or suffix of a Substring is its first or last Character: hasPrefix's and hasSuffix's answers")
+    func oneCharacterAffixes() {
+        var rng = SplitMix(state: 79)
+        let pieces = ["", "#", ";", "[", "]", "@", "~", "#\u{301}", "]\u{301}", "@\u{301}", "\u{301}", "\u{600}", "\u{200D}", "a", "é", " ", "\r\n",
+            "🙂", "\u{1F1E9}"]
+        for _ in 0..<30000 {
+            let text = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            let utf8 = Array(text.utf8)
+            // Substrings at scalar boundaries, as the reader's and the lint's are.
+            let scalars = text.unicodeScalars
+            let from = Int.random(in: 0...scalars.count, using: &rng)
+            let sub = text[scalars.index(scalars.startIndex, offsetBy: from)...]
+            for c in ["#", ";", "[", "@", "~"] {
+                #expect((sub.first == Character(c)) == sub.hasPrefix(c), "\(utf8) \(from) \(c)")
+            }
+            #expect((sub.last == "]") == sub.hasSuffix("]"), "\(utf8) \(from)")
+        }
+    }
 }
