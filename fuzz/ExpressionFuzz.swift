@@ -81,6 +81,64 @@ func scalarLines(_ text: String) -> [Substring] {
     return lines
 }
 
+/// `text.unicodeScalars.count`, on the bytes: a String's UTF-8 is valid, and valid UTF-8 has one
+/// byte per scalar that is not a continuation byte (`WordSplitter.scalarCount`).
+func scalarCount(_ text: String) -> Int {
+    text.utf8.withContiguousStorageIfAvailable { WordSplitter.scalarCount($0) } ?? text.unicodeScalars.count
+}
+
+/// The setting a line stands for (`F`, `E`, `A` or `L`) and its value, trimmed as the unit parser
+/// trims it: a line starting with one of those Characters and `=` is that setting's value without
+/// the two; any other line is a SystemCallFilter= value as a whole.
+func setting(of line: Substring) -> (selector: Character, value: String) {
+    var value = line
+    var selector: Character = "F"
+    // The first two Characters only (counting the whole line would cost a pass over it).
+    if let c = line.first, line.dropFirst().first == "=", "FEAL".contains(c) {
+        selector = c
+        value = line.dropFirst(2)
+    }
+    return (selector, trimmed(value))
+}
+
+/// `scalarLines(text).map(setting(of:))`, with each ASCII line read on its bytes: a line holds no
+/// LF, so in an ASCII line (no CR LF pair either) every byte is a Character of its own; the
+/// selector is then its first two bytes, and `trimmed` drops the bytes `ByteSearch.isSpace`
+/// matches (space, tab, LF, CR), the same four. The lines are found with memchr (U+000A is the
+/// byte 0A); other lines go through `setting(of:)`.
+func settingLines(_ text: String) -> [(selector: Character, value: String)] {
+    let byBytes = text.utf8.withContiguousStorageIfAvailable { buffer -> [(selector: Character, value: String)] in
+        var out: [(selector: Character, value: String)] = []
+        var start = 0
+        while true {
+            let end = ByteSearch.firstOffset(of: 0x0A, in: buffer, from: start) ?? buffer.count
+            let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
+            if ByteSearch.isASCII(UnsafeRawBufferPointer(line)) {
+                var from = 0
+                var selector: Character = "F"
+                if line.count >= 2, line[1] == UInt8(ascii: "=") {
+                    switch line[0] {
+                    case UInt8(ascii: "F"), UInt8(ascii: "E"), UInt8(ascii: "A"), UInt8(ascii: "L"):
+                        selector = Character(Unicode.Scalar(line[0]))
+                        from = 2
+                    default: break
+                    }
+                }
+                var last = line.count
+                while from < last, ByteSearch.isSpace(line[from]) { from += 1 }
+                while last > from, ByteSearch.isSpace(line[last - 1]) { last -= 1 }
+                out.append((selector, String(decoding: UnsafeBufferPointer(rebasing: line[from..<last]), as: UTF8.self)))
+            } else {
+                let utf8 = text.utf8
+                out.append(setting(of: text[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)]))
+            }
+            if end == buffer.count { return out }
+            start = end + 1
+        }
+    }
+    return byBytes ?? scalarLines(text).map(setting(of:))
+}
+
 /// Invariants of WordSplitter that hold for any input.
 func checkSplit(_ text: String, scalarCount n: Int, unquote: Bool) {
     let r = WordSplitter.split(text, unquote: unquote)
@@ -91,7 +149,7 @@ func checkSplit(_ text: String, scalarCount n: Int, unquote: Bool) {
         // Scalars are counted only when the bytes do not settle it: the text has at most as many
         // scalars as bytes, and an ASCII raw word as many scalars as bytes.
         if !(w.text.utf8.count <= w.raw.utf8.count && ByteSearch.isASCII(w.raw)) {
-            precondition(w.text.unicodeScalars.count <= w.raw.unicodeScalars.count, "WordSplitter: text longer than raw")
+            precondition(scalarCount(w.text) <= scalarCount(w.raw), "WordSplitter: text longer than raw")
         }
         lastColumn = w.column
         fuzzSink &+= w.text.utf8.count
@@ -110,16 +168,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // 1. Line by line through the four apply… methods.
     var s = SystemCallSettings(context: ctx)
     // Split on U+000A scalars: a Character split would keep "\r\n" (one grapheme) inside a line.
-    for (i, line) in scalarLines(text).enumerated() {
+    for (i, (selector, v)) in settingLines(text).enumerated() {
         let source = ValueSource(file: "fuzz", line: i + 1, valueColumn: 1)
-        var value = line
-        var selector: Character = "F"
-        // The first two Characters only (counting the whole line would cost a pass over it).
-        if let c = line.first, line.dropFirst().first == "=", "FEAL".contains(c) {
-            selector = c
-            value = line.dropFirst(2)
-        }
-        let v = trimmed(value)
         switch selector {
         case "E": touch(s.applyErrorNumber(v, source: source))
         case "A": touch(s.applyArchitectures(v, source: source))
@@ -151,8 +201,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     // 4. The word splitter, both ways.
     // Once for both (a pass over the text; an ASCII text has as many scalars as bytes).
-    let scalarCount = ByteSearch.isASCII(text) ? text.utf8.count : text.unicodeScalars.count
-    checkSplit(text, scalarCount: scalarCount, unquote: true)
-    checkSplit(text, scalarCount: scalarCount, unquote: false)
+    let scalars = ByteSearch.isASCII(text) ? text.utf8.count : scalarCount(text)
+    checkSplit(text, scalarCount: scalars, unquote: true)
+    checkSplit(text, scalarCount: scalars, unquote: false)
     return 0
 }

@@ -69,8 +69,10 @@ func expandAll(_ lines: [Substring], with context: SpecifierContext) {
                 unitFuzzSink &+= Int(c.unicodeScalars.first!.value)
             }
         }
-        // Without any '%', expansion is the identity (no '%' byte: no '%' Character either).
-        if !ByteSearch.contains(text, UInt8(ascii: "%")) || !text.contains("%") {
+        // Without any '%', expansion is the identity. `ByteSearch.firstCharacter` is the first '%'
+        // Character (no '%' byte: none; in an ASCII text: the first '%' byte; otherwise the
+        // Character search).
+        if ByteSearch.firstCharacter(UInt8(ascii: "%"), in: text) == nil {
             precondition(out == text, "expand changed text without '%'")
         }
         unitFuzzSink &+= out.utf8.count
@@ -82,6 +84,32 @@ func expandAll(_ lines: [Substring], with context: SpecifierContext) {
 /// LF, and before it except after CR), so the Character split splits at every LF byte not after
 /// a CR, and so does this.
 func characterLines(_ text: String, maxSplits: Int) -> [Substring] {
+    // The LFs split at, as offsets, found with memchr in the text's own buffer (no Substring per
+    // search); then the lines between them.
+    let cuts = text.utf8.withContiguousStorageIfAvailable { buffer -> [Int] in
+        var cuts: [Int] = []
+        var from = 0
+        while cuts.count < maxSplits, let at = ByteSearch.firstOffset(of: UInt8(ascii: "\n"), in: buffer, from: from) {
+            if at == 0 || buffer[at - 1] != UInt8(ascii: "\r") { cuts.append(at) }
+            from = at + 1
+        }
+        return cuts
+    }
+    guard let cuts else { return characterLinesBySubstring(text, maxSplits: maxSplits) }
+    let utf8 = text.utf8
+    var lines: [Substring] = []
+    var start = utf8.startIndex
+    for at in cuts {
+        let i = utf8.index(utf8.startIndex, offsetBy: at)
+        lines.append(text[start..<i])
+        start = utf8.index(after: i)
+    }
+    lines.append(text[start...])
+    return lines
+}
+
+/// `characterLines` searching each rest of the text as a Substring (for a text without contiguous UTF-8).
+func characterLinesBySubstring(_ text: String, maxSplits: Int) -> [Substring] {
     var lines: [Substring] = []
     let utf8 = text.utf8
     var start = utf8.startIndex

@@ -61,33 +61,40 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
         // The pieces copied into one String made with room for all of them: the same text as the
         // interpolation `"\(file ?? "<command line>"):\(line):\(column): …"`, without its
         // generic per-piece appends (a String append costs a few hundred instructions, a copy of
-        // a piece's bytes a few dozen; a finding's text is made for every finding shown).
+        // a piece's bytes a few dozen; a finding's text is made for every finding shown). The
+        // fixed pieces and the severity are copied from static strings and the line and column
+        // written as decimal digits in place (no String for any of them).
         let place = file ?? "<command line>"
-        let lineText = String(line), columnText = String(column), severityText = severity.rawValue
-        var count = place.utf8.count + lineText.utf8.count + columnText.utf8.count + severityText.utf8.count
+        let severityText: StaticString
+        switch severity {
+        case .note: severityText = "note"
+        case .warning: severityText = "warning"
+        case .error: severityText = "error"
+        }
+        var count = place.utf8.count + Self.decimalCount(line) + Self.decimalCount(column) + severityText.utf8CodeUnitCount
             + message.utf8.count + code.utf8.count + 9  // ":", ":", ": ", ": ", " [", "]"
         if let note { count += note.utf8.count + 9 }  // "\n  note: "
         if let fix { count += fix.utf8.count + 8 }  // "\n  fix: "
         return String(unsafeUninitializedCapacity: count) { buffer in
             guard let base = buffer.baseAddress else { return 0 }
             var at = Self.copy(place, to: base, at: 0)
-            at = Self.copy(":", to: base, at: at)
-            at = Self.copy(lineText, to: base, at: at)
-            at = Self.copy(":", to: base, at: at)
-            at = Self.copy(columnText, to: base, at: at)
-            at = Self.copy(": ", to: base, at: at)
-            at = Self.copy(severityText, to: base, at: at)
-            at = Self.copy(": ", to: base, at: at)
+            at = Self.copyLiteral(":", to: base, at: at)
+            at = Self.writeDecimal(line, to: base, at: at)
+            at = Self.copyLiteral(":", to: base, at: at)
+            at = Self.writeDecimal(column, to: base, at: at)
+            at = Self.copyLiteral(": ", to: base, at: at)
+            at = Self.copyLiteral(severityText, to: base, at: at)
+            at = Self.copyLiteral(": ", to: base, at: at)
             at = Self.copy(message, to: base, at: at)
-            at = Self.copy(" [", to: base, at: at)
+            at = Self.copyLiteral(" [", to: base, at: at)
             at = Self.copy(code, to: base, at: at)
-            at = Self.copy("]", to: base, at: at)
+            at = Self.copyLiteral("]", to: base, at: at)
             if let note {
-                at = Self.copy("\n  note: ", to: base, at: at)
+                at = Self.copyLiteral("\n  note: ", to: base, at: at)
                 at = Self.copy(note, to: base, at: at)
             }
             if let fix {
-                at = Self.copy("\n  fix: ", to: base, at: at)
+                at = Self.copyLiteral("\n  fix: ", to: base, at: at)
                 at = Self.copy(fix, to: base, at: at)
             }
             return at
@@ -103,6 +110,39 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
             (base + at).initialize(from: source, count: bytes.count)
             return at + bytes.count
         }
+    }
+
+    /// Copies the UTF-8 of a string literal to `base + at` (room made by the caller); returns the
+    /// offset after it.
+    private static func copyLiteral(_ piece: StaticString, to base: UnsafeMutablePointer<UInt8>, at: Int) -> Int {
+        (base + at).initialize(from: piece.utf8Start, count: piece.utf8CodeUnitCount)
+        return at + piece.utf8CodeUnitCount
+    }
+
+    /// The length of `String(n)`: its decimal digits, and a '-' when negative.
+    static func decimalCount(_ n: Int) -> Int {
+        var magnitude = n.magnitude
+        var digits = 1
+        while magnitude >= 10 {
+            magnitude /= 10
+            digits += 1
+        }
+        return n < 0 ? digits + 1 : digits
+    }
+
+    /// Writes `String(n)` (a '-' when negative, then the decimal digits of its magnitude, which
+    /// `Int.min` has too) to `base + at` (room made by the caller); returns the offset after it.
+    static func writeDecimal(_ n: Int, to base: UnsafeMutablePointer<UInt8>, at: Int) -> Int {
+        let end = at + decimalCount(n)
+        if n < 0 { (base + at).initialize(to: UInt8(ascii: "-")) }
+        var magnitude = n.magnitude
+        var i = end
+        repeat {
+            i -= 1
+            (base + i).initialize(to: UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        return end
     }
 }
 

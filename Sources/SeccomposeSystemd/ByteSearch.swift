@@ -55,8 +55,27 @@ enum ByteSearch {
     /// all-ASCII string every byte but a CR before an LF is a Character of its own (every rule that
     /// joins scalars into one Character but CR LF involves a non-ASCII scalar), so the first byte is
     /// the first Character. Other strings take the Character search.
+    ///
+    /// The byte and the ASCII test are looked for in the String's own UTF-8 buffer, in one call
+    /// (through a Substring of the whole text, that buffer is reached through the generic slice
+    /// code, which cost more than the search).
     static func firstCharacter(_ ascii: UInt8, in text: String) -> String.Index? {
         precondition(ascii < 0x80 && ascii != 0x0A && ascii != 0x0D, "firstCharacter: not a lone ASCII Character")
+        let found = text.utf8.withContiguousStorageIfAvailable { buffer -> (offset: Int, ascii: Bool)? in
+            guard let offset = firstOffset(of: ascii, in: buffer, from: 0) else { return nil }
+            return (offset, isASCII(UnsafeRawBufferPointer(buffer)))
+        }
+        switch found {
+        case .some(.none): return nil
+        case .some(.some(let hit)) where hit.ascii: return text.utf8.index(text.utf8.startIndex, offsetBy: hit.offset)
+        case .some(.some): return text.firstIndex(of: Character(Unicode.Scalar(ascii)))
+        case .none: return firstCharacterThroughSubstring(ascii, in: text)
+        }
+    }
+
+    /// `firstCharacter` through a Substring of the whole text (for a String without contiguous
+    /// UTF-8; the tests compare the two).
+    static func firstCharacterThroughSubstring(_ ascii: UInt8, in text: String) -> String.Index? {
         guard let offset = firstOffset(of: ascii, in: Substring(text)) else { return nil }
         if isASCII(text) { return text.utf8.index(text.utf8.startIndex, offsetBy: offset) }
         return text.firstIndex(of: Character(Unicode.Scalar(ascii)))

@@ -497,8 +497,10 @@ enum Suggestions {
     /// Candidates grouped by length in bytes, each with its position in the original list, and
     /// where each pair of adjacent bytes (bigram) occurs.
     struct Index: Sendable {
-        /// `byLength[n]`: (position, bytes) of every candidate of n bytes, in list order.
-        var byLength: [[(position: Int, bytes: [UInt8])]] = []
+        /// `byLength[n]`: the position of every candidate of n bytes, in list order.
+        var byLength: [[Int]] = []
+        /// `bytes[p]`: the bytes of the candidate at position p.
+        var bytes: [[UInt8]] = []
         var names: [String]
         /// Bigram (`first << 8 | second`) → the position of the candidate of each occurrence.
         var postings: [Int: [Int]] = [:]
@@ -510,8 +512,9 @@ enum Suggestions {
             self.names = names
             for (position, name) in names.enumerated() {
                 let bytes = Array(name.utf8)
+                self.bytes.append(bytes)
                 while byLength.count <= bytes.count { byLength.append([]) }
-                byLength[bytes.count].append((position, bytes))
+                byLength[bytes.count].append(position)
                 for i in bytes.indices.dropLast() { postings[Int(bytes[i]) << 8 | Int(bytes[i + 1]), default: []].append(position) }
             }
         }
@@ -658,17 +661,23 @@ enum Suggestions {
                 for p in postings { counts[p] += 1 }
             }
         }
+        // The candidates of each length are positions, and the counts are read through a buffer (every
+        // position is an index of `shared`, made so by `Index.init`): a candidate under the bound costs
+        // the test of its count only (its bytes are fetched when it passes).
         target.withUnsafeBufferPointer { a in
-            // Two rows of the band (2 × limit + 1 cells each, plus sentinels), on the stack.
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 8) { rows in
-                for length in lengths where length < index.byLength.count {
-                    let bound = max(target.count, length) - 1 - 2 * limit
-                    for (position, bytes) in index.byLength[length] {
-                        if shared[position] < bound { continue }
-                        let d = bytes.withUnsafeBufferPointer { distance(a, $0, limit: limit, rows: rows) }
-                        guard d <= limit else { continue }
-                        if let b = best, d > b.distance || (d == b.distance && position > b.position) { continue }
-                        best = (position, d)
+            shared.withUnsafeBufferPointer { counts in
+                // Two rows of the band (2 × limit + 1 cells each, plus sentinels), on the stack.
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 8) { rows in
+                    for length in lengths where length < index.byLength.count {
+                        let bound = max(target.count, length) - 1 - 2 * limit
+                        index.byLength[length].withUnsafeBufferPointer { positions in
+                            for position in positions where counts[position] >= bound {
+                                let d = index.bytes[position].withUnsafeBufferPointer { distance(a, $0, limit: limit, rows: rows) }
+                                guard d <= limit else { continue }
+                                if let b = best, d > b.distance || (d == b.distance && position > b.position) { continue }
+                                best = (position, d)
+                            }
+                        }
                     }
                 }
             }

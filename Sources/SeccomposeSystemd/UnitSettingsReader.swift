@@ -157,15 +157,18 @@ public enum UnitSettingsReader {
             // Line-level findings point at the first character of the line's content.
             let start = place(column(content.startIndex))
             let line = start.line
-            // The first and last Character of ASCII content are its first and last bytes.
+            // The first and last Character of ASCII content are its first and last bytes. Otherwise
+            // a one-Character prefix (suffix) is the first (last) Character: `hasPrefix("#")` is
+            // `first == "#"` without the generic `starts(with:)`.
             let first = ascii ? content.utf8.first : nil
+            let firstCharacter = ascii ? nil : content.first
             if content.isEmpty || (ascii ? first == UInt8(ascii: "#") || first == UInt8(ascii: ";")
-                : content.hasPrefix("#") || content.hasPrefix(";"))
+                : firstCharacter == "#" || firstCharacter == ";")
             {
                 return true
             }
-            if ascii ? first == UInt8(ascii: "[") : content.hasPrefix("[") {
-                guard ascii ? content.utf8.last == UInt8(ascii: "]") : content.hasSuffix("]"),
+            if ascii ? first == UInt8(ascii: "[") : firstCharacter == "[" {
+                guard ascii ? content.utf8.last == UInt8(ascii: "]") : content.last == "]",
                     (ascii ? content.utf8.count : content.count) > 2
                 else {
                     diag(.error, "bad-section", "Invalid section header '\(content)'", systemd: true, line: line,
@@ -337,7 +340,7 @@ extension UnitSettingsReader {
             // Comment lines count only inside a continuation (looked at only there).
             if pending != nil {
                 let trimmedStart = line.drop { $0 == " " || $0 == "\t" }
-                if trimmedStart.hasPrefix("#") || trimmedStart.hasPrefix(";") { continue }
+                if let c = trimmedStart.first, c == "#" || c == ";" { continue }
             }
             if pending == nil { pieces = [] }
             pieces.append(ContinuationMap.Piece(offset: pending?.count ?? 0, line: lineNumber))

@@ -112,7 +112,26 @@ public enum WordSplitter {
     /// continuation bytes), and columns count scalars: the bytes before a word that are not
     /// continuation bytes (`scalarCount`).
     static func splitUTF8(_ bytes: UnsafeBufferPointer<UInt8>, unquote: Bool, cUnescape: Bool) -> Result {
+        splitUTF8(bytes, unquote: unquote, cUnescape: cUnescape, eightAtATime: true)
+    }
+
+    /// The bytes of `x` (eight bytes in memory order, as loaded on a little-endian machine) that
+    /// are not ordinary for `splitUTF8`, as bit 7 of their byte: the bytes up to the quotes (0x27)
+    /// and the backslash (0x5C). Exact up to and including the first such byte (the lowest set
+    /// bit), and zero exactly when there is none: a 64-bit word has a byte below n (n ≤ 0x80)
+    /// exactly when `(x - n…n) & ~x & 0x80…80` is not zero, whatever its bytes (the lowest such byte
+    /// borrows nothing and sets its bit 7; below it nothing borrows, and a byte of 0x80 or more has
+    /// bit 7 clear in `~x`); a byte equal to 0x5C is a zero byte of `x ^ 0x5C…5C`, a byte below 1.
+    @inline(__always)
+    static func specialBytes(_ x: UInt64) -> UInt64 {
+        let y = x ^ 0x5C5C_5C5C_5C5C_5C5C
+        return ((x &- 0x2828_2828_2828_2828) & ~x | (y &- 0x0101_0101_0101_0101) & ~y) & 0x8080_8080_8080_8080
+    }
+
+    /// `splitUTF8`; `eightAtATime: false` passes ordinary bytes one by one (the tests compare the two).
+    static func splitUTF8(_ bytes: UnsafeBufferPointer<UInt8>, unquote: Bool, cUnescape: Bool, eightAtATime: Bool) -> Result {
         let n = bytes.count
+        let raw = UnsafeRawBufferPointer(bytes)
         func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
         var words: [ValueWord] = []
         // Scalars before byte `counted`, carried from word to word.
@@ -132,6 +151,17 @@ public enum WordSplitter {
             var plain = true
             var quote: UInt8 = 0  // 0: not in quotes (NUL is never a quote)
             while i < n {
+                // Until the first escape or quote, an ordinary byte only moves on: the ordinary
+                // bytes among the next eight are passed at once, up to the first other one
+                // (`specialBytes`).
+                if eightAtATime, plain, i + 8 <= n {
+                    let special = specialBytes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                    if special == 0 {
+                        i += 8
+                        continue
+                    }
+                    i += special.trailingZeroBitCount >> 3
+                }
                 let b = bytes[i]
                 // Above the quotes and not a backslash: an ordinary byte in or out of quotes.
                 if b > 0x27 && b != 0x5C {

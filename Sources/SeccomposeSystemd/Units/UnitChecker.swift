@@ -114,7 +114,7 @@ public enum UnitChecker {
             // The name a word names directly (`~uname:EBADF` → uname), or nil for a group.
             func directName(_ word: String) -> String? {
                 let n = ByteSearch.prefix(before: UInt8(ascii: ":"), in: word.hasPrefix("~") ? String(word.dropFirst()) : word)
-                return n.hasPrefix("@") ? nil : String(n)
+                return n.first == "@" ? nil : String(n)  // hasPrefix("@"), without the generic starts(with:)
             }
             // Denied in the end, and not by a word that names it directly (that is deliberate).
             let denied: (String) -> Bool = { name in
