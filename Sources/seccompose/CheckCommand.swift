@@ -101,6 +101,18 @@ struct CheckCommand: ParsableCommand {
         guard let nativeABI = Architecture(name: native) else { throw ValidationError("unknown ABI '\(native)' for --native") }
         let context = SystemdContext(version: try systemd.systemdVersion(), native: nativeABI, catalog: try systemd.catalog(),
             argumentWidths: systemd.argumentWidths)
+        let status = try Self.check(units: allUnits, profiles: profiles, context: context, root: root, user: user,
+            strict: strict, format: format, color: color)
+        if status != .success { throw ExitCode(status) }
+    }
+
+    /// Checks `units` (names searched under `root`, or files) and `profiles` as `context`'s
+    /// systemd would read them, prints the reports in `format`, and returns the status to exit
+    /// with (shared with `CheckFastPath`). Throws only when JSON output cannot be encoded.
+    static func check(units allUnits: [String], profiles: [String], context: SystemdContext, root: String?, user: Bool,
+        strict: Bool, format: Format, color: ColorChoice) throws -> ExitStatus
+    {
+        let nativeABI = context.native
         var reports: [CheckReport] = []
         /// Per file: its text, and how to cut it into the lines shown under findings (the last
         /// read wins); split only for text output and only for files with findings.
@@ -130,7 +142,7 @@ struct CheckCommand: ParsableCommand {
             do {
                 let text = try TextFile.read(path)
                 texts[path] = (text, false)
-                reports.append(ProfileCheck.check(path: path, text: text, native: nativeABI, mode: systemd.argumentWidths))
+                reports.append(ProfileCheck.check(path: path, text: text, native: nativeABI, mode: context.argumentWidths))
             } catch {
                 Terminal.error(error.description)
                 unreadable = true
@@ -155,8 +167,9 @@ struct CheckCommand: ParsableCommand {
         case .json: try Terminal.json(CheckOutput.json(reports, version: context.version.rawValue))
         case .sarif: try Terminal.json(CheckOutput.sarif(reports, currentDirectory: FileManager.default.currentDirectoryPath))
         }
-        if unreadable { throw ExitCode(.unreadable) }
-        if hasFindings(reports.flatMap(\.findings), strict: strict) { throw ExitCode(.findings) }
+        if unreadable { return .unreadable }
+        if hasFindings(reports.flatMap(\.findings), strict: strict) { return .findings }
+        return .success
     }
 }
 

@@ -36,13 +36,16 @@ struct Seccompose: ParsableCommand {
             Terminal.error("Error: no subcommand '\(name)'\nUsage: seccompose help <subcommand>\n  See 'seccompose --help' for the subcommands.")
             Glibc.exit(ExitStatus.usage.rawValue)
         }
-        // `run [--systemd V] UNIT`, `run --filter EXPR -- CMD` and `run --program FILE -- CMD`, read
-        // without ArgumentParser (start-up time); anything else, or SECCOMPOSE_NO_FAST_PATH set,
-        // takes the full parser.
-        if getenv("SECCOMPOSE_NO_FAST_PATH") == nil, let shape = RunFastPath.shape(arguments),
-            let status = RunFastPath.run(shape)
-        {
-            Glibc.exit(status.rawValue)
+        // `run [--systemd V] UNIT`, `run --filter EXPR -- CMD`, `run --program FILE -- CMD` and
+        // `check [--systemd V] UNIT…`, read without ArgumentParser (start-up time); anything else,
+        // or SECCOMPOSE_NO_FAST_PATH set, takes the full parser.
+        if getenv("SECCOMPOSE_NO_FAST_PATH") == nil {
+            if let shape = RunFastPath.shape(arguments), let status = RunFastPath.run(shape) {
+                Glibc.exit(status.rawValue)
+            }
+            if let shape = CheckFastPath.shape(arguments), let status = CheckFastPath.run(shape) {
+                Glibc.exit(status.rawValue)
+            }
         }
         do {
             let (parsed, moreUnits) = CheckCommand.setAsideUnits(arguments)
@@ -69,13 +72,15 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 
     /// Whether output on `fd` is coloured: `always` and `never` decide; `auto` colours a terminal
     /// unless `NO_COLOR` is set to a non-empty value (no-color.org) or `TERM` is `dumb`.
-    func enabled(fd: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    /// The two variables are read with getenv: `ProcessInfo`'s environment dictionary made the
+    /// runtime scan the binary's conformance records at every `check` (docs/launch-performance.md).
+    func enabled(fd: Int32) -> Bool {
         switch self {
         case .always: return true
         case .never: return false
         case .auto:
-            if let v = environment["NO_COLOR"], !v.isEmpty { return false }
-            if environment["TERM"] == "dumb" { return false }
+            if let v = getenv("NO_COLOR"), v.pointee != 0 { return false }
+            if let t = getenv("TERM"), String(cString: t) == "dumb" { return false }
             return isatty(fd) == 1
         }
     }
