@@ -115,21 +115,28 @@ public enum SyscallTable {
     /// The pairs of `syscalls(on:)` whose name is one of `names`, in the same order (by number):
     /// for iterating over a few names as over the whole table.
     public static func syscalls(on abi: Architecture, among names: some Sequence<String>) -> [(name: String, number: Int)] {
+        syscalls(on: abi, among: Array(names))
+    }
+
+    /// `syscalls(on:among:)` for an array of names. Not generic: iterating a generic sequence such
+    /// as a dictionary's keys made the runtime scan the binary's conformance records at first use
+    /// (docs/launch-performance.md, "Sixth round"); and the names are put in table order by
+    /// marking their ranks, without a sort (whose first use scans too).
+    public static func syscalls(on abi: Architecture, among names: [String]) -> [(name: String, number: Int)] {
         let d = abiData(abi)
-        var ranks: [Int] = []
+        var wanted = [Bool](repeating: false, count: d.sorted.count)
+        var any = false
         for name in names {
             guard let id = data.ids.id(of: name) else { continue }
             let rank = Int(d.rankByID[id])
-            if rank >= 0 { ranks.append(rank) }
+            if rank >= 0 {
+                wanted[rank] = true
+                any = true
+            }
         }
-        ranks.sort()
+        guard any else { return [] }
         var out: [(name: String, number: Int)] = []
-        out.reserveCapacity(ranks.count)
-        var last = -1
-        for r in ranks where r != last {
-            out.append(d.sorted[r])
-            last = r
-        }
+        for (rank, w) in wanted.enumerated() where w { out.append(d.sorted[rank]) }
         return out
     }
 

@@ -101,7 +101,7 @@ public enum UnitChecker {
         }
         if s.architectures.isEmpty || s.architectures != [context.native] {
             out.append(make(.warning, "no-native-only", s.architectures.isEmpty
-                ? "SystemCallArchitectures= is not set: calls through the other ABIs (\(context.native.localABIs.filter { $0 != context.native }.map(\.name).joined(separator: ", "))) stay possible"
+                ? "SystemCallArchitectures= is not set: calls through the other ABIs (\(context.native.localABIs.filter { $0 != context.native }.map(\.name).joinedPlainly(separator: ", "))) stay possible"
                 : "SystemCallArchitectures= allows ABIs besides native",
                 at: firstFilter, note: "i386's socketcall()/ipc() multiplexers and extra ABIs widen what a compromised service can reach",
                 fix: "add SystemCallArchitectures=native"))
@@ -148,12 +148,12 @@ public enum UnitChecker {
             }
             for (origin, names, grantedBy) in byWord {
                 let sorted = names.sorted()
-                let shown = sorted.prefix(8).joined(separator: ", ") + (sorted.count > 8 ? ", … (\(sorted.count) in all)" : "")
+                let shown = Array(sorted.prefix(8)).joinedPlainly(separator: ", ") + (sorted.count > 8 ? ", … (\(sorted.count) in all)" : "")
                 out.append(make(.warning, "overlap",
                     "'\(origin.word)' also removes syscalls an earlier allow line granted: \(shown)",
-                    at: origin, note: "granted by " + grantedBy.map { granting($0, for: origin) }.joined(separator: ", ")
+                    at: origin, note: "granted by " + grantedBy.map { granting($0, for: origin) }.joinedPlainly(separator: ", ")
                         + "; '\(origin.word)' names them too, and the later line wins",
-                    fix: "re-add what the service needs after the ~ line, e.g. SystemCallFilter=\(sorted.prefix(3).joined(separator: " "))"))
+                    fix: "re-add what the service needs after the ~ line, e.g. SystemCallFilter=\(Array(sorted.prefix(3)).joinedPlainly(separator: " "))"))
             }
         }
         out += versionDifferences(service, context: context)
@@ -249,14 +249,14 @@ public enum UnitChecker {
         for name in candidates { consider(name, a.filter[name], b.filter[name]) }
         var differ: [String] = []
         // In the order of the native ABI's table (which drops the names the ABI lacks).
-        for (name, _) in SyscallTable.syscalls(on: context.native, among: decided.keys) {
+        for (name, _) in SyscallTable.syscalls(on: context.native, among: Array(decided.keys)) {
             guard let (x, y) = decided[name] else { continue }
             differ.append("\(name) (\(context.version): \(x), \(other): \(y))")
         }
         guard !differ.isEmpty else { return [] }
         let first = service.assignments.first { $0.key == "SystemCallFilter" }
         return [Diagnostic(severity: .note, code: "version-difference",
-            message: "systemd \(context.version) and \(other) decide differently for \(differ.count) syscalls: " + differ.prefix(6).joined(separator: ", ")
+            message: "systemd \(context.version) and \(other) decide differently for \(differ.count) syscalls: " + Array(differ.prefix(6)).joinedPlainly(separator: ", ")
                 + (differ.count > 6 ? ", …" : ""),
             isSystemdMessage: false, setting: "SystemCallFilter", file: first?.source.file, line: first?.source.line ?? 1,
             column: first?.source.valueColumn ?? 1, text: first?.value ?? "",
