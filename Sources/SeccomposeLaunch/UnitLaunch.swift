@@ -80,8 +80,7 @@ public struct UnitLaunch: Sendable {
         let isRoot = getuid() == 0
         let impliedNNP = service.directives.setsNoNewPrivileges(settings: service.syscalls,
             keepsCapSysAdmin: isRoot && !switchesUser)
-        let environment = ExecPlan.overlaid(inheritedEnvironment, with: plan.environment)
-            .map { "\($0.key)=\($0.value)" }.sorted()
+        let environment = plan.variables.map { "\($0.key)=\($0.value)" }.sorted()
         prepared.steps = plan.steps.map { step in
             let c = step.command
             let credentialsSwitch = switchesUser && !c.fullPrivileges && !c.noCredentialChange

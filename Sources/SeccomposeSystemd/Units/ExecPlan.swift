@@ -24,6 +24,9 @@ public struct ExecPlan: Sendable {
     public var steps: [Step]
     /// Environment= then EnvironmentFile= assignments (later ones win), on top of the caller's.
     public var environment: [(String, String)]
+    /// The environment the commands get: the caller's with `environment` set over it (also what
+    /// `$NAME` and `${NAME}` expand to).
+    public var variables: [String: String]
     /// Problems that stop the service (a missing EnvironmentFile= without `-`, no ExecStart=).
     public var diagnostics: [Diagnostic]
 
@@ -48,6 +51,7 @@ public struct ExecPlan: Sendable {
             env += Self.environmentFile(text)
         }
         let vars = Self.overlaid(inherited, with: env)
+        variables = vars
         let pre = service.commands["ExecStartPre"] ?? []
         var starts = service.commands["ExecStart"] ?? []
         var extraArguments = extraArguments
@@ -88,7 +92,7 @@ public struct ExecPlan: Sendable {
     /// Made as a dictionary of its own at its size: setting a value in a copy of `inherited`
     /// makes the runtime scan the binary's conformance records at first use
     /// (docs/launch-performance.md, "Sixth round").
-    public static func overlaid(_ inherited: [String: String], with assignments: [(String, String)]) -> [String: String] {
+    static func overlaid(_ inherited: [String: String], with assignments: [(String, String)]) -> [String: String] {
         guard !assignments.isEmpty else { return inherited }
         var out = [String: String](minimumCapacity: inherited.count + assignments.count)
         for (k, v) in inherited { out[k] = v }
