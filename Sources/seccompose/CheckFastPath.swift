@@ -11,16 +11,10 @@ enum CheckFastPath {
     /// The systemd version asked for (nil: the default) and the units of `check [--systemd V]
     /// UNIT…`, when `arguments` (the command line without argv[0]) are exactly that.
     static func shape(_ arguments: [String]) -> (systemd: SystemdVersion?, units: [String])? {
-        guard arguments.first == "check" else { return nil }
-        var rest = Array(arguments.dropFirst())
-        var version: SystemdVersion?
-        if rest.first == "--systemd" {
-            guard rest.count >= 2, !rest[1].hasPrefix("-"), let v = SystemdVersion(string: rest[1]) else { return nil }
-            version = v
-            rest.removeFirst(2)
-        }
-        guard !rest.isEmpty, rest.allSatisfy({ !$0.isEmpty && !$0.hasPrefix("-") && $0 != "help" }) else { return nil }
-        return (version, rest)
+        guard arguments.first == "check", let (version, rest) = RunFastPath.versionPrefix(arguments.dropFirst()),
+            !rest.isEmpty, rest.allSatisfy(RunFastPath.isUnitValue)
+        else { return nil }
+        return (version, Array(rest))
     }
 
     /// Checks the units as `seccompose check` would, with every other option at its default;

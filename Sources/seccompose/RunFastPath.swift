@@ -50,21 +50,26 @@ enum RunFastPath {
         }
     }
 
-    /// `run`'s options without `--`, when they are exactly `[--systemd V] UNIT`: the unit is not
-    /// empty, does not start with '-' and is not `help` (which the full parser may read as a
-    /// request for help).
+    /// `run`'s options without `--`, when they are exactly `[--systemd V] UNIT`.
     static func unitShape(_ options: [String]) -> Shape? {
-        func isUnit(_ value: String) -> Bool { !value.isEmpty && !value.hasPrefix("-") && value != "help" }
-        switch options.count {
-        case 1 where isUnit(options[0]):
-            return .unit(systemd: nil, unit: options[0])
-        case 3 where options[0] == "--systemd" && !options[1].hasPrefix("-") && isUnit(options[2]):
-            guard let version = SystemdVersion(string: options[1]) else { return nil }
-            return .unit(systemd: version, unit: options[2])
-        default:
-            return nil
-        }
+        guard let (version, rest) = versionPrefix(options[...]), rest.count == 1, let unit = rest.first, isUnitValue(unit)
+        else { return nil }
+        return .unit(systemd: version, unit: unit)
     }
+
+    /// `options` after a leading `--systemd V`, and V read (nil without one); nil when V is
+    /// missing, starts with '-' (the full parser would not take it as the value) or names no
+    /// version this build knows (the full parser explains that). Shared with `CheckFastPath`.
+    static func versionPrefix(_ options: ArraySlice<String>) -> (version: SystemdVersion?, rest: ArraySlice<String>)? {
+        guard options.first == "--systemd" else { return (nil, options) }
+        let value = options.dropFirst().first
+        guard let value, !value.hasPrefix("-"), let version = SystemdVersion(string: value) else { return nil }
+        return (version, options.dropFirst(2))
+    }
+
+    /// Whether the full parser reads `value` as a unit: not empty, not an option, and not `help`
+    /// (which it may read as a request for help). Shared with `CheckFastPath`.
+    static func isUnitValue(_ value: String) -> Bool { !value.isEmpty && !value.hasPrefix("-") && value != "help" }
 
     /// Runs `shape` as `seccompose run` would, returning the status to exit with; nil (nothing
     /// done) when the systemd context cannot be made, so that the full parser's path reports it.
