@@ -70,6 +70,9 @@ public enum ArgumentWidths {
         var bytes: [UInt8]
         /// The header's column names (the ABIs' `tableColumn`), in order.
         var columns: [String]
+        /// Per ABI (by `Architecture.ordinal`): its column among `columns`, or -1 when the table
+        /// has none (found once, as `SyscallTable` finds its own).
+        var columnByABI: [Int]
         /// The offset of each data row's first byte, in order, then the offset past the last row
         /// (one past its line feed).
         var rowStarts: [Int]
@@ -89,6 +92,8 @@ public enum ArgumentWidths {
                 String(decoding: $0, as: UTF8.self)
             }
             rowStarts = Array(starts.dropFirst())
+            let columns = columns
+            columnByABI = Architecture.allCases.map { columns.firstIndex(of: $0.tableColumn) ?? -1 }
         }
 
         /// The number of data rows.
@@ -142,8 +147,8 @@ public enum ArgumentWidths {
 
     /// The widths of `name`'s arguments on `abi`.
     public static func lookup(_ name: String, on abi: Architecture) -> Lookup {
-        guard let column = data.columns.firstIndex(of: abi.tableColumn), let row = data.row(named: name),
-            var cell = data.cell(row, column)
+        let column = data.columnByABI[abi.ordinal]
+        guard column >= 0, let row = data.row(named: name), var cell = data.cell(row, column)
         else {
             return .absent
         }
