@@ -118,7 +118,7 @@ public final class Supervisor {
         }
         let hash = command.filtered ? filterHash : "none"
         journal.send([
-            ("MESSAGE", "Starting \(Self.commandLine(command.argv)) under seccomp filter \(hash)"), ("PRIORITY", "6"),
+            ("MESSAGE", "Starting \(command.argv.joinedPlainly(separator: " ")) under seccomp filter \(hash)"), ("PRIORITY", "6"),
             ("SECCOMPOSE_UNIT", unit ?? ""), ("SECCOMPOSE_FILTER_HASH", hash),
             ("SECCOMPOSE_FILTER_LENGTH", String(command.filtered ? program.instructions.count : 0)),
         ])
@@ -170,9 +170,6 @@ public final class Supervisor {
         records.start()
         return Running(pid: pid, command: command)
     }
-
-    /// The arguments separated by spaces (`joinedPlainly`: no conformance look-up at first use).
-    static func commandLine(_ argv: [String]) -> String { argv.joinedPlainly(separator: " ") }
 
     /// Waits for a started command (forwarding signals) and reports what the filter did to it
     /// and its descendants.
