@@ -68,7 +68,7 @@ public enum WordSplitter {
             let start = i
             while i + 8 <= n {
                 let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if (x &- 0x2121_2121_2121_2121) & ~x & 0x8080_8080_8080_8080 != 0 { break }
+                if bytesBelow(0x21, in: x) != 0 { break }
                 i += 8
             }
             while i < n, !ByteSearch.isSpace(bytes[i]) { i += 1 }
@@ -124,8 +124,15 @@ public enum WordSplitter {
     /// bit 7 clear in `~x`); a byte equal to 0x5C is a zero byte of `x ^ 0x5C…5C`, a byte below 1.
     @inline(__always)
     static func specialBytes(_ x: UInt64) -> UInt64 {
-        let y = x ^ 0x5C5C_5C5C_5C5C_5C5C
-        return ((x &- 0x2828_2828_2828_2828) & ~x | (y &- 0x0101_0101_0101_0101) & ~y) & 0x8080_8080_8080_8080
+        bytesBelow(0x28, in: x) | bytesBelow(1, in: x ^ 0x5C5C_5C5C_5C5C_5C5C)
+    }
+
+    /// Bit 7 of each byte of `x` below `n` (n ≤ 0x80): exact up to and including the lowest such
+    /// byte, and zero exactly when there is none (see `specialBytes`). The word scans of
+    /// `plainASCIIWords` (bytes below 0x21) and `splitUTF8` share it.
+    @inline(__always)
+    static func bytesBelow(_ n: UInt8, in x: UInt64) -> UInt64 {
+        (x &- UInt64(n) &* 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 
     /// `splitUTF8`; `eightAtATime: false` passes ordinary bytes one by one (the tests compare the two).
