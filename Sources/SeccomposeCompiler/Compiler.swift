@@ -94,6 +94,9 @@ public enum Compiler {
         // self-check's walk of the program), for both checks below.
         var walked = SelfCheck.Walk()
         if options.checkCacheEligibility {
+            // Whether each plain kind's action is ALLOW, found once (not an `Action` comparison,
+            // a call into another module, per table entry).
+            let allowKinds = entries.actions.map { same($0, .allow) }
             for abi in policy.architectures where abi != .x32 {
                 // The numbers of the ABI's table the policy allows unconditionally, ascending.
                 let order = NumberOrder.of(abi)
@@ -102,7 +105,7 @@ public enum Compiler {
                 let table = entries[abi]
                 for (k, id) in table.ids.enumerated() where ranks[Int(id)] >= 0 {
                     let kind = Int(table.kinds[k])
-                    allowed[Int(ranks[Int(id)])] = kind >= 0 && entries.actions[kind] == .allow
+                    allowed[Int(ranks[Int(id)])] = kind >= 0 && allowKinds[kind]
                 }
                 // A number in a range the walk found returning ALLOW from the number and arch alone
                 // is cacheable (the kernel's emulation takes the walk's path); any other is

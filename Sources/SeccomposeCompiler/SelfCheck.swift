@@ -138,6 +138,7 @@ public enum SelfCheck {
         let byArguments = Compiler.Entries.byArguments  // an expected value: decided by the arguments
         var data = SeccompData(nr: 0, arch: 0)
         var evaluators: [Policy.Evaluator] = []
+        var passed: [PassedSamples] = []
 
         // Runs one call with zero arguments (then the argument samples its rules need): the
         // difference, or, when the walk found one here (`walked`), a difference anyway.
@@ -161,7 +162,7 @@ public enum SelfCheck {
             } else {
                 evaluation = policy.evaluate(auditArch: data.arch, number: nr, arguments: data.args)
             }
-            if let d = check(instructions, evaluation.action, attributed, evaluation.decision, &data) { return d }
+            if let d = check(instructions, evaluation.action, attributed, evaluation.decision, &data, passed: &passed) { return d }
             guard let walked else { return nil }
             // The walk and the run disagree: one of them is wrong, so the program is not trusted.
             return Difference(abi: attributed, auditArch: data.arch, number: nr, arguments: data.args,
@@ -405,11 +406,39 @@ public enum SelfCheck {
         return out
     }
 
+    /// Argument samples that all passed from one place in the program: every run of them started
+    /// at the first argument load `pc` (registers as there, but for the one that load overwrites,
+    /// kept as 0) and read no word but arguments from there on, so they decide alike for any call that reaches the same place with the same
+    /// registers, byte order and argument width, whatever its number, ABI or arch (x32 and
+    /// x86-64 calls reaching one shared argument sub-program, for instance). A decision with the
+    /// same actions and rule conditions (`sameSemantics`) then has the same samples and expected
+    /// actions, so its samples need not be run again.
+    struct PassedSamples {
+        var pc: Int
+        var a: UInt32
+        var x: UInt32
+        var littleEndian: Bool
+        var argumentBits: Int
+        var decision: SyscallDecision
+
+        /// Whether `d` decides as `decision` does for every argument vector: the same action and
+        /// the same rules (conditions and action, in order; origins aside).
+        func sameSemantics(_ d: SyscallDecision) -> Bool {
+            guard Compiler.same(d.action, decision.action), d.rules.count == decision.rules.count else { return false }
+            for (r, s) in zip(d.rules, decision.rules) where !Compiler.same(r.action, s.action) || r.conditions != s.conditions {
+                return false
+            }
+            return true
+        }
+    }
+
     /// Runs the call in `data` (arguments zero), which the policy judges `action` (by
     /// `decision`, nil when no syscall's decision applies) through `abi`, then the argument
-    /// samples its decision's rules need, and compares.
+    /// samples its decision's rules need, and compares. Samples are skipped where `passed` holds
+    /// the same place, registers and decision (see `PassedSamples`); samples that pass from a
+    /// place are added to it.
     static func check(_ program: [BPFInstruction], _ action: Action, _ abi: Architecture?, _ decision: SyscallDecision?,
-        _ data: inout SeccompData) -> Difference?
+        _ data: inout SeccompData, passed: inout [PassedSamples]) -> Difference?
     {
         guard let abi, let decision, !decision.rules.isEmpty else {
             // The policy decides without looking at arguments: so must the program, and then
@@ -427,13 +456,38 @@ public enum SelfCheck {
         }
         let start = resumable ? state : nil
         if let d = compare(program, data, action, abi, argumentFree: false, from: start) { return d }
-        let firstMatch = FirstMatch(decision, argumentBits: abi.argumentBits)
+        let bits = abi.argumentBits
+        // The register the load at `state.pc` overwrites is dead there (the number, usually, in
+        // A): it is left out of the place.
+        var place = (a: state.a, x: state.x)
+        if state.pc < program.count { if program[state.pc].code & 0x07 == BPF.ld { place.a = 0 } else { place.x = 0 } }
+        if resumable, passed.contains(where: {
+            $0.pc == state.pc && $0.a == place.a && $0.x == place.x && $0.littleEndian == data.littleEndian
+                && $0.argumentBits == bits && $0.sameSemantics(decision)
+        }) {
+            return nil
+        }
+        let firstMatch = FirstMatch(decision, argumentBits: bits)
         var found: Difference?
         var scratch = [UInt64](repeating: 0, count: 6)
+        // The samples' runs from `start` with no word marked read, so that a run's `wordsRead` is
+        // what it read from there on.
+        var fresh = state
+        fresh.read = 0
+        var argumentsOnly = resumable
         forEachArgumentSample(decision.rules, into: &scratch) { args in
             for i in 0..<6 { data.args[i] = args[i] }
-            found = compare(program, data, firstMatch.action(args), abi, argumentFree: false, from: start)
+            let expected = firstMatch.action(args)
+            if resumable, let r = try? Simulator.resume(program, data, from: fresh), r.returnValue == expected.returnValue {
+                if r.wordsRead & 0b1111 != 0 { argumentsOnly = false }
+                return true
+            }
+            found = compare(program, data, expected, abi, argumentFree: false, from: start)
             return found == nil
+        }
+        if found == nil, argumentsOnly {
+            passed.append(PassedSamples(pc: state.pc, a: place.a, x: place.x, littleEndian: data.littleEndian,
+                argumentBits: bits, decision: decision))
         }
         return found
     }
