@@ -26,12 +26,17 @@ public struct JournalAuditRecords: Sendable {
     public var duplicates: Int
     /// Seccomp records of other processes, left out.
     public var others: Int
+    /// Records made before `since` by their own audit timestamp although journald stored them
+    /// later (the lines of the kernel's log buffer it imports when it starts are stamped with
+    /// the time it reads them), left out.
+    public var earlier: Int = 0
 }
 
 /// Reads seccomp audit records from the system journal or a journal directory.
 public enum JournalAuditReader {
     /// Reads the records of `unit` (its processes as its own entries name them, those in its
-    /// control group now, and `pids`) logged at or after `since` (µs since the epoch).
+    /// control group now, and `pids`) made at or after `since` (µs since the epoch; by each
+    /// record's own audit timestamp, not by when journald stored it).
     /// `directory`: a journal directory (`journalctl -D`); nil: the local system journal.
     ///
     /// - Throws: `AuditSourceError` when the journal cannot be opened or read.
@@ -58,7 +63,7 @@ public enum JournalAuditReader {
         let unitPIDs = attribution.pids
         var seen: Set<String> = []
         var out: [SeccompAuditRecord] = []
-        var duplicates = 0, others = 0
+        var duplicates = 0, others = 0, earlier = 0
         // Both copies, audit entries first, so a kernel copy finds its twin.
         for match in ["_AUDIT_TYPE=1326", "_TRANSPORT=kernel"] {
             try forEachEntry(j, match: match, since: since) { fields in
@@ -75,6 +80,15 @@ public enum JournalAuditReader {
                     record = SeccompAuditRecord(line: Substring(message))
                 }
                 guard let record else { return }
+                // The journal's own time of an entry is when journald stored it; the record's is
+                // when the kernel made it. A record whose whole millisecond is before `since` is not
+                // one of these calls, whenever journald read it.
+                if let since, let t = record.timestamp, t.seconds >= 0,
+                    UInt64(t.seconds) * 1_000_000 + UInt64(max(0, t.milliseconds)) * 1000 + 999 < since
+                {
+                    earlier += 1
+                    return
+                }
                 let key = "\(boot):\(record.serial.map(String.init) ?? "?\(out.count)-\(match)")"
                 guard seen.insert(key).inserted else {
                     duplicates += 1
@@ -85,7 +99,7 @@ public enum JournalAuditReader {
         }
         out.sort { ($0.timestamp ?? AuditTimestamp(seconds: 0, milliseconds: 0), $0.serial ?? 0)
             < ($1.timestamp ?? AuditTimestamp(seconds: 0, milliseconds: 0), $1.serial ?? 0) }
-        return JournalAuditRecords(records: out, unitPIDs: unitPIDs, duplicates: duplicates, others: others)
+        return JournalAuditRecords(records: out, unitPIDs: unitPIDs, duplicates: duplicates, others: others, earlier: earlier)
     }
 
     /// A process of a boot (`_BOOT_ID`, 32 hex digits, as the journal writes it).

@@ -231,11 +231,40 @@ import Testing
             let compiled = try Support.seccompose(["compile", "--systemd", "252", "--format", "raw", "-o", filter,
                 "--log", "getpid getppid uname"])
             #expect(compiled.status == 0, "\(compiled)")
-            // journald imports the kernel's whole log buffer when it starts, so records of earlier
-            // processes that had the probe's pid may be there too: read from the probe's start on.
-            let probeStart = "@\(Int(Date().timeIntervalSince1970))"
+            // journald imports the kernel's whole log buffer when it starts, stamping each old line
+            // with the time it reads it, so records of earlier processes that had the probe's pid
+            // (pids wrap at 32768 here; the audit helper's tests log uname) are there too, stamped
+            // about when journald started. A marker written to /dev/kmsg now is imported after all
+            // of them: once it is in the journal, the next whole second (the resolution of
+            // --since) is after every old line, and the probe starts then.
+            let journalctl = try Support.requireTool("journalctl", package: "systemd")
+            // Writes a line to the kernel's log and waits until journald has stored it (`stored`: the
+            // part of it the entry's MESSAGE holds; journald takes a leading `WORD: ` as the identifier).
+            func logToKernel(_ line: String, stored: String? = nil) throws {
+                let kmsg = try #require(FileHandle(forWritingAtPath: "/dev/kmsg"), "cannot write to /dev/kmsg")
+                try kmsg.write(contentsOf: Data("<6>\(line)\n".utf8))
+                try kmsg.close()
+                var imported = false
+                for _ in 0..<200 where !imported {
+                    let kernel = try Support.run(journalctl, ["-D", journal.path, "-o", "cat", "_TRANSPORT=kernel"])
+                    imported = kernel.stdout.contains(stored ?? line)
+                    if !imported { usleep(50_000) }
+                }
+                try #require(imported, "journald did not import a line written to /dev/kmsg within 10 s: \(line)")
+            }
+            try logToKernel("seccompose-learn-test-\(UUID().uuidString)")
+            let now = Date().timeIntervalSince1970
+            let second = Int(now) + 1
+            usleep(UInt32((Double(second) - now) * 1_000_000) + 1000)
+            let probeStart = "@\(second)"
             let ran = try Support.run("/bin/sh", ["-c", "echo $$; exec \(probe) \(filter) x86_64:39 x86_64:110 x86_64:63"])
             let pid = try #require(ran.stdout.split(separator: "\n").first.flatMap { Int32($0) }, "\(ran)")
+            // A record of the probe's pid and uname made an hour before it started, stored now (as
+            // journald's import of the kernel's buffer stores old records): by its own time it is
+            // before --since, so it is not counted.
+            let old = "type=1326 audit(\(second - 3600).000:1): auid=4294967295 uid=0 gid=0 ses=4294967295 "
+                + "pid=\(pid) comm=\"old\" exe=\"/old\" sig=0 arch=c000003e syscall=63 compat=0 ip=0x0 code=0x7ffc0000"
+            try logToKernel("audit: " + old, stored: old)
 
             var evidence: LearnEvidence?
             for _ in 0..<100 {
@@ -255,7 +284,7 @@ import Testing
             // Exactly the probe's logged calls, once each although journald stored them twice.
             #expect(e.syscalls.map { "\($0.abi)/\($0.name ?? "?")/\($0.count)/\($0.firstPid)" }.sorted()
                 == ["x86_64/getpid/1/\(pid)", "x86_64/getppid/1/\(pid)", "x86_64/uname/1/\(pid)"])
-            let verbose = try Support.run(try Support.requireTool("journalctl", package: "systemd"),
+            let verbose = try Support.run(journalctl,
                 ["-D", journal.path, "-o", "verbose", "_PID=\(pid)"])
             #expect(verbose.stdout.contains("_TRANSPORT=audit"), "\(verbose)")
 
