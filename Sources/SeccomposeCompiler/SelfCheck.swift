@@ -24,7 +24,8 @@
 // load an argument word either (so that one run stands for every argument value). Where the
 // decision has argument rules, each rule's conditions are met together, then each compared
 // argument takes the constant's neighbours, its other word, upper-half junk and sign extension
-// (about ten values per condition). The work is linear in ranges + table entries, plus
+// (about ten values per condition); calls that reach one argument sub-program with a decision
+// that decides alike share the samples' runs (`PassedSamples`). The work is linear in ranges + table entries, plus
 // (conditions × path length) for the runs.
 
 import SeccomposePolicy
@@ -408,11 +409,12 @@ public enum SelfCheck {
 
     /// Argument samples that all passed from one place in the program: every run of them started
     /// at the first argument load `pc` (registers as there, but for the one that load overwrites,
-    /// kept as 0) and read no word but arguments from there on, so they decide alike for any call that reaches the same place with the same
-    /// registers, byte order and argument width, whatever its number, ABI or arch (x32 and
-    /// x86-64 calls reaching one shared argument sub-program, for instance). A decision with the
-    /// same actions and rule conditions (`sameSemantics`) then has the same samples and expected
-    /// actions, so its samples need not be run again.
+    /// kept as 0) and read no word but arguments from there on, so they decide alike for any call
+    /// that reaches the same place with the same registers, byte order and argument width,
+    /// whatever its number, ABI or arch (i386 and x32 calls reaching the argument sub-program the
+    /// compiler shares between them, for instance). A decision with the same actions and rule
+    /// conditions (`sameSemantics`) then has the same samples and expected actions, so its samples
+    /// need not be run again.
     struct PassedSamples {
         var pc: Int
         var a: UInt32
