@@ -25,8 +25,8 @@
 // decision has argument rules, each rule's conditions are met together, then each compared
 // argument takes the constant's neighbours, its other word, upper-half junk and sign extension
 // (about ten values per condition); calls that reach one argument sub-program with a decision
-// that decides alike share the samples' runs (`PassedSamples`). The work is linear in ranges + table entries, plus
-// (conditions × path length) for the runs.
+// that decides alike share the samples' runs (`PassedSamples`). The work is linear in ranges +
+// table entries, plus (conditions × path length) for the runs.
 
 import SeccomposePolicy
 import SeccomposeSyscalls
