@@ -288,6 +288,34 @@ struct ByteOrderTests {
         #expect(Export.cArray(program).contains("0x80000016"))
     }
 
+    /// The raw form as it was written before the bytes were stored in place: each field's
+    /// in-memory bytes after `.bigEndian`/`.littleEndian`.
+    static func previousRaw(_ p: Program) -> [UInt8] {
+        var out: [UInt8] = []
+        let big = p.byteOrder == .bigEndian
+        for i in p.instructions {
+            withUnsafeBytes(of: big ? i.code.bigEndian : i.code.littleEndian) { out += $0 }
+            out += [i.jt, i.jf]
+            withUnsafeBytes(of: big ? i.k.bigEndian : i.k.littleEndian) { out += $0 }
+        }
+        return out
+    }
+
+    @Test("raw bytes of random instructions, both byte orders: as before, and read back")
+    func randomRaw() {
+        var rng = SystemRandomNumberGenerator()
+        for order in [ByteOrder.littleEndian, .bigEndian] {
+            for n in [0, 1, 2, 37, 300] {
+                let p = Program((0..<n).map { _ in
+                    BPFInstruction(code: .random(in: 0...UInt16.max, using: &rng), jt: .random(in: 0...255, using: &rng),
+                        jf: .random(in: 0...255, using: &rng), k: .random(in: 0...UInt32.max, using: &rng))
+                }, byteOrder: order)
+                #expect(p.rawBytes == Self.previousRaw(p), "\(order) \(n)")
+                #expect(Program(rawBytes: p.rawBytes, bigEndian: order == .bigEndian) == p, "\(order) \(n)")
+            }
+        }
+    }
+
     @Test("every big-endian ABI exports big-endian, every little-endian one little-endian", arguments: Architecture.allCases)
     func everyABI(abi: Architecture) throws {
         let program = try Compiler.compile(Policy(.allow, architectures: [abi]))
