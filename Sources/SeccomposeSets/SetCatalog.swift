@@ -71,17 +71,29 @@ public struct SetCatalog: Sendable {
     /// The names `name` stands for in `groups`: nested groups depth-first, each name once, in
     /// first-seen order.
     static func expand(_ name: String, in groups: [String: SyscallGroup]) -> [String] {
-        var seenGroups: Set<String> = []
-        var seenNames: Set<String> = []
+        var seenGroups: [String] = []
+        // Names the syscall table knows are marked by id (a set of Strings hashed each of the
+        // hundreds of names of @system-service and grew as it went: about 1,000 instructions a
+        // name, at every launch); other names (user sets) in a set.
+        let index = SyscallTable.nameIndex
+        var seenIDs = [Bool](repeating: false, count: SyscallTable.allNames.count)
+        var seenOthers: Set<String> = []
         var list: [String] = []
         func walk(_ g: String) {
-            guard seenGroups.insert(g).inserted, let group = groups[g] else { return }
+            guard !seenGroups.contains(g), let group = groups[g] else { return }
+            seenGroups.append(g)
             for m in group.members {
                 if m.isGroup {
                     walk(m.name)
-                } else if seenNames.insert(m.name).inserted {
-                    list.append(m.name)
+                    continue
                 }
+                if let id = index.id(of: m.name), id < seenIDs.count {
+                    if seenIDs[id] { continue }
+                    seenIDs[id] = true
+                } else if !seenOthers.insert(m.name).inserted {
+                    continue
+                }
+                list.append(m.name)
             }
         }
         walk(name)

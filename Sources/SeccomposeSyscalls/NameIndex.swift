@@ -33,19 +33,28 @@ package struct NameIndex: Sendable {
     init(_ names: [String]) {
         var size = 16
         while size < names.count * 2 { size <<= 1 }
-        slots = [Slot](repeating: Slot(), count: size)
-        mask = size - 1
-        bytes = []
-        offsets = [0]
+        var slots = [Slot](repeating: Slot(), count: size)
+        let mask = size - 1
+        var bytes: [UInt8] = [], offsets = [0]
+        bytes.reserveCapacity(names.count * 16)
+        offsets.reserveCapacity(names.count + 1)
+        // Each name read in its own buffer (an array of its bytes per name, made and freed, was
+        // most of the index's making: about 850 instructions a name, at every launch).
         for (id, name) in names.enumerated() {
-            bytes.append(contentsOf: name.utf8)
-            offsets.append(bytes.count)
-            let utf8 = Array(name.utf8)
-            let head = utf8.withUnsafeBufferPointer { Self.head($0) }
-            var slot = Self.hash(head, utf8.count) & mask
-            while slots[slot].idPlusOne != 0 { slot = (slot + 1) & mask }
-            slots[slot] = Slot(head: head, count: UInt32(truncatingIfNeeded: utf8.count), idPlusOne: UInt32(id + 1))
+            var name = name
+            name.withUTF8 { utf8 in
+                bytes.append(contentsOf: utf8)
+                offsets.append(bytes.count)
+                let head = Self.head(utf8)
+                var slot = Self.hash(head, utf8.count) & mask
+                while slots[slot].idPlusOne != 0 { slot = (slot + 1) & mask }
+                slots[slot] = Slot(head: head, count: UInt32(truncatingIfNeeded: utf8.count), idPlusOne: UInt32(id + 1))
+            }
         }
+        self.slots = slots
+        self.mask = mask
+        self.bytes = bytes
+        self.offsets = offsets
     }
 
     /// Bytes `start..<start + count` (count 0...8) of `raw` as a little-endian word, read in
