@@ -4,6 +4,10 @@ import SeccomposeDiagnostics
 import SeccomposeSyscalls
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A syscall group as one systemd version defines it.
 public struct SyscallGroup: Sendable {
     /// The name, starting with `@`.
@@ -28,7 +32,7 @@ public struct SetCatalog: Sendable {
     private var groupsByName: [String: SyscallGroup] {
         didSet {
             expansions = ExpansionCache(groups: groupsByName, version: version)
-            groupNames = groups.map(\.name)
+            groupNames = Self.ordered(Array(groupsByName.keys))
         }
     }
     /// The names of `groups`, in the same order (made once).
@@ -41,7 +45,7 @@ public struct SetCatalog: Sendable {
         self.version = version
         self.groupsByName = groupsByName
         self.expansions = ExpansionCache(groups: groupsByName, version: version)
-        self.groupNames = groups.map(\.name)
+        self.groupNames = Self.ordered(Array(groupsByName.keys))
     }
 
     /// The expansions of one set of groups, each made once when first asked for and shared by
@@ -113,11 +117,14 @@ public struct SetCatalog: Sendable {
     static let builtin262 = makeBuiltin(.v262)
 
     static func makeBuiltin(_ version: SystemdVersion) -> SetCatalog {
-        var groups: [String: SyscallGroup] = [:]
+        var groups = [String: SyscallGroup](minimumCapacity: BuiltinData.definitions.count)
         for d in BuiltinData.definitions where d.exists(in: version.rawValue) {
+            // Made at their size (a filtered copy grew as it went: about 150 instructions a member).
+            var members: [SetMember] = []
+            members.reserveCapacity(d.members.count)
+            for m in d.members where m.belongs(to: version.rawValue) { members.append(m) }
             groups[d.name] = SyscallGroup(
-                name: d.name, description: d.description,
-                members: d.members.filter { $0.belongs(to: version.rawValue) }, isBuiltin: true, file: d.file)
+                name: d.name, description: d.description, members: members, isBuiltin: true, file: d.file)
         }
         return SetCatalog(version: version, groupsByName: groups)
     }
@@ -197,12 +204,26 @@ public struct SetCatalog: Sendable {
     public func group(named name: String) -> SyscallGroup? { groupsByName[name] }
 
     /// All groups in systemd's order: `@default` first, then by name, `@known` last.
-    public var groups: [SyscallGroup] {
-        groupsByName.values.sorted { a, b in
-            func rank(_ g: SyscallGroup) -> Int { g.name == "@default" ? 0 : g.name == "@known" ? 2 : 1 }
-            if rank(a) != rank(b) { return rank(a) < rank(b) }
-            return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+    public var groups: [SyscallGroup] { groupNames.compactMap { groupsByName[$0] } }
+
+    /// Group names in `groups`' order: @default first, @known last, the others by their bytes.
+    /// (Sorted as names, with the ranks found once: sorting the groups themselves copied two of
+    /// them and compared their names four times a comparison, at every launch.)
+    static func ordered(_ names: [String]) -> [String] {
+        let keyed = names.map { name -> (rank: Int, name: String) in
+            (name == "@default" ? 0 : name == "@known" ? 2 : 1, name)
         }
+        return keyed.sorted { a, b in
+            if a.rank != b.rank { return a.rank < b.rank }
+            var x = a.name, y = b.name
+            return x.withUTF8 { p in
+                y.withUTF8 { q in
+                    guard let pb = p.baseAddress, let qb = q.baseAddress else { return p.count < q.count }
+                    let c = memcmp(pb, qb, min(p.count, q.count))
+                    return c != 0 ? c < 0 : p.count < q.count
+                }
+            }
+        }.map { $0.name }
     }
 
     /// The syscall names a group stands for, nested groups expanded depth-first, each name

@@ -395,11 +395,15 @@ public enum SystemdPolicyBuilder {
         let key = KnownKey(catalog: ctx.catalog.version, version: ctx.version, native: ctx.native, negative: negative)
         let reuse = ReuseGate.isOpen
         if reuse, let hit = knownCache.withLock({ $0[key] }) { return hit }
-        let known = ctx.catalog.group(named: "@known")?.members.filter { !$0.isGroup }.map(\.name) ?? []
+        let members = ctx.catalog.group(named: "@known")?.members ?? []
         // Room for every member: those the native ABI lacks leave room for listed names outside
         // @known, and the table's own headroom (a quarter of its buckets) adds more.
-        var made = [String: SyscallDecision](minimumCapacity: known.count)
-        for name in known where ctx.resolves(name) && SyscallTable.number(of: name, on: ctx.native) != nil {
+        var made = [String: SyscallDecision](minimumCapacity: members.count)
+        // The members read in place (filtering them into a copy and mapping them through a key
+        // path made arrays and the key path's metadata at every launch).
+        for i in members.indices where !members[i].isGroup {
+            let name = members[i].name
+            guard ctx.resolves(name), SyscallTable.number(of: name, on: ctx.native) != nil else { continue }
             made[name] = SyscallDecision(action: negative, origin: nil)
         }
         if reuse { knownCache.withLock { $0[key] = made } }
