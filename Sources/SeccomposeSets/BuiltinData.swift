@@ -1,11 +1,12 @@
 // BuiltinData.swift: the data embedded from sets/ and data/ (see Generated/).
 
 import SeccomposeDiagnostics
+import SeccomposeSyscalls
 
 enum BuiltinData {
     /// Names Debian 12's libseccomp 2.5.4 cannot resolve.
     static let libseccomp254Unknown: Set<String> = Set(
-        libseccomp254UnknownText.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map(String.init))
+        TextFile.split(libseccomp254UnknownText, at: 0x0A).filter { !$0.hasPrefix("#") })
 
     /// Every built-in set file as the set-file parser reads it, made once from the generated
     /// rows (`setGroupRows`, `setMemberRows`) rather than by parsing the embedded text at

@@ -13,10 +13,10 @@ public enum ErrnoTable {
         var isAlias: Bool
     }
 
-    static let entries: [Entry] = embeddedTSV.split(separator: "\n").compactMap { line in
-        let c = line.split(separator: "\t")
+    static let entries: [Entry] = TextFile.split(embeddedTSV, at: 0x0A).compactMap { line in
+        let c = TextFile.split(line, at: 0x09)
         guard c.count == 3, let n = Int(c[1]) else { return nil }
-        return Entry(name: String(c[0]), number: n, isAlias: c[2] == "alias")
+        return Entry(name: c[0], number: n, isAlias: c[2] == "alias")
     }
 
     static let byUppercasedName: [String: Int] = Dictionary(

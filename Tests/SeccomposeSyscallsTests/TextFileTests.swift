@@ -52,4 +52,27 @@ struct TextFileTests {
             }
         }
     }
+
+    /// The Character split `TextFile.split(_:at:)` stands for.
+    static func characterSplit(_ text: String, _ separator: Character) -> [String] {
+        text.split(separator: separator).map(String.init)
+    }
+
+    @Test("split at LF or tab: the Character split's pieces on random texts (CR LF, marks after the separator, non-ASCII, empty pieces)")
+    func splitLikeCharacters() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["a", "b", "\n", "\t", "\r", "\r\n", "\n\n", "\u{301}", "\u{E9}", "#", " ", "\u{1F600}", "\u{200D}"]
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...16, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            #expect(TextFile.split(text, at: 0x0A) == Self.characterSplit(text, "\n"), "\(Array(text.unicodeScalars))")
+            #expect(TextFile.split(text, at: 0x09) == Self.characterSplit(text, "\t"), "\(Array(text.unicodeScalars))")
+        }
+    }
+
+    @Test("split at LF: the embedded errno table's lines and fields as the Character split reads them")
+    func splitEmbeddedTable() {
+        let lines = TextFile.split(ErrnoTable.embeddedTSV, at: 0x0A)
+        #expect(lines == Self.characterSplit(ErrnoTable.embeddedTSV, "\n") && lines.count > 100)
+        for line in lines { #expect(TextFile.split(line, at: 0x09) == Self.characterSplit(line, "\t"), "\(line)") }
+    }
 }

@@ -4,6 +4,7 @@
 
 import SeccomposeDiagnostics
 import SeccomposeSets
+import SeccomposeSyscalls
 import Synchronization
 
 /// What `seccompose run` does with a key of a service unit (or of `--unit-setting KEY=VALUE`).
@@ -53,7 +54,7 @@ public enum UnitKeys {
         for (name, text) in UnitKeysData.files {
             let parts = name.split(separator: "/", maxSplits: 1)
             guard parts.count == 2, let version = SystemdVersion(string: String(parts[0])) else { continue }
-            let keys = text.split(separator: "\n").map(String.init)
+            let keys = TextFile.split(text, at: 0x0A)
             var t = out[version] ?? Table()
             if parts[1] == "unapplied-sandboxing" {
                 t.sandboxing = keys
