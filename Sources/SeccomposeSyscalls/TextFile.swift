@@ -37,7 +37,11 @@ public enum TextFile {
         precondition(separator == 0x0A || separator == 0x09, "split(_:at:) splits at LF or tab only")
         var text = text
         return text.withUTF8 { bytes in
+            // Room for every piece up front (growing the array cost more than the split).
             var out: [String] = []
+            var separators = 0
+            for b in bytes where b == separator { separators += 1 }
+            out.reserveCapacity(separators + 1)
             var start = 0
             for i in 0...bytes.count {
                 if i < bytes.count, bytes[i] != separator || (separator == 0x0A && i > 0 && bytes[i - 1] == 0x0D) { continue }

@@ -49,13 +49,14 @@ public enum UnitKeys {
         var sandboxingSet: Set<String> = []
     }
 
-    private static let tables: [SystemdVersion: Table] = {
-        var out: [SystemdVersion: Table] = [:]
+    /// One version's table, made when that version is first asked for (a run or a check needs
+    /// one version; making both cost twice the hashing of every key).
+    private static func makeTable(_ version: SystemdVersion) -> Table {
+        var t = Table()
         for (name, text) in UnitKeysData.files {
             let parts = name.split(separator: "/", maxSplits: 1)
-            guard parts.count == 2, let version = SystemdVersion(string: String(parts[0])) else { continue }
+            guard parts.count == 2, SystemdVersion(string: String(parts[0])) == version else { continue }
             let keys = TextFile.split(text, at: 0x0A)
-            var t = out[version] ?? Table()
             if parts[1] == "unapplied-sandboxing" {
                 t.sandboxing = keys
                 t.sandboxingSet = Set(keys)
@@ -63,15 +64,25 @@ public enum UnitKeys {
                 t.sections[String(parts[1])] = keys
                 t.sectionSets[String(parts[1])] = Set(keys)
             }
-            out[version] = t
         }
-        return out
-    }()
+        return t
+    }
+
+    private static let table252 = makeTable(.v252)
+    private static let table262 = makeTable(.v262)
+
+    /// `version`'s table.
+    private static func table(_ version: SystemdVersion) -> Table {
+        switch version {
+        case .v252: return table252
+        case .v262: return table262
+        }
+    }
 
     /// The keys systemd `version` knows in `section` (one of `sections`), sorted; nil for a
     /// section that is not listed.
     public static func keys(in section: String, version: SystemdVersion) -> [String]? {
-        tables[version]?.sections[section]
+        table(version).sections[section]
     }
 
     /// Whether systemd `version` knows `key` in `section`; nil for a section that is not listed.
@@ -79,12 +90,12 @@ public enum UnitKeys {
         knownKeys(in: section, version: version).map { $0.contains(key) }
     }
 
-    /// Each version's key sets by section (`tables[version]?.sectionSets`), taken out once, so that a
-    /// look-up neither hashes the version nor copies its whole table.
-    private static let sectionSets252 = tables[.v252]?.sectionSets ?? [:]
-    private static let sectionSets262 = tables[.v262]?.sectionSets ?? [:]
+    /// Each version's key sets by section (`table(version).sectionSets`), taken out once, so that a
+    /// look-up does not copy the version's whole table.
+    private static let sectionSets252 = table252.sectionSets
+    private static let sectionSets262 = table262.sectionSets
 
-    /// The keys systemd `version` knows in `section` (`tables[version]?.sectionSets[section]`); nil
+    /// The keys systemd `version` knows in `section` (`table(version).sectionSets[section]`); nil
     /// for a section that is not listed.
     static func knownKeys(in section: String, version: SystemdVersion) -> Set<String>? {
         switch version {
@@ -96,7 +107,7 @@ public enum UnitKeys {
     /// The `[Service]` keys that change the sandbox without seccomp, which the launcher does not
     /// apply, sorted (data/unit-keys/VERSION/unapplied-sandboxing.txt).
     public static func unappliedSandboxingKeys(version: SystemdVersion) -> [String] {
-        tables[version]?.sandboxing ?? []
+        table(version).sandboxing
     }
 
     /// What systemd does for a seccomp-backed key besides its filter, which the launcher does
@@ -122,7 +133,8 @@ public enum UnitKeys {
     /// (the reader reports the section itself when systemd would).
     public static func classify(_ key: String, section: String = "Service", version: SystemdVersion) -> UnitKeyClass {
         if key.hasPrefix("X-") { return .extensionKey }
-        guard let table = tables[version], let known = table.sectionSets[section] else { return .known }
+        let table = table(version)
+        guard let known = table.sectionSets[section] else { return .known }
         if known.contains(key) {
             if section == "Service" {
                 if seccompBackedKeys.contains(key) { return .seccompBacked }
@@ -163,7 +175,7 @@ public enum UnitKeys {
     static func keySuggestions(_ section: String, _ version: SystemdVersion) -> KeySuggestions? {
         let cacheKey = SectionKey(version: version, section: section)
         if let hit = keySuggestionCache.withLock({ $0[cacheKey] }) { return hit }
-        guard let keys = tables[version]?.sections[section] else { return nil }
+        guard let keys = table(version).sections[section] else { return nil }
         var lowered: [String: String] = [:]
         for k in keys where lowered[k.lowercased()] == nil { lowered[k.lowercased()] = k }
         let made = KeySuggestions(lowered: lowered,
