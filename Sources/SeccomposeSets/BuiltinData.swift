@@ -8,6 +8,14 @@ enum BuiltinData {
     static let libseccomp254Unknown: Set<String> = Set(
         TextFile.split(libseccomp254UnknownText, at: 0x0A).filter { !$0.hasPrefix("#") })
 
+    /// `libseccomp254Unknown` by syscall table id (true: 2.5.4 lacks the name), so that resolving
+    /// a known name hashes nothing (`SystemdVersion.resolvesSyscall` runs for every name of a group).
+    static let libseccomp254UnknownByID: [Bool] = {
+        var out = [Bool](repeating: false, count: SyscallTable.allNames.count)
+        for name in libseccomp254Unknown { if let id = SyscallTable.id(of: name), id < out.count { out[id] = true } }
+        return out
+    }()
+
     /// Every built-in set file as the set-file parser reads it, made once from the generated
     /// rows (`setGroupRows`, `setMemberRows`) rather than by parsing the embedded text at
     /// start-up. The test suite compares them with `SetFileParser`'s reading of `setFiles`.

@@ -59,9 +59,9 @@ public enum SystemdVersion: Int, CaseIterable, Sendable, Hashable, Codable, Comp
     /// For 252 that is Debian 12's libseccomp 2.5.4, which lacks the names listed in
     /// `data/libseccomp-2.5.4-unknown.txt`; for 262 it is the embedded Linux 7.1 table.
     public func resolvesSyscall(_ name: String) -> Bool {
-        guard SyscallTable.isKnown(name) else { return false }
+        guard let id = SyscallTable.id(of: name) else { return false }
         switch self {
-        case .v252: return !BuiltinData.libseccomp254Unknown.contains(name)
+        case .v252: return !(id < BuiltinData.libseccomp254UnknownByID.count && BuiltinData.libseccomp254UnknownByID[id])
         case .v262: return true
         }
     }

@@ -71,4 +71,16 @@ struct ExpansionTests {
             }
         }
     }
+
+    @Test("resolvesSyscall by table id: as the name sets say, for every name of the table and names outside it")
+    func resolvesByID() {
+        let outside = ["", "not_a_syscall", "READ", "read ", "caf\u{E9}"] + Array(BuiltinData.libseccomp254Unknown)
+        for name in SyscallTable.allNames + outside {
+            let known = SyscallTable.isKnown(name)
+            #expect(SystemdVersion.v262.resolvesSyscall(name) == known, "\(name)")
+            #expect(SystemdVersion.v252.resolvesSyscall(name) == (known && !BuiltinData.libseccomp254Unknown.contains(name)), "\(name)")
+        }
+        #expect(!BuiltinData.libseccomp254Unknown.isEmpty)
+        #expect(BuiltinData.libseccomp254Unknown.contains { SyscallTable.isKnown($0) }, "some name 2.5.4 lacks is in the table")
+    }
 }
