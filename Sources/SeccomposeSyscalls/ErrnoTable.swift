@@ -13,10 +13,60 @@ public enum ErrnoTable {
         var isAlias: Bool
     }
 
-    static let entries: [Entry] = TextFile.split(embeddedTSV, at: 0x0A).compactMap { line in
-        let c = TextFile.split(line, at: 0x09)
-        guard c.count == 3, let n = Int(c[1]) else { return nil }
-        return Entry(name: c[0], number: n, isAlias: c[2] == "alias")
+    static let entries: [Entry] = {
+        // The rows read on the TSV's bytes: NAME TAB NUMBER TAB KIND per line, only the name made
+        // a String (splitting lines and fields into Strings cost about 2,300 instructions a row at
+        // the first errno of every run).
+        var text = embeddedTSV
+        return text.withUTF8 { bytes in
+            var out: [Entry] = []
+            out.reserveCapacity(160)
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+                if let e = entry(UnsafeBufferPointer(rebasing: bytes[start..<end])) { out.append(e) }
+                start = end + 1
+            }
+            return out
+        }
+    }()
+
+    /// One row (`NAME\tNUMBER\tname|alias`), or nil when it is not three non-empty fields with a
+    /// decimal number.
+    static func entry(_ row: UnsafeBufferPointer<UInt8>) -> Entry? {
+        // The non-empty fields between tabs (the first three kept, all counted), in locals.
+        var fields = (0..<0, 0..<0, 0..<0)
+        var count = 0
+        var from = 0
+        for i in 0...row.count where i == row.count || row[i] == 0x09 {
+            if i > from {
+                switch count {
+                case 0: fields.0 = from..<i
+                case 1: fields.1 = from..<i
+                case 2: fields.2 = from..<i
+                default: break
+                }
+                count += 1
+            }
+            from = i + 1
+        }
+        // The number as `Int(_:)` reads it: a sign, then decimal digits (at most 18 here).
+        guard count == 3 else { return nil }
+        var digits = fields.1
+        let negative = row[digits.lowerBound] == 0x2D
+        if negative || row[digits.lowerBound] == 0x2B { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var number = 0
+        for i in digits {
+            guard row[i] >= 0x30, row[i] <= 0x39 else { return nil }
+            number = number * 10 + Int(row[i] - 0x30)
+        }
+        if negative { number = -number }
+        let kind = UnsafeBufferPointer(rebasing: row[fields.2])
+        let isAlias = kind.count == 5 && kind[0] == 0x61 && kind[1] == 0x6C && kind[2] == 0x69 && kind[3] == 0x61 && kind[4] == 0x73
+        return Entry(name: String(decoding: UnsafeBufferPointer(rebasing: row[fields.0]), as: UTF8.self), number: number,
+            isAlias: isAlias)
     }
 
     static let byUppercasedName: [String: Int] = Dictionary(
