@@ -308,7 +308,7 @@ public enum SystemdPolicyBuilder {
                 // One finding per word, naming every syscall it affects, in word order: how many, and
                 // the first few in byte order (all a finding shows).
                 var equalToDefault: [(entry: SystemCallSettings.Entry, count: Int, least: [String])] = []
-                let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                let byteOrder: (String, String) -> Bool = { ByteSearch.utf8Precedes($0, $1) }
                 // Without a known-calls table the rules are the map's entries with their decisions:
                 // `mapValues` keeps the map's hash table (no name is hashed again), and the few entries
                 // equal to the default are taken out below (the same table as inserting the others).
@@ -317,9 +317,12 @@ public enum SystemdPolicyBuilder {
                 // The map in any order (the rules are a dictionary); only the rare findings need names
                 // in byte order, and only their first few, so each word keeps its `shown` least names
                 // (a group word can name hundreds; sorting them all cost more than the rest of a build).
+                // A plain entry's decision is ALLOW, which the default never is (`negative` is
+                // KILL_PROCESS or an errno, and 262's default ENOSYS): only an entry with an action can
+                // equal it, so a plain entry's action is not made nor compared
+                // (`plainEntriesNeverEqualDefault`).
                 for (name, e) in entries {
-                    let a = e.action.map(action(for:)) ?? .allow
-                    if a == filterDefault {
+                    if let explicit = e.action, action(for: explicit) == filterDefault {
                         if let i = equalToDefault.firstIndex(where: { $0.entry.origin == e.origin }) {
                             equalToDefault[i].count += 1
                             Self.keepLeast(name, in: &equalToDefault[i].least, by: byteOrder)
