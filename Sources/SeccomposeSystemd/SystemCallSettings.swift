@@ -652,13 +652,18 @@ enum Suggestions {
         // k share at least max(length) - 1 - 2k bigram occurrences. `shared[p]` counts, for each
         // bigram occurrence of the target, the candidate's occurrences of it (never fewer than
         // the shared occurrences), so a candidate under the bound cannot be within the limit.
-        var shared = [Int](repeating: 0, count: index.names.count)
+        //
+        // The counts are 16-bit (a quarter of the room to clear per call): only candidates of at most
+        // `longestSuggestible + 2` bytes are ever read (`lengths`), and such a candidate's count is at
+        // most (target bigrams, ≤ 63) × (its bigrams, ≤ 65) < 2^16, so it is exact; the counts of
+        // longer candidates (a user set's group names can be any length) may wrap and are never read.
+        var shared = [UInt16](repeating: 0, count: index.names.count)
         // Every posting is a position in `names` (made so by `Index.init`), so the counts are
         // written through the buffer without a bounds check per posting.
         shared.withUnsafeMutableBufferPointer { counts in
             for i in target.indices.dropLast() {
                 guard let postings = index.postings[Int(target[i]) << 8 | Int(target[i + 1])] else { continue }
-                for p in postings { counts[p] += 1 }
+                for p in postings { counts[p] &+= 1 }
             }
         }
         // The candidates of each length are positions, and the counts are read through a buffer (every
@@ -671,7 +676,7 @@ enum Suggestions {
                     for length in lengths where length < index.byLength.count {
                         let bound = max(target.count, length) - 1 - 2 * limit
                         index.byLength[length].withUnsafeBufferPointer { positions in
-                            for position in positions where counts[position] >= bound {
+                            for position in positions where Int(counts[position]) >= bound {
                                 let d = index.bytes[position].withUnsafeBufferPointer { distance(a, $0, limit: limit, rows: rows) }
                                 guard d <= limit else { continue }
                                 if let b = best, d > b.distance || (d == b.distance && position > b.position) { continue }

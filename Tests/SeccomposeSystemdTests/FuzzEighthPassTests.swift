@@ -108,4 +108,26 @@ struct FuzzEighthPassTests {
         #expect(!ByteSearch.utf8Precedes(long, String(long.dropLast())))
         #expect(!ByteSearch.utf8Precedes(long, long))
     }
+
+    @Test("suggestions counting shared bigrams in 16 bits: the plain edit distance's answer, long candidates too")
+    func nearestSixteenBitCounts() {
+        var rng = SplitMix(state: 83)
+        // Candidates whose counts wrap 16 bits (thousands of one bigram) beside ones near the probes.
+        let lists: [[String]] = [
+            [String(repeating: "a", count: 3000), String(repeating: "ab", count: 2000), String(repeating: "a", count: 66),
+                String(repeating: "a", count: 64), "aaaa", "read"],
+            [String(repeating: "ab", count: 33), String(repeating: "ab", count: 32), String(repeating: "ba", count: 5000), "abab"],
+            SyscallTable.allNames + [String(repeating: "e", count: 70000)],
+        ]
+        for list in lists {
+            let index = Suggestions.Index(list)
+            var probes = FastPathTests.probes(list.filter { $0.utf8.count <= 66 }, count: 2000, seed: rng.next())
+            probes += [String(repeating: "a", count: 64), String(repeating: "a", count: 63), String(repeating: "a", count: 65),
+                String(repeating: "ab", count: 32), String(repeating: "ba", count: 32), String(repeating: "e", count: 64), "aaab"]
+            for probe in probes {
+                #expect(Suggestions.computeNearest(probe, in: index) == FastPathTests.referenceNearest(probe, in: list),
+                    "\(probe)")
+            }
+        }
+    }
 }
