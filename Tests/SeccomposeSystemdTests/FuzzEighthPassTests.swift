@@ -130,4 +130,80 @@ struct FuzzEighthPassTests {
             }
         }
     }
+
+    /// The removal findings as the loops over copied removals made them: code, message, note, line
+    /// and column.
+    static func referenceRemovalFindings(_ service: ServiceDescription, context: SystemdContext) -> [String] {
+        let s = service.syscalls
+        guard s.filterMode == .allowList, !s.removals.isEmpty else { return [] }
+        var out: [String] = []
+        let defaults = Set(context.catalog.expand("@default", resolvedBy: context.version) ?? [])
+        var reported: Set<String> = []
+        func directName(_ word: String) -> String? {
+            let n = (word.hasPrefix("~") ? String(word.dropFirst()) : word).prefix { $0 != ":" }
+            return n.hasPrefix("@") ? nil : String(n)
+        }
+        let denied: (String) -> Bool = { name in
+            guard let e = s.filter[name] else { return true }
+            return e.action != nil && directName(e.origin.word) != name
+        }
+        func place(_ o: SystemCallSettings.WordOrigin) -> String {
+            let p = o.source.advanced(by: o.column - 1)
+            return "\(p.line):\(p.column)"
+        }
+        for r in s.removals where defaults.contains(r.name) && denied(r.name) && reported.insert(r.name).inserted {
+            out.append("default-removed|'\(r.by.word)' removes \(r.name), a member of @default, from the allow-list: the service cannot start|\(place(r.by))")
+        }
+        var byWord: [(SystemCallSettings.WordOrigin, [String], [SystemCallSettings.WordOrigin])] = []
+        for r in s.removals where !defaults.contains(r.name) && r.had.action == nil && !r.had.origin.implicitDefault
+            && directName(r.by.word) != r.name && directName(r.had.origin.word) != r.name && denied(r.name)
+        {
+            if let i = byWord.firstIndex(where: { $0.0 == r.by }) {
+                byWord[i].1.append(r.name)
+                if !byWord[i].2.contains(r.had.origin) { byWord[i].2.append(r.had.origin) }
+            } else {
+                byWord.append((r.by, [r.name], [r.had.origin]))
+            }
+        }
+        for (origin, names, grantedBy) in byWord {
+            let sorted = names.sorted()
+            let shown = sorted.prefix(8).joined(separator: ", ") + (sorted.count > 8 ? ", … (\(sorted.count) in all)" : "")
+            let granted = grantedBy.map { "'\($0.word)' (line \($0.source.line))" }.joined(separator: ", ")
+            out.append("overlap|'\(origin.word)' also removes syscalls an earlier allow line granted: \(shown)|granted by \(granted); '\(origin.word)' names them too, and the later line wins|\(place(origin))")
+        }
+        return out
+    }
+
+    @Test("the lint's removal findings read in place: the findings of the loops over copied removals")
+    func removalFindings() throws {
+        var rng = SplitMix(state: 84)
+        let allow = ["@system-service", "@file-system", "@mount @io-event", "@default", "read write uname", "@privileged", "@known",
+            "@basic-io @clock"]
+        let deny = ["~@mount", "~uname", "~@file-system", "~execve", "~@privileged:EPERM", "~@default", "~read:kill",
+            "~mmap @io-event", "~@system-service", "~open_tree:EACCES", "~@clock", "~@basic-io"]
+        var defaultRemoved = 0, overlaps = 0
+        for round in 0..<400 {
+            var lines: [String] = []
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                let pool = Bool.random(using: &rng) ? allow : deny
+                lines.append("SystemCallFilter=" + (pool.randomElement(using: &rng) ?? ""))
+            }
+            let text = "[Service]\nExecStart=/bin/true\n" + lines.joined(separator: "\n") + "\n"
+            for version in [SystemdVersion.v252, .v262] {
+                let context = try SystemdContext(version: version, native: .x86_64)
+                let unit = LoadedUnit(name: try #require(UnitName(validating: "a.service")),
+                    sources: [UnitSource(path: "a.service", text: text, isDropIn: false)], masked: false)
+                let service = ServiceDescription(unit, context: context)
+                let expected = Self.referenceRemovalFindings(service, context: context)
+                let found = UnitChecker.lint(service, context: context).filter { $0.code == "default-removed" || $0.code == "overlap" }
+                    .map { d in
+                        d.code == "overlap" ? "\(d.code)|\(d.message)|\(d.note ?? "")|\(d.line):\(d.column)" : "\(d.code)|\(d.message)|\(d.line):\(d.column)"
+                    }
+                #expect(found == expected, "\(round) \(version): \(text)")
+                defaultRemoved += expected.filter { $0.hasPrefix("default-removed") }.count
+                overlaps += expected.filter { $0.hasPrefix("overlap") }.count
+            }
+        }
+        #expect(defaultRemoved > 100 && overlaps > 100, "too few removal findings: \(defaultRemoved), \(overlaps)")
+    }
 }
