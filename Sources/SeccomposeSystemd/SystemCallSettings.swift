@@ -220,8 +220,9 @@ public struct SystemCallSettings: Sendable {
             }
             return
         }
-        guard context.resolves(name) else {
-            if log { diags.append(unknownSyscall(name, setting: setting, origin: origin)) }
+        let resolution = context.version.resolution(of: name)
+        guard resolution.resolves else {
+            if log { diags.append(unknownSyscall(name, known: resolution.known, setting: setting, origin: origin)) }
             return
         }
         put(name, action: action, invert: invert, allowList: allowList, origin: origin)
@@ -358,8 +359,9 @@ public struct SystemCallSettings: Sendable {
                 }
                 names = members
             } else {
-                guard context.resolves(word.text) else {
-                    var d = unknownSyscall(word.text, setting: "SystemCallLog", origin: origin)
+                let resolution = context.version.resolution(of: word.text)
+                guard resolution.resolves else {
+                    var d = unknownSyscall(word.text, known: resolution.known, setting: "SystemCallLog", origin: origin)
                     if word.text.contains(":") {
                         d.code = "action-in-log"
                         d.note = "SystemCallLog= takes no ':ACTION' suffix; the whole word is read as a syscall name"
@@ -426,16 +428,19 @@ public struct SystemCallSettings: Sendable {
         return d.map { [$0] } ?? []
     }
 
-    private mutating func unknownSyscall(_ name: String, setting: String, origin: WordOrigin) -> Diagnostic {
+    /// The finding for a name this systemd does not resolve; `known` is `SyscallTable.isKnown(name)`
+    /// (the caller's `SystemdVersion.resolution(of:)` looked it up). A known name's fix is not a
+    /// suggestion, so none is looked for (its turn from `suggestionsLeft` is still taken).
+    private mutating func unknownSyscall(_ name: String, known: Bool, setting: String, origin: WordOrigin) -> Diagnostic {
         let message: String
         switch context.version {
         case .v252: message = "Failed to parse system call, ignoring: \(name)"
         case .v262: message = "System call \(name) is not known, ignoring."
         }
         var note: String?
-        var fix: String? = takeSuggestion()
+        var fix: String? = takeSuggestion() && !known
             ? Suggestions.nearest(name, in: Suggestions.syscallNames).map { "did you mean '\($0)'?" } : nil
-        if SyscallTable.isKnown(name) {
+        if known {
             note = "systemd \(context.version) resolves names with libseccomp 2.5.4, which does not know '\(name)'"
             fix = "the call is filtered only by a newer systemd (--systemd 262); allow-lists deny it in 252"
         } else if name.hasPrefix("~") || Self.hasCharacter(name, UInt8(ascii: "\"")) || Self.hasCharacter(name, UInt8(ascii: "'"))

@@ -2,15 +2,16 @@
 // allow-list loop of `filterDecisions` looking only at entries with an action against comparing
 // every entry's action with the default, the byte order of names through memcmp against
 // `lexicographicallyPrecedes`, suggestions counting shared bigrams in 16 bits against the plain
-// edit distance, and the lint's removal findings read in place against the loops over copied
-// removals.
+// edit distance, the lint's removal findings read in place against the loops over copied
+// removals, and a name's resolution looked up once against `isKnown` and `resolvesSyscall` each
+// looking it up.
 
-import SeccomposeSets
 import SeccomposeSyscalls
 import SeccomposeTestSupport
 import Testing
 
 @testable import SeccomposePolicy
+@testable import SeccomposeSets
 @testable import SeccomposeSystemd
 
 @Suite("the eighth fuzzing pass's fast paths give what the computations they replace give")
@@ -205,5 +206,44 @@ struct FuzzEighthPassTests {
             }
         }
         #expect(defaultRemoved > 100 && overlaps > 100, "too few removal findings: \(defaultRemoved), \(overlaps)")
+    }
+
+    @Test("a name's resolution looked up once: isKnown and resolvesSyscall as defined, every name and unknown ones")
+    func resolution() {
+        var rng = SplitMix(state: 85)
+        var names = SyscallTable.allNames + Array(BuiltinData.libseccomp254Unknown) + ["", "nosuch", "rea", "READ", "mseal:EPERM", "é"]
+        for _ in 0..<2000 { names.append(FastPathTests.probes(SyscallTable.allNames, count: 1, seed: rng.next()).last ?? "") }
+        for name in names {
+            let known = SyscallTable.isKnown(name)
+            #expect(SystemdVersion.v252.resolution(of: name) == (known, known && !BuiltinData.libseccomp254Unknown.contains(name)), "\(name)")
+            #expect(SystemdVersion.v262.resolution(of: name) == (known, known), "\(name)")
+        }
+    }
+
+    @Test("unknown names reported with the resolution looked up once: known names' fixes, suggestions and their budget as before")
+    func unknownSyscallFindings() throws {
+        let context = try SystemdContext(version: .v252, native: .x86_64)
+        let lacking = BuiltinData.libseccomp254Unknown.sorted()
+        let fixOfKnown = "the call is filtered only by a newer systemd (--systemd 262); allow-lists deny it in 252"
+        // Known names 252 lacks take their turns of the 200 suggestions: after 190 of them, 10 typos get one.
+        let words = (0..<190).map { lacking[$0 % lacking.count] } + (0..<20).map { _ in "reaad" }
+        let suggestion = try #require(Suggestions.nearest("reaad", in: Suggestions.syscallNames).map { "did you mean '\($0)'?" })
+        var s = SystemCallSettings(context: context)
+        let diags = s.applyFilter("~" + words.joined(separator: " "), source: ValueSource(file: "a.service", line: 1, valueColumn: 1))
+            .filter { $0.code == "unknown-syscall" }
+        #expect(diags.count == 210)
+        for (i, d) in diags.enumerated() {
+            if i < 190 {
+                #expect(d.fix == fixOfKnown && d.note?.hasSuffix("which does not know '\(words[i])'") == true, "\(i): \(d)")
+            } else {
+                #expect(d.fix == (i < 200 ? suggestion : nil) && d.note == nil, "\(i): \(d)")
+            }
+        }
+        // SystemCallLog= as well, under 262 (where every known name resolves).
+        var log = SystemCallSettings(context: try SystemdContext(version: .v262, native: .x86_64))
+        let logged = log.applyLog("reaad mseal:EPERM nosuch", source: ValueSource(file: "a.service", line: 1, valueColumn: 1))
+        #expect(logged.map(\.code) == ["unknown-syscall", "action-in-log", "unknown-syscall"])
+        let nosuch = Suggestions.nearest("nosuch", in: Suggestions.syscallNames).map { "did you mean '\($0)'?" }
+        #expect(logged.map(\.fix) == [suggestion, "write mseal without the suffix", nosuch])
     }
 }
