@@ -52,6 +52,16 @@ public struct SourcePosition: Sendable, Hashable, Codable, CustomStringConvertib
         return out
     }
 
+    /// The physical line and column of the character `offset` characters after this position:
+    /// those of `advanced(by: offset)`, without making that position (a copy of the file and of the
+    /// continuation map) when only its line and column are wanted.
+    public func place(advancedBy offset: Int) -> (line: Int, column: Int) {
+        guard let continuation else { return (line, column + offset) }
+        var map = continuation
+        map.valueColumn += offset
+        return map.physical(logicalColumn: map.valueColumn)
+    }
+
     public static func == (a: SourcePosition, b: SourcePosition) -> Bool {
         a.file == b.file && a.line == b.line && a.column == b.column
     }

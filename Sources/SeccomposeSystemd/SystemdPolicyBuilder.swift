@@ -428,13 +428,13 @@ public enum SystemdPolicyBuilder {
     }
 
     static func origin(_ o: SystemCallSettings.WordOrigin, setting: String) -> Origin {
-        let place = o.source.advanced(by: o.column - 1)
+        let place = o.source.place(advancedBy: o.column - 1)
         return Origin(file: o.source.file, line: place.line, column: place.column,
             setting: setting, text: o.implicitDefault ? "(implicit @default)" : o.word)
     }
 
     static func entryDiagnostic(_ e: SystemCallSettings.Entry, code: String, message: String, fix: String) -> Diagnostic {
-        let place = e.origin.source.advanced(by: e.origin.column - 1)
+        let place = e.origin.source.place(advancedBy: e.origin.column - 1)
         return Diagnostic(severity: .error, code: code, message: message, isSystemdMessage: false,
             setting: "SystemCallFilter", file: e.origin.source.file, line: place.line, column: place.column,
             text: e.origin.word, note: nil, fix: fix)

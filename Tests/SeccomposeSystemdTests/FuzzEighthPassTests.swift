@@ -3,8 +3,9 @@
 // every entry's action with the default, the byte order of names through memcmp against
 // `lexicographicallyPrecedes`, suggestions counting shared bigrams in 16 bits against the plain
 // edit distance, the lint's removal findings read in place against the loops over copied
-// removals, and a name's resolution looked up once against `isKnown` and `resolvesSyscall` each
-// looking it up.
+// removals, a name's resolution looked up once against `isKnown` and `resolvesSyscall` each
+// looking it up, and a place's line and column found without making the advanced position
+// against `advanced(by:)`.
 
 import SeccomposeSyscalls
 import SeccomposeTestSupport
@@ -245,5 +246,30 @@ struct FuzzEighthPassTests {
         #expect(logged.map(\.code) == ["unknown-syscall", "action-in-log", "unknown-syscall"])
         let nosuch = Suggestions.nearest("nosuch", in: Suggestions.syscallNames).map { "did you mean '\($0)'?" }
         #expect(logged.map(\.fix) == [suggestion, "write mseal without the suffix", nosuch])
+    }
+
+    @Test("a place's line and column without making the advanced position: those of advanced(by:), continued lines too")
+    func placeAdvancedBy() {
+        var rng = SplitMix(state: 86)
+        for _ in 0..<30000 {
+            let file: String? = Bool.random(using: &rng) ? "a.service" : nil
+            var position: SourcePosition
+            if Bool.random(using: &rng) {
+                position = SourcePosition(file: file, line: Int.random(in: 1...500, using: &rng), column: Int.random(in: 1...200, using: &rng))
+            } else {
+                // A continued logical line: pieces at increasing offsets on increasing lines.
+                var pieces = [ContinuationMap.Piece(offset: 0, line: Int.random(in: 1...50, using: &rng))]
+                for _ in 0..<Int.random(in: 0...4, using: &rng) {
+                    let last = pieces[pieces.count - 1]
+                    pieces.append(ContinuationMap.Piece(offset: last.offset + Int.random(in: 1...40, using: &rng), line: last.line + 1))
+                }
+                position = SourcePosition(file: file, logicalColumn: Int.random(in: 1...120, using: &rng), pieces: pieces)
+            }
+            for offset in [0, 1, Int.random(in: 0...200, using: &rng), Int.random(in: -5...(-1), using: &rng)] {
+                let advanced = position.advanced(by: offset)
+                let place = position.place(advancedBy: offset)
+                #expect(place.line == advanced.line && place.column == advanced.column, "\(position) + \(offset)")
+            }
+        }
     }
 }

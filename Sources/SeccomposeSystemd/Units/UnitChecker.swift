@@ -68,9 +68,9 @@ public enum UnitChecker {
     static func make(_ severity: Diagnostic.Severity, _ code: String, _ message: String, at o: SystemCallSettings.WordOrigin?,
         setting: String = "SystemCallFilter", note: String? = nil, fix: String?) -> Diagnostic
     {
-        Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: false, setting: setting,
-            file: o?.source.file, line: o.map { $0.source.advanced(by: $0.column - 1).line } ?? 1,
-            column: o.map { $0.source.advanced(by: $0.column - 1).column } ?? 1,
+        let place = o.map { $0.source.place(advancedBy: $0.column - 1) }
+        return Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: false, setting: setting,
+            file: o?.source.file, line: place?.line ?? 1, column: place?.column ?? 1,
             text: o?.word ?? "", note: note, fix: fix)
     }
 
