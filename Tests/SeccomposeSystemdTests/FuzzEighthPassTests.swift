@@ -4,8 +4,9 @@
 // `lexicographicallyPrecedes`, suggestions counting shared bigrams in 16 bits against the plain
 // edit distance, the lint's removal findings read in place against the loops over copied
 // removals, a name's resolution looked up once against `isKnown` and `resolvesSyscall` each
-// looking it up, and a place's line and column found without making the advanced position
-// against `advanced(by:)`.
+// looking it up, a place's line and column found without making the advanced position
+// against `advanced(by:)`, and the UTF-8 splitter's columns of an ASCII value as byte offsets against
+// counting scalars.
 
 import SeccomposeSyscalls
 import SeccomposeTestSupport
@@ -271,5 +272,29 @@ struct FuzzEighthPassTests {
                 #expect(place.line == advanced.line && place.column == advanced.column, "\(position) + \(offset)")
             }
         }
+    }
+
+    @Test("the UTF-8 splitter's columns of an ASCII value as offsets: the columns of counting scalars")
+    func asciiColumns() {
+        var rng = SplitMix(state: 87)
+        var values = ["", " ", "\\", "a\\ b", "'a b' c", "x \"y\" \\z", String(repeating: "ab\\c ", count: 30)]
+        for _ in 0..<30000 {
+            values.append((0..<Int.random(in: 0...14, using: &rng)).map { _ in FuzzSeventhPassTests.splitPieces.randomElement(using: &rng) ?? "" }.joined())
+        }
+        var asciiValues = 0
+        for value in values {
+            var bytes = value
+            if value.utf8.allSatisfy({ $0 < 0x80 }) { asciiValues += 1 }
+            for unquote in [false, true] {
+                for cUnescape in [false, true] {
+                    let fast = bytes.withUTF8 { WordSplitter.splitUTF8($0, unquote: unquote, cUnescape: cUnescape, eightAtATime: true) }
+                    let counted = bytes.withUTF8 {
+                        WordSplitter.splitUTF8($0, unquote: unquote, cUnescape: cUnescape, eightAtATime: true, countingScalars: true)
+                    }
+                    #expect(fast == counted, "\(value.debugDescription) unquote \(unquote) cUnescape \(cUnescape)")
+                }
+            }
+        }
+        #expect(asciiValues > 5000, "too few ASCII values: \(asciiValues)")
     }
 }
