@@ -5,8 +5,9 @@
 // edit distance, the lint's removal findings read in place against the loops over copied
 // removals, a name's resolution looked up once against `isKnown` and `resolvesSyscall` each
 // looking it up, a place's line and column found without making the advanced position
-// against `advanced(by:)`, and the UTF-8 splitter's columns of an ASCII value as byte offsets against
-// counting scalars.
+// against `advanced(by:)`, the UTF-8 splitter's columns of an ASCII value as byte offsets against
+// counting scalars, and the lint's one-character prefixes and quote and percent tests on the bytes first
+// against the Character tests alone.
 
 import SeccomposeSyscalls
 import SeccomposeTestSupport
@@ -296,5 +297,65 @@ struct FuzzEighthPassTests {
             }
         }
         #expect(asciiValues > 5000, "too few ASCII values: \(asciiValues)")
+    }
+
+    /// Pieces of words for the byte-first tests: the characters looked for, with marks, joiners and
+    /// prepended scalars before and after them, CR LF, and the scalars that decompose to ASCII.
+    static let prefixPieces = ["~", "#", "@", ";", "\"", "'", "%", "\u{301}", "\u{200D}", "\u{600}", "\u{37E}", "\u{1FEF}", "\u{212A}",
+        "\r\n", "\r", "\n", "a", "read", "é", "e\u{301}", "🙂", "\u{FE0F}", " ", ":", "\u{FF5E}", "\u{2033}"]
+
+    @Test("one-character prefixes asked of hasPrefix only after their byte: hasPrefix's answers")
+    func bytePrefixes() {
+        var rng = SplitMix(state: 88)
+        var texts = Self.prefixPieces + [""]
+        for _ in 0..<40000 {
+            texts.append((0..<Int.random(in: 1...4, using: &rng)).map { _ in Self.prefixPieces.randomElement(using: &rng) ?? "" }.joined())
+        }
+        for text in texts {
+            for c in ["~", "#", "@", "\"", "'", "%", ":"] {
+                let byte = c.utf8.first ?? 0
+                #expect(ByteSearch.hasPrefix(text, ascii: byte) == text.hasPrefix(c), "\(text.debugDescription) \(c)")
+            }
+            // ';' as the lint tests it: its byte or U+037E's lead byte first.
+            let first = text.utf8.first
+            #expect(((first == UInt8(ascii: ";") || first == 0xCD) && text.hasPrefix(";")) == text.hasPrefix(";"), "\(text.debugDescription)")
+            let three = ByteSearch.contains(text, UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "%"))
+            #expect(three.0 == ByteSearch.contains(text, UInt8(ascii: "\"")) && three.1 == ByteSearch.contains(text, UInt8(ascii: "'"))
+                && three.2 == ByteSearch.contains(text, UInt8(ascii: "%")), "\(text.debugDescription)")
+        }
+    }
+
+    /// The lint finding of a word as the Character tests made it (`lint` before the byte tests).
+    static func referenceLintCode(_ word: ValueWord) -> String? {
+        func has(_ text: String, _ c: Character) -> Bool { text.contains(c) }
+        if word.text.hasPrefix("~") { return "tilde-not-first" }
+        if has(word.raw, "\"") || has(word.raw, "'") { return "quote-in-value" }
+        if word.raw.hasPrefix("#") || word.raw.hasPrefix(";") { return "comment-in-value" }
+        if has(word.raw, "%") { return "specifier-in-value" }
+        return nil
+    }
+
+    @Test("the lint's byte tests: each word's finding as the Character tests decide it")
+    func lintByBytes() throws {
+        var rng = SplitMix(state: 89)
+        let context = try SystemdContext(version: .v262, native: .x86_64)
+        let codes: Set<String> = ["tilde-not-first", "quote-in-value", "comment-in-value", "specifier-in-value"]
+        var found = 0
+        for _ in 0..<4000 {
+            let words = (0..<Int.random(in: 1...5, using: &rng)).map { _ in
+                (0..<Int.random(in: 1...3, using: &rng)).map { _ in Self.prefixPieces.randomElement(using: &rng) ?? "" }.joined()
+                    .filter { $0 != " " && $0 != "\r\n" && $0 != "\r" && $0 != "\n" }
+            }.filter { !$0.isEmpty }
+            let value = (["read"] + words).joined(separator: " ")  // a first word that does not start with '~'
+            let invert = Bool.random(using: &rng)
+            let body = value
+            let expected = WordSplitter.split(body, unquote: false).words.compactMap { w in Self.referenceLintCode(w).map { ($0, w.column + (invert ? 1 : 0)) } }
+            var s = SystemCallSettings(context: context)
+            let diags = s.applyFilter((invert ? "~" : "") + value, source: ValueSource(file: "a.service", line: 1, valueColumn: 1))
+                .filter { codes.contains($0.code) }
+            #expect(diags.map { "\($0.code)@\($0.column)" } == expected.map { "\($0.0)@\($0.1)" }, "\(value.debugDescription)")
+            found += expected.count
+        }
+        #expect(found > 2000, "too few lint findings: \(found)")
     }
 }
