@@ -313,7 +313,15 @@ public enum SystemdPolicyBuilder {
                 // `mapValues` keeps the map's hash table (no name is hashed again), and the few entries
                 // equal to the default are taken out below (the same table as inserting the others).
                 let mapped = filterRules.isEmpty
-                if mapped { filterRules = entries.mapValues { e in filterDecision(e, otherwise: .allow) } }
+                // Whether `mapValues` met an entry with an action: without one, no entry can equal the
+                // default (see below), and the mapped rules are the whole answer.
+                var explicitEntries = false
+                if mapped {
+                    filterRules = entries.mapValues { e in
+                        if e.action != nil { explicitEntries = true }
+                        return filterDecision(e, otherwise: .allow)
+                    }
+                }
                 // The map in any order (the rules are a dictionary); only the rare findings need names
                 // in byte order, and only their first few, so each word keeps its `shown` least names
                 // (a group word can name hundreds; sorting them all cost more than the rest of a build).
@@ -321,7 +329,7 @@ public enum SystemdPolicyBuilder {
                 // KILL_PROCESS or an errno, and 262's default ENOSYS): only an entry with an action can
                 // equal it, so a plain entry's action is not made nor compared
                 // (`plainEntriesNeverEqualDefault`).
-                for (name, e) in entries {
+                for (name, e) in entries where !mapped || explicitEntries {
                     if let explicit = e.action, action(for: explicit) == filterDefault {
                         if let i = equalToDefault.firstIndex(where: { $0.entry.origin == e.origin }) {
                             equalToDefault[i].count += 1
