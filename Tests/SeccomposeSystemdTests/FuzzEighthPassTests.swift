@@ -358,4 +358,26 @@ struct FuzzEighthPassTests {
         }
         #expect(found > 2000, "too few lint findings: \(found)")
     }
+
+    @Test("the initializers made inlinable keep what they are given: positions, origins, decisions, findings")
+    func inlinableInitializers() {
+        let position = SourcePosition(file: "a.service", line: 3, column: 7)
+        #expect(position.file == "a.service" && position.line == 3 && position.column == 7 && position.continuation == nil)
+        #expect(SourcePosition(file: nil, line: 2).column == 1)
+        let origin = Origin(file: "a.service", line: 3, column: 7, setting: "SystemCallFilter", text: "@mount")
+        #expect(origin.position == position && origin.setting == "SystemCallFilter" && origin.text == "@mount")
+        #expect(Origin(position: position, setting: "SystemCallLog", text: "read") == Origin(file: "a.service", line: 3, column: 7,
+            setting: "SystemCallLog", text: "read"))
+        let decision = SyscallDecision(action: .errno(1), origin: origin)
+        #expect(decision.action == .errno(1) && decision.origin == origin && decision.rules.isEmpty && decision.priority == 0)
+        let rule = Rule([ArgumentCondition(index: 0, .equal, 1)], action: .allow)
+        let full = SyscallDecision(action: .killProcess, origin: nil, rules: [rule], priority: 5)
+        #expect(full.action == .killProcess && full.origin == nil && full.rules == [rule] && full.priority == 5)
+        let d = Diagnostic(severity: .note, code: "c", message: "m", isSystemdMessage: true, setting: "S", file: nil, line: 4,
+            column: 9, text: "t", note: "n", fix: "f")
+        #expect(d.severity == .note && d.code == "c" && d.message == "m" && d.isSystemdMessage && d.setting == "S" && d.file == nil
+            && d.line == 4 && d.column == 9 && d.text == "t" && d.note == "n" && d.fix == "f")
+        let plain = Diagnostic(severity: .error, code: "c", message: "m", setting: "S", file: "f", line: 1, column: 1, text: "")
+        #expect(!plain.isSystemdMessage && plain.note == nil && plain.fix == nil)
+    }
 }
