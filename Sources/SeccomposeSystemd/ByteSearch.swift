@@ -92,17 +92,6 @@ enum ByteSearch {
         text[..<(firstCharacter(ascii, in: text) ?? text.endIndex)]
     }
 
-    /// `text.hasPrefix(String(Unicode.Scalar(ascii)))` for an ASCII character that no other scalar
-    /// decomposes to canonically (not ';', '`' or 'K', which U+037E, U+1FEF and U+212A do), with
-    /// `hasPrefix` asked only when the first byte is that character: whether `hasPrefix` compares
-    /// bytes (ASCII text) or Characters (canonically), a text with that one-scalar prefix starts with
-    /// its byte, since a Character equal to it is that scalar alone, maybe with marks after it.
-    static func hasPrefix(_ text: String, ascii: UInt8) -> Bool {
-        precondition(ascii < 0x80 && ascii != UInt8(ascii: ";") && ascii != UInt8(ascii: "`") && ascii != UInt8(ascii: "K"),
-            "hasPrefix: not a lone ASCII character")
-        return text.utf8.first == ascii && text.hasPrefix(String(Unicode.Scalar(ascii)))
-    }
-
     /// Whether the UTF-8 of `text` contains each of `a`, `b` and `c` (as `contains(text, a)` …), the
     /// three looked for with memchr in one visit of its buffer.
     static func contains(_ text: String, _ a: UInt8, _ b: UInt8, _ c: UInt8) -> (Bool, Bool, Bool) {

@@ -121,7 +121,7 @@ public struct SystemCallSettings: Sendable {
             removals = []
             return diags
         }
-        let invert = ByteSearch.hasPrefix(value, ascii: UInt8(ascii: "~"))
+        let invert = value.hasPrefix("~")
         let body = invert ? String(value.dropFirst()) : value
         let offset = invert ? 1 : 0
         if filterMode == nil {
@@ -182,7 +182,7 @@ public struct SystemCallSettings: Sendable {
         into diags: inout [Diagnostic], column: Int = 1, rawWord: String = "", setting: String = "SystemCallFilter"
     ) {
         let allowList = filterMode == .allowList
-        if ByteSearch.hasPrefix(name, ascii: UInt8(ascii: "@")) {
+        if name.hasPrefix("@") {
             guard let members = context.catalog.expand(name, resolvedBy: context.version) else {
                 if log { diags.append(unknownGroup(name, setting: setting, origin: origin)) }
                 return
@@ -342,7 +342,7 @@ public struct SystemCallSettings: Sendable {
             logMode = nil
             return diags
         }
-        let invert = ByteSearch.hasPrefix(value, ascii: UInt8(ascii: "~"))
+        let invert = value.hasPrefix("~")
         let body = invert ? String(value.dropFirst()) : value
         let offset = invert ? 1 : 0
         if logMode == nil { logMode = invert ? .denyList : .allowList }
@@ -352,7 +352,7 @@ public struct SystemCallSettings: Sendable {
             let origin = WordOrigin(source: source, column: column, word: word.raw, implicitDefault: false)
             diags += lint(word: word, column: column, setting: "SystemCallLog", source: source, invertedLine: invert)
             let names: [String]
-            let group = ByteSearch.hasPrefix(word.text, ascii: UInt8(ascii: "@"))
+            let group = word.text.hasPrefix("@")
             if group {
                 guard let members = context.catalog.expand(word.text, resolvedBy: context.version) else {
                     diags.append(unknownGroup(word.text, setting: "SystemCallLog", origin: origin))
@@ -410,13 +410,12 @@ public struct SystemCallSettings: Sendable {
             d = diagnostic(.warning, code, message, systemd: false, setting: setting, source: source, column: column,
                 text: word.raw, note: nil, fix: fix)
         }
-        // Most words are none of these: the bytes tell (the three looked for in one visit of the raw
-        // word, the first bytes compared), and the Character tests run only where their byte is.
-        // A Character equal to '"', '\'' or '%' is that scalar alone (`hasCharacter`); one equal to ';'
-        // starts with ';' or U+037E (bytes CD BE), the one scalar that decomposes to it.
+        // Most words are none of these. The three bytes are looked for in one visit of the raw word,
+        // and the Character tests run only where their byte is (a Character equal to '"', '\'' or '%'
+        // is that scalar alone, see `hasCharacter`). The prefixes stay `hasPrefix`: the standard
+        // library is not instrumented, a byte test written here is.
         let (quote, apostrophe, percent) = ByteSearch.contains(word.raw, UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "%"))
-        let rawFirst = word.raw.utf8.first
-        if ByteSearch.hasPrefix(word.text, ascii: UInt8(ascii: "~")) {
+        if word.text.hasPrefix("~") {
             make("tilde-not-first",
                 "'~' only inverts a line as its first character; '\(word.raw)' is read as the name '\(word.text)'",
                 invertedLine
@@ -425,9 +424,7 @@ public struct SystemCallSettings: Sendable {
         } else if (quote && word.raw.contains(Character("\""))) || (apostrophe && word.raw.contains(Character("'"))) {
             make("quote-in-value", "quotes are not removed in \(setting)=; '\(word.raw)' is read literally",
                 "remove the quotes; words are separated by spaces")
-        } else if ByteSearch.hasPrefix(word.raw, ascii: UInt8(ascii: "#"))
-            || ((rawFirst == UInt8(ascii: ";") || rawFirst == 0xCD) && word.raw.hasPrefix(";"))
-        {
+        } else if word.raw.hasPrefix("#") || word.raw.hasPrefix(";") {
             make("comment-in-value", "'\(word.raw)' is not a comment: \(setting)= has no inline comments",
                 "move the comment to its own line starting with '#'")
         } else if percent && word.raw.contains(Character("%")) {
@@ -452,8 +449,8 @@ public struct SystemCallSettings: Sendable {
         if known {
             note = "systemd \(context.version) resolves names with libseccomp 2.5.4, which does not know '\(name)'"
             fix = "the call is filtered only by a newer systemd (--systemd 262); allow-lists deny it in 252"
-        } else if ByteSearch.hasPrefix(name, ascii: UInt8(ascii: "~")) || Self.hasCharacter(name, UInt8(ascii: "\""))
-            || Self.hasCharacter(name, UInt8(ascii: "'")) || ByteSearch.hasPrefix(name, ascii: UInt8(ascii: "#"))
+        } else if name.hasPrefix("~") || Self.hasCharacter(name, UInt8(ascii: "\"")) || Self.hasCharacter(name, UInt8(ascii: "'"))
+            || name.hasPrefix("#")
         {
             fix = nil  // The lint diagnostic at the same column already explains it.
         }

@@ -6,8 +6,8 @@
 // removals, a name's resolution looked up once against `isKnown` and `resolvesSyscall` each
 // looking it up, a place's line and column found without making the advanced position
 // against `advanced(by:)`, the UTF-8 splitter's columns of an ASCII value as byte offsets against
-// counting scalars, and the lint's one-character prefixes and quote and percent tests on the bytes first
-// against the Character tests alone.
+// counting scalars, and the lint's quote and percent bytes looked for in one visit against the
+// Character tests alone.
 
 import SeccomposeSyscalls
 import SeccomposeTestSupport
@@ -299,29 +299,24 @@ struct FuzzEighthPassTests {
         #expect(asciiValues > 5000, "too few ASCII values: \(asciiValues)")
     }
 
-    /// Pieces of words for the byte-first tests: the characters looked for, with marks, joiners and
+    /// Pieces of words for the lint's byte tests: the characters looked for, with marks, joiners and
     /// prepended scalars before and after them, CR LF, and the scalars that decompose to ASCII.
     static let prefixPieces = ["~", "#", "@", ";", "\"", "'", "%", "\u{301}", "\u{200D}", "\u{600}", "\u{37E}", "\u{1FEF}", "\u{212A}",
         "\r\n", "\r", "\n", "a", "read", "é", "e\u{301}", "🙂", "\u{FE0F}", " ", ":", "\u{FF5E}", "\u{2033}"]
 
-    @Test("one-character prefixes asked of hasPrefix only after their byte: hasPrefix's answers")
-    func bytePrefixes() {
+    @Test("three bytes looked for in one visit of a text: what contains finds for each")
+    func threeBytes() {
         var rng = SplitMix(state: 88)
         var texts = Self.prefixPieces + [""]
         for _ in 0..<40000 {
             texts.append((0..<Int.random(in: 1...4, using: &rng)).map { _ in Self.prefixPieces.randomElement(using: &rng) ?? "" }.joined())
         }
         for text in texts {
-            for c in ["~", "#", "@", "\"", "'", "%", ":"] {
-                let byte = c.utf8.first ?? 0
-                #expect(ByteSearch.hasPrefix(text, ascii: byte) == text.hasPrefix(c), "\(text.debugDescription) \(c)")
-            }
-            // ';' as the lint tests it: its byte or U+037E's lead byte first.
-            let first = text.utf8.first
-            #expect(((first == UInt8(ascii: ";") || first == 0xCD) && text.hasPrefix(";")) == text.hasPrefix(";"), "\(text.debugDescription)")
             let three = ByteSearch.contains(text, UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "%"))
             #expect(three.0 == ByteSearch.contains(text, UInt8(ascii: "\"")) && three.1 == ByteSearch.contains(text, UInt8(ascii: "'"))
                 && three.2 == ByteSearch.contains(text, UInt8(ascii: "%")), "\(text.debugDescription)")
+            #expect(three == (text.utf8.contains(UInt8(ascii: "\"")), text.utf8.contains(UInt8(ascii: "'")), text.utf8.contains(UInt8(ascii: "%"))),
+                "\(text.debugDescription)")
         }
     }
 

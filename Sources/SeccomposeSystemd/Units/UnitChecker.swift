@@ -207,10 +207,10 @@ public enum UnitChecker {
     {
         var names: Set<String> = []
         for x in service.assignments where x.key == "SystemCallFilter" && SystemCallSettings.sections.contains(x.section) {
-            let body = ByteSearch.hasPrefix(x.value, ascii: UInt8(ascii: "~")) ? String(x.value.dropFirst()) : x.value
+            let body = x.value.hasPrefix("~") ? String(x.value.dropFirst()) : x.value
             for word in WordSplitter.split(body, unquote: false).words {
                 let name = String(ByteSearch.prefix(before: UInt8(ascii: ":"), in: word.text))
-                if ByteSearch.hasPrefix(name, ascii: UInt8(ascii: "@")) {
+                if name.hasPrefix("@") {
                     names.formUnion(groupDifference(name, a, b))
                 } else if a.version.resolvesSyscall(name) != b.version.resolvesSyscall(name) {
                     names.insert(name)
