@@ -69,11 +69,14 @@ func expandAll(_ lines: [Substring], with context: SpecifierContext) {
                 unitFuzzSink &+= Int(c.unicodeScalars.first!.value)
             }
         }
-        // Without any '%', expansion is the identity. `ByteSearch.firstCharacter` is the first '%'
-        // Character (no '%' byte: none; in an ASCII text: the first '%' byte; otherwise the
-        // Character search).
-        if ByteSearch.firstCharacter(UInt8(ascii: "%"), in: text) == nil {
-            precondition(out == text, "expand changed text without '%'")
+        // Without any '%', expansion is the identity: checked the other way round, a text the
+        // expansion changed must have a '%' Character, so the '%' is looked for only in changed
+        // texts (an unchanged one passes whatever it holds; `expand` hands back the very String
+        // when it has no '%' byte, so the comparison is of one buffer with itself).
+        // `ByteSearch.firstCharacter` is the first '%' Character (no '%' byte: none; in an ASCII
+        // text: the first '%' byte; otherwise the Character search).
+        if out != text {
+            precondition(ByteSearch.firstCharacter(UInt8(ascii: "%"), in: text) != nil, "expand changed text without '%'")
         }
         unitFuzzSink &+= out.utf8.count
     }
