@@ -139,8 +139,9 @@ func settingLines(_ text: String) -> [(selector: Character, value: String)] {
     return byBytes ?? scalarLines(text).map(setting(of:))
 }
 
-/// Invariants of WordSplitter that hold for any input.
-func checkSplit(_ text: String, scalarCount n: Int, unquote: Bool) {
+/// Invariants of WordSplitter that hold for any input. `ascii`: whether `text` is ASCII (then so is
+/// every raw word, a part of it).
+func checkSplit(_ text: String, scalarCount n: Int, ascii: Bool, unquote: Bool) {
     let r = WordSplitter.split(text, unquote: unquote)
     var lastColumn = 0
     for w in r.words {
@@ -148,7 +149,7 @@ func checkSplit(_ text: String, scalarCount n: Int, unquote: Bool) {
         precondition(w.column >= 1 && w.column <= n && w.column > lastColumn, "WordSplitter: bad column \(w.column)")
         // Scalars are counted only when the bytes do not settle it: the text has at most as many
         // scalars as bytes, and an ASCII raw word as many scalars as bytes.
-        if !(w.text.utf8.count <= w.raw.utf8.count && ByteSearch.isASCII(w.raw)) {
+        if !(w.text.utf8.count <= w.raw.utf8.count && (ascii || ByteSearch.isASCII(w.raw))) {
             precondition(scalarCount(w.text) <= scalarCount(w.raw), "WordSplitter: text longer than raw")
         }
         lastColumn = w.column
@@ -201,8 +202,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     // 4. The word splitter, both ways.
     // Once for both (a pass over the text; an ASCII text has as many scalars as bytes).
-    let scalars = ByteSearch.isASCII(text) ? text.utf8.count : scalarCount(text)
-    checkSplit(text, scalarCount: scalars, unquote: true)
-    checkSplit(text, scalarCount: scalars, unquote: false)
+    let ascii = ByteSearch.isASCII(text)
+    let scalars = ascii ? text.utf8.count : scalarCount(text)
+    checkSplit(text, scalarCount: scalars, ascii: ascii, unquote: true)
+    checkSplit(text, scalarCount: scalars, ascii: ascii, unquote: false)
     return 0
 }

@@ -69,11 +69,14 @@ func expandAll(_ lines: [Substring], with context: SpecifierContext) {
                 unitFuzzSink &+= Int(c.unicodeScalars.first!.value)
             }
         }
-        // Without any '%', expansion is the identity. `ByteSearch.firstCharacter` is the first '%'
-        // Character (no '%' byte: none; in an ASCII text: the first '%' byte; otherwise the
-        // Character search).
-        if ByteSearch.firstCharacter(UInt8(ascii: "%"), in: text) == nil {
-            precondition(out == text, "expand changed text without '%'")
+        // Without any '%', expansion is the identity: checked the other way round, a text the
+        // expansion changed must have a '%' Character, so the '%' is looked for only in changed
+        // texts (an unchanged one passes whatever it holds; `expand` hands back the very String
+        // when it has no '%' byte, so the comparison is of one buffer with itself).
+        // `ByteSearch.firstCharacter` is the first '%' Character (no '%' byte: none; in an ASCII
+        // text: the first '%' byte; otherwise the Character search).
+        if out != text {
+            precondition(ByteSearch.firstCharacter(UInt8(ascii: "%"), in: text) != nil, "expand changed text without '%'")
         }
         unitFuzzSink &+= out.utf8.count
     }
@@ -174,10 +177,14 @@ func firstLineWords(_ line: String) -> [String] {
 func touchReport(_ report: CheckReport) {
     precondition(report.errorCount + report.warningCount + report.noteCount == report.findings.count,
         "CheckReport: counts do not add up")
-    for d in report.findings {
-        precondition(d.line >= 1 && d.column >= 1, "finding at \(d.line):\(d.column): \(d.code)")
-        precondition(!d.code.isEmpty && !d.message.isEmpty, "finding without code or message")
-        unitFuzzSink &+= d.description.utf8.count &+ d.line &+ d.column
+    // Each finding read where it lies in the array (`for d in` copies every finding, its eight
+    // Strings retained and released).
+    let findings = report.findings
+    for i in findings.indices {
+        precondition(findings[i].line >= 1 && findings[i].column >= 1,
+            "finding at \(findings[i].line):\(findings[i].column): \(findings[i].code)")
+        precondition(!findings[i].code.isEmpty && !findings[i].message.isEmpty, "finding without code or message")
+        unitFuzzSink &+= findings[i].description.utf8.count &+ findings[i].line &+ findings[i].column
     }
     if let p = report.policy {
         unitFuzzSink &+= p.syscalls.count &+ p.architectures.count

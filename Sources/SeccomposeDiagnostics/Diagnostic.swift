@@ -37,6 +37,8 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     public var fix: String?
 
     /// A finding at `file`:`line`:`column` (for front ends outside this module, e.g. OCI profiles).
+    /// Inlinable: every front end makes its findings through it.
+    @inlinable
     public init(severity: Severity, code: String, message: String, isSystemdMessage: Bool = false, setting: String,
         file: String?, line: Int, column: Int, text: String, note: String? = nil, fix: String? = nil)
     {

@@ -20,7 +20,10 @@ public struct Origin: Sendable, Hashable, Codable, CustomStringConvertible {
     /// 1-based column of the word that decided.
     public var column: Int { position.column }
 
-    /// The word `text` of `setting` at `position`.
+    /// The word `text` of `setting` at `position`. (Inlinable, as the other initializers below: the
+    /// front ends make an origin and a decision for every name of a policy, and a call into this
+    /// module copies each through an outlined value witness.)
+    @inlinable
     public init(position: SourcePosition, setting: String, text: String) {
         self.position = position
         self.setting = setting
@@ -28,6 +31,7 @@ public struct Origin: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// The word `text` of `setting` at `file`:`line`:`column`.
+    @inlinable
     public init(file: String?, line: Int, column: Int, setting: String, text: String) {
         self.init(position: SourcePosition(file: file, line: line, column: column), setting: setting, text: text)
     }
@@ -73,6 +77,7 @@ public struct SyscallDecision: Sendable, Hashable, Codable {
     /// `seccomp_syscall_priority`; it may shorten its path but never changes a decision.
     public var priority: Int
 
+    @inlinable
     public init(action: Action, origin: Origin? = nil, rules: [Rule] = [], priority: Int = 0) {
         self.action = action
         self.origin = origin

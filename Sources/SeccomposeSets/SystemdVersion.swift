@@ -58,11 +58,17 @@ public enum SystemdVersion: Int, CaseIterable, Sendable, Hashable, Codable, Comp
     ///
     /// For 252 that is Debian 12's libseccomp 2.5.4, which lacks the names listed in
     /// `data/libseccomp-2.5.4-unknown.txt`; for 262 it is the embedded Linux 7.1 table.
-    public func resolvesSyscall(_ name: String) -> Bool {
-        guard let id = SyscallTable.id(of: name) else { return false }
+    public func resolvesSyscall(_ name: String) -> Bool { resolution(of: name).resolves }
+
+    /// Whether `name` is a syscall at all (`SyscallTable.isKnown`) and whether this systemd
+    /// resolves it (`resolvesSyscall`), with the table looked up once: a caller that reports an
+    /// unresolved name tells a name 252's libseccomp lacks from one that no kernel has. (252's
+    /// unknown names are read by table id: a group's hundreds of names hash nothing.)
+    public func resolution(of name: String) -> (known: Bool, resolves: Bool) {
+        guard let id = SyscallTable.id(of: name) else { return (false, false) }
         switch self {
-        case .v252: return !(id < BuiltinData.libseccomp254UnknownByID.count && BuiltinData.libseccomp254UnknownByID[id])
-        case .v262: return true
+        case .v252: return (true, !(id < BuiltinData.libseccomp254UnknownByID.count && BuiltinData.libseccomp254UnknownByID[id]))
+        case .v262: return (true, true)
         }
     }
 

@@ -220,8 +220,9 @@ public struct SystemCallSettings: Sendable {
             }
             return
         }
-        guard context.resolves(name) else {
-            if log { diags.append(unknownSyscall(name, setting: setting, origin: origin)) }
+        let resolution = context.version.resolution(of: name)
+        guard resolution.resolves else {
+            if log { diags.append(unknownSyscall(name, known: resolution.known, setting: setting, origin: origin)) }
             return
         }
         put(name, action: action, invert: invert, allowList: allowList, origin: origin)
@@ -351,15 +352,17 @@ public struct SystemCallSettings: Sendable {
             let origin = WordOrigin(source: source, column: column, word: word.raw, implicitDefault: false)
             diags += lint(word: word, column: column, setting: "SystemCallLog", source: source, invertedLine: invert)
             let names: [String]
-            if word.text.hasPrefix("@") {
+            let group = word.text.hasPrefix("@")
+            if group {
                 guard let members = context.catalog.expand(word.text, resolvedBy: context.version) else {
                     diags.append(unknownGroup(word.text, setting: "SystemCallLog", origin: origin))
                     continue
                 }
                 names = members
             } else {
-                guard context.resolves(word.text) else {
-                    var d = unknownSyscall(word.text, setting: "SystemCallLog", origin: origin)
+                let resolution = context.version.resolution(of: word.text)
+                guard resolution.resolves else {
+                    var d = unknownSyscall(word.text, known: resolution.known, setting: "SystemCallLog", origin: origin)
                     if word.text.contains(":") {
                         d.code = "action-in-log"
                         d.note = "SystemCallLog= takes no ':ACTION' suffix; the whole word is read as a syscall name"
@@ -372,7 +375,7 @@ public struct SystemCallSettings: Sendable {
             }
             let add = invert != (logMode == .allowList)
             // A built-in group added to a smaller map: through its member table, as in `apply`.
-            if add, groupTables, names.count > log.count, word.text.hasPrefix("@"),
+            if add, groupTables, names.count > log.count, group,
                 let table = Self.memberTable(word.text, names, context)
             {
                 var merged = table.mapValues { _ in origin }
@@ -407,35 +410,43 @@ public struct SystemCallSettings: Sendable {
             d = diagnostic(.warning, code, message, systemd: false, setting: setting, source: source, column: column,
                 text: word.raw, note: nil, fix: fix)
         }
+        // Most words are none of these. The three bytes are looked for in one visit of the raw word,
+        // and the Character tests run only where their byte is (a Character equal to '"', '\'' or '%'
+        // is that scalar alone, see `hasCharacter`). The prefixes stay `hasPrefix`: the standard
+        // library is not instrumented, a byte test written here is.
+        let (quote, apostrophe, percent) = ByteSearch.contains(word.raw, UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "%"))
         if word.text.hasPrefix("~") {
             make("tilde-not-first",
                 "'~' only inverts a line as its first character; '\(word.raw)' is read as the name '\(word.text)'",
                 invertedLine
                     ? "drop the '~': this line already denies every word (\(word.text.dropFirst()))"
                     : "put the denied names on their own line: \(setting)=\(word.text)")
-        } else if Self.hasCharacter(word.raw, UInt8(ascii: "\"")) || Self.hasCharacter(word.raw, UInt8(ascii: "'")) {
+        } else if (quote && word.raw.contains(Character("\""))) || (apostrophe && word.raw.contains(Character("'"))) {
             make("quote-in-value", "quotes are not removed in \(setting)=; '\(word.raw)' is read literally",
                 "remove the quotes; words are separated by spaces")
         } else if word.raw.hasPrefix("#") || word.raw.hasPrefix(";") {
             make("comment-in-value", "'\(word.raw)' is not a comment: \(setting)= has no inline comments",
                 "move the comment to its own line starting with '#'")
-        } else if Self.hasCharacter(word.raw, UInt8(ascii: "%")) {
+        } else if percent && word.raw.contains(Character("%")) {
             make("specifier-in-value", "specifiers are not expanded in \(setting)=; '\(word.raw)' is read literally",
                 "write the syscall or group name itself")
         }
         return d.map { [$0] } ?? []
     }
 
-    private mutating func unknownSyscall(_ name: String, setting: String, origin: WordOrigin) -> Diagnostic {
+    /// The finding for a name this systemd does not resolve; `known` is `SyscallTable.isKnown(name)`
+    /// (the caller's `SystemdVersion.resolution(of:)` looked it up). A known name's fix is not a
+    /// suggestion, so none is looked for (its turn from `suggestionsLeft` is still taken).
+    private mutating func unknownSyscall(_ name: String, known: Bool, setting: String, origin: WordOrigin) -> Diagnostic {
         let message: String
         switch context.version {
         case .v252: message = "Failed to parse system call, ignoring: \(name)"
         case .v262: message = "System call \(name) is not known, ignoring."
         }
         var note: String?
-        var fix: String? = takeSuggestion()
+        var fix: String? = takeSuggestion() && !known
             ? Suggestions.nearest(name, in: Suggestions.syscallNames).map { "did you mean '\($0)'?" } : nil
-        if SyscallTable.isKnown(name) {
+        if known {
             note = "systemd \(context.version) resolves names with libseccomp 2.5.4, which does not know '\(name)'"
             fix = "the call is filtered only by a newer systemd (--systemd 262); allow-lists deny it in 252"
         } else if name.hasPrefix("~") || Self.hasCharacter(name, UInt8(ascii: "\"")) || Self.hasCharacter(name, UInt8(ascii: "'"))
@@ -482,10 +493,9 @@ public struct SystemCallSettings: Sendable {
         _ severity: Diagnostic.Severity, _ code: String, _ message: String, systemd: Bool, setting: String,
         source: ValueSource, column: Int, text: String, note: String?, fix: String?
     ) -> Diagnostic {
-        Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: systemd, setting: setting,
-            file: source.file, line: source.advanced(by: column - 1).line, column: source.advanced(by: column - 1).column,
-            text: text, note: note,
-            fix: fix)
+        let place = source.place(advancedBy: column - 1)
+        return Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: systemd, setting: setting,
+            file: source.file, line: place.line, column: place.column, text: text, note: note, fix: fix)
     }
 }
 
@@ -652,13 +662,18 @@ enum Suggestions {
         // k share at least max(length) - 1 - 2k bigram occurrences. `shared[p]` counts, for each
         // bigram occurrence of the target, the candidate's occurrences of it (never fewer than
         // the shared occurrences), so a candidate under the bound cannot be within the limit.
-        var shared = [Int](repeating: 0, count: index.names.count)
+        //
+        // The counts are 16-bit (a quarter of the room to clear per call): only candidates of at most
+        // `longestSuggestible + 2` bytes are ever read (`lengths`), and such a candidate's count is at
+        // most (target bigrams, ≤ 63) × (its bigrams, ≤ 65) < 2^16, so it is exact; the counts of
+        // longer candidates (a user set's group names can be any length) may wrap and are never read.
+        var shared = [UInt16](repeating: 0, count: index.names.count)
         // Every posting is a position in `names` (made so by `Index.init`), so the counts are
         // written through the buffer without a bounds check per posting.
         shared.withUnsafeMutableBufferPointer { counts in
             for i in target.indices.dropLast() {
                 guard let postings = index.postings[Int(target[i]) << 8 | Int(target[i + 1])] else { continue }
-                for p in postings { counts[p] += 1 }
+                for p in postings { counts[p] &+= 1 }
             }
         }
         // The candidates of each length are positions, and the counts are read through a buffer (every
@@ -671,7 +686,7 @@ enum Suggestions {
                     for length in lengths where length < index.byLength.count {
                         let bound = max(target.count, length) - 1 - 2 * limit
                         index.byLength[length].withUnsafeBufferPointer { positions in
-                            for position in positions where counts[position] >= bound {
+                            for position in positions where Int(counts[position]) >= bound {
                                 let d = index.bytes[position].withUnsafeBufferPointer { distance(a, $0, limit: limit, rows: rows) }
                                 guard d <= limit else { continue }
                                 if let b = best, d > b.distance || (d == b.distance && position > b.position) { continue }

@@ -308,18 +308,29 @@ public enum SystemdPolicyBuilder {
                 // One finding per word, naming every syscall it affects, in word order: how many, and
                 // the first few in byte order (all a finding shows).
                 var equalToDefault: [(entry: SystemCallSettings.Entry, count: Int, least: [String])] = []
-                let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                let byteOrder: (String, String) -> Bool = { ByteSearch.utf8Precedes($0, $1) }
                 // Without a known-calls table the rules are the map's entries with their decisions:
                 // `mapValues` keeps the map's hash table (no name is hashed again), and the few entries
                 // equal to the default are taken out below (the same table as inserting the others).
                 let mapped = filterRules.isEmpty
-                if mapped { filterRules = entries.mapValues { e in filterDecision(e, otherwise: .allow) } }
+                // Whether `mapValues` met an entry with an action: without one, no entry can equal the
+                // default (see below), and the mapped rules are the whole answer.
+                var explicitEntries = false
+                if mapped {
+                    filterRules = entries.mapValues { e in
+                        if e.action != nil { explicitEntries = true }
+                        return filterDecision(e, otherwise: .allow)
+                    }
+                }
                 // The map in any order (the rules are a dictionary); only the rare findings need names
                 // in byte order, and only their first few, so each word keeps its `shown` least names
                 // (a group word can name hundreds; sorting them all cost more than the rest of a build).
-                for (name, e) in entries {
-                    let a = e.action.map(action(for:)) ?? .allow
-                    if a == filterDefault {
+                // A plain entry's decision is ALLOW, which the default never is (`negative` is
+                // KILL_PROCESS or an errno, and 262's default ENOSYS): only an entry with an action can
+                // equal it, so a plain entry's action is not made nor compared
+                // (`plainEntriesNeverEqualDefault`).
+                for (name, e) in entries where !mapped || explicitEntries {
+                    if let explicit = e.action, action(for: explicit) == filterDefault {
                         if let i = equalToDefault.firstIndex(where: { $0.entry.origin == e.origin }) {
                             equalToDefault[i].count += 1
                             Self.keepLeast(name, in: &equalToDefault[i].least, by: byteOrder)
@@ -429,13 +440,13 @@ public enum SystemdPolicyBuilder {
     }
 
     static func origin(_ o: SystemCallSettings.WordOrigin, setting: String) -> Origin {
-        let place = o.source.advanced(by: o.column - 1)
+        let place = o.source.place(advancedBy: o.column - 1)
         return Origin(file: o.source.file, line: place.line, column: place.column,
             setting: setting, text: o.implicitDefault ? "(implicit @default)" : o.word)
     }
 
     static func entryDiagnostic(_ e: SystemCallSettings.Entry, code: String, message: String, fix: String) -> Diagnostic {
-        let place = e.origin.source.advanced(by: e.origin.column - 1)
+        let place = e.origin.source.place(advancedBy: e.origin.column - 1)
         return Diagnostic(severity: .error, code: code, message: message, isSystemdMessage: false,
             setting: "SystemCallFilter", file: e.origin.source.file, line: place.line, column: place.column,
             text: e.origin.word, note: nil, fix: fix)

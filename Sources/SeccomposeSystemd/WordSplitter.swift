@@ -135,15 +135,22 @@ public enum WordSplitter {
         (x &- UInt64(n) &* 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 
-    /// `splitUTF8`; `eightAtATime: false` passes ordinary bytes one by one (the tests compare the two).
-    static func splitUTF8(_ bytes: UnsafeBufferPointer<UInt8>, unquote: Bool, cUnescape: Bool, eightAtATime: Bool) -> Result {
+    /// `splitUTF8`; `eightAtATime: false` passes ordinary bytes one by one, and `countingScalars: true`
+    /// counts the scalars before each word even in an ASCII value (the tests compare them).
+    static func splitUTF8(_ bytes: UnsafeBufferPointer<UInt8>, unquote: Bool, cUnescape: Bool, eightAtATime: Bool,
+        countingScalars: Bool = false) -> Result
+    {
         let n = bytes.count
         let raw = UnsafeRawBufferPointer(bytes)
         func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
         var words: [ValueWord] = []
-        // Scalars before byte `counted`, carried from word to word.
+        // Scalars before byte `counted`, carried from word to word. In an ASCII value every byte is a
+        // scalar, so a word's column is its offset + 1 without counting (the value is tested once,
+        // eight bytes at a time; `countingScalars: true` counts anyway, for the tests).
+        let ascii = !countingScalars && ByteSearch.isASCII(raw)
         var counted = 0, scalars = 0
         func column(_ at: Int) -> Int {
+            if ascii { return at + 1 }
             scalars += scalarCount(UnsafeBufferPointer(rebasing: bytes[counted..<at]))
             counted = at
             return scalars + 1

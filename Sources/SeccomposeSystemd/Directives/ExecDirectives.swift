@@ -358,9 +358,8 @@ public struct ExecDirectives: Sendable {
         _ code: String, _ message: String, systemd: Bool, setting: String, source: ValueSource, column: Int,
         text: String, note: String?, fix: String?
     ) -> Diagnostic {
-        Diagnostic(severity: .warning, code: code, message: message, isSystemdMessage: systemd, setting: setting,
-            file: source.file, line: source.advanced(by: column - 1).line, column: source.advanced(by: column - 1).column,
-            text: text, note: note,
-            fix: fix)
+        let place = source.place(advancedBy: column - 1)
+        return Diagnostic(severity: .warning, code: code, message: message, isSystemdMessage: systemd, setting: setting,
+            file: source.file, line: place.line, column: place.column, text: text, note: note, fix: fix)
     }
 }

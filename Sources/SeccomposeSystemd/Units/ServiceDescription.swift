@@ -139,10 +139,10 @@ public struct ServiceDescription: Sendable {
         func expanded(_ v: String) -> String {
             let (text, unknown) = specifiers.expand(v)
             for (c, offset) in unknown {
+                let place = a.source.place(advancedBy: offset)
                 diagnostics.append(Diagnostic(severity: .warning, code: "unknown-specifier",
                     message: "Failed to resolve unit specifiers in \(v), ignoring: Bad message", isSystemdMessage: false,
-                    setting: a.key, file: a.source.file, line: a.source.advanced(by: offset).line,
-                    column: a.source.advanced(by: offset).column,
+                    setting: a.key, file: a.source.file, line: place.line, column: place.column,
                     text: "%\(c)", note: "'%\(c)' is not a specifier", fix: "write '%%' for a literal percent sign"))
             }
             return text
@@ -174,10 +174,10 @@ public struct ServiceDescription: Sendable {
             for w in WordSplitter.split(a.value, unquote: true, cUnescape: true).words {
                 let text = expanded(w.text)
                 guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+                    let place = a.source.place(advancedBy: w.column - 1)
                     diagnostics.append(Diagnostic(severity: .warning, code: "invalid-environment",
                         message: "Invalid environment assignment, ignoring: \(w.text)", isSystemdMessage: true,
-                        setting: a.key, file: a.source.file, line: a.source.advanced(by: w.column - 1).line,
-                        column: a.source.advanced(by: w.column - 1).column,
+                        setting: a.key, file: a.source.file, line: place.line, column: place.column,
                         text: w.raw, note: nil, fix: "write NAME=VALUE"))
                     continue
                 }

@@ -68,9 +68,9 @@ public enum UnitChecker {
     static func make(_ severity: Diagnostic.Severity, _ code: String, _ message: String, at o: SystemCallSettings.WordOrigin?,
         setting: String = "SystemCallFilter", note: String? = nil, fix: String?) -> Diagnostic
     {
-        Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: false, setting: setting,
-            file: o?.source.file, line: o.map { $0.source.advanced(by: $0.column - 1).line } ?? 1,
-            column: o.map { $0.source.advanced(by: $0.column - 1).column } ?? 1,
+        let place = o.map { $0.source.place(advancedBy: $0.column - 1) }
+        return Diagnostic(severity: severity, code: code, message: message, isSystemdMessage: false, setting: setting,
+            file: o?.source.file, line: place?.line ?? 1, column: place?.column ?? 1,
             text: o?.word ?? "", note: note, fix: fix)
     }
 
@@ -121,23 +121,32 @@ public enum UnitChecker {
                 guard let e = s.filter[name] else { return true }
                 return e.action != nil && directName(e.origin.word) != name
             }
-            for r in s.removals where defaults.contains(r.name) && denied(r.name) && reported.insert(r.name).inserted {
+            // Both loops read the fields of each removal in place (`removals[i].name` …): a removal
+            // copied whole is its name, two word origins and an entry, each with its own retains.
+            let removals = s.removals
+            for i in removals.indices {
+                let name = removals[i].name
+                guard defaults.contains(name), denied(name), reported.insert(name).inserted else { continue }
+                let by = removals[i].by
                 out.append(make(.error, "default-removed",
-                    "'\(r.by.word)' removes \(r.name), a member of @default, from the allow-list: the service cannot start",
-                    at: r.by, note: "@default holds what every process needs (execve, exit_group, mmap …); systemd pre-seeds it but does not protect it",
-                    fix: "do not remove \(r.name); deny a narrower set"))
+                    "'\(by.word)' removes \(name), a member of @default, from the allow-list: the service cannot start",
+                    at: by, note: "@default holds what every process needs (execve, exit_group, mmap …); systemd pre-seeds it but does not protect it",
+                    fix: "do not remove \(name); deny a narrower set"))
             }
             // Overlaps: a ~ line taking back what an earlier allow line's group granted.
             // In the order the removals happened: the ~ word, the names, the allow words that granted them.
             var byWord: [(SystemCallSettings.WordOrigin, [String], [SystemCallSettings.WordOrigin])] = []
-            for r in s.removals where !defaults.contains(r.name) && r.had.action == nil && !r.had.origin.implicitDefault
-                && directName(r.by.word) != r.name && directName(r.had.origin.word) != r.name && denied(r.name)
-            {
-                if let i = byWord.firstIndex(where: { $0.0 == r.by }) {
-                    byWord[i].1.append(r.name)
-                    if !byWord[i].2.contains(r.had.origin) { byWord[i].2.append(r.had.origin) }
+            for k in removals.indices {
+                let name = removals[k].name
+                guard !defaults.contains(name), removals[k].had.action == nil, !removals[k].had.origin.implicitDefault,
+                    directName(removals[k].by.word) != name, directName(removals[k].had.origin.word) != name, denied(name)
+                else { continue }
+                let by = removals[k].by, granted = removals[k].had.origin
+                if let i = byWord.firstIndex(where: { $0.0 == by }) {
+                    byWord[i].1.append(name)
+                    if !byWord[i].2.contains(granted) { byWord[i].2.append(granted) }
                 } else {
-                    byWord.append((r.by, [r.name], [r.had.origin]))
+                    byWord.append((by, [name], [granted]))
                 }
             }
             /// `'@group' (line N)`, with the file when it is not the ~ word's.
