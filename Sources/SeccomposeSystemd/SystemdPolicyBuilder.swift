@@ -417,11 +417,19 @@ public enum SystemdPolicyBuilder {
             guard ctx.resolves(name), SyscallTable.number(of: name, on: ctx.native) != nil else { continue }
             made[name] = SyscallDecision(action: negative, origin: nil)
         }
-        if reuse { knownCache.withLock { $0[key] = made } }
+        // Kept for at most `knownCacheLimit` keys: the action may be any errno, and a long check
+        // or fuzzing run must not keep a table for each one it meets.
+        if reuse { knownCache.withLock { if $0.count < knownCacheLimit || $0[key] != nil { $0[key] = made } } }
         return made
     }
 
     private static let knownCache = Mutex<[KnownKey: [String: SyscallDecision]]>([:])
+    /// How many (version, ABI, action) tables `knownCache` keeps (two versions × a few actions
+    /// cover real units; past it a table is made for each use).
+    static let knownCacheLimit = 16
+
+    /// Tests only: how many tables `knownCache` holds.
+    static var knownCacheCount: Int { knownCache.withLock { $0.count } }
 
     /// SystemCallLog='s per-syscall decisions (its default: ALLOW for an allow-list, LOG otherwise).
     static func logDecisions(_ s: SystemCallSettings) -> [String: SyscallDecision] {

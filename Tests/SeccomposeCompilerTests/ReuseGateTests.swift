@@ -49,4 +49,20 @@ struct ReuseGateTests {
         try #require(fresh.status == 0, "\(fresh)")
         #expect(Array(fresh.stdoutData) == inProcess, "\(c)")
     }
+
+    @Test("the known-calls tables kept are bounded; a table made past the bound is still right")
+    func knownCacheBounded() throws {
+        let ctx = try SystemdContext(version: .v262, native: .x86_64)
+        for n in 1...(SystemdPolicyBuilder.knownCacheLimit + 24) {
+            var request = FilterRequest(context: ctx)
+            request.filters = ["@system-service"]
+            request.errorNumber = String(n)
+            let built = try request.policy()
+            // reboot is in @known and not in @system-service: it gets the negative action (from
+            // the table, or as the default where the table leaves it out: ENOSYS).
+            #expect((built.policy.syscalls["reboot"]?.action ?? built.policy.defaultAction) == .errno(UInt16(n)), "errno \(n)")
+        }
+        #expect(ReuseGate.isOpen)
+        #expect(SystemdPolicyBuilder.knownCacheCount <= SystemdPolicyBuilder.knownCacheLimit)
+    }
 }
