@@ -47,19 +47,16 @@ struct Seccompose: ParsableCommand {
                 Glibc.exit(status.rawValue)
             }
         }
-        // The other subcommands' valid command lines, read by their own parser (`subcommandParsed`);
-        // run, and errors reported, as below.
-        if getenv("SECCOMPOSE_NO_FAST_PATH") == nil, var command = subcommandParsed(arguments) {
-            do {
-                try command.run()
-                Glibc.exit(ExitStatus.success.rawValue)
-            } catch {
-                exit(withError: error)
-            }
-        }
+        // Valid command lines, read by their subcommand's own parser (`subcommandParsed`) unless
+        // SECCOMPOSE_NO_FAST_PATH is set, else by the root's; run, and errors reported, alike.
+        let (parsed, moreUnits) = CheckCommand.setAsideUnits(arguments)
         do {
-            let (parsed, moreUnits) = CheckCommand.setAsideUnits(arguments)
-            var command = try parseAsRoot(parsed)
+            var command: any ParsableCommand
+            if getenv("SECCOMPOSE_NO_FAST_PATH") == nil, let own = subcommandParsed(parsed) {
+                command = own
+            } else {
+                command = try parseAsRoot(parsed)
+            }
             if var check = command as? CheckCommand, !moreUnits.isEmpty {
                 check.units += moreUnits
                 command = check
@@ -72,12 +69,11 @@ struct Seccompose: ParsableCommand {
 }
 
 extension Seccompose {
-    /// The subcommands read with their own type as the parser's root (`subcommandParsed`): not
-    /// `run` and `check` (fast paths of their own, and `check`'s units set aside), not `learn` and
-    /// `bench` (they run commands or time themselves).
+    /// The subcommands read with their own type as the parser's root (`subcommandParsed`): all
+    /// but `learn` and `bench`, which run commands for long or time themselves.
     static let separatelyParsed: [any ParsableCommand.Type] = [
         SyscallFilterCommand.self, ExpandCommand.self, ResolveCommand.self, CompileCommand.self, SimulateCommand.self,
-        ExplainCommand.self, DiffCommand.self, DumpCommand.self,
+        ExplainCommand.self, RunCommand.self, CheckCommand.self, DiffCommand.self, DumpCommand.self,
     ]
 
     /// `arguments` read by the named subcommand's own parser, when the first argument names one of

@@ -1,5 +1,5 @@
-// Valid command lines of most subcommands are read by the subcommand's own parser, without the
-// root's (`Seccompose.subcommandParsed`); anything it does not read (errors, help, a version, a
+// Valid command lines of every subcommand but learn and bench are read by the subcommand's own
+// parser, without the root's (`Seccompose.subcommandParsed`); anything it does not read (errors, help, a version, a
 // completion script) goes to the root's parser as before. SECCOMPOSE_NO_FAST_PATH=1 sends every
 // command line through the root's parser: both must give the same status, output and errors.
 
@@ -46,6 +46,16 @@ struct SubcommandParseTests {
                 (["diff", "expr:@basic-io", "expr:@basic-io @clock"], 1),
                 (["diff", program, "expr:~@mount"], 1),
                 (["dump", "--help"], 0),
+                (["run", "--filter", "@system-service", "--unit-setting", "NoNewPrivileges=yes", "--", "/bin/echo", "hi"], 0),
+                (["run", "--systemd", "252", "--unit", "units-examples/run-hello.service"], 0),
+                (["run", "--filter", "@system-service", "--bogus", "--", "/bin/true"], 64),
+                (["run", "--filter", "@system-service", "--", "/bin/echo", "--help"], 0),
+                (["check", "--format", "json", "units-examples/mistakes.service"], 1),
+                (["check", "--strict", "units-examples/clean-daemon.service", "units-examples/mistakes.service",
+                    "units-examples/crlf.service"], 1),
+                (["check", "--systemd", "262", "--format", "json", "units-examples/every-directive.service",
+                    "units-examples/unknown-group.service"], 1),
+                (["check", "--format", "yaml", "units-examples/clean-daemon.service"], 64),
             ]
             for (arguments, status) in cases { try BothParsers.expectSame(seccompose, arguments, in: root, status: status) }
         }
