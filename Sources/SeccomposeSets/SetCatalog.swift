@@ -4,10 +4,6 @@ import SeccomposeDiagnostics
 import SeccomposeSyscalls
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A syscall group as one systemd version defines it.
 public struct SyscallGroup: Sendable {
     /// The name, starting with `@`.
@@ -213,17 +209,7 @@ public struct SetCatalog: Sendable {
         let keyed = names.map { name -> (rank: Int, name: String) in
             (name == "@default" ? 0 : name == "@known" ? 2 : 1, name)
         }
-        return keyed.sorted { a, b in
-            if a.rank != b.rank { return a.rank < b.rank }
-            var x = a.name, y = b.name
-            return x.withUTF8 { p in
-                y.withUTF8 { q in
-                    guard let pb = p.baseAddress, let qb = q.baseAddress else { return p.count < q.count }
-                    let c = memcmp(pb, qb, min(p.count, q.count))
-                    return c != 0 ? c < 0 : p.count < q.count
-                }
-            }
-        }.map { $0.name }
+        return keyed.sorted { a, b in a.rank != b.rank ? a.rank < b.rank : Bytewise.precedes(a.name, b.name) }.map { $0.name }
     }
 
     /// The syscall names a group stands for, nested groups expanded depth-first, each name

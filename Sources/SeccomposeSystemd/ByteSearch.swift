@@ -107,28 +107,6 @@ enum ByteSearch {
         return (text.utf8.contains(a), text.utf8.contains(b), text.utf8.contains(c))
     }
 
-    /// `a.utf8.lexicographicallyPrecedes(b.utf8)` (byte order, a proper prefix first) with the C
-    /// library's memcmp over the two Strings' own buffers: the first differing byte decides (memcmp
-    /// compares bytes as unsigned, as `UInt8`'s `<` does), and with none in the common length the
-    /// shorter String precedes. The generic element-by-element comparison costs a call and a
-    /// traced comparison per byte in the fuzz builds.
-    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
-        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
-        let answer = a.utf8.withContiguousStorageIfAvailable { x in
-            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
-                let common = Swift.min(x.count, y.count)
-                if common > 0, let p = x.baseAddress, let q = y.baseAddress {
-                    let order = memcmp(p, q, common)
-                    if order != 0 { return order < 0 }
-                }
-                return x.count < y.count
-            }
-        }
-        if case .some(.some(let answer)) = answer { return answer }
-        #endif
-        return a.utf8.lexicographicallyPrecedes(b.utf8)
-    }
-
     /// The offset (from the start of `bytes`) of the first `byte` at or after `start`, or nil.
     static func firstOffset(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard start >= 0, start < bytes.count, let base = bytes.baseAddress else { return nil }

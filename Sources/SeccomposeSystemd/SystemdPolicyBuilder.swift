@@ -308,7 +308,7 @@ public enum SystemdPolicyBuilder {
                 // One finding per word, naming every syscall it affects, in word order: how many, and
                 // the first few in byte order (all a finding shows).
                 var equalToDefault: [(entry: SystemCallSettings.Entry, count: Int, least: [String])] = []
-                let byteOrder: (String, String) -> Bool = { ByteSearch.utf8Precedes($0, $1) }
+                let byteOrder: (String, String) -> Bool = { Bytewise.precedes($0, $1) }
                 // Without a known-calls table the rules are the map's entries with their decisions:
                 // `mapValues` keeps the map's hash table (no name is hashed again), and the few entries
                 // equal to the default are taken out below (the same table as inserting the others).

@@ -4,6 +4,7 @@
 // entries without '=', empty names and values, and names that are prefixes of each other; and to
 // the byte-wise reading before names were read once, on random environments.
 
+import SeccomposeSyscalls
 import SeccomposeTestSupport
 import Testing
 
@@ -81,7 +82,7 @@ struct LaunchEnvironmentTests {
         let names: [[UInt8]] = [[], [0x41], [0x41, 0x42], [0x41, 0x2D], [0x42], [0xC3, 0xA9], [0x41, 0x00], [0xFF]]
         for a in names {
             for b in names {
-                let c = UnitLaunch.compareBytes(a, b)
+                let c = Bytewise.compare(a, b)
                 #expect((c < 0) == a.lexicographicallyPrecedes(b) && (c == 0) == (a == b), "\(a) \(b)")
             }
         }

@@ -104,13 +104,13 @@ struct FuzzEighthPassTests {
         }
         for _ in 0..<60000 {
             let a = strings.randomElement(using: &rng) ?? "", b = Bool.random(using: &rng) ? a : strings.randomElement(using: &rng) ?? ""
-            #expect(ByteSearch.utf8Precedes(a, b) == a.utf8.lexicographicallyPrecedes(b.utf8), "\(a.debugDescription) \(b.debugDescription)")
+            #expect(Bytewise.precedes(a, b) == a.utf8.lexicographicallyPrecedes(b.utf8), "\(a.debugDescription) \(b.debugDescription)")
         }
         // Bridged or shared storage aside, a String made of a Substring and a long one.
         let long = String(repeating: "syscall", count: 30)
-        #expect(ByteSearch.utf8Precedes(String(long.dropLast()), long))
-        #expect(!ByteSearch.utf8Precedes(long, String(long.dropLast())))
-        #expect(!ByteSearch.utf8Precedes(long, long))
+        #expect(Bytewise.precedes(String(long.dropLast()), long))
+        #expect(!Bytewise.precedes(long, String(long.dropLast())))
+        #expect(!Bytewise.precedes(long, long))
     }
 
     @Test("suggestions counting shared bigrams in 16 bits: the plain edit distance's answer, long candidates too")
