@@ -14,46 +14,22 @@ public enum ErrnoTable {
     }
 
     static let entries: [Entry] = {
-        // The rows read on the TSV's bytes: NAME TAB NUMBER TAB KIND per line, only the name made
-        // a String (splitting lines and fields into Strings cost about 2,300 instructions a row at
-        // the first errno of every run).
+        // The rows read on the TSV's bytes (`TextFile.pieces`): NAME TAB NUMBER TAB KIND per line,
+        // only the name made a String (splitting lines and fields into Strings cost about 2,300
+        // instructions a row at the first errno of every run).
         var text = embeddedTSV
         return text.withUTF8 { bytes in
-            var out: [Entry] = []
-            out.reserveCapacity(160)
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-                if let e = entry(UnsafeBufferPointer(rebasing: bytes[start..<end])) { out.append(e) }
-                start = end + 1
-            }
-            return out
+            TextFile.pieces(of: bytes, at: 0x0A).compactMap { entry(UnsafeBufferPointer(rebasing: bytes[$0])) }
         }
     }()
 
     /// One row (`NAME\tNUMBER\tname|alias`), or nil when it is not three non-empty fields with a
-    /// decimal number.
+    /// number `Int(_:)` reads.
     static func entry(_ row: UnsafeBufferPointer<UInt8>) -> Entry? {
-        // The non-empty fields between tabs (the first three kept, all counted), in locals.
-        var fields = (0..<0, 0..<0, 0..<0)
-        var count = 0
-        var from = 0
-        for i in 0...row.count where i == row.count || row[i] == 0x09 {
-            if i > from {
-                switch count {
-                case 0: fields.0 = from..<i
-                case 1: fields.1 = from..<i
-                case 2: fields.2 = from..<i
-                default: break
-                }
-                count += 1
-            }
-            from = i + 1
-        }
+        let fields = TextFile.pieces(of: row, at: 0x09)
+        guard fields.count == 3 else { return nil }
         // The number as `Int(_:)` reads it: a sign, then decimal digits (at most 18 here).
-        guard count == 3 else { return nil }
-        var digits = fields.1
+        var digits = fields[1]
         let negative = row[digits.lowerBound] == 0x2D
         if negative || row[digits.lowerBound] == 0x2B { digits = digits.dropFirst() }
         guard !digits.isEmpty, digits.count <= 18 else { return nil }
@@ -63,9 +39,8 @@ public enum ErrnoTable {
             number = number * 10 + Int(row[i] - 0x30)
         }
         if negative { number = -number }
-        let kind = UnsafeBufferPointer(rebasing: row[fields.2])
-        let isAlias = kind.count == 5 && kind[0] == 0x61 && kind[1] == 0x6C && kind[2] == 0x69 && kind[3] == 0x61 && kind[4] == 0x73
-        return Entry(name: String(decoding: UnsafeBufferPointer(rebasing: row[fields.0]), as: UTF8.self), number: number,
+        let isAlias = UnsafeBufferPointer(rebasing: row[fields[2]]).elementsEqual("alias".utf8)
+        return Entry(name: String(decoding: UnsafeBufferPointer(rebasing: row[fields[0]]), as: UTF8.self), number: number,
             isAlias: isAlias)
     }
 

@@ -29,27 +29,33 @@ public enum TextFile {
     public static let defaultLimit = 16 << 20
 
     /// `text.split(separator: "\n")` or `text.split(separator: "\t")` (non-empty pieces, as
-    /// Strings), split on the bytes: `separator` must be LF (0x0A) or tab (0x09), each always a
-    /// Character of its own, but LF in CR LF, which a Character split does not split at either.
-    /// (The embedded tables read at start-up are split this way: a Character split costs about
-    /// 200 instructions a byte.)
+    /// Strings), split on the bytes (`pieces(of:at:)`). (The embedded tables read at start-up are
+    /// split this way: a Character split costs about 200 instructions a byte.)
     public static func split(_ text: String, at separator: UInt8) -> [String] {
-        precondition(separator == 0x0A || separator == 0x09, "split(_:at:) splits at LF or tab only")
         var text = text
         return text.withUTF8 { bytes in
-            // Room for every piece up front (growing the array cost more than the split).
-            var out: [String] = []
-            var separators = 0
-            for b in bytes where b == separator { separators += 1 }
-            out.reserveCapacity(separators + 1)
-            var start = 0
-            for i in 0...bytes.count {
-                if i < bytes.count, bytes[i] != separator || (separator == 0x0A && i > 0 && bytes[i - 1] == 0x0D) { continue }
-                if i > start { out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)) }
-                start = i + 1
-            }
-            return out
+            pieces(of: bytes, at: separator).map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
         }
+    }
+
+    /// Where the non-empty pieces of `bytes` between `separator`s are, as `split(separator:)` of
+    /// their text by Characters finds them: `separator` must be LF (0x0A) or tab (0x09), each
+    /// always a Character of its own, but LF in CR LF, which a Character split does not split at
+    /// either.
+    public static func pieces(of bytes: UnsafeBufferPointer<UInt8>, at separator: UInt8) -> [Range<Int>] {
+        precondition(separator == 0x0A || separator == 0x09, "pieces(of:at:) splits at LF or tab only")
+        // Room for every piece up front (growing the array cost more than the split).
+        var out: [Range<Int>] = []
+        var separators = 0
+        for b in bytes where b == separator { separators += 1 }
+        out.reserveCapacity(separators + 1)
+        var start = 0
+        for i in 0...bytes.count {
+            if i < bytes.count, bytes[i] != separator || (separator == 0x0A && i > 0 && bytes[i - 1] == 0x0D) { continue }
+            if i > start { out.append(start..<i) }
+            start = i + 1
+        }
+        return out
     }
 
     /// Reads a whole file as UTF-8 text.
