@@ -39,7 +39,8 @@ struct Seccompose: ParsableCommand {
         // `run [--systemd V] UNIT`, `run --filter EXPR -- CMD`, `run --program FILE -- CMD` and
         // `check [--systemd V] UNIT…`, read without ArgumentParser (start-up time); anything else,
         // or SECCOMPOSE_NO_FAST_PATH set, takes the full parser.
-        if getenv("SECCOMPOSE_NO_FAST_PATH") == nil {
+        let fastPaths = getenv("SECCOMPOSE_NO_FAST_PATH") == nil
+        if fastPaths {
             if let shape = RunFastPath.shape(arguments), let status = RunFastPath.run(shape) {
                 Glibc.exit(status.rawValue)
             }
@@ -52,7 +53,7 @@ struct Seccompose: ParsableCommand {
         let (parsed, moreUnits) = CheckCommand.setAsideUnits(arguments)
         do {
             var command: any ParsableCommand
-            if getenv("SECCOMPOSE_NO_FAST_PATH") == nil, let own = subcommandParsed(parsed) {
+            if fastPaths, let own = subcommandParsed(parsed) {
                 command = own
             } else {
                 command = try parseAsRoot(parsed)
