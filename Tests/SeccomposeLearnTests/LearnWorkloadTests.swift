@@ -260,8 +260,9 @@ import Testing
             // The kernel and journald may drop audit records when other processes flood them (the
             // learn tests beside this one log every call: the kernel's printk copies are
             // rate-limited, and journald's audit socket can overflow). Such a loss is not what this
-            // test is about, so a probe whose records do not arrive within 5 s is run again, as a
-            // new process (a late record of an earlier one has another pid and is not counted).
+            // test is about, so a probe whose records, with their copy from the audit socket, do
+            // not arrive within 5 s is run again, as a new process (a late record of an earlier one
+            // has another pid and is not counted).
             var evidence: LearnEvidence?
             var pid: Int32 = 0
             for _ in 0..<4 where evidence == nil {
@@ -277,7 +278,9 @@ import Testing
                     let r = try Support.run(try Support.seccompose(), ["learn", "--systemd", "252", "--journal", "probe.service",
                         "--journal-directory", journal.path, "--pid", String(pid), "--since", probeStart, "--format", "json"])
                     if let e = try? JSONDecoder().decode(LearnEvidence.self, from: r.stdoutData),
-                        Set(e.syscalls.compactMap(\.name)).isSuperset(of: ["getpid", "getppid", "uname"])
+                        Set(e.syscalls.compactMap(\.name)).isSuperset(of: ["getpid", "getppid", "uname"]),
+                        try Support.run(journalctl, ["-D", journal.path, "-o", "cat", "_PID=\(pid)", "_TRANSPORT=audit"])
+                            .stdout.contains("syscall=63")
                     {
                         #expect(r.status == 1 && r.stderr.contains("cannot be proven complete"), "\(r)")
                         evidence = e
