@@ -80,6 +80,43 @@ public struct SystemCallSettings: Sendable {
     /// member by member (for the tests that compare the two).
     var groupTables = true
 
+    /// One step of SystemCallFilter='s map since its last reset, as `applyFilter` took it.
+    enum FilterStep: Sendable {
+        /// The line that set the mode (the first non-empty one): an allow-list also took the
+        /// implicit `@default` from `source`.
+        case start(invert: Bool, source: ValueSource)
+        /// A word that reached the map: `NAME[:ACTION]` split and not refused (an action on an
+        /// allow line, a malformed action), with the origin its entries get.
+        case word(name: String, action: EntryAction?, invert: Bool, origin: WordOrigin)
+    }
+
+    /// What made SystemCallFilter='s map since its last reset (an empty assignment empties this
+    /// too): the mode's line and every word that reached the map, in order. Every step is the same
+    /// whatever the version (splitting, `NAME:ACTION` and the refusals do not depend on it), so
+    /// `replayFilter` gives another version's map without splitting and parsing the lines again
+    /// (`check`'s version comparison).
+    private(set) var filterSteps: [FilterStep] = []
+
+    /// Takes `steps` (another settings' `filterSteps`) as `applyFilter` took the lines they came
+    /// from, with no diagnostics: the same map, mode and removals as applying those lines with
+    /// `diagnosing` false, under this settings' context (and `onlyNames`). For settings whose
+    /// SystemCallFilter= map is still empty.
+    mutating func replayFilter(_ steps: [FilterStep]) {
+        var diags: [Diagnostic] = []
+        for step in steps {
+            switch step {
+            case .start(let invert, let source):
+                filterMode = invert ? .denyList : .allowList
+                if !invert {
+                    let origin = WordOrigin(source: source, column: 1, word: "@default", implicitDefault: true)
+                    apply(name: "@default", action: nil, invert: false, origin: origin, log: false, into: &diags)
+                }
+            case .word(let name, let action, let invert, let origin):
+                apply(name: name, action: action, invert: invert, origin: origin, log: false, into: &diags)
+            }
+        }
+    }
+
     private mutating func takeSuggestion() -> Bool {
         guard suggestionsLeft > 0 else { return false }
         suggestionsLeft -= 1
@@ -119,12 +156,14 @@ public struct SystemCallSettings: Sendable {
             filter = [:]
             filterMode = nil
             removals = []
+            filterSteps = []
             return diags
         }
         let invert = value.hasPrefix("~")
         let body = invert ? String(value.dropFirst()) : value
         let offset = invert ? 1 : 0
         if filterMode == nil {
+            filterSteps.append(.start(invert: invert, source: source))
             filterMode = invert ? .denyList : .allowList
             if !invert {
                 let origin = WordOrigin(source: source, column: 1, word: "@default", implicitDefault: true)
@@ -155,6 +194,7 @@ public struct SystemCallSettings: Sendable {
                     fix: "move it to a deny line: SystemCallFilter=~\(word.text)"))
                 continue
             }
+            filterSteps.append(.word(name: name, action: action, invert: invert, origin: origin))
             apply(name: name, action: action, invert: invert, origin: origin, log: diagnosing, into: &diags,
                 column: column, rawWord: word.raw, setting: "SystemCallFilter")
         }
