@@ -29,6 +29,53 @@ struct FuzzNinthPassTests {
         return out
     }
 
+    @Test("the ASCII test four words a turn: every byte below 0x80, for every length and place of a high byte")
+    func asciiTest() {
+        var rng = SplitMix(state: 91)
+        for length in 0...100 {
+            var bytes = (0..<length).map { _ in UInt8.random(in: 0...0x7F, using: &rng) }
+            #expect(bytes.withUnsafeBytes { ByteSearch.isASCII($0) }, "\(length)")
+            for place in 0..<length {
+                let kept = bytes[place]
+                bytes[place] = UInt8.random(in: 0x80...0xFF, using: &rng)
+                #expect(!bytes.withUnsafeBytes { ByteSearch.isASCII($0) }, "\(length) \(place)")
+                bytes[place] = kept
+            }
+        }
+        for text in Self.texts(3000, seed: 92) {
+            #expect(ByteSearch.isASCII(text) == text.utf8.allSatisfy { $0 < 0x80 }, "\(Array(text.unicodeScalars))")
+        }
+    }
+
+    @Test("a '%' Character found in place: whether the Character search finds one")
+    func percentCharacter() {
+        var found = 0
+        for text in Self.texts(30_000, seed: 93) {
+            for byte in [UInt8(ascii: "%"), UInt8(ascii: "/"), UInt8(ascii: "-")] {
+                let expected = text.firstIndex(of: Character(Unicode.Scalar(byte))) != nil
+                #expect(ByteSearch.hasCharacter(byte, in: text) == expected, "\(byte) \(Array(text.unicodeScalars))")
+                #expect(ByteSearch.hasCharacter(byte, in: text) == (ByteSearch.firstCharacter(byte, in: text) != nil))
+                if expected { found += 1 }
+            }
+        }
+        #expect(found > 10_000, "too few texts with the Character: \(found)")
+    }
+
+    @Test("words between lone space and tab Characters found in place: the Character split's first 16")
+    func words() {
+        var many = 0
+        for text in Self.texts(30_000, seed: 98, extra: [" ", "\t", " \u{301}", "\u{600} ", "\t\u{200D}", "ab c"]) {
+            for limit in [16, 2, 0] {
+                let expected = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(limit).map(String.init)
+                #expect(ByteSearch.words(text, separatedBy: 0x20, 0x09, limit: limit) == expected, "\(limit) \(Array(text.unicodeScalars))")
+                if limit == 16, expected.count > 2 { many += 1 }
+            }
+            #expect(ByteSearch.words(text, separatedBy: 0x2D, 0x2D, limit: 99)
+                == text.split(separator: "-").prefix(99).map(String.init), "\(Array(text.unicodeScalars))")
+        }
+        #expect(many > 1000, "too few texts of several words: \(many)")
+    }
+
     /// A unit's SystemCall*= lines, with resets, refused words (actions on allow lines, malformed
     /// actions), groups whose members differ between the versions and names only one resolves.
     static func filterUnit(_ rng: inout SplitMix) -> String {
