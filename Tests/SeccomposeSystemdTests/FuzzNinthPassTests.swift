@@ -76,6 +76,51 @@ struct FuzzNinthPassTests {
         #expect(many > 1000, "too few texts of several words: \(many)")
     }
 
+    @Test("an Exec*= prefix Character told by its byte: `\"-@:+!|\".contains(c)`")
+    func commandPrefixes() {
+        var characters: [Character] = (0..<128).map { Character(Unicode.Scalar(UInt8($0))) }
+        for base in ["-", "@", ":", "+", "!", "|", "a", "é"] {
+            for mark in ["\u{301}", "\u{200D}", "\u{903}"] { characters.append(Character(base + mark)) }
+            characters.append(Character("\u{600}" + base))
+        }
+        characters += ["\r\n", "🦀", "\u{1F1E9}\u{1F1EA}", "－", "＠", "﹣"]
+        for c in characters {
+            #expect(ServiceDescription.isCommandPrefix(c) == "-@:+!|".contains(c), "\(Array(String(c).unicodeScalars))")
+        }
+    }
+
+    @Test("unescape without a '-' or '\\' byte: the byte loop's result")
+    func unescape() {
+        for text in Self.texts(10_000, seed: 94, extra: ["\\x41", "\\xzz", "\\x4", "ab"]) {
+            #expect(UnitName.unescape(text) == UnitName.unescapeBytes(text), "\(Array(text.unicodeScalars))")
+        }
+    }
+
+    @Test("%j/%J's last part and %Y's directory on bytes: the Character split and search")
+    func parts() throws {
+        for text in Self.texts(20_000, seed: 95) {
+            #expect(SpecifierContext.lastComponent(text, separator: UInt8(ascii: "-"))
+                == String(text.split(separator: "-").last ?? ""), "\(Array(text.unicodeScalars))")
+            var dir = Substring(text)
+            if let slash = dir.lastIndex(of: "/") { dir = dir[..<slash] }
+            #expect(SpecifierContext.directory(of: text) == String(dir), "\(Array(text.unicodeScalars))")
+        }
+        // Through the specifiers, for names with dashes and escapes.
+        for name in ["a.service", "a-b-c.service", "a-b-@x.service", "foo\\x2dbar-baz@i-j.service", "a--.service", "-a.service"] {
+            let unit = try #require(UnitName(validating: name))
+            for path in ["", "/", "/etc/systemd/system/a.service", "a", "é/x/y", "x/\u{301}y"] {
+                let c = SpecifierContext(unit: unit, fragmentPath: path)
+                let last = String(unit.prefix.split(separator: "-").last ?? "")
+                #expect(c.value(of: "j") == last)
+                #expect(c.value(of: "J") == UnitName.unescapeBytes(last))
+                var dir = Substring(path)
+                if let slash = dir.lastIndex(of: "/") { dir = dir[..<slash] }
+                #expect(c.value(of: "Y") == String(dir), "\(path)")
+                #expect(c.value(of: "P") == UnitName.unescapeBytes(unit.prefix))
+            }
+        }
+    }
+
     /// A unit's SystemCall*= lines, with resets, refused words (actions on allow lines, malformed
     /// actions), groups whose members differ between the versions and names only one resolves.
     static func filterUnit(_ rng: inout SplitMix) -> String {

@@ -215,6 +215,19 @@ public struct ServiceDescription: Sendable {
         }
     }
 
+    /// `"-@:+!|".contains(c)`: a Character equal to one of these is that one ASCII scalar alone (none
+    /// is the canonical equivalent of anything else), so it is told by its one byte, without
+    /// comparing Characters one by one.
+    static func isCommandPrefix(_ c: Character) -> Bool {
+        guard c.utf8.count == 1, let b = c.utf8.first else { return false }
+        switch b {
+        case UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: ":"), UInt8(ascii: "+"), UInt8(ascii: "!"), UInt8(ascii: "|"):
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Splits one Exec*= value into commands (a lone `;` separates them) and reads the prefixes.
     func parseCommands(_ a: UnitAssignment, expand: (String) -> String) -> [ExecCommand] {
         var out: [ExecCommand] = []
@@ -226,7 +239,7 @@ public struct ServiceDescription: Sendable {
                 fullPrivileges: false, noCredentialChange: false, ambientFallback: false, viaShell: false, argv: [],
                 source: a.source.advanced(by: first.column - 1))
             var prefix = Substring(first.text)
-            while let c = prefix.first, "-@:+!|".contains(c) {
+            while let c = prefix.first, Self.isCommandPrefix(c) {
                 switch c {
                 case "-": cmd.ignoreFailure = true
                 case "@": cmd.customArgv0 = true
