@@ -133,10 +133,16 @@ public struct SystemCallSettings: Sendable {
     /// The sections in which systemd accepts the SystemCall*= settings.
     public static let sections: Set<String> = ["Service", "Socket", "Mount", "Swap"]
 
+    /// `sections.contains(section)`, compared as Strings: four comparisons of small strings cost
+    /// less than hashing the name.
+    static func isExecSection(_ section: String) -> Bool {
+        section == "Service" || section == "Socket" || section == "Mount" || section == "Swap"
+    }
+
     /// Applies a unit-file assignment if it is one of the four settings (in an exec section);
     /// other assignments are ignored.
     public mutating func apply(_ a: UnitAssignment) -> [Diagnostic] {
-        guard SystemCallSettings.sections.contains(a.section) else { return [] }
+        guard SystemCallSettings.isExecSection(a.section) else { return [] }
         switch a.key {
         case "SystemCallFilter": return applyFilter(a.value, source: a.source)
         case "SystemCallErrorNumber": return applyErrorNumber(a.value, source: a.source)

@@ -3,8 +3,10 @@
 // place against the Character search, `unescape` without a '-' or '\' byte against the byte loop,
 // the `%j`/`%J` and `%Y` parts of ASCII text on bytes against the Character split and search, the
 // 252/262 comparison from the map's recorded steps against applying every line again (and against
-// the whole-map reference), and the group differences looked up in the cache first against the
-// expansions' symmetric difference.
+// the whole-map reference), the group differences looked up in the cache first against the
+// expansions' symmetric difference, and the unit reader's dispatch (sections compared as Strings,
+// one look-up of a key's kind, an unknown key's places from one table) against the sets and the
+// per-version look-ups.
 
 import SeccomposeSets
 import SeccomposeSyscalls
@@ -212,6 +214,88 @@ struct FuzzNinthPassTests {
                 #expect(UnitChecker.groupDifference(group, pair.0, pair.1) == expected, "\(group)")
                 #expect(UnitChecker.groupDifference(group, pair.0, pair.1) == expected, "\(group) again")
             }
+        }
+    }
+
+    /// The unknown-key finding as first written: `isKnown` asked for each version and section.
+    static func referenceUnknownKey(_ a: UnitAssignment, version: SystemdVersion) -> String? {
+        guard !a.key.hasPrefix("X-"), let known = UnitKeys.knownKeys(in: a.section, version: version), !known.contains(a.key) else {
+            return nil
+        }
+        let suggestion = UnitKeys.suggestion(for: a.key, in: a.section, version: version)
+        var note: String?
+        let fix: String
+        if let other = SystemdVersion.allCases.first(where: {
+            $0 != version && UnitKeys.isKnown(a.key, in: a.section, version: $0) == true
+        }) {
+            note = "\(a.key)= exists in systemd \(other), not in \(version)"
+            fix = "remove the line, or emulate systemd \(other)"
+        } else if let elsewhere = UnitKeys.sections.first(where: {
+            $0 != a.section && UnitKeys.isKnown(a.key, in: $0, version: version) == true
+        }) {
+            note = "\(a.key)= is a key of the [\(elsewhere)] section"
+            fix = "move the line into [\(elsewhere)]"
+        } else if let suggestion {
+            fix = "did you mean '\(suggestion)'?"
+        } else {
+            fix = "see \(UnitKeys.manualPages[a.section] ?? "systemd.unit(5)") for the [\(a.section)] keys; prefix a custom key with X-"
+        }
+        return "Unknown key '\(a.key)' in section [\(a.section)], ignoring.|\(note ?? "-")|\(fix)|\(a.keyLine):\(a.keyColumn)"
+    }
+
+    @Test("an unknown key's finding from one look-up of where it is known: the per-version and per-section look-ups'")
+    func unknownKeys() {
+        var keys: Set<String> = ["", "X-Foo", "Foo", "systemcallfilter", "SystemCallFilterX", "ExecStart", "WantedBy", "Description"]
+        for version in SystemdVersion.allCases {
+            for section in UnitKeys.sections { keys.formUnion(UnitKeys.keys(in: section, version: version) ?? []) }
+        }
+        var rng = SplitMix(state: 99)
+        for key in Array(keys).sorted().prefix(400) {
+            var chars = Array(key)
+            if !chars.isEmpty { chars.remove(at: Int.random(in: 0..<chars.count, using: &rng)) }
+            keys.insert(String(chars))
+            keys.insert(key.lowercased())
+        }
+        var unknown = 0, elsewhere = 0
+        for key in keys.sorted() {
+            for section in ["Unit", "Service", "Install", "Socket", "Mount", "X-A", "", "service"] {
+                let a = UnitAssignment(section: section, key: key, value: "v", source: ValueSource(file: "a.service", line: 3, column: 9),
+                    keyColumn: 2, keyLine: 3)
+                for version in SystemdVersion.allCases {
+                    let found = UnitKeys.unknownKeyDiagnostic(a, version: version)
+                        .map { "\($0.message)|\($0.note ?? "-")|\($0.fix ?? "")|\($0.line):\($0.column)" }
+                    let expected = Self.referenceUnknownKey(a, version: version)
+                    #expect(found == expected, "\(key) [\(section)] \(version)")
+                    if expected != nil { unknown += 1 }
+                    if expected?.contains("exists in systemd") == true || expected?.contains("is a key of the") == true { elsewhere += 1 }
+                }
+            }
+        }
+        #expect(unknown > 5000 && elsewhere > 500, "too few unknown keys: \(unknown), \(elsewhere)")
+    }
+
+    @Test("sections compared as Strings and a key's kind from one table: the sets and lists apply tells them apart by")
+    func dispatch() {
+        var sections = ["Service", "Socket", "Mount", "Swap", "Unit", "Install", "", "service", "Service ", "X-Service", "Swapx",
+            "Servic", "Mount\u{301}", "Ｓervice", "ServiceServiceServiceService"]
+        sections += Self.texts(2000, seed: 100, extra: ["Service", "Unit", "Mount"])
+        for section in sections {
+            #expect(SystemCallSettings.isExecSection(section) == SystemCallSettings.sections.contains(section), "\(section)")
+            #expect(ServiceDescription.isKnownSection(section) == ServiceDescription.knownSections.contains(section), "\(section)")
+        }
+        var keys = Set(ServiceDescription.keyKinds.keys).union(ExecDirectives.keys).union(ServiceDescription.execSettings)
+        keys.formUnion(["Type", "User", "Group", "WorkingDirectory", "Environment", "EnvironmentFile", "UMask", "Foo", "type", ""])
+        for version in SystemdVersion.allCases { keys.formUnion(UnitKeys.keys(in: "Service", version: version) ?? []) }
+        for key in keys {
+            let kind = ServiceDescription.keyKinds[key]
+            let systemCall = ["SystemCallFilter", "SystemCallErrorNumber", "SystemCallArchitectures", "SystemCallLog"].contains(key)
+            #expect((kind == .systemCall) == systemCall, "\(key)")
+            #expect((kind == .directive) == (!systemCall && ExecDirectives.keys.contains(key)), "\(key)")
+            let rest = !systemCall && !ExecDirectives.keys.contains(key)
+            #expect((kind == .command) == (rest && ServiceDescription.execSettings.contains(key)), "\(key)")
+            let named: [String: ServiceDescription.KeyKind] = ["Type": .type, "User": .user, "Group": .group,
+                "WorkingDirectory": .workingDirectory, "Environment": .environment, "EnvironmentFile": .environmentFile, "UMask": .umask]
+            if rest, !ServiceDescription.execSettings.contains(key) { #expect(kind == named[key], "\(key)") }
         }
     }
 }
