@@ -91,11 +91,15 @@ public struct SystemCallSettings: Sendable {
     }
 
     /// What made SystemCallFilter='s map since its last reset (an empty assignment empties this
-    /// too): the mode's line and every word that reached the map, in order. Every step is the same
-    /// whatever the version (splitting, `NAME:ACTION` and the refusals do not depend on it), so
-    /// `replayFilter` gives another version's map without splitting and parsing the lines again
-    /// (`check`'s version comparison).
+    /// too): the mode's line and every word that reached the map, in order, when `recordsSteps`
+    /// (empty otherwise). Every step is the same whatever the version (splitting, `NAME:ACTION` and
+    /// the refusals do not depend on it), so `replayFilter` gives another version's map without
+    /// splitting and parsing the lines again (`check`'s version comparison).
     private(set) var filterSteps: [FilterStep] = []
+
+    /// Whether `applyFilter` records `filterSteps`: set by `ServiceDescription` (whose settings
+    /// `check` compares between the versions); other readers of the settings need no steps.
+    var recordsSteps = false
 
     /// Takes `steps` (another settings' `filterSteps`) as `applyFilter` took the lines they came
     /// from, with no diagnostics: the same map, mode and removals as applying those lines with
@@ -169,7 +173,7 @@ public struct SystemCallSettings: Sendable {
         let body = invert ? String(value.dropFirst()) : value
         let offset = invert ? 1 : 0
         if filterMode == nil {
-            filterSteps.append(.start(invert: invert, source: source))
+            if recordsSteps { filterSteps.append(.start(invert: invert, source: source)) }
             filterMode = invert ? .denyList : .allowList
             if !invert {
                 let origin = WordOrigin(source: source, column: 1, word: "@default", implicitDefault: true)
@@ -200,7 +204,7 @@ public struct SystemCallSettings: Sendable {
                     fix: "move it to a deny line: SystemCallFilter=~\(word.text)"))
                 continue
             }
-            filterSteps.append(.word(name: name, action: action, invert: invert, origin: origin))
+            if recordsSteps { filterSteps.append(.word(name: name, action: action, invert: invert, origin: origin)) }
             apply(name: name, action: action, invert: invert, origin: origin, log: diagnosing, into: &diags,
                 column: column, rawWord: word.raw, setting: "SystemCallFilter")
         }

@@ -198,6 +198,14 @@ struct FuzzNinthPassTests {
                         + expected.prefix(6).joined(separator: ", ") + (expected.count > 6 ? ", …" : "")
                 #expect(found.map(\.message) == (message.map { [$0] } ?? []), "\(round) \(version): \(text)")
                 if !expected.isEmpty { differing += 1 }
+                // Settings that recorded no steps (made outside `ServiceDescription`) record them from the lines.
+                #expect(service.syscalls.recordsSteps)
+                var plain = service
+                plain.syscalls = SystemCallSettings(context: context)
+                for x in service.assignments { _ = plain.syscalls.apply(x) }
+                #expect(!plain.syscalls.recordsSteps && plain.syscalls.filterSteps.isEmpty)
+                #expect(UnitChecker.versionDifferences(plain, context: context).map(\.message) == found.map(\.message),
+                    "\(round) \(version) without steps: \(text)")
             }
         }
         #expect(differing > 100, "too few units whose versions differ to tell anything: \(differing)")

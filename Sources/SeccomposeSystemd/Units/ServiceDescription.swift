@@ -103,6 +103,7 @@ public struct ServiceDescription: Sendable {
         files = unit.sources.isEmpty ? unit.fragmentPath.map { [$0] } ?? [] : unit.sources.map(\.path)
         masked = unit.masked
         syscalls = SystemCallSettings(context: context)
+        syscalls.recordsSteps = true  // for check's comparison of the versions (UnitChecker.versionDifferences)
         directives = ExecDirectives(context: context)
         if unit.masked {
             diagnostics.append(Diagnostic(severity: .error, code: "masked-unit", message: "Unit \(unit.name) is masked.",

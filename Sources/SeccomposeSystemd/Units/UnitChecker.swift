@@ -245,12 +245,22 @@ public enum UnitChecker {
         // other version's map is made for those names only, from the steps that made this map (the
         // SystemCallFilter= lines' words since the last reset, split and parsed once, by `applyFilter`).
         guard a.filterMode != nil else { return [] }
-        let candidates = namesResolvingDifferently(a.filterSteps, context, otherContext)
+        // Settings that did not record their steps (not read by `ServiceDescription`) record them
+        // now, from the same lines.
+        var steps = a.filterSteps
+        if !a.recordsSteps {
+            var recorder = SystemCallSettings(context: context, suggestions: false)
+            recorder.recordsSteps = true
+            recorder.diagnosing = false
+            for x in service.assignments where x.key == "SystemCallFilter" { _ = recorder.apply(x) }
+            steps = recorder.filterSteps
+        }
+        let candidates = namesResolvingDifferently(steps, context, otherContext)
         if candidates.isEmpty { return [] }
         var b = SystemCallSettings(context: otherContext, suggestions: false)
         b.onlyNames = candidates
         b.diagnosing = false  // what it reports is not used; the map is the same without
-        b.replayFilter(a.filterSteps)
+        b.replayFilter(steps)
         guard let mode = a.filterMode, b.filterMode == mode else { return [] }
         let negative = SystemdPolicyBuilder.action(for: a.errorNumber)
         func decide(_ e: SystemCallSettings.Entry?) -> Action {
