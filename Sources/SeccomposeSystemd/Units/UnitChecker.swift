@@ -121,35 +121,32 @@ public enum UnitChecker {
                 guard let e = s.filter[name] else { return true }
                 return e.action != nil && directName(e.origin.word) != name
             }
-            // Both loops read the fields of each removal in place, through the array's buffer
-            // (`rs[i].name` …): a removal copied whole is its name, two word origins and an entry,
-            // each with its own retains, and the array's own subscript still copied each removal
-            // read (the tuple's outlined copy, about 370 instructions a removal).
+            // Both loops read the fields of each removal in place (`removals[i].name` …): a removal
+            // copied whole is its name, two word origins and an entry, each with its own retains.
+            let removals = s.removals
+            for i in removals.indices {
+                let name = removals[i].name
+                guard defaults.contains(name), denied(name), reported.insert(name).inserted else { continue }
+                let by = removals[i].by
+                out.append(make(.error, "default-removed",
+                    "'\(by.word)' removes \(name), a member of @default, from the allow-list: the service cannot start",
+                    at: by, note: "@default holds what every process needs (execve, exit_group, mmap …); systemd pre-seeds it but does not protect it",
+                    fix: "do not remove \(name); deny a narrower set"))
+            }
+            // Overlaps: a ~ line taking back what an earlier allow line's group granted.
+            // In the order the removals happened: the ~ word, the names, the allow words that granted them.
             var byWord: [(SystemCallSettings.WordOrigin, [String], [SystemCallSettings.WordOrigin])] = []
-            s.removals.withUnsafeBufferPointer { rs in
-                for i in rs.indices {
-                    let name = rs[i].name
-                    guard defaults.contains(name), denied(name), reported.insert(name).inserted else { continue }
-                    let by = rs[i].by
-                    out.append(make(.error, "default-removed",
-                        "'\(by.word)' removes \(name), a member of @default, from the allow-list: the service cannot start",
-                        at: by, note: "@default holds what every process needs (execve, exit_group, mmap …); systemd pre-seeds it but does not protect it",
-                        fix: "do not remove \(name); deny a narrower set"))
-                }
-                // Overlaps: a ~ line taking back what an earlier allow line's group granted.
-                // In the order the removals happened: the ~ word, the names, the allow words that granted them.
-                for k in rs.indices {
-                    let name = rs[k].name
-                    guard !defaults.contains(name), rs[k].had.action == nil, !rs[k].had.origin.implicitDefault,
-                        directName(rs[k].by.word) != name, directName(rs[k].had.origin.word) != name, denied(name)
-                    else { continue }
-                    let by = rs[k].by, granted = rs[k].had.origin
-                    if let i = byWord.firstIndex(where: { $0.0 == by }) {
-                        byWord[i].1.append(name)
-                        if !byWord[i].2.contains(granted) { byWord[i].2.append(granted) }
-                    } else {
-                        byWord.append((by, [name], [granted]))
-                    }
+            for k in removals.indices {
+                let name = removals[k].name
+                guard !defaults.contains(name), removals[k].had.action == nil, !removals[k].had.origin.implicitDefault,
+                    directName(removals[k].by.word) != name, directName(removals[k].had.origin.word) != name, denied(name)
+                else { continue }
+                let by = removals[k].by, granted = removals[k].had.origin
+                if let i = byWord.firstIndex(where: { $0.0 == by }) {
+                    byWord[i].1.append(name)
+                    if !byWord[i].2.contains(granted) { byWord[i].2.append(granted) }
+                } else {
+                    byWord.append((by, [name], [granted]))
                 }
             }
             /// `'@group' (line N)`, with the file when it is not the ~ word's.
