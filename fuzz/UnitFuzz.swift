@@ -73,10 +73,11 @@ func expandAll(_ lines: [Substring], with context: SpecifierContext) {
         // expansion changed must have a '%' Character, so the '%' is looked for only in changed
         // texts (an unchanged one passes whatever it holds; `expand` hands back the very String
         // when it has no '%' byte, so the comparison is of one buffer with itself).
-        // `ByteSearch.firstCharacter` is the first '%' Character (no '%' byte: none; in an ASCII
-        // text: the first '%' byte; otherwise the Character search).
+        // `ByteSearch.hasCharacter` is whether there is a '%' Character (`firstCharacter(…) != nil`:
+        // no '%' byte: none; in an ASCII text: a '%' byte; otherwise a '%' byte that is a Character
+        // of its own, each looked at in place instead of breaking the whole text into Characters).
         if out != text {
-            precondition(ByteSearch.firstCharacter(UInt8(ascii: "%"), in: text) != nil, "expand changed text without '%'")
+            precondition(ByteSearch.hasCharacter(UInt8(ascii: "%"), in: text), "expand changed text without '%'")
         }
         unitFuzzSink &+= out.utf8.count
     }
@@ -164,13 +165,11 @@ func firstLine(_ text: String) -> String {
 }
 
 /// `line.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(16)` (Characters), each word as a
-/// String; by bytes when the line is ASCII: the first line holds no LF (so no CR LF pair), and in
-/// ASCII without CR LF every byte is a Character of its own.
+/// String: `ByteSearch.words` finds the space and tab bytes with memchr and looks at a non-ASCII
+/// line's ones in place (is each a Character of its own?) instead of breaking the whole line into
+/// Characters.
 func firstLineWords(_ line: String) -> [String] {
-    guard ByteSearch.isASCII(line) else {
-        return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(16).map(String.init)
-    }
-    return line.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).prefix(16).map { String(Substring($0)) }
+    ByteSearch.words(line, separatedBy: 0x20, 0x09, limit: 16)
 }
 
 @inline(never)

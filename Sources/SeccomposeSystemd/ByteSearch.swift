@@ -36,18 +36,62 @@ enum ByteSearch {
     }
 
     /// Whether every byte of `bytes` is below 0x80.
+    ///
+    /// Thirty-two bytes a turn, then eight, then the last eight bytes in one load that may overlap
+    /// bytes already looked at (looking at a byte twice changes nothing); a buffer of fewer than
+    /// eight bytes is copied into one word. Each test of a loop is a traced comparison in the fuzz
+    /// builds (about 36 instructions), so the fewer turns the better.
     static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var i = 0
+        let n = bytes.count
         var high: UInt64 = 0
-        while i + 8 <= bytes.count {
+        guard n >= 8 else {
+            // Fewer than eight bytes: copied into one word (no loop), the rest of it zeros.
+            if n > 0 { withUnsafeMutableBytes(of: &high) { $0.copyMemory(from: bytes) } }
+            return high & 0x8080_8080_8080_8080 == 0
+        }
+        var i = 0
+        while i + 32 <= n {
+            high |= bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                | bytes.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
+                | bytes.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)
+                | bytes.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)
+            i += 32
+        }
+        while i + 8 <= n {
             high |= bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             i += 8
         }
-        while i < bytes.count {
-            high |= UInt64(bytes[i])
-            i += 1
-        }
+        high |= bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
         return high & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// Whether `text` holds a Character equal to `ascii` (an ASCII byte other than CR and LF): the
+    /// same answer as `firstCharacter(ascii, in: text) != nil`, without grapheme breaking over the
+    /// whole text. Such a Character is that one scalar alone (no other scalar or sequence is equal
+    /// to it), so it is one of the text's `ascii` bytes (found with memchr) where a Character starts
+    /// (`samePosition(in:)`: the byte may follow a prepended scalar in the same Character) and the
+    /// next Character starts right after the byte (no mark extends it), as `expandCharacters` finds
+    /// its `%` Characters.
+    static func hasCharacter(_ ascii: UInt8, in text: String) -> Bool {
+        precondition(ascii < 0x80 && ascii != 0x0A && ascii != 0x0D, "hasCharacter: not a lone ASCII Character")
+        let offsets = text.utf8.withContiguousStorageIfAvailable { buffer -> (all: [Int], ascii: Bool) in
+            var found: [Int] = []
+            var from = 0
+            while let p = firstOffset(of: ascii, in: buffer, from: from) {
+                found.append(p)
+                from = p + 1
+            }
+            return (found, found.isEmpty || isASCII(UnsafeRawBufferPointer(buffer)))
+        }
+        guard let offsets else { return firstCharacter(ascii, in: text) != nil }
+        // No such byte: none; in ASCII text every such byte is a Character of its own.
+        if offsets.ascii { return !offsets.all.isEmpty }
+        let utf8 = text.utf8
+        for p in offsets.all {
+            let at = utf8.index(utf8.startIndex, offsetBy: p)
+            if at.samePosition(in: text) != nil, text.index(after: at) == utf8.index(after: at) { return true }
+        }
+        return false
     }
 
     /// `text.firstIndex(of: Character(Unicode.Scalar(ascii)))` for an ASCII byte other than CR and
@@ -79,6 +123,56 @@ enum ByteSearch {
         guard let offset = firstOffset(of: ascii, in: Substring(text)) else { return nil }
         if isASCII(text) { return text.utf8.index(text.utf8.startIndex, offsetBy: offset) }
         return text.firstIndex(of: Character(Unicode.Scalar(ascii)))
+    }
+
+    /// `text.split(whereSeparator: { $0 == a || $0 == b }).prefix(limit)` with `a` and `b` the
+    /// Characters of two ASCII bytes other than CR and LF, each word as a String. A separator
+    /// Character is its byte alone, so the separators are the `a` and `b` bytes (found with memchr)
+    /// that are Characters of their own (every one in ASCII text; otherwise looked at in place, as
+    /// `hasCharacter` does), and the words are the non-empty runs of bytes between them.
+    static func words(_ text: String, separatedBy a: UInt8, _ b: UInt8, limit: Int) -> [String] {
+        precondition(a < 0x80 && b < 0x80 && a != 0x0A && a != 0x0D && b != 0x0A && b != 0x0D, "words: not lone ASCII Characters")
+        let found = text.utf8.withContiguousStorageIfAvailable { buffer -> (cuts: [Int], ascii: Bool) in
+            var cuts: [Int] = []
+            var from = 0
+            while let p = firstOffset(of: a, in: buffer, from: from) {
+                cuts.append(p)
+                from = p + 1
+            }
+            if b != a {
+                let firsts = cuts.count
+                from = 0
+                while let p = firstOffset(of: b, in: buffer, from: from) {
+                    cuts.append(p)
+                    from = p + 1
+                }
+                if firsts > 0, cuts.count > firsts { cuts.sort() }
+            }
+            return (cuts, cuts.isEmpty || isASCII(UnsafeRawBufferPointer(buffer)))
+        }
+        guard let found else {
+            let separator: (Character) -> Bool = { $0 == Character(Unicode.Scalar(a)) || $0 == Character(Unicode.Scalar(b)) }
+            return text.split(whereSeparator: separator).prefix(limit).map(String.init)
+        }
+        let utf8 = text.utf8
+        var words: [String] = []
+        var start = 0
+        func word(to end: Int) {
+            if end > start, words.count < limit {
+                words.append(String(text[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)]))
+            }
+        }
+        for p in found.cuts {
+            if !found.ascii {
+                let at = utf8.index(utf8.startIndex, offsetBy: p)
+                guard at.samePosition(in: text) != nil, text.index(after: at) == utf8.index(after: at) else { continue }
+            }
+            word(to: p)
+            if words.count == limit { return words }
+            start = p + 1
+        }
+        word(to: utf8.count)
+        return words
     }
 
     /// Whether `b` is space, tab, LF or CR: the whitespace of unit values (all at most 0x20, so

@@ -80,6 +80,47 @@ public struct SystemCallSettings: Sendable {
     /// member by member (for the tests that compare the two).
     var groupTables = true
 
+    /// One step of SystemCallFilter='s map since its last reset, as `applyFilter` took it.
+    enum FilterStep: Sendable {
+        /// The line that set the mode (the first non-empty one): an allow-list also took the
+        /// implicit `@default` from `source`.
+        case start(invert: Bool, source: ValueSource)
+        /// A word that reached the map: `NAME[:ACTION]` split and not refused (an action on an
+        /// allow line, a malformed action), with the origin its entries get.
+        case word(name: String, action: EntryAction?, invert: Bool, origin: WordOrigin)
+    }
+
+    /// What made SystemCallFilter='s map since its last reset (an empty assignment empties this
+    /// too): the mode's line and every word that reached the map, in order, when `recordsSteps`
+    /// (empty otherwise). Every step is the same whatever the version (splitting, `NAME:ACTION` and
+    /// the refusals do not depend on it), so `replayFilter` gives another version's map without
+    /// splitting and parsing the lines again (`check`'s version comparison).
+    private(set) var filterSteps: [FilterStep] = []
+
+    /// Whether `applyFilter` records `filterSteps`: set by `ServiceDescription` (whose settings
+    /// `check` compares between the versions); other readers of the settings need no steps.
+    var recordsSteps = false
+
+    /// Takes `steps` (another settings' `filterSteps`) as `applyFilter` took the lines they came
+    /// from, with no diagnostics: the same map, mode and removals as applying those lines with
+    /// `diagnosing` false, under this settings' context (and `onlyNames`). For settings whose
+    /// SystemCallFilter= map is still empty.
+    mutating func replayFilter(_ steps: [FilterStep]) {
+        var diags: [Diagnostic] = []
+        for step in steps {
+            switch step {
+            case .start(let invert, let source):
+                filterMode = invert ? .denyList : .allowList
+                if !invert {
+                    let origin = WordOrigin(source: source, column: 1, word: "@default", implicitDefault: true)
+                    apply(name: "@default", action: nil, invert: false, origin: origin, log: false, into: &diags)
+                }
+            case .word(let name, let action, let invert, let origin):
+                apply(name: name, action: action, invert: invert, origin: origin, log: false, into: &diags)
+            }
+        }
+    }
+
     private mutating func takeSuggestion() -> Bool {
         guard suggestionsLeft > 0 else { return false }
         suggestionsLeft -= 1
@@ -96,10 +137,16 @@ public struct SystemCallSettings: Sendable {
     /// The sections in which systemd accepts the SystemCall*= settings.
     public static let sections: Set<String> = ["Service", "Socket", "Mount", "Swap"]
 
+    /// `sections.contains(section)`, compared as Strings: four comparisons of small strings cost
+    /// less than hashing the name.
+    static func isExecSection(_ section: String) -> Bool {
+        section == "Service" || section == "Socket" || section == "Mount" || section == "Swap"
+    }
+
     /// Applies a unit-file assignment if it is one of the four settings (in an exec section);
     /// other assignments are ignored.
     public mutating func apply(_ a: UnitAssignment) -> [Diagnostic] {
-        guard SystemCallSettings.sections.contains(a.section) else { return [] }
+        guard SystemCallSettings.isExecSection(a.section) else { return [] }
         switch a.key {
         case "SystemCallFilter": return applyFilter(a.value, source: a.source)
         case "SystemCallErrorNumber": return applyErrorNumber(a.value, source: a.source)
@@ -119,12 +166,14 @@ public struct SystemCallSettings: Sendable {
             filter = [:]
             filterMode = nil
             removals = []
+            filterSteps = []
             return diags
         }
         let invert = value.hasPrefix("~")
         let body = invert ? String(value.dropFirst()) : value
         let offset = invert ? 1 : 0
         if filterMode == nil {
+            if recordsSteps { filterSteps.append(.start(invert: invert, source: source)) }
             filterMode = invert ? .denyList : .allowList
             if !invert {
                 let origin = WordOrigin(source: source, column: 1, word: "@default", implicitDefault: true)
@@ -155,6 +204,7 @@ public struct SystemCallSettings: Sendable {
                     fix: "move it to a deny line: SystemCallFilter=~\(word.text)"))
                 continue
             }
+            if recordsSteps { filterSteps.append(.word(name: name, action: action, invert: invert, origin: origin)) }
             apply(name: name, action: action, invert: invert, origin: origin, log: diagnosing, into: &diags,
                 column: column, rawWord: word.raw, setting: "SystemCallFilter")
         }

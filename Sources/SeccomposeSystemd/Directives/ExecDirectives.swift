@@ -97,7 +97,7 @@ public struct ExecDirectives: Sendable {
     /// `[Socket]`, `[Mount]` or `[Swap]` section) and returns the diagnostics for it; other
     /// assignments are ignored.
     public mutating func apply(_ a: UnitAssignment) -> [Diagnostic] {
-        guard SystemCallSettings.sections.contains(a.section), ExecDirectives.keys.contains(a.key) else { return [] }
+        guard SystemCallSettings.isExecSection(a.section), ExecDirectives.keys.contains(a.key) else { return [] }
         let value = a.value, source = a.source, key = a.key
         var diags: [Diagnostic] = []
         var changed = true

@@ -68,6 +68,34 @@ public struct ServiceDescription: Sendable {
 
     static let knownSections: Set<String> = ["Unit", "Service", "Install", "Socket", "Mount", "Swap"]
 
+    /// `knownSections.contains(section)`, compared as Strings: six comparisons of small strings
+    /// cost less than hashing the name.
+    static func isKnownSection(_ section: String) -> Bool {
+        section == "Service" || section == "Unit" || section == "Install" || SystemCallSettings.isExecSection(section)
+    }
+
+    /// What `apply` does with a key (besides the unknown-key check).
+    enum KeyKind: Sendable {
+        case systemCall, directive, command, type, user, group, workingDirectory, environment, environmentFile, umask
+    }
+
+    /// Each key `apply` reads, with what it does with it, in the order `apply` tells them apart
+    /// (a SystemCall*= key before a directive before a command): one look-up instead of a set and a
+    /// list per kind.
+    static let keyKinds: [String: KeyKind] = {
+        var kinds: [String: KeyKind] = [:]
+        for key in ["SystemCallFilter", "SystemCallErrorNumber", "SystemCallArchitectures", "SystemCallLog"] {
+            kinds[key] = .systemCall
+        }
+        for key in ExecDirectives.keys where kinds[key] == nil { kinds[key] = .directive }
+        for key in execSettings where kinds[key] == nil { kinds[key] = .command }
+        let named: [(String, KeyKind)] = [("Type", .type), ("User", .user), ("Group", .group),
+            ("WorkingDirectory", .workingDirectory), ("Environment", .environment), ("EnvironmentFile", .environmentFile),
+            ("UMask", .umask)]
+        for (key, kind) in named where kinds[key] == nil { kinds[key] = kind }
+        return kinds
+    }()
+
 
     /// Reads a loaded unit.
     public init(_ unit: LoadedUnit, context: SystemdContext) {
@@ -75,6 +103,7 @@ public struct ServiceDescription: Sendable {
         files = unit.sources.isEmpty ? unit.fragmentPath.map { [$0] } ?? [] : unit.sources.map(\.path)
         masked = unit.masked
         syscalls = SystemCallSettings(context: context)
+        syscalls.recordsSteps = true  // for check's comparison of the versions (UnitChecker.versionDifferences)
         directives = ExecDirectives(context: context)
         if unit.masked {
             diagnostics.append(Diagnostic(severity: .error, code: "masked-unit", message: "Unit \(unit.name) is masked.",
@@ -92,7 +121,7 @@ public struct ServiceDescription: Sendable {
             var warnedSections: Set<String> = []
             for a in assignments {
                 self.assignments.append(a)
-                if !Self.knownSections.contains(a.section) && !a.section.hasPrefix("X-") {
+                if !Self.isKnownSection(a.section) && !a.section.hasPrefix("X-") {
                     if warnedSections.insert(a.section).inserted {
                         diagnostics.append(Diagnostic(severity: .warning, code: "unknown-section",
                             message: "Unknown section '\(a.section)'. Ignoring.", isSystemdMessage: true, setting: "",
@@ -125,12 +154,13 @@ public struct ServiceDescription: Sendable {
             diagnostics.append(unknown)
             return
         }
-        let inExec = SystemCallSettings.sections.contains(a.section)
-        if inExec, ["SystemCallFilter", "SystemCallErrorNumber", "SystemCallArchitectures", "SystemCallLog"].contains(a.key) {
+        let inExec = SystemCallSettings.isExecSection(a.section)
+        let kind = Self.keyKinds[a.key]
+        if inExec, kind == .systemCall {
             diagnostics += syscalls.apply(a)
             return
         }
-        if inExec, ExecDirectives.keys.contains(a.key) {
+        if inExec, kind == .directive {
             diagnostics += directives.apply(a)
             if a.key == "NoNewPrivileges" { noNewPrivileges = directives.noNewPrivileges }
             return
@@ -147,15 +177,15 @@ public struct ServiceDescription: Sendable {
             }
             return text
         }
-        switch a.key {
-        case _ where Self.execSettings.contains(a.key):
+        switch kind {
+        case .command?:
             if a.value.isEmpty {
                 commands[a.key] = []
                 return
             }
             commands[a.key, default: []] += parseCommands(a, expand: expanded)
-        case "Type": type = a.value.isEmpty ? "simple" : a.value
-        case "User":
+        case .type?: type = a.value.isEmpty ? "simple" : a.value
+        case .user?:
             user = a.value.isEmpty ? nil : expanded(a.value)
             if let u = user, u == "nobody" || u == "65534" {
                 diagnostics.append(Diagnostic(severity: .warning, code: "unsafe-user",
@@ -164,9 +194,9 @@ public struct ServiceDescription: Sendable {
                     note: "files and processes owned by nobody are shared with every other such service",
                     fix: "use DynamicUser=yes or a dedicated system user"))
             }
-        case "Group": group = a.value.isEmpty ? nil : expanded(a.value)
-        case "WorkingDirectory": workingDirectory = a.value.isEmpty ? nil : expanded(a.value)
-        case "Environment":
+        case .group?: group = a.value.isEmpty ? nil : expanded(a.value)
+        case .workingDirectory?: workingDirectory = a.value.isEmpty ? nil : expanded(a.value)
+        case .environment?:
             if a.value.isEmpty {
                 environment = []
                 return
@@ -183,14 +213,14 @@ public struct ServiceDescription: Sendable {
                 }
                 environment.append((String(text[..<eq]), String(text[text.index(after: eq)...])))
             }
-        case "EnvironmentFile":
+        case .environmentFile?:
             if a.value.isEmpty {
                 environmentFiles = []
                 return
             }
             let optional = a.value.hasPrefix("-")
             environmentFiles.append((expanded(optional ? String(a.value.dropFirst()) : a.value), optional))
-        case "UMask":
+        case .umask?:
             guard let m = UInt32(a.value, radix: 8), m <= 0o777 else {
                 diagnostics.append(invalid(a, "Failed to parse UMask= value, ignoring: \(a.value)", "write an octal mask such as 0027"))
                 return
@@ -215,6 +245,19 @@ public struct ServiceDescription: Sendable {
         }
     }
 
+    /// `"-@:+!|".contains(c)`: a Character equal to one of these is that one ASCII scalar alone (none
+    /// is the canonical equivalent of anything else), so it is told by its one byte, without
+    /// comparing Characters one by one.
+    static func isCommandPrefix(_ c: Character) -> Bool {
+        guard c.utf8.count == 1, let b = c.utf8.first else { return false }
+        switch b {
+        case UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: ":"), UInt8(ascii: "+"), UInt8(ascii: "!"), UInt8(ascii: "|"):
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Splits one Exec*= value into commands (a lone `;` separates them) and reads the prefixes.
     func parseCommands(_ a: UnitAssignment, expand: (String) -> String) -> [ExecCommand] {
         var out: [ExecCommand] = []
@@ -226,7 +269,7 @@ public struct ServiceDescription: Sendable {
                 fullPrivileges: false, noCredentialChange: false, ambientFallback: false, viaShell: false, argv: [],
                 source: a.source.advanced(by: first.column - 1))
             var prefix = Substring(first.text)
-            while let c = prefix.first, "-@:+!|".contains(c) {
+            while let c = prefix.first, Self.isCommandPrefix(c) {
                 switch c {
                 case "-": cmd.ignoreFailure = true
                 case "@": cmd.customArgv0 = true

@@ -171,10 +171,15 @@ public enum UnitChecker {
 
     /// The names a group has under one context and not the other (built-in groups: worked out
     /// once per version pair and group).
+    ///
+    /// The cache is looked at first: it holds only groups that were built in under both catalogs'
+    /// versions when stored, and such a group is built in under every catalog of those versions (a
+    /// catalog holds its version's built-in groups, and a user set may not take a built-in group's
+    /// name, `SetCatalog.load`), so a hit needs no look-up of the group in either catalog.
     static func groupDifference(_ name: String, _ a: SystemdContext, _ b: SystemdContext) -> Set<String> {
-        let builtin = a.catalog.group(named: name)?.isBuiltin == true && b.catalog.group(named: name)?.isBuiltin == true
         let key = DifferenceKey(a: a.version, aCatalog: a.catalog.version, b: b.version, bCatalog: b.catalog.version, group: name)
-        if builtin, let hit = differenceCache.withLock({ $0[key] }) { return hit }
+        if let hit = differenceCache.withLock({ $0[key] }) { return hit }
+        let builtin = a.catalog.group(named: name)?.isBuiltin == true && b.catalog.group(named: name)?.isBuiltin == true
         let x = Set(a.catalog.expand(name, resolvedBy: a.version) ?? [])
         let difference = x.symmetricDifference(b.catalog.expand(name, resolvedBy: b.version) ?? [])
         if builtin { differenceCache.withLock { $0[key] = difference } }
@@ -199,22 +204,25 @@ public enum UnitChecker {
     /// (its members differ between the versions) has an implicit entry there and none in the other
     /// until a word names it, which (naming it under both) then gives it the same entry, or none,
     /// in both maps; `versionDifferences` passes over names whose entries are implicit or missing
-    /// in both and names with equal actions, so such a name never differs. (A word `applyFilter`
-    /// skips whatever the version, such as a malformed `NAME:ACTION`, may add names: more names
-    /// than needed only cost a look-up.)
-    static func namesResolvingDifferently(_ service: ServiceDescription, _ a: SystemdContext, _ b: SystemdContext)
+    /// in both and names with equal actions, so such a name never differs.
+    ///
+    /// The words are the map's steps (`SystemCallSettings.filterSteps`): the words that reached the
+    /// map since its last reset, already split and parsed. Words before a reset and words
+    /// `applyFilter` refuses whatever the version (a malformed `NAME:ACTION`, an action on an allow
+    /// line) touch neither map, so they add no name that can differ (they were once taken too, from
+    /// every line split again: more names than needed, which only cost a look-up).
+    static func namesResolvingDifferently(_ steps: [SystemCallSettings.FilterStep], _ a: SystemdContext, _ b: SystemdContext)
         -> Set<String>
     {
         var names: Set<String> = []
-        for x in service.assignments where x.key == "SystemCallFilter" && SystemCallSettings.sections.contains(x.section) {
-            let body = x.value.hasPrefix("~") ? String(x.value.dropFirst()) : x.value
-            for word in WordSplitter.split(body, unquote: false).words {
-                let name = String(ByteSearch.prefix(before: UInt8(ascii: ":"), in: word.text))
-                if name.hasPrefix("@") {
-                    names.formUnion(groupDifference(name, a, b))
-                } else if a.version.resolvesSyscall(name) != b.version.resolvesSyscall(name) {
-                    names.insert(name)
-                }
+        for case .word(let name, _, _, _) in steps {
+            if name.hasPrefix("@") {
+                // The first group's names taken as they are (`formUnion` into an empty set
+                // hashes every name again).
+                let difference = groupDifference(name, a, b)
+                if names.isEmpty { names = difference } else { names.formUnion(difference) }
+            } else if a.version.resolvesSyscall(name) != b.version.resolvesSyscall(name) {
+                names.insert(name)
             }
         }
         return names
@@ -231,15 +239,25 @@ public enum UnitChecker {
         let a = service.syscalls
         // Only the names the words resolve differently can differ (see namesResolvingDifferently).
         // When there are none, both maps are equal: no need to apply the lines again. Otherwise the
-        // other version's map is made for those names only, from the SystemCallFilter= lines (the
-        // only ones that touch the map and its mode).
+        // other version's map is made for those names only, from the steps that made this map (the
+        // SystemCallFilter= lines' words since the last reset, split and parsed once, by `applyFilter`).
         guard a.filterMode != nil else { return [] }
-        let candidates = namesResolvingDifferently(service, context, otherContext)
+        // Settings that did not record their steps (not read by `ServiceDescription`) record them
+        // now, from the same lines.
+        var steps = a.filterSteps
+        if !a.recordsSteps {
+            var recorder = SystemCallSettings(context: context, suggestions: false)
+            recorder.recordsSteps = true
+            recorder.diagnosing = false
+            for x in service.assignments where x.key == "SystemCallFilter" { _ = recorder.apply(x) }
+            steps = recorder.filterSteps
+        }
+        let candidates = namesResolvingDifferently(steps, context, otherContext)
         if candidates.isEmpty { return [] }
         var b = SystemCallSettings(context: otherContext, suggestions: false)
         b.onlyNames = candidates
         b.diagnosing = false  // what it reports is not used; the map is the same without
-        for x in service.assignments where x.key == "SystemCallFilter" { _ = b.apply(x) }
+        b.replayFilter(steps)
         guard let mode = a.filterMode, b.filterMode == mode else { return [] }
         let negative = SystemdPolicyBuilder.action(for: a.errorNumber)
         func decide(_ e: SystemCallSettings.Entry?) -> Action {

@@ -104,6 +104,34 @@ public enum UnitKeys {
         }
     }
 
+    /// Where each listed key is known, one bit a version and section: bit `sections.count · v + i`
+    /// for the version at index `v` of `SystemdVersion.allCases` and the section at index `i` of
+    /// `sections` (`isKnown(key, in: section, version:) == true`). Made once, so that telling a key
+    /// known or unknown, and where else it is known, hashes it once.
+    static let knownWhere: [String: UInt64] = {
+        var out: [String: UInt64] = [:]
+        for (v, version) in SystemdVersion.allCases.enumerated() {
+            for (i, section) in sections.enumerated() {
+                for key in knownKeys(in: section, version: version) ?? [] {
+                    out[key, default: 0] |= 1 << UInt64(sections.count * v + i)
+                }
+            }
+        }
+        return out
+    }()
+
+    /// The bit of `knownWhere` for `version` and the section at `index` of `sections`.
+    static func knownBit(_ version: SystemdVersion, section index: Int) -> UInt64 {
+        let v = SystemdVersion.allCases.firstIndex(of: version) ?? 0
+        return 1 << UInt64(sections.count * v + index)
+    }
+
+    /// The index of `section` in `sections`, or nil for a section whose keys are not listed
+    /// (compared as Strings: three small-string comparisons cost less than hashing the name).
+    static func sectionIndex(_ section: String) -> Int? {
+        section == "Unit" ? 0 : section == "Service" ? 1 : section == "Install" ? 2 : nil
+    }
+
     /// The `[Service]` keys that change the sandbox without seccomp, which the launcher does not
     /// apply, sorted (data/unit-keys/VERSION/unapplied-sandboxing.txt).
     public static func unappliedSandboxingKeys(version: SystemdVersion) -> [String] {
@@ -194,26 +222,35 @@ public enum UnitKeys {
     /// when systemd `version` knows the key there, for `X-` keys, and for sections other than
     /// `sections`. Works for `--unit-setting` assignments too (section `Service`).
     public static func unknownKeyDiagnostic(_ a: UnitAssignment, version: SystemdVersion) -> Diagnostic? {
-        // `classify`'s `.unknown` case, without telling the known keys' classes apart.
-        guard !a.key.hasPrefix("X-"), let known = knownKeys(in: a.section, version: version), !known.contains(a.key) else {
-            return nil
-        }
-        return unknownKeyFinding(a, version: version, suggestion: suggestion(for: a.key, in: a.section, version: version))
+        // `classify`'s `.unknown` case, without telling the known keys' classes apart: a listed
+        // section (`knownKeys(in:version:)` is not nil) whose keys for `version` lack this one, the
+        // key looked up once in `knownWhere` (also for where else it is known).
+        guard !a.key.hasPrefix("X-"), let index = sectionIndex(a.section) else { return nil }
+        let known = knownWhere[a.key] ?? 0
+        guard known & knownBit(version, section: index) == 0 else { return nil }
+        return unknownKeyFinding(a, version: version, suggestion: suggestion(for: a.key, in: a.section, version: version),
+            known: known)
     }
 
     /// The unknown-key warning for `a` (a key `version` does not know in its section), with
-    /// `suggestion` as the near miss.
-    static func unknownKeyFinding(_ a: UnitAssignment, version: SystemdVersion, suggestion: String?) -> Diagnostic {
+    /// `suggestion` as the near miss. `known` is the key's `knownWhere` bits, when looked up already.
+    static func unknownKeyFinding(_ a: UnitAssignment, version: SystemdVersion, suggestion: String?, known: UInt64? = nil)
+        -> Diagnostic
+    {
+        let known = known ?? knownWhere[a.key] ?? 0
+        let index = sectionIndex(a.section)
         var note: String?
         let fix: String
-        if let other = SystemdVersion.allCases.first(where: {
-            $0 != version && isKnown(a.key, in: a.section, version: $0) == true
+        if let other = SystemdVersion.allCases.first(where: { v in
+            // isKnown(a.key, in: a.section, version: v) == true
+            v != version && index.map { known & knownBit(v, section: $0) != 0 } ?? false
         }) {
             note = "\(a.key)= exists in systemd \(other), not in \(version)"
             fix = "remove the line, or emulate systemd \(other)"
-        } else if let elsewhere = sections.first(where: {
-            $0 != a.section && isKnown(a.key, in: $0, version: version) == true
-        }) {
+        } else if let elsewhere = sections.indices.first(where: {
+            // isKnown(a.key, in: sections[$0], version: version) == true
+            sections[$0] != a.section && known & knownBit(version, section: $0) != 0
+        }).map({ sections[$0] }) {
             note = "\(a.key)= is a key of the [\(elsewhere)] section"
             fix = "move the line into [\(elsewhere)]"
         } else if let suggestion {

@@ -82,6 +82,14 @@ public struct UnitName: Sendable, Hashable, CustomStringConvertible {
 
     /// systemd's `unit_name_unescape`: `\xNN` sequences become bytes; `-` becomes `/`.
     public static func unescape(_ s: String) -> String {
+        // Without a '-' or '\\' byte every byte is copied as it is: the same String (looked for
+        // with memchr; the byte loop costs traced comparisons a byte in the fuzz builds).
+        if !ByteSearch.contains(s, UInt8(ascii: "-")), !ByteSearch.contains(s, UInt8(ascii: "\\")) { return s }
+        return unescapeBytes(s)
+    }
+
+    /// `unescape` byte by byte, whatever the text holds (the tests compare the two).
+    static func unescapeBytes(_ s: String) -> String {
         var bytes: [UInt8] = []
         let u = Array(s.utf8)
         var i = 0
@@ -161,8 +169,8 @@ public struct SpecifierContext: Sendable {
             let f = "/" + (instance.isEmpty ? UnitName.unescape(unit.prefix) : UnitName.unescape(instance))
                 .drop(while: { $0 == "/" })
             return String(f)
-        case "j": return String(unit.prefix.split(separator: "-").last ?? "")
-        case "J": return UnitName.unescape(String(unit.prefix.split(separator: "-").last ?? ""))
+        case "j": return Self.lastComponent(unit.prefix, separator: UInt8(ascii: "-"))
+        case "J": return UnitName.unescape(Self.lastComponent(unit.prefix, separator: UInt8(ascii: "-")))
         case "u", "g": return "root"
         case "U", "G": return "0"
         case "h": return "/root"
@@ -182,14 +190,49 @@ public struct SpecifierContext: Sendable {
         case "a": return architecture
         case "v": return kernelRelease
         case "y": return fragmentPath
-        case "Y":
-            var dir = Substring(fragmentPath)
-            if let slash = dir.lastIndex(of: "/") { dir = dir[..<slash] }
-            return String(dir)
+        case "Y": return Self.directory(of: fragmentPath)
         case "d": return "/run/credentials/\(unit.name)"
         case "%": return "%"
         default: return nil
         }
+    }
+
+    /// `String(text.split(separator: Character(Unicode.Scalar(separator))).last ?? "")`: the last
+    /// non-empty part between separators. On the bytes when `text` is ASCII (a unit name's prefix
+    /// always is): there every byte but a CR before an LF is a Character of its own, and the
+    /// separator ('-') is neither, so the separator Characters are the separator bytes.
+    static func lastComponent(_ text: String, separator: UInt8) -> String {
+        if ByteSearch.isASCII(text), let part = text.utf8.withContiguousStorageIfAvailable({ b -> String in
+            var end = b.count
+            while end > 0, b[end - 1] == separator { end -= 1 }
+            var start = end
+            while start > 0, b[start - 1] != separator { start -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        }) {
+            return part
+        }
+        return String(text.split(separator: Character(Unicode.Scalar(separator))).last ?? "")
+    }
+
+    /// `%Y`: `path` up to its last '/' Character (all of it without one). In ASCII the last '/' byte
+    /// is the last '/' Character (found with memchr from one '/' to the next); other text takes the
+    /// Character search.
+    static func directory(of path: String) -> String {
+        if ByteSearch.isASCII(path), let cut = path.utf8.withContiguousStorageIfAvailable({ b -> Int? in
+            var last: Int?
+            var from = 0
+            while let p = ByteSearch.firstOffset(of: UInt8(ascii: "/"), in: b, from: from) {
+                last = p
+                from = p + 1
+            }
+            return last
+        }) {
+            guard let cut else { return path }
+            return String(path[..<path.utf8.index(path.utf8.startIndex, offsetBy: cut)])
+        }
+        var dir = Substring(path)
+        if let slash = dir.lastIndex(of: "/") { dir = dir[..<slash] }
+        return String(dir)
     }
 
     /// Expands `%X` specifiers in `text`. Returns the text and the unknown specifiers found
