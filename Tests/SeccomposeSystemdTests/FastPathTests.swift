@@ -253,6 +253,15 @@ struct FastPathTests {
         }
     }
 
+    /// The messages `UnitChecker.versionDifferences` gives under `version` for the names the
+    /// reference found differing (none, or one naming the first six).
+    static func versionDifferenceMessages(_ expected: [String], _ version: SystemdVersion) -> [String] {
+        guard !expected.isEmpty else { return [] }
+        let other: SystemdVersion = version == .v252 ? .v262 : .v252
+        return ["systemd \(version) and \(other) decide differently for \(expected.count) syscalls: "
+            + expected.prefix(6).joined(separator: ", ") + (expected.count > 6 ? ", …" : "")]
+    }
+
     /// The 252/262 comparison as first written: the other version's whole map, from every SystemCall*= line.
     static func referenceVersionDifferences(_ service: ServiceDescription, context: SystemdContext) throws -> [String] {
         // (Names in the native ABI's table order, each "name (252: action, 262: action)".)
@@ -304,11 +313,7 @@ struct FastPathTests {
                 let service = ServiceDescription(unit, context: context)
                 let found = UnitChecker.versionDifferences(service, context: context)
                 let expected = try Self.referenceVersionDifferences(service, context: context)
-                let other: SystemdVersion = version == .v252 ? .v262 : .v252
-                let message = expected.isEmpty ? nil
-                    : "systemd \(version) and \(other) decide differently for \(expected.count) syscalls: "
-                        + expected.prefix(6).joined(separator: ", ") + (expected.count > 6 ? ", …" : "")
-                #expect(found.map(\.message) == (message.map { [$0] } ?? []), "\(round) \(version): \(text)")
+                #expect(found.map(\.message) == Self.versionDifferenceMessages(expected, version), "\(round) \(version): \(text)")
                 if !expected.isEmpty { differing += 1 }
             }
         }

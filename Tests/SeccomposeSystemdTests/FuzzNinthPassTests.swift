@@ -192,11 +192,8 @@ struct FuzzNinthPassTests {
                 let service = ServiceDescription(unit, context: context)
                 let found = UnitChecker.versionDifferences(service, context: context)
                 let expected = try FastPathTests.referenceVersionDifferences(service, context: context)
-                let other: SystemdVersion = version == .v252 ? .v262 : .v252
-                let message = expected.isEmpty ? nil
-                    : "systemd \(version) and \(other) decide differently for \(expected.count) syscalls: "
-                        + expected.prefix(6).joined(separator: ", ") + (expected.count > 6 ? ", …" : "")
-                #expect(found.map(\.message) == (message.map { [$0] } ?? []), "\(round) \(version): \(text)")
+                #expect(found.map(\.message) == FastPathTests.versionDifferenceMessages(expected, version),
+                    "\(round) \(version): \(text)")
                 if !expected.isEmpty { differing += 1 }
                 // Settings that recorded no steps (made outside `ServiceDescription`) record them from the lines.
                 #expect(service.syscalls.recordsSteps)
