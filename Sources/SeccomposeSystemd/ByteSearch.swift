@@ -76,22 +76,31 @@ enum ByteSearch {
         precondition(ascii < 0x80 && ascii != 0x0A && ascii != 0x0D, "hasCharacter: not a lone ASCII Character")
         let offsets = text.utf8.withContiguousStorageIfAvailable { buffer -> (all: [Int], ascii: Bool) in
             var found: [Int] = []
-            var from = 0
-            while let p = firstOffset(of: ascii, in: buffer, from: from) {
-                found.append(p)
-                from = p + 1
-            }
+            appendOffsets(of: ascii, in: buffer, to: &found)
             return (found, found.isEmpty || isASCII(UnsafeRawBufferPointer(buffer)))
         }
         guard let offsets else { return firstCharacter(ascii, in: text) != nil }
         // No such byte: none; in ASCII text every such byte is a Character of its own.
         if offsets.ascii { return !offsets.all.isEmpty }
-        let utf8 = text.utf8
-        for p in offsets.all {
-            let at = utf8.index(utf8.startIndex, offsetBy: p)
-            if at.samePosition(in: text) != nil, text.index(after: at) == utf8.index(after: at) { return true }
+        return offsets.all.contains { isLoneCharacter(at: $0, in: text) }
+    }
+
+    /// Appends the offset of every `byte` in `bytes` to `offsets`, in ascending order (memchr).
+    static func appendOffsets(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, to offsets: inout [Int]) {
+        var from = 0
+        while let p = firstOffset(of: byte, in: bytes, from: from) {
+            offsets.append(p)
+            from = p + 1
         }
-        return false
+    }
+
+    /// Whether the ASCII byte at UTF-8 offset `p` of `text` is a Character of its own: a Character
+    /// starts there (`samePosition(in:)`: not after a prepended scalar of the same Character) and
+    /// the next one starts right after it (no mark extends it).
+    static func isLoneCharacter(at p: Int, in text: String) -> Bool {
+        let utf8 = text.utf8
+        let at = utf8.index(utf8.startIndex, offsetBy: p)
+        return at.samePosition(in: text) != nil && text.index(after: at) == utf8.index(after: at)
     }
 
     /// `text.firstIndex(of: Character(Unicode.Scalar(ascii)))` for an ASCII byte other than CR and
@@ -134,18 +143,10 @@ enum ByteSearch {
         precondition(a < 0x80 && b < 0x80 && a != 0x0A && a != 0x0D && b != 0x0A && b != 0x0D, "words: not lone ASCII Characters")
         let found = text.utf8.withContiguousStorageIfAvailable { buffer -> (cuts: [Int], ascii: Bool) in
             var cuts: [Int] = []
-            var from = 0
-            while let p = firstOffset(of: a, in: buffer, from: from) {
-                cuts.append(p)
-                from = p + 1
-            }
+            appendOffsets(of: a, in: buffer, to: &cuts)
             if b != a {
                 let firsts = cuts.count
-                from = 0
-                while let p = firstOffset(of: b, in: buffer, from: from) {
-                    cuts.append(p)
-                    from = p + 1
-                }
+                appendOffsets(of: b, in: buffer, to: &cuts)
                 if firsts > 0, cuts.count > firsts { cuts.sort() }
             }
             return (cuts, cuts.isEmpty || isASCII(UnsafeRawBufferPointer(buffer)))
@@ -163,10 +164,7 @@ enum ByteSearch {
             }
         }
         for p in found.cuts {
-            if !found.ascii {
-                let at = utf8.index(utf8.startIndex, offsetBy: p)
-                guard at.samePosition(in: text) != nil, text.index(after: at) == utf8.index(after: at) else { continue }
-            }
+            if !found.ascii, !isLoneCharacter(at: p, in: text) { continue }
             word(to: p)
             if words.count == limit { return words }
             start = p + 1
