@@ -80,7 +80,7 @@ public enum UnitChecker {
         let s = service.syscalls
         // The first non-empty SystemCallFilter= assignment in parse order anchors unit-wide findings.
         let firstFilter: SystemCallSettings.WordOrigin? = service.assignments
-            .first { $0.key == "SystemCallFilter" && !$0.value.isEmpty && SystemCallSettings.sections.contains($0.section) }
+            .first { $0.key == "SystemCallFilter" && !$0.value.isEmpty && SystemCallSettings.isExecSection($0.section) }
             .map { SystemCallSettings.WordOrigin(source: $0.source, column: 1, word: $0.value, implicitDefault: false) }
         // `+` commands run with no filter at all.
         if s.filterMode != nil || !s.architectures.isEmpty {
