@@ -94,6 +94,17 @@ enum ByteSearch {
         }
     }
 
+    /// The offset of the last `byte` in `bytes`, or nil (memchr from one to the next).
+    static func lastOffset(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var last: Int?
+        var from = 0
+        while let p = firstOffset(of: byte, in: bytes, from: from) {
+            last = p
+            from = p + 1
+        }
+        return last
+    }
+
     /// Whether the ASCII byte at UTF-8 offset `p` of `text` is a Character of its own: a Character
     /// starts there (`samePosition(in:)`: not after a prepended scalar of the same Character) and
     /// the next one starts right after it (no mark extends it).

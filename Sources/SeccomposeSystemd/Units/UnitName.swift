@@ -219,13 +219,7 @@ public struct SpecifierContext: Sendable {
     /// Character search.
     static func directory(of path: String) -> String {
         if ByteSearch.isASCII(path), let cut = path.utf8.withContiguousStorageIfAvailable({ b -> Int? in
-            var last: Int?
-            var from = 0
-            while let p = ByteSearch.firstOffset(of: UInt8(ascii: "/"), in: b, from: from) {
-                last = p
-                from = p + 1
-            }
-            return last
+            ByteSearch.lastOffset(of: UInt8(ascii: "/"), in: b)
         }) {
             guard let cut else { return path }
             return String(path[..<path.utf8.index(path.utf8.startIndex, offsetBy: cut)])
