@@ -89,10 +89,13 @@ let package = Package(
             dependencies: ["SeccomposeDiagnostics", "SeccomposeSyscalls", "SeccomposePolicy", "SeccomposeOCI", "SeccomposeCompiler"],
             swiftSettings: swiftSettings
         ),
+        // CSeccomp also loads libsystemd's sd-journal with dlopen when a journal is first used
+        // (cjournal.c), compiled against libsystemd-dev's header; the tests link libsystemd through
+        // CSystemd (pkg-config `libsystemd`) and check that the loaded functions are the linked ones.
         .target(name: "CSeccomp"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
-            name: "SeccomposeRuntime", dependencies: ["SeccomposeDiagnostics", "SeccomposeCompiler", "CSeccomp", "CSystemd"],
+            name: "SeccomposeRuntime", dependencies: ["SeccomposeDiagnostics", "SeccomposeCompiler", "CSeccomp"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -181,7 +184,7 @@ let package = Package(
             name: "SeccomposeCompilerTests",
             dependencies: [
                 "SeccomposeCompiler", "SeccomposeRuntime", "SeccomposeSystemd", "SeccomposeSets", "SeccomposePolicy", "SeccomposeOCI",
-                "SeccomposeSyscalls", "SeccomposeTestSupport", "CSeccomp", "seccompose-probe", "libseccomp-export",
+                "SeccomposeSyscalls", "SeccomposeTestSupport", "CSeccomp", "CSystemd", "seccompose-probe", "libseccomp-export",
                 "SeccomposeInput", "SeccomposeLaunch",
             ],
             swiftSettings: swiftSettings

@@ -8,13 +8,27 @@ import SeccomposeRuntime
 public protocol JournalSink: Sendable {
     /// Sends one structured entry (`MESSAGE`, `PRIORITY`, … fields).
     func send(_ fields: [(String, String)])
+
+    /// Why entries sent here are lost although a journal listens (one sentence with its fix), or
+    /// nil. The supervisor adds it to its outcome's warnings.
+    var failure: String? { get }
 }
 
-/// The systemd journal through libsystemd (`sd_journal_sendv`); entries are dropped silently
-/// only when no journal runs.
+extension JournalSink {
+    /// A sink that loses nothing it is given.
+    public var failure: String? { nil }
+}
+
+/// The systemd journal through libsystemd (`sd_journal_sendv`, loaded when the first entry is
+/// sent); entries are dropped silently only when no journal runs.
 public struct SystemJournal: JournalSink {
     /// The journal of this machine (or of the caller's mount namespace).
     public init() {}
 
     public func send(_ fields: [(String, String)]) { Journal.send(fields) }
+
+    /// Set when a journal listens but libsystemd cannot be loaded.
+    public var failure: String? {
+        Journal.failure.map { "no journal entries were written: \($0.message); \($0.fix)" }
+    }
 }

@@ -297,6 +297,7 @@ public final class Supervisor {
             ])
         }
         var warnings = records.warnings
+        if let failure = journal.failure { warnings.append(failure) }
         let lost = records.lostRecords
         let unexplainedKill = killedBySIGSYS && !violations.contains { $0.isKill }
         if unexplainedKill {

@@ -1,12 +1,13 @@
 // JournalAuditReader.swift: reading the kernel's seccomp audit records back from the systemd
-// journal with sd-journal (libsystemd). journald stores each record from the audit netlink
-// socket (`_TRANSPORT=audit`, `_AUDIT_TYPE=1326`, the serial in `_AUDIT_ID`) and, without auditd,
-// a printk copy from /dev/kmsg (`_TRANSPORT=kernel`, `MESSAGE=audit: type=1326 audit(T:SERIAL): …`,
-// rate-limited); neither carries `_SYSTEMD_UNIT`. Records are attributed to a unit through the
-// process ids its own entries (and its live control group) name, each in the boot it ran in
-// (process ids start again at every boot), and de-duplicated by boot and serial.
+// journal with sd-journal (libsystemd, loaded on first use: JournalLibrary). journald stores each
+// record from the audit netlink socket (`_TRANSPORT=audit`, `_AUDIT_TYPE=1326`, the serial in
+// `_AUDIT_ID`) and, without auditd, a printk copy from /dev/kmsg (`_TRANSPORT=kernel`,
+// `MESSAGE=audit: type=1326 audit(T:SERIAL): …`, rate-limited); neither carries `_SYSTEMD_UNIT`.
+// Records are attributed to a unit through the process ids its own entries (and its live control
+// group) name, each in the boot it ran in (process ids start again at every boot), and
+// de-duplicated by boot and serial.
 
-import CSystemd
+import CSeccomp
 import SeccomposeSyscalls
 
 #if canImport(Glibc)
@@ -43,14 +44,14 @@ public enum JournalAuditReader {
     public static func records(unit: String?, pids: Set<Int32>, since: UInt64?, directory: String?) throws(AuditSourceError)
         -> JournalAuditRecords
     {
+        try JournalLibrary.require()
         var journal: OpaquePointer?
-        let r = directory.map { sd_journal_open_directory(&journal, $0, 0) }
-            ?? sd_journal_open(&journal, Int32(SD_JOURNAL_LOCAL_ONLY))
+        let r = directory.map { cseccomp_journal_open_directory(&journal, $0) } ?? cseccomp_journal_open_local(&journal)
         guard r >= 0, let j = journal else {
             throw AuditSourceError(code: -r, message: "cannot open the journal\(directory.map { " in \($0)" } ?? ""): \(String(cString: strerror(-r)))",
                 fix: directory == nil ? "run as root or in the systemd-journal group" : "give a directory of journal files (journalctl -D)")
         }
-        defer { sd_journal_close(j) }
+        defer { cseccomp_journal_close(j) }
         // The unit's processes as its entries name them, each in its boot. Live processes and the
         // caller's list are of the running boot when the system journal is read; a journal
         // directory may hold another machine's boots, where the running boot means nothing, so
@@ -162,15 +163,15 @@ public enum JournalAuditReader {
     private static func forEachEntry(_ j: OpaquePointer, match: String, since: UInt64?,
         _ body: ([String: String]) -> Void) throws(AuditSourceError)
     {
-        sd_journal_flush_matches(j)
-        let r = match.withCString { sd_journal_add_match(j, $0, 0) }
+        cseccomp_journal_flush_matches(j)
+        let r = match.withCString { cseccomp_journal_add_match(j, $0, 0) }
         guard r >= 0 else {
             throw AuditSourceError(code: -r, message: "cannot search the journal for \(match): \(String(cString: strerror(-r)))",
                 fix: "check the journal files")
         }
-        _ = since.map { sd_journal_seek_realtime_usec(j, $0) } ?? sd_journal_seek_head(j)
+        _ = since.map { cseccomp_journal_seek_realtime_usec(j, $0) } ?? cseccomp_journal_seek_head(j)
         while true {
-            let n = sd_journal_next(j)
+            let n = cseccomp_journal_next(j)
             if n < 0 {
                 throw AuditSourceError(code: -n, message: "cannot read the journal: \(String(cString: strerror(-n)))",
                     fix: "check the journal files (journalctl --verify)")
@@ -180,7 +181,7 @@ public enum JournalAuditReader {
             for name in fieldsRead {
                 var data: UnsafeRawPointer?
                 var length = 0
-                guard sd_journal_get_data(j, name, &data, &length) >= 0, let data else { continue }
+                guard cseccomp_journal_get_data(j, name, &data, &length) >= 0, let data else { continue }
                 let bytes = UnsafeRawBufferPointer(start: data, count: length)
                 let text = String(decoding: bytes, as: UTF8.self)
                 if let eq = text.firstIndex(of: "=") { fields[name] = String(text[text.index(after: eq)...]) }
