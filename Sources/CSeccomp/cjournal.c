@@ -17,8 +17,11 @@
 
 const char *const CSECCOMP_JOURNAL_SONAME = "libsystemd.so.0";
 
-/* The .note.dlopen ELF note (https://systemd.io/ELF_DLOPEN_METADATA/): owner
- * "FDO", type 0x407c0c0a, a JSON array describing the library loaded. */
+/* The .note.dlopen ELF note, laid out as the specification
+ * (https://systemd.io/ELF_DLOPEN_METADATA/) and the ELF note format say: a
+ * 4-byte-aligned header of name size, descriptor size (the JSON with its NUL)
+ * and type 0x407c0c0a, the owner "FDO" with its NUL, then the JSON array
+ * describing the library, zero-padded to 4 bytes. */
 #define CJOURNAL_NOTE_JSON                                                                            \
     "[{\"feature\":\"journal\",\"description\":\"systemd journal entries of seccompose run, "        \
     "seccomp audit records read back by seccompose learn\",\"priority\":\"recommended\","            \
@@ -36,34 +39,27 @@ __attribute__((used, section(".note.dlopen"), aligned(4))) static const struct {
     .desc = CJOURNAL_NOTE_JSON,
 };
 
-static typeof(sd_journal_sendv) *p_sendv;
-static typeof(sd_journal_open) *p_open;
-static typeof(sd_journal_open_directory) *p_open_directory;
-static typeof(sd_journal_close) *p_close;
-static typeof(sd_journal_flush_matches) *p_flush_matches;
-static typeof(sd_journal_add_match) *p_add_match;
-static typeof(sd_journal_seek_head) *p_seek_head;
-static typeof(sd_journal_seek_realtime_usec) *p_seek_realtime_usec;
-static typeof(sd_journal_next) *p_next;
-static typeof(sd_journal_get_data) *p_get_data;
+/* Every function resolved, once: the X-macro below makes each pointer (typed
+ * with typeof() of the header's declaration) and its entry in the name table
+ * from the same name, so a name cannot be paired with another's pointer. */
+#define CJOURNAL_FUNCTIONS(X)                                                                         \
+    X(sd_journal_sendv)                                                                               \
+    X(sd_journal_open)                                                                                \
+    X(sd_journal_open_directory)                                                                      \
+    X(sd_journal_close)                                                                               \
+    X(sd_journal_flush_matches)                                                                       \
+    X(sd_journal_add_match)                                                                           \
+    X(sd_journal_seek_head)                                                                           \
+    X(sd_journal_seek_realtime_usec)                                                                  \
+    X(sd_journal_next)                                                                                \
+    X(sd_journal_get_data)
 
-/* Each function: its name in the library and where its pointer goes. */
-static const struct {
-    const char *name;
-    void **slot;
-} functions[] = {
-    { "sd_journal_sendv", (void **)&p_sendv },
-    { "sd_journal_open", (void **)&p_open },
-    { "sd_journal_open_directory", (void **)&p_open_directory },
-    { "sd_journal_close", (void **)&p_close },
-    { "sd_journal_flush_matches", (void **)&p_flush_matches },
-    { "sd_journal_add_match", (void **)&p_add_match },
-    { "sd_journal_seek_head", (void **)&p_seek_head },
-    { "sd_journal_seek_realtime_usec", (void **)&p_seek_realtime_usec },
-    { "sd_journal_next", (void **)&p_next },
-    { "sd_journal_get_data", (void **)&p_get_data },
-};
-#define FUNCTION_COUNT (sizeof(functions) / sizeof(functions[0]))
+#define CJOURNAL_POINTER(name) static typeof(name) *p_##name;
+CJOURNAL_FUNCTIONS(CJOURNAL_POINTER)
+
+#define CJOURNAL_NAME(name) #name,
+static const char *const function_names[] = { CJOURNAL_FUNCTIONS(CJOURNAL_NAME) };
+#define FUNCTION_COUNT (sizeof(function_names) / sizeof(function_names[0]))
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Set (release) once every pointer is stored; read (acquire) before a call. */
@@ -79,9 +75,9 @@ static void *resolve(const char *soname, void *found[], char *error, size_t size
         return NULL;
     }
     for (size_t i = 0; i < FUNCTION_COUNT; i++) {
-        found[i] = dlsym(handle, functions[i].name);
+        found[i] = dlsym(handle, function_names[i]);
         if (found[i] == NULL) {
-            snprintf(error, size, "%s has no %s: it is not libsystemd", soname, functions[i].name);
+            snprintf(error, size, "%s has no %s: it is not libsystemd", soname, function_names[i]);
             dlclose(handle);
             return NULL;
         }
@@ -100,8 +96,10 @@ int cseccomp_journal_load(const char *soname, char *error, size_t size) {
         if (resolve(soname, found, error, size) == NULL) {
             result = -1;
         } else {
-            for (size_t i = 0; i < FUNCTION_COUNT; i++)
-                *functions[i].slot = found[i];
+            /* Each pointer from the slot of its own name (the same X-macro order). */
+            size_t i = 0;
+#define CJOURNAL_STORE(name) p_##name = (typeof(p_##name))found[i++];
+            CJOURNAL_FUNCTIONS(CJOURNAL_STORE)
             __atomic_store_n(&loaded, 1, __ATOMIC_RELEASE);
         }
     }
@@ -123,9 +121,10 @@ int cseccomp_journal_loaded(void) { return __atomic_load_n(&loaded, __ATOMIC_ACQ
 const void *cseccomp_journal_function(const char *name) {
     if (!cseccomp_journal_loaded())
         return NULL;
-    for (size_t i = 0; i < FUNCTION_COUNT; i++)
-        if (strcmp(functions[i].name, name) == 0)
-            return *functions[i].slot;
+#define CJOURNAL_FIND(function)                                                                       \
+    if (strcmp(#function, name) == 0)                                                                 \
+        return (const void *)p_##function;
+    CJOURNAL_FUNCTIONS(CJOURNAL_FIND)
     return NULL;
 }
 
@@ -137,50 +136,50 @@ const void *cseccomp_journal_function(const char *name) {
 
 int cseccomp_journal_sendv(const struct iovec *iov, int n) {
     REQUIRE_LOADED(-ENOPKG);
-    return p_sendv(iov, n);
+    return p_sd_journal_sendv(iov, n);
 }
 
 int cseccomp_journal_open_local(cseccomp_journal **journal) {
     REQUIRE_LOADED(-ENOPKG);
-    return p_open((sd_journal **)journal, SD_JOURNAL_LOCAL_ONLY);
+    return p_sd_journal_open((sd_journal **)journal, SD_JOURNAL_LOCAL_ONLY);
 }
 
 int cseccomp_journal_open_directory(cseccomp_journal **journal, const char *path) {
     REQUIRE_LOADED(-ENOPKG);
-    return p_open_directory((sd_journal **)journal, path, 0);
+    return p_sd_journal_open_directory((sd_journal **)journal, path, 0);
 }
 
 void cseccomp_journal_close(cseccomp_journal *journal) {
     REQUIRE_LOADED();
-    p_close((sd_journal *)journal);
+    p_sd_journal_close((sd_journal *)journal);
 }
 
 void cseccomp_journal_flush_matches(cseccomp_journal *journal) {
     REQUIRE_LOADED();
-    p_flush_matches((sd_journal *)journal);
+    p_sd_journal_flush_matches((sd_journal *)journal);
 }
 
 int cseccomp_journal_add_match(cseccomp_journal *journal, const void *data, size_t size) {
     REQUIRE_LOADED(-ENOPKG);
-    return p_add_match((sd_journal *)journal, data, size);
+    return p_sd_journal_add_match((sd_journal *)journal, data, size);
 }
 
 int cseccomp_journal_seek_head(cseccomp_journal *journal) {
     REQUIRE_LOADED(-ENOPKG);
-    return p_seek_head((sd_journal *)journal);
+    return p_sd_journal_seek_head((sd_journal *)journal);
 }
 
 int cseccomp_journal_seek_realtime_usec(cseccomp_journal *journal, uint64_t usec) {
     REQUIRE_LOADED(-ENOPKG);
-    return p_seek_realtime_usec((sd_journal *)journal, usec);
+    return p_sd_journal_seek_realtime_usec((sd_journal *)journal, usec);
 }
 
 int cseccomp_journal_next(cseccomp_journal *journal) {
     REQUIRE_LOADED(-ENOPKG);
-    return p_next((sd_journal *)journal);
+    return p_sd_journal_next((sd_journal *)journal);
 }
 
 int cseccomp_journal_get_data(cseccomp_journal *journal, const char *field, const void **data, size_t *length) {
     REQUIRE_LOADED(-ENOPKG);
-    return p_get_data((sd_journal *)journal, field, data, length);
+    return p_sd_journal_get_data((sd_journal *)journal, field, data, length);
 }

@@ -89,7 +89,8 @@ public struct Learner: Sendable {
     {
         let found: JournalAuditRecords
         do { found = try JournalAuditReader.records(unit: unit, pids: pids, since: since, directory: directory) } catch {
-            throw LearnError(message: error.message, fix: error.fix, file: directory)
+            // libsystemd missing (ENOPKG) is not the directory's fault: no file to name.
+            throw LearnError(message: error.message, fix: error.fix, file: error.code == ENOPKG ? nil : directory)
         }
         guard !found.unitPIDs.isEmpty else {
             throw LearnError(message: "no process of \(unit) is named in the journal or running now",

@@ -14,21 +14,24 @@ public enum Journal {
     /// Whether a journal is listening here.
     public static var isAvailable: Bool { access(socketPath, F_OK) == 0 }
 
-    /// Why entries cannot be written although a journal is listening (libsystemd cannot be
-    /// loaded), or nil: they can, or no journal listens.
-    public static var failure: AuditSourceError? {
-        guard isAvailable else { return nil }
-        do { try JournalLibrary.require() } catch { return error }
-        return nil
-    }
-
     /// Sends one entry with `fields` (`KEY` → value; keys in upper case, e.g. `MESSAGE`,
-    /// `PRIORITY`, `SECCOMPOSE_UNIT`). Returns false when no journal is listening, libsystemd
-    /// cannot be loaded (see `failure`) or sending failed. libsystemd is loaded on the first entry
-    /// sent to a listening journal.
+    /// `PRIORITY`, `SECCOMPOSE_UNIT`). Returns false when no journal is listening or the entry
+    /// could not be written (`write` says why). libsystemd is loaded on the first entry sent to a
+    /// listening journal.
     @discardableResult
     public static func send(_ fields: [(String, String)]) -> Bool {
-        guard isAvailable, (try? JournalLibrary.require()) != nil else { return false }
+        guard isAvailable else { return false }
+        do { try write(fields) } catch { return false }
+        return true
+    }
+
+    /// Sends one entry with `fields` as `send` does, and does nothing when no journal listens.
+    ///
+    /// - Throws: `AuditSourceError` when a journal listens but the entry was not written:
+    ///   libsystemd cannot be loaded, or `sd_journal_sendv` failed (its errno).
+    public static func write(_ fields: [(String, String)]) throws(AuditSourceError) {
+        guard isAvailable else { return }
+        try JournalLibrary.require()
         // All fields in one buffer, so every iovec points into memory that lives for the call.
         var bytes: [UInt8] = []
         var ranges: [(Int, Int)] = []
@@ -41,6 +44,9 @@ public enum Journal {
             let iov = ranges.map { start, count in iovec(iov_base: raw.baseAddress?.advanced(by: start), iov_len: count) }
             return iov.withUnsafeBufferPointer { cseccomp_journal_sendv($0.baseAddress, Int32($0.count)) }
         }
-        return r >= 0
+        guard r >= 0 else {
+            throw AuditSourceError(code: -r, message: "cannot write to the journal at \(socketPath): \(String(cString: strerror(-r)))",
+                fix: "check that systemd-journald runs (systemctl status systemd-journald)")
+        }
     }
 }

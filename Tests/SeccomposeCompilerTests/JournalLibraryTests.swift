@@ -92,7 +92,9 @@ struct JournalLibraryTests {
             let (namesz, descsz, type) = (Int(word(0)), Int(word(4)), word(8))
             #expect(namesz == 4 && type == 0x407c_0c0a)
             #expect(bytes[12..<16] == [0x46, 0x44, 0x4f, 0])  // "FDO\0"
-            let json = try #require(bytes.count >= 16 + descsz ? Data(bytes[16..<16 + descsz - 1]) : nil)
+            try #require(descsz > 0 && bytes.count >= 16 + descsz && bytes.count % 4 == 0, "descsz \(descsz), \(bytes.count) bytes")
+            #expect(bytes[16 + descsz - 1] == 0, "the JSON ends with its NUL")
+            let json = Data(bytes[16..<16 + descsz - 1])
             let notes = try #require(try JSONSerialization.jsonObject(with: json) as? [[String: Any]])
             #expect(notes.first?["soname"] as? [String] == ["libsystemd.so.0"], "\(notes)")
             #expect(notes.first?["priority"] as? String == "recommended")

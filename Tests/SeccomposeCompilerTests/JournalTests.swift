@@ -46,4 +46,36 @@ struct JournalTests {
         let exit = entries.first { $0["EXIT_STATUS"] != nil }
         #expect(exit?["EXIT_STATUS"] == "159", "\(entries)")
     }
+
+    @Test("a journal that listens but takes no entry: run warns how many were lost and why; learn --journal says how to fix it")
+    func unwritableJournal() throws {
+        let seccompose = try Support.requireBuilt("seccompose")
+        let unshare = try Support.requireTool("unshare", package: "util-linux")
+        _ = try Support.requireTool("ldconfig", package: "libc-bin")
+        try Support.withTemporaryDirectory { dir in
+            // In a private mount namespace: /run/systemd/journal/socket exists but is a plain file
+            // (sd_journal_sendv fails), then also every libsystemd.so.0 is an empty file (dlopen fails).
+            let script = """
+                mount -t tmpfs tmpfs /run
+                mkdir -p /run/systemd/journal && touch /run/systemd/journal/socket
+                \(seccompose) run --filter '~rmdir' -- /bin/true
+                echo "status=$?"
+                : > \(dir.path)/empty
+                for l in $(ldconfig -p | awk '/libsystemd\\.so\\.0 / { print $NF }'); do
+                    mount --bind \(dir.path)/empty "$(readlink -f "$l")"
+                done
+                \(seccompose) run --filter '~rmdir' -- /bin/true
+                echo "status=$?"
+                \(seccompose) learn --journal x.service --journal-directory \(dir.path)
+                echo "status=$?"
+                """
+            let r = try Support.run(unshare, ["--mount", "--fork", "sh", "-c", script], timeout: 60)
+            let parts = r.stdout.split(separator: "\n").filter { $0.hasPrefix("status=") }
+            #expect(parts == ["status=0", "status=0", "status=2"], "\(r)")
+            #expect(r.stderr.contains("seccompose: warning: journal entries were not written (1 so far): cannot write to the journal at /run/systemd/journal/socket: "), "\(r)")
+            #expect(r.stderr.contains("seccompose: warning: journal entries were not written (1 so far): cannot load libsystemd.so.0: "), "\(r)")
+            #expect(r.stderr.contains("install libsystemd (Debian: apt-get install libsystemd0)"), "\(r)")
+            #expect(r.stderr.contains("error: cannot load libsystemd.so.0: ") && !r.stderr.contains("\(dir.path): error"), "\(r)")
+        }
+    }
 }
