@@ -116,7 +116,8 @@ int cseccomp_journal_check(const char *soname, char *error, size_t size) {
     return 0;
 }
 
-int cseccomp_journal_loaded(void) { return __atomic_load_n(&loaded, __ATOMIC_ACQUIRE); }
+/* Whether the calls below may be made (a load succeeded). */
+static int cseccomp_journal_loaded(void) { return __atomic_load_n(&loaded, __ATOMIC_ACQUIRE); }
 
 const void *cseccomp_journal_function(const char *name) {
     if (!cseccomp_journal_loaded())

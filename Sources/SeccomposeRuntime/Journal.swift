@@ -20,17 +20,17 @@ public enum Journal {
     /// listening journal.
     @discardableResult
     public static func send(_ fields: [(String, String)]) -> Bool {
-        guard isAvailable else { return false }
-        do { try write(fields) } catch { return false }
-        return true
+        (try? write(fields)) ?? false
     }
 
-    /// Sends one entry with `fields` as `send` does, and does nothing when no journal listens.
+    /// Sends one entry with `fields` as `send` does; does nothing and returns false when no
+    /// journal listens.
     ///
     /// - Throws: `AuditSourceError` when a journal listens but the entry was not written:
     ///   libsystemd cannot be loaded, or `sd_journal_sendv` failed (its errno).
-    public static func write(_ fields: [(String, String)]) throws(AuditSourceError) {
-        guard isAvailable else { return }
+    @discardableResult
+    public static func write(_ fields: [(String, String)]) throws(AuditSourceError) -> Bool {
+        guard isAvailable else { return false }
         try JournalLibrary.require()
         // All fields in one buffer, so every iovec points into memory that lives for the call.
         var bytes: [UInt8] = []
@@ -48,5 +48,6 @@ public enum Journal {
             throw AuditSourceError(code: -r, message: "cannot write to the journal at \(socketPath): \(String(cString: strerror(-r)))",
                 fix: "check that systemd-journald runs (systemctl status systemd-journald)")
         }
+        return true
     }
 }

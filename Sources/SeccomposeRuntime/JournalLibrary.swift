@@ -19,19 +19,13 @@ public enum JournalLibrary {
     public static let soname = String(cString: CSECCOMP_JOURNAL_SONAME)
 
     /// nil once libsystemd is loaded; else why not, with how to fix it. Computed once per process.
-    private static let failure: AuditSourceError? = load(soname: soname)
+    private static let failure: AuditSourceError? = failure(of: { cseccomp_journal_load(CSECCOMP_JOURNAL_SONAME, $0, $1) })
 
     /// Loads libsystemd (once per process) for the sd-journal calls.
     ///
     /// - Throws: `AuditSourceError` saying what is missing and how to install it.
     public static func require() throws(AuditSourceError) {
         if let failure { throw failure }
-    }
-
-    /// Loads `name` as libsystemd for the calls; nil when it (or libsystemd, loaded before) is
-    /// ready, otherwise why not. A failed load leaves nothing loaded.
-    static func load(soname name: String) -> AuditSourceError? {
-        failure(of: { cseccomp_journal_load(name, $0, $1) })
     }
 
     /// Opens `name` and resolves the functions as `require()` does, then closes it, loading

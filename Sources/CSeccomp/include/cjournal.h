@@ -45,9 +45,6 @@ int cseccomp_journal_load(const char *soname, char *error, size_t size);
  */
 int cseccomp_journal_check(const char *soname, char *error, size_t size);
 
-/** Whether the functions below may be called (a load succeeded). */
-int cseccomp_journal_loaded(void);
-
 /**
  * The address libsystemd gave for the function `name` (one of those this file
  * resolves, e.g. "sd_journal_sendv"), or NULL when not loaded or unknown.
